@@ -1,0 +1,152 @@
+"""The ``bangfu`` command (see ``shared/spec/CONTRACT.md``, Commands)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from core.settings import database_url
+
+app = typer.Typer(help="Bangfu 帮扶: tenant rules, cases and the GraphQL API.", no_args_is_help=True)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+token_app = typer.Typer(help="Bearer tokens for staff and national users.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(token_app, name="token")
+console = Console()
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option("--database-url", help="SQLAlchemy URL; default $BANGFU_DATABASE_URL or ./bangfu.db"),
+]
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+    workers: Annotated[int, typer.Option(help="worker processes")] = 1,
+    database: DatabaseUrl = None,
+    demo: Annotated[bool, typer.Option(help="load demo data when the database is empty")] = True,
+) -> None:
+    """Migrate the database, load demo data when empty, and serve GraphQL and the staff pages."""
+    from core.api.server import serve as run_server
+
+    run_server(host=host, port=port, workers=workers, database=database_url(database), demo=demo)
+
+
+@db_app.command("upgrade")
+def db_upgrade(database: DatabaseUrl = None) -> None:
+    """Apply the Alembic migrations up to the newest."""
+    from core.db.migrate import upgrade
+
+    url = database_url(database)
+    upgrade(url)
+    console.print(f"database at [bold]{_safe_url(url)}[/] is up to date")
+
+
+@app.command()
+def tenants() -> None:
+    """List the discovered tenants, their parents, plugin versions and load problems."""
+    from core.registry import load_registry
+
+    registry = load_registry()
+    table = Table(title="Tenants")
+    for column in ("code", "name", "level", "parent", "chain", "versions", "rule set"):
+        table.add_column(column)
+    for t in registry.ordered():
+        table.add_row(
+            t.code,
+            t.info.name,
+            t.info.level.value,
+            t.info.parent or "-",
+            " > ".join(t.chain),
+            ", ".join(f"{k} {v}" for k, v in t.plugin_versions.items()),
+            t.ruleset,
+        )
+    console.print(table)
+    if registry.problems:
+        problems = Table(title="Load problems", style="red")
+        problems.add_column("plugin")
+        problems.add_column("reason")
+        for p in registry.problems:
+            problems.add_row(p.plugin, p.reason)
+        console.print(problems)
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def check(
+    tenant_codes: Annotated[list[str] | None, typer.Argument(metavar="[TENANT]...")] = None,
+) -> None:
+    """Run the conformance kit: shared cases and invariants, and each tenant's own cases."""
+    from core.conformance.runner import run_kit
+
+    ok = run_kit(tenant_codes or None, console)
+    raise typer.Exit(code=0 if ok else 1)
+
+
+@token_app.command("create")
+def token_create(
+    tenant: Annotated[str, typer.Option(help="tenant code, or 'national'")],
+    role: Annotated[str, typer.Option(help="caseworker, reviewer, approver, chairman, national, admin")],
+    user: Annotated[str, typer.Option(help="the person's user name")],
+    database: DatabaseUrl = None,
+) -> None:
+    """Print a new bearer token (only its hash is stored)."""
+    from core.auth.tokens import create_token
+
+    print(create_token(database_url(database), tenant=tenant, role=role, user=user))
+
+
+@app.command()
+def review(
+    tenant: Annotated[str, typer.Option(help="tenant code")],
+    as_of: Annotated[str, typer.Option("--as-of", help="review date, YYYY-MM-DD")],
+    database: DatabaseUrl = None,
+) -> None:
+    """Re-review every open file under the rules in force on the date."""
+    from core.review import run_review_command
+
+    try:
+        on = date.fromisoformat(as_of)
+    except ValueError:
+        console.print(f"[red]--as-of {as_of!r} is not a date (YYYY-MM-DD)[/]")
+        raise typer.Exit(code=2) from None
+    run_review_command(database_url(database), tenant, on, console)
+
+
+@app.command("new-tenant")
+def new_tenant(
+    code: Annotated[str, typer.Argument(help="the new tenant's code, e.g. 'shijiazhuang'")],
+    name: Annotated[str, typer.Option(help="official name, e.g. 石家庄市")],
+    parent: Annotated[str, typer.Option(help="parent tenant code")] = "national",
+    level: Annotated[str, typer.Option(help="PROVINCE or CITY")] = "PROVINCE",
+    into: Annotated[str, typer.Option(help="folder to create the package in")] = ".",
+) -> None:
+    """Scaffold a tenant plugin package (pyproject, hooks, parameters, cases)."""
+    from core.scaffold import scaffold_tenant
+
+    path = scaffold_tenant(code=code, name=name, parent=parent, level=level, into=into)
+    console.print(f"created [bold]{path}[/]; install it with: pip install -e {path}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

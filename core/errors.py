@@ -1,0 +1,75 @@
+"""Errors with the contract's codes (see ``shared/spec/CONTRACT.md``).
+
+Every refusal the framework produces is a :class:`BangfuError` carrying one of the
+contract's codes and a message in Chinese and English that a caseworker can act on.
+The API layer turns them into GraphQL errors with ``extensions.code``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+UNAUTHENTICATED = "UNAUTHENTICATED"
+FORBIDDEN = "FORBIDDEN"
+NOT_FOUND = "NOT_FOUND"
+BAD_INPUT = "BAD_INPUT"
+CONFLICT = "CONFLICT"
+RULE_VIOLATION = "RULE_VIOLATION"
+PLUGIN_ERROR = "PLUGIN_ERROR"  # added to the contract: a tenant plugin raised
+INTERNAL = "INTERNAL"  # added to the contract: an unexpected server fault, never with a trace
+
+
+@dataclass
+class BangfuError(Exception):
+    """A refusal with a contract code, a Chinese and an English message."""
+
+    code: str
+    en: str
+    zh: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        return f"{self.zh} / {self.en}" if self.zh else self.en
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def bad_input(en: str, zh: str = "输入有误", **details: Any) -> BangfuError:
+    return BangfuError(BAD_INPUT, en, zh, details)
+
+
+def not_found(en: str, zh: str = "未找到", **details: Any) -> BangfuError:
+    return BangfuError(NOT_FOUND, en, zh, details)
+
+
+def rule_violation(en: str, zh: str, **details: Any) -> BangfuError:
+    return BangfuError(RULE_VIOLATION, en, zh, details)
+
+
+class MissingParameter(BangfuError):
+    """A rule read a parameter that has no value for the tenant at the date."""
+
+    def __init__(self, tenant: str, name: str, on: Any, hint: str = "") -> None:
+        en = f"parameter {name!r} has no value for tenant {tenant!r} on {on}"
+        if hint:
+            en += f" ({hint})"
+        zh = f"参数 {name} 在 {on} 对地区 {tenant} 没有生效值"
+        super().__init__(BAD_INPUT, en, zh, {"tenant": tenant, "parameter": name, "on": str(on)})
+
+
+class PluginFault(BangfuError):
+    """A tenant plugin raised while evaluating: the request fails, nothing else does."""
+
+    def __init__(self, tenant: str, where: str, error: BaseException) -> None:
+        en = (
+            f"the rules of tenant {tenant!r} failed in {where}: {type(error).__name__}; "
+            "the operators have been told, other tenants are unaffected"
+        )
+        zh = f"地区 {tenant} 的规则在 {where} 出错,已记录;其他地区不受影响"
+        super().__init__(PLUGIN_ERROR, en, zh, {"tenant": tenant, "hook": where})

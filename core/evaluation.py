@@ -1,0 +1,319 @@
+"""Evaluating households under a tenant's rules: one household, or a batch of them.
+
+Both paths are the same code. :func:`evaluate_batch` asks the tenant's stack once for a
+whole column of households and returns :class:`BatchEvaluation` (columns of results);
+:func:`evaluate` is a batch of one with explanations switched on, turned into an
+:class:`Evaluation` (the contract's ``Evaluation``).
+
+Every entitlement carries its clause (``basis``) and the steps that produced its amount
+(``explanation``), ending with each parameter value read, who set it, and since when.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from core.errors import BangfuError, PluginFault
+from core.facts import HouseholdFacts
+from core.model import Household, PayPeriod
+from core.money import format_yuan, to_yuan
+from core.parameters import Parameters, ResolvedParameter
+from core.registry import Tenant
+from core.rules import BudgetColumns, Check, Eligibility, Grant, Why
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    label: str
+    basis: str
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    programme: str
+    name: str
+    amount: Decimal | None
+    period: PayPeriod
+    basis: str
+    explanation: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UtilityDiscount:
+    utility: str
+    quantity: Decimal
+    unit: str
+    period: PayPeriod
+    basis: str
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    code: str
+    label: str
+    met: bool
+
+
+@dataclass(frozen=True)
+class Budget:
+    annual_income: Decimal
+    annual_expenses: Decimal
+    gap: Decimal
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The contract's ``Evaluation`` for one household."""
+
+    tenant: str
+    as_of: date
+    provisional: bool
+    eligible: bool
+    category: str | None
+    groups: tuple[str, ...]
+    measures: tuple[str, ...]
+    reasons: tuple[Reason, ...]
+    entitlements: tuple[Entitlement, ...]
+    utility_discounts: tuple[UtilityDiscount, ...]
+    checklist: tuple[ChecklistItem, ...]
+    budget: Budget
+    parameters_used: tuple[ResolvedParameter, ...] = ()
+    ruleset: str = ""
+    plugin_versions: tuple[tuple[str, str], ...] = ()
+
+    def entitlement(self, programme: str) -> Entitlement | None:
+        return next((e for e in self.entitlements if e.programme == programme), None)
+
+    def comparable(self) -> dict[str, Any]:
+        """The outcome without explanations: what batch and single evaluation must share."""
+        return {
+            "eligible": self.eligible,
+            "category": self.category,
+            "groups": self.groups,
+            "measures": self.measures,
+            "reasons": tuple(r.code for r in self.reasons),
+            "entitlements": tuple((e.programme, e.amount) for e in self.entitlements),
+            "utilities": tuple((u.utility, u.quantity) for u in self.utility_discounts),
+            "checklist": tuple((c.code, c.met) for c in self.checklist),
+            "budget": (self.budget.annual_income, self.budget.annual_expenses, self.budget.gap),
+        }
+
+
+@dataclass
+class BatchEvaluation:
+    """Results for a batch, as columns (one entry per household)."""
+
+    tenant: Tenant
+    as_of: date
+    size: int
+    provisional: bool
+    eligible: np.ndarray
+    category: str | None
+    eligibility: Eligibility
+    groups: dict[str, np.ndarray]
+    measures: dict[str, np.ndarray]
+    grants: dict[str, Grant]
+    utilities: dict[str, np.ndarray]
+    checklist: list[Check]
+    budget: BudgetColumns
+    explanations: dict[str, list[str]] = field(default_factory=dict)
+    parameters_used: list[ResolvedParameter] = field(default_factory=list)
+
+    def amount(self, programme: str) -> np.ndarray:
+        """Fen granted under ``programme`` for each household (0 where not granted)."""
+        grant = self.grants[programme]
+        if grant.amount is None:
+            return np.zeros(self.size, dtype=np.int64)
+        return np.where(grant.granted, grant.amount, 0)
+
+    def evaluation(self, i: int) -> Evaluation:
+        """The contract's ``Evaluation`` of household ``i``."""
+        tenant = self.tenant
+        eligible = bool(self.eligible[i])
+        entitlements = []
+        for p in tenant.programmes:
+            grant = self.grants[p.code]
+            if not grant.granted[i]:
+                continue
+            amount = None if grant.amount is None else to_yuan(grant.amount[i])
+            entitlements.append(
+                Entitlement(
+                    programme=p.code,
+                    name=p.name,
+                    amount=amount,
+                    period=p.period,
+                    basis=p.basis,
+                    explanation=tuple(self.explanations.get(p.code, ())),
+                )
+            )
+        discounts = []
+        for u in tenant.utilities:
+            if self.utilities[u.utility][i]:
+                quantity = self._utility_quantity(u.quantity_parameter)
+                discounts.append(UtilityDiscount(u.utility, quantity, u.unit, u.period, u.basis))
+        b = self.budget
+        return Evaluation(
+            tenant=tenant.code,
+            as_of=self.as_of,
+            provisional=self.provisional,
+            eligible=eligible,
+            category=self.category if eligible else None,
+            groups=tuple(code for code, m in self.groups.items() if m[i]),
+            measures=tuple(code for code, m in self.measures.items() if m[i]),
+            reasons=tuple(
+                Reason(c.code, c.label, c.basis) for c in self.eligibility.criteria if c.met[i]
+            ),
+            entitlements=tuple(entitlements),
+            utility_discounts=tuple(discounts),
+            checklist=tuple(ChecklistItem(c.code, c.label, bool(c.met[i])) for c in self.checklist),
+            budget=Budget(
+                to_yuan(b.annual_income[i]), to_yuan(b.annual_expenses[i]), to_yuan(b.gap[i])
+            ),
+            parameters_used=tuple(self.parameters_used),
+            ruleset=tenant.ruleset,
+            plugin_versions=tuple(tenant.plugin_versions.items()),
+        )
+
+    def _utility_quantity(self, name: str) -> Decimal:
+        p = next((p for p in self.parameters_used if p.name == name), None)
+        if p is None:
+            p = self.tenant.parameter_table.resolve(name, self.as_of)
+        return Decimal(p.value).quantize(Decimal("0.01"))
+
+
+# --------------------------------------------------------------------------- engine
+def _call(tenant: Tenant, hook: str, fn: Callable[[], Any]) -> Any:
+    """Run a plugin hook; any exception a plugin raises becomes a :class:`PluginFault`."""
+    try:
+        return fn()
+    except BangfuError:
+        raise
+    except Exception as exc:
+        raise PluginFault(tenant.code, hook, exc) from exc
+
+
+_SIGNATURES: dict[Any, frozenset[str]] = {}
+
+
+def _invoke(fn: Callable[..., Any], **available: Any) -> Any:
+    """Call a rule function with the arguments it names (like pluggy does for hooks)."""
+    names = _SIGNATURES.get(fn)
+    if names is None:
+        names = _SIGNATURES[fn] = frozenset(inspect.signature(fn).parameters)
+    return fn(**{k: v for k, v in available.items() if k in names})
+
+
+def _mask(value: Any, size: int, what: str) -> np.ndarray:
+    arr = np.asarray(value)
+    if arr.shape == ():
+        arr = np.full(size, bool(arr))
+    if arr.shape != (size,):
+        raise TypeError(f"{what} returned {arr.shape}, expected one value per household")
+    return arr.astype(bool, copy=False)
+
+
+def _masks(result: dict[str, Any] | None, size: int, what: str) -> dict[str, np.ndarray]:
+    return {code: _mask(m, size, f"{what}[{code}]") for code, m in (result or {}).items()}
+
+
+def evaluate_batch(
+    tenant: Tenant, household: HouseholdFacts, on: date, explain: bool = False
+) -> BatchEvaluation:
+    """Evaluate every household of ``household`` under ``tenant``'s rules on ``on``."""
+    n = household.size
+    params: Parameters = tenant.parameters(on)
+    why = Why(active=explain)
+    hook = tenant.hook
+    explanations: dict[str, list[str]] = {}
+
+    groups = _masks(
+        _call(tenant, "bangfu_target_groups", lambda: hook.bangfu_target_groups(
+            household=household, parameters=params, why=why)),
+        n, "bangfu_target_groups",
+    )
+    measures = _masks(
+        _call(tenant, "bangfu_measures", lambda: hook.bangfu_measures(
+            household=household, parameters=params, groups=groups, why=why)),
+        n, "bangfu_measures",
+    )
+    eligibility = _call(tenant, "bangfu_eligibility", lambda: hook.bangfu_eligibility(
+        household=household, parameters=params, groups=groups, why=why))
+    if eligibility is None:
+        eligibility = Eligibility(category="", criteria=[], eligible=np.zeros(n, dtype=bool))
+    eligible = _call(tenant, "bangfu_eligibility", lambda: _mask(eligibility.mask(n), n, "eligible"))
+    why.take()
+    used: dict[str, ResolvedParameter] = {p.name: p for p in params.take_reads()}
+
+    grants: dict[str, Grant] = {}
+    for programme in tenant.programmes:
+        where = f"programme {programme.code}"
+        grant = _call(tenant, where, lambda p=programme: _invoke(
+            p.compute, household=household, parameters=params, eligible=eligible, why=why))
+        granted = _call(tenant, where, lambda g=grant: _mask(g.granted, n, where))
+        amount = None
+        if grant.amount is not None:
+            amount = np.broadcast_to(np.asarray(grant.amount, dtype=np.int64), (n,))
+            if (np.where(granted, amount, 0) < 0).any():
+                raise PluginFault(tenant.code, where, ValueError("negative amount"))
+        grants[programme.code] = Grant(granted, amount)
+        reads = params.take_reads()
+        for p in reads:
+            used.setdefault(p.name, p)
+        if explain:
+            steps = why.take()
+            if amount is not None and granted[0]:
+                steps.append(f"amount: {format_yuan(amount[0])} yuan ({programme.period.value})")
+            explanations[programme.code] = steps + [f"parameter {p.describe()}" for p in reads]
+
+    utilities: dict[str, np.ndarray] = {}
+    for rule in tenant.utilities:
+        where = f"utility discount {rule.utility}"
+        utilities[rule.utility] = _call(tenant, where, lambda r=rule: _mask(_invoke(
+            r.applies, household=household, parameters=params, eligible=eligible, why=why), n, where))
+        params.get(rule.quantity_parameter)
+    checklist = _call(tenant, "bangfu_checklist", lambda: hook.bangfu_checklist(
+        household=household, parameters=params, why=why)) or []
+    checklist = [Check(c.code, c.label, _mask(c.met, n, f"check {c.code}")) for c in checklist]
+    budget = _call(tenant, "bangfu_budget", lambda: hook.bangfu_budget(
+        household=household, parameters=params, why=why))
+    why.take()
+    for p in params.take_reads():
+        used.setdefault(p.name, p)
+    return BatchEvaluation(
+        tenant=tenant,
+        as_of=on,
+        size=n,
+        provisional=params.provisional,
+        eligible=eligible,
+        category=eligibility.category or None,
+        eligibility=eligibility,
+        groups=groups,
+        measures=measures,
+        grants=grants,
+        utilities=utilities,
+        checklist=checklist,
+        budget=budget,
+        explanations=explanations,
+        parameters_used=list(used.values()),
+    )
+
+
+def evaluate(tenant: Tenant, household: Household, on: date) -> Evaluation:
+    """Evaluate one validated household, with explanations."""
+    batch = evaluate_batch(tenant, HouseholdFacts.of(household), on, explain=True)
+    return batch.evaluation(0)
+
+
+def evaluate_many(tenant: Tenant, households: Sequence[Household], on: date) -> list[Evaluation]:
+    """Evaluate many validated households at once; the same results as one by one."""
+    batch = evaluate_batch(tenant, HouseholdFacts.from_households(households), on)
+    return [batch.evaluation(i) for i in range(batch.size)]

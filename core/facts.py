@@ -1,0 +1,301 @@
+"""Household facts: the derived view every rule reads, one column per fact.
+
+The core computes these once per household (per-capita figures, counts of members by
+situation, money in fen) so that no tenant re-derives them and every tenant reads them the
+same way. They are columns, numpy arrays with one entry per household: a single
+evaluation is a batch of one, and a million households are one call. Rules written as
+column expressions (``cost > income``, ``np.where``) therefore serve both the caseworker
+waiting for one answer and the national simulation of a million.
+
+Money is ``int64`` fen; counts are ``int64``; conditions are ``bool``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from core.model import EducationStage, Employment, Household, Relation
+
+#: Members of these ages count as working age for pension coverage (statutory 16 to the
+#: general retirement age of 60).
+WORKING_AGE = (16, 60)
+
+EMPLOYED_KINDS = (Employment.EMPLOYED, Employment.FLEXIBLE)
+BEYOND_COMPULSORY = (
+    EducationStage.HIGH_SCHOOL,
+    EducationStage.SECONDARY_VOCATIONAL,
+    EducationStage.UNDERGRADUATE,
+    EducationStage.POSTGRADUATE,
+)
+COLLEGE = (EducationStage.UNDERGRADUATE, EducationStage.POSTGRADUATE)
+STAGE_CODES = {stage: i for i, stage in enumerate(EducationStage)}
+EMPLOYMENT_CODES = {kind: i for i, kind in enumerate(Employment)}
+RELATION_CODES = {rel: i for i, rel in enumerate(Relation)}
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdFacts:
+    """What the rules know of each household. Every field is an array of length ``size``."""
+
+    size: int
+    # --- members
+    members: np.ndarray  #: number of members
+    able_to_work: np.ndarray  #: members able to work
+    employed: np.ndarray  #: members employed or in flexible employment
+    able_not_employed: np.ndarray  #: able to work but not employed
+    laid_off: np.ndarray  #: members laid off (下岗)
+    serious_illness: np.ndarray  #: members with serious or chronic illness
+    disabled: np.ndarray  #: members with a disability
+    children: np.ndarray  #: members whose relation is CHILD
+    children_in_school: np.ndarray  #: children at any stage of education
+    children_compulsory: np.ndarray  #: children in compulsory education
+    children_beyond_compulsory: np.ndarray  #: children in full-time education past it
+    children_in_college: np.ndarray  #: children at undergraduate or postgraduate level
+    new_public_high_school: np.ndarray  #: children newly admitted to a public high school
+    new_college: np.ndarray  #: children newly admitted to a recognised college
+    without_medical_insurance: np.ndarray  #: members without basic medical insurance
+    working_age_without_pension: np.ndarray  #: working-age members without pension cover
+    # --- money, in fen
+    monthly_wages: np.ndarray  #: members' monthly income, summed
+    annual_income: np.ndarray  #: 12 x monthly wages + other annual income
+    medical_out_of_pocket: np.ndarray  #: the year's medical cost after every reimbursement
+    dibao_subsidy_per_capita: np.ndarray  #: monthly 低保 top-up per person
+    expense_rent: np.ndarray
+    expense_living: np.ndarray
+    expense_medical: np.ndarray
+    expense_education: np.ndarray
+    expense_other: np.ndarray
+    # --- situation
+    dibao_recipient: np.ndarray
+    dibao_months: np.ndarray  #: continuous months in 低保
+    medical_in_catalog: np.ndarray
+    housing_area_cm2: np.ndarray  #: floor area in 1/100 m2; -1 when not given
+    has_housing: np.ndarray
+    disaster_loss: np.ndarray
+    three_no: np.ndarray
+    migrant_worker: np.ndarray
+    years_in_city: np.ndarray
+    laid_off_in_restructuring: np.ndarray
+    reemployment_certificate: np.ndarray
+    self_employed: np.ndarray
+
+    @property
+    def annual_expenses(self) -> np.ndarray:
+        return (
+            self.expense_rent
+            + self.expense_living
+            + self.expense_medical
+            + self.expense_education
+            + self.expense_other
+        )
+
+    def take(self, index: int) -> HouseholdFacts:
+        """The facts of one household, as a batch of one."""
+        values = {
+            f.name: getattr(self, f.name)[index : index + 1]
+            for f in fields(self)
+            if f.name != "size"
+        }
+        return HouseholdFacts(size=1, **values)
+
+    # ------------------------------------------------------------------ builders
+    @classmethod
+    def of(cls, household: Household) -> HouseholdFacts:
+        return cls.from_households([household])
+
+    @classmethod
+    def from_households(cls, households: Sequence[Household]) -> HouseholdFacts:
+        """Facts of validated households (one pass in Python; for API and review paths)."""
+        rows = [_row(h) for h in households]
+        columns = {name: np.array([r[name] for r in rows]) for name in _ROW_FIELDS}
+        for name, dtype in _DTYPES.items():
+            columns[name] = columns[name].astype(dtype, copy=False) if rows else np.zeros(
+                0, dtype=dtype
+            )
+        return cls(size=len(rows), **columns)
+
+    @classmethod
+    def from_columns(
+        cls, household: Mapping[str, np.ndarray], member: Mapping[str, np.ndarray]
+    ) -> HouseholdFacts:
+        """Facts of a columnar batch, fully vectorised (national simulations, benchmarks).
+
+        ``household`` holds one array per household field in fen / flags (see
+        :data:`HOUSEHOLD_COLUMNS`); ``member`` holds one array per member field, with
+        ``household`` giving each member's household index (see :data:`MEMBER_COLUMNS`).
+        Both must already be validated: amounts in range, stages and kinds as codes.
+        """
+        n = len(household["other_annual_income"])
+        hh = member["household"]
+
+        def count(mask: np.ndarray) -> np.ndarray:
+            return np.bincount(hh[mask], minlength=n).astype(np.int64)
+
+        emp = member["employment"]
+        stage = member["education_stage"]
+        child = member["relation"] == RELATION_CODES[Relation.CHILD]
+        employed = np.isin(emp, [EMPLOYMENT_CODES[k] for k in EMPLOYED_KINDS])
+        able = member["able_to_work"]
+        beyond = np.isin(stage, [STAGE_CODES[s] for s in BEYOND_COMPULSORY])
+        age = member["age"]  # -1 when unknown
+        working_age = (age >= WORKING_AGE[0]) & (age < WORKING_AGE[1])
+        wages = np.bincount(hh, weights=None, minlength=n)  # members per household
+        monthly_wages = np.zeros(n, dtype=np.int64)
+        np.add.at(monthly_wages, hh, member["monthly_income"])
+        new = member["newly_admitted"] & child
+        return cls(
+            size=n,
+            members=wages.astype(np.int64),
+            able_to_work=count(able),
+            employed=count(employed),
+            able_not_employed=count(able & ~employed),
+            laid_off=count(emp == EMPLOYMENT_CODES[Employment.LAID_OFF]),
+            serious_illness=count(member["serious_illness"]),
+            disabled=count(member["disabled"]),
+            children=count(child),
+            children_in_school=count(child & (stage != STAGE_CODES[EducationStage.NONE])),
+            children_compulsory=count(child & (stage == STAGE_CODES[EducationStage.COMPULSORY])),
+            children_beyond_compulsory=count(child & beyond),
+            children_in_college=count(
+                child & np.isin(stage, [STAGE_CODES[s] for s in COLLEGE])
+            ),
+            new_public_high_school=count(
+                new
+                & (stage == STAGE_CODES[EducationStage.HIGH_SCHOOL])
+                & member["public_school"]
+            ),
+            new_college=count(new & (stage == STAGE_CODES[EducationStage.UNDERGRADUATE])),
+            without_medical_insurance=count(~member["has_medical_insurance"]),
+            working_age_without_pension=count(working_age & ~member["has_pension_insurance"]),
+            monthly_wages=monthly_wages,
+            annual_income=monthly_wages * 12 + household["other_annual_income"],
+            **{
+                name: np.asarray(household[name], dtype=_DTYPES[name])
+                for name in HOUSEHOLD_COLUMNS
+                if name != "other_annual_income"
+            },
+        )
+
+
+#: Household-level columns :meth:`HouseholdFacts.from_columns` expects (money in fen).
+HOUSEHOLD_COLUMNS = (
+    "other_annual_income",
+    "medical_out_of_pocket",
+    "dibao_subsidy_per_capita",
+    "expense_rent",
+    "expense_living",
+    "expense_medical",
+    "expense_education",
+    "expense_other",
+    "dibao_recipient",
+    "dibao_months",
+    "medical_in_catalog",
+    "housing_area_cm2",
+    "has_housing",
+    "disaster_loss",
+    "three_no",
+    "migrant_worker",
+    "years_in_city",
+    "laid_off_in_restructuring",
+    "reemployment_certificate",
+    "self_employed",
+)
+#: Member-level columns; ``household`` is the member's household index, ``age`` is -1 when
+#: unknown, enums are their position in the enum (``STAGE_CODES`` and friends).
+MEMBER_COLUMNS = (
+    "household",
+    "relation",
+    "age",
+    "monthly_income",
+    "employment",
+    "able_to_work",
+    "serious_illness",
+    "disabled",
+    "education_stage",
+    "public_school",
+    "newly_admitted",
+    "has_medical_insurance",
+    "has_pension_insurance",
+)
+
+_BOOL_FIELDS = {
+    "dibao_recipient",
+    "medical_in_catalog",
+    "has_housing",
+    "disaster_loss",
+    "three_no",
+    "migrant_worker",
+    "laid_off_in_restructuring",
+    "reemployment_certificate",
+    "self_employed",
+}
+_ROW_FIELDS = tuple(f.name for f in fields(HouseholdFacts) if f.name != "size")
+_DTYPES = {name: (np.bool_ if name in _BOOL_FIELDS else np.int64) for name in _ROW_FIELDS}
+
+
+def _fen(amount) -> int:
+    return int(amount * 100)
+
+
+def _row(h: Household) -> dict[str, int | bool]:
+    """One household's facts as Python values; the reference the columnar path must match."""
+    members = h.members
+    employed = [m.employment in EMPLOYED_KINDS for m in members]
+    children = [m for m in members if m.relation is Relation.CHILD]
+    monthly_wages = sum(_fen(m.monthly_income) for m in members)
+    e = h.expenses
+    return {
+        "members": len(members),
+        "able_to_work": sum(m.able_to_work for m in members),
+        "employed": sum(employed),
+        "able_not_employed": sum(m.able_to_work and not w for m, w in zip(members, employed)),
+        "laid_off": sum(m.employment is Employment.LAID_OFF for m in members),
+        "serious_illness": sum(m.serious_illness for m in members),
+        "disabled": sum(m.disabled for m in members),
+        "children": len(children),
+        "children_in_school": sum(c.education_stage is not EducationStage.NONE for c in children),
+        "children_compulsory": sum(
+            c.education_stage is EducationStage.COMPULSORY for c in children
+        ),
+        "children_beyond_compulsory": sum(c.education_stage in BEYOND_COMPULSORY for c in children),
+        "children_in_college": sum(c.education_stage in COLLEGE for c in children),
+        "new_public_high_school": sum(
+            c.newly_admitted and c.public_school and c.education_stage is EducationStage.HIGH_SCHOOL
+            for c in children
+        ),
+        "new_college": sum(
+            c.newly_admitted and c.education_stage is EducationStage.UNDERGRADUATE
+            for c in children
+        ),
+        "without_medical_insurance": sum(not m.has_medical_insurance for m in members),
+        "working_age_without_pension": sum(
+            m.age is not None
+            and WORKING_AGE[0] <= m.age < WORKING_AGE[1]
+            and not m.has_pension_insurance
+            for m in members
+        ),
+        "monthly_wages": monthly_wages,
+        "annual_income": monthly_wages * 12 + _fen(h.other_annual_income),
+        "medical_out_of_pocket": _fen(h.annual_medical_out_of_pocket),
+        "dibao_subsidy_per_capita": _fen(h.dibao_monthly_subsidy_per_capita),
+        "expense_rent": _fen(e.rent),
+        "expense_living": _fen(e.living),
+        "expense_medical": _fen(e.medical),
+        "expense_education": _fen(e.education),
+        "expense_other": _fen(e.other),
+        "dibao_recipient": h.dibao_recipient,
+        "dibao_months": h.dibao_continuous_months,
+        "medical_in_catalog": h.medical_in_insurance_catalog,
+        "housing_area_cm2": -1 if h.housing_area_m2 is None else int(h.housing_area_m2 * 100),
+        "has_housing": h.has_housing,
+        "disaster_loss": h.disaster_loss,
+        "three_no": h.three_no,
+        "migrant_worker": h.migrant_worker,
+        "years_in_city": h.years_in_city,
+        "laid_off_in_restructuring": h.laid_off_in_restructuring,
+        "reemployment_certificate": h.reemployment_certificate,
+        "self_employed": h.self_employed,
+    }

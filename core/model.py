@@ -1,0 +1,269 @@
+"""The case model: a household as the contract's ``HouseholdInput`` describes it.
+
+These pydantic models are the single validated form of a household, whether it arrives
+through GraphQL, a YAML conformance case, the database or a batch file. Validation is
+strict: anything that would make an evaluation meaningless is refused with a
+``BAD_INPUT`` error naming the field (see :func:`parse_household`).
+
+Field names are snake_case in Python and camelCase on the wire (``monthlyIncome``).
+"""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError as StdnumError
+
+from core.errors import BangfuError, bad_input
+
+#: The largest amount of yuan any single money field may carry. Far above any household's
+#: real figures, it stops overflow and nonsense (a typo of ten extra zeros) at the door.
+MAX_AMOUNT = Decimal("100000000")  # 100 million yuan
+MAX_MEMBERS = 30
+MAX_NAME_LENGTH = 50
+MAX_AGE = 130
+MAX_AREA_M2 = Decimal("10000")
+MAX_MONTHS = 1200
+MAX_YEARS = 130
+
+
+class Relation(str, enum.Enum):
+    APPLICANT = "APPLICANT"
+    SPOUSE = "SPOUSE"
+    CHILD = "CHILD"
+    PARENT = "PARENT"
+    OTHER = "OTHER"
+
+
+class Employment(str, enum.Enum):
+    EMPLOYED = "EMPLOYED"
+    FLEXIBLE = "FLEXIBLE"
+    UNEMPLOYED = "UNEMPLOYED"
+    LAID_OFF = "LAID_OFF"
+    RETIRED = "RETIRED"
+    STUDENT = "STUDENT"
+    UNABLE_TO_WORK = "UNABLE_TO_WORK"
+    NONE = "NONE"
+
+
+class EducationStage(str, enum.Enum):
+    NONE = "NONE"
+    PRESCHOOL = "PRESCHOOL"
+    COMPULSORY = "COMPULSORY"
+    HIGH_SCHOOL = "HIGH_SCHOOL"
+    SECONDARY_VOCATIONAL = "SECONDARY_VOCATIONAL"
+    UNDERGRADUATE = "UNDERGRADUATE"
+    POSTGRADUATE = "POSTGRADUATE"
+
+
+class PayPeriod(str, enum.Enum):
+    ONCE = "ONCE"
+    MONTHLY = "MONTHLY"
+    YEARLY = "YEARLY"
+
+
+class TenantLevel(str, enum.Enum):
+    NATIONAL = "NATIONAL"
+    PROVINCE = "PROVINCE"
+    CITY = "CITY"
+
+
+def _to_decimal(value: Any) -> Any:
+    """Accept strings and integers; floats only through their shortest repr."""
+    if isinstance(value, bool):
+        raise ValueError("an amount must be a number or a string such as \"1600.00\"")
+    if isinstance(value, float):
+        value = repr(value)
+    if isinstance(value, str):
+        try:
+            return Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is not an amount such as \"1600.00\"") from None
+    return value
+
+
+def _check_amount(value: Decimal) -> Decimal:
+    if not value.is_finite():
+        raise ValueError("the amount must be a finite number")
+    if value < 0:
+        raise ValueError("the amount may not be negative")
+    if value > MAX_AMOUNT:
+        raise ValueError(f"the amount exceeds the bound of {MAX_AMOUNT} yuan")
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2 and value != value.quantize(Decimal("0.01")):
+        raise ValueError("an amount has at most two decimals (fen)")
+    return value.quantize(Decimal("0.01"))
+
+
+def _check_area(value: Decimal | None) -> Decimal | None:
+    if value is None:
+        return None
+    if not value.is_finite() or value < 0 or value > MAX_AREA_M2:
+        raise ValueError(f"the floor area must be between 0 and {MAX_AREA_M2} m2")
+    if value != value.quantize(Decimal("0.01")):
+        raise ValueError("the floor area has at most two decimals")
+    return value.quantize(Decimal("0.01"))
+
+
+def _check_name(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("the name may not be empty")
+    if len(value) > MAX_NAME_LENGTH:
+        raise ValueError(f"the name is longer than {MAX_NAME_LENGTH} characters")
+    if any(unicodedata.category(ch).startswith("C") for ch in value):
+        raise ValueError("the name contains control or invisible characters")
+    return value
+
+
+def _check_id_number(value: str | None) -> str | None:
+    """An 18-character resident ID: checksum and birth date checked by python-stdnum."""
+    if value is None:
+        return None
+    value = value.strip().upper()
+    if len(value) != 18:
+        raise ValueError("a resident ID number has 18 characters")
+    try:
+        ric.validate(value)
+        born = ric.get_birth_date(value)
+    except StdnumError as exc:
+        raise ValueError(f"the resident ID number is not valid: {exc}") from None
+    if born > date.today():
+        raise ValueError("the resident ID number gives a birth date in the future")
+    return value
+
+
+Money = Annotated[Decimal, BeforeValidator(_to_decimal), AfterValidator(_check_amount)]
+Area = Annotated[Decimal | None, BeforeValidator(_to_decimal), AfterValidator(_check_area)]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        frozen=True,
+        str_strip_whitespace=False,
+    )
+
+
+class Member(_Input):
+    """A member of the household (``MemberInput``)."""
+
+    name: Annotated[str, AfterValidator(_check_name)]
+    relation: Relation
+    id_number: Annotated[str | None, AfterValidator(_check_id_number)] = None
+    age: Annotated[int | None, Field(ge=0, le=MAX_AGE)] = None
+    monthly_income: Money = Decimal("0.00")
+    employment: Employment = Employment.NONE
+    able_to_work: bool = False
+    serious_illness: bool = False
+    disabled: bool = False
+    education_stage: EducationStage = EducationStage.NONE
+    public_school: bool = True
+    newly_admitted: bool = False
+    has_medical_insurance: bool = True
+    has_pension_insurance: bool = True
+
+
+class Expenses(_Input):
+    """Yearly spending by kind (``ExpensesInput``)."""
+
+    rent: Money = Decimal("0.00")
+    living: Money = Decimal("0.00")
+    medical: Money = Decimal("0.00")
+    education: Money = Decimal("0.00")
+    other: Money = Decimal("0.00")
+
+    @property
+    def total(self) -> Decimal:
+        return self.rent + self.living + self.medical + self.education + self.other
+
+
+class Household(_Input):
+    """A household applying for, or holding, a hardship file (``HouseholdInput``)."""
+
+    members: Annotated[list[Member], Field(min_length=1, max_length=MAX_MEMBERS)]
+    other_annual_income: Money = Decimal("0.00")
+    dibao_recipient: bool = False
+    dibao_continuous_months: Annotated[int, Field(ge=0, le=MAX_MONTHS)] = 0
+    dibao_monthly_subsidy_per_capita: Money = Decimal("0.00")
+    annual_medical_out_of_pocket: Money = Decimal("0.00")
+    medical_in_insurance_catalog: bool = True
+    housing_area_m2: Area = None
+    has_housing: bool = True
+    disaster_loss: bool = False
+    three_no: bool = False
+    migrant_worker: bool = False
+    years_in_city: Annotated[int, Field(ge=0, le=MAX_YEARS)] = 0
+    laid_off_in_restructuring: bool = False
+    reemployment_certificate: bool = False
+    self_employed: bool = False
+    annual_expenses: Expenses | None = None
+
+    @model_validator(mode="after")
+    def _one_applicant(self) -> Household:
+        applicants = sum(1 for m in self.members if m.relation is Relation.APPLICANT)
+        if applicants != 1:
+            raise ValueError(
+                f"a household has exactly one APPLICANT member, this one has {applicants}"
+            )
+        ids = [m.id_number for m in self.members if m.id_number]
+        if len(ids) != len(set(ids)):
+            raise ValueError("the same resident ID number is given for two members")
+        return self
+
+    @property
+    def annual_income(self) -> Decimal:
+        """Wages of every member for twelve months plus other yearly income."""
+        return sum((m.monthly_income for m in self.members), Decimal("0")) * 12 + (
+            self.other_annual_income
+        )
+
+    @property
+    def expenses(self) -> Expenses:
+        return self.annual_expenses or Expenses()
+
+
+def _explain_errors(exc: ValidationError) -> BangfuError:
+    problems = []
+    for err in exc.errors(include_url=False):
+        where = ".".join(str(p) for p in err["loc"]) or "household"
+        message = err["msg"].removeprefix("Value error, ")
+        problems.append({"field": where, "problem": message})
+    summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems[:5])
+    if len(problems) > 5:
+        summary += f"; and {len(problems) - 5} more"
+    return bad_input(
+        f"the household is not valid: {summary}",
+        f"家庭信息有误:{summary}",
+        problems=problems,
+    )
+
+
+def parse_household(data: Any) -> Household:
+    """Validate raw data (camelCase or snake_case keys) into a :class:`Household`.
+
+    :raises BangfuError: ``BAD_INPUT`` listing every problem with its field path.
+    """
+    if isinstance(data, Household):
+        return data
+    try:
+        return Household.model_validate(data)
+    except ValidationError as exc:
+        raise _explain_errors(exc) from None

@@ -1,0 +1,70 @@
+"""Everything a tenant plugin imports: the hook marker and the types it returns.
+
+    from core.plugin import hookimpl, TenantInfo, Branding, Programme, Grant, ...
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pluggy
+
+from core.hookspecs import PROJECT
+from core.model import PayPeriod, TenantLevel
+from core.rules import (
+    BudgetColumns,
+    Check,
+    Criterion,
+    Eligibility,
+    Grant,
+    Mask,
+    Programme,
+    UtilityRule,
+    Why,
+    count_at_least,
+)
+
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+@dataclass(frozen=True)
+class TenantInfo:
+    """A tenant's identity (``Tenant`` in the contract, less branding)."""
+
+    code: str  #: lower-case code, e.g. "hebei"
+    name: str  #: official name, e.g. "河北省"
+    level: TenantLevel
+    parent: str | None  #: the parent tenant's code; None only for ``national``
+
+
+@dataclass(frozen=True)
+class Branding:
+    """How the tenant's staff pages look."""
+
+    display_name: str
+    primary_color: str = "#b71c1c"
+    logo_url: str | None = None
+    locale: str = "zh-CN"
+
+
+__all__ = [
+    "Branding",
+    "BudgetColumns",
+    "Check",
+    "Criterion",
+    "Eligibility",
+    "Grant",
+    "Mask",
+    "PayPeriod",
+    "Programme",
+    "TenantInfo",
+    "TenantLevel",
+    "UtilityRule",
+    "Why",
+    "count_at_least",
+    "hookimpl",
+]

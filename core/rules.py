@@ -1,0 +1,159 @@
+"""The vocabulary a tenant writes its rules in.
+
+A rule receives :class:`core.facts.HouseholdFacts` (columns, one entry per household),
+:class:`core.parameters.Parameters` (dated values, every read recorded) and a :class:`Why`
+to say what it did, and returns one of the small results below. Conditions are boolean
+arrays (``mask``); money is ``int64`` fen. Written this way, the same rule evaluates one
+household for a caseworker and a million for a national simulation.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from core.model import PayPeriod
+from core.money import format_yuan
+
+Mask = np.ndarray  #: bool array, one entry per household
+Fen = np.ndarray  #: int64 array of fen, one entry per household
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One ground of eligibility (Hebei's 特困 criteria a-g, the city's income test ...)."""
+
+    code: str  #: short code, unique within the tenant ("a", "below_dibao")
+    label: str  #: what it means, for a caseworker
+    basis: str  #: the clause it comes from ("003 一.1(a)")
+    met: Mask  #: which households meet it
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """The answer of ``bangfu_eligibility``: the category and the grounds.
+
+    A household is eligible when it meets at least one criterion, unless ``eligible`` is
+    given explicitly (for rules such as "one of these, and always this").
+    """
+
+    category: str  #: the tenant's hardship category ("tekun"), used when eligible
+    criteria: list[Criterion]
+    eligible: Mask | None = None
+
+    def mask(self, size: int) -> Mask:
+        if self.eligible is not None:
+            return np.asarray(self.eligible, dtype=bool)
+        met = np.zeros(size, dtype=bool)
+        for c in self.criteria:
+            met |= c.met
+        return met
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a programme gives: to whom, and how much (``amount`` None when in kind)."""
+
+    granted: Mask
+    amount: Fen | None = None
+
+
+@dataclass(frozen=True)
+class Programme:
+    """An assistance programme a plugin offers (``Entitlement.programme`` in the contract).
+
+    ``compute(household, parameters, eligible, why) -> Grant`` (name only the arguments
+    you need; ``eligible`` is the tenant's eligibility mask) decides who gets it and
+    how much. A child tenant that offers a programme with a parent's code must set
+    ``replaces=True``; otherwise the tenant is refused at load time.
+    """
+
+    code: str  #: national vocabulary code, or "<tenant>.<code>" for the tenant's own
+    name: str
+    period: PayPeriod
+    basis: str  #: the clause, e.g. "003 五.10 帮扶标准"
+    compute: Callable[..., Grant]
+    replaces: bool = False
+
+
+@dataclass(frozen=True)
+class UtilityRule:
+    """A utility discount: ``quantity_parameter`` of ``utility`` off the bill, per period.
+
+    ``applies(household, parameters, eligible, why) -> Mask`` (any subset of them) says who receives it.
+    """
+
+    utility: str  #: water, gas, heating, electricity
+    unit: str  #: m3, kWh, yuan
+    period: PayPeriod
+    basis: str
+    quantity_parameter: str  #: the parameter holding the quantity (number or money)
+    applies: Callable[..., Mask]
+    replaces: bool = False
+
+
+@dataclass(frozen=True)
+class Check:
+    """An item of a checklist such as Gansu's 两有五保障."""
+
+    code: str
+    label: str
+    met: Mask
+
+
+@dataclass(frozen=True)
+class BudgetColumns:
+    """Household accounts in fen: income, spending, and the gap when spending is larger."""
+
+    annual_income: Fen
+    annual_expenses: Fen
+    gap: Fen
+
+
+class _Formatter(string.Formatter):
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if isinstance(value, np.ndarray):
+            value = value[0] if value.size else None
+        if isinstance(value, np.generic):
+            value = value.item()
+        if format_spec == "yuan":
+            return format_yuan(int(value))
+        if format_spec == "yes":
+            return "yes" if value else "no"
+        if format_spec == "m2":
+            return f"{int(value) / 100:.2f} m2"
+        return super().format_field(value, format_spec)
+
+
+_FORMATTER = _Formatter()
+
+
+@dataclass
+class Why:
+    """Collects the steps of a rule for its explanation.
+
+    ``why.step("out-of-pocket {cost:yuan} exceeds income {income:yuan}", cost=c, income=i)``
+    formats the first household's values; the ``yuan`` spec prints fen as yuan, ``yes``
+    prints a condition, ``m2`` an area in 1/100 m2. In a batch (``active`` false) a step
+    costs nothing.
+    """
+
+    active: bool = True
+    steps: list[str] = field(default_factory=list)
+
+    def step(self, template: str, **values: Any) -> None:
+        if self.active:
+            self.steps.append(_FORMATTER.format(template, **values))
+
+    def take(self) -> list[str]:
+        steps, self.steps = self.steps, []
+        return steps
+
+
+def count_at_least(column: np.ndarray, n: int = 1) -> Mask:
+    """Households where a count column is at least ``n`` (reads better in rules)."""
+    return column >= n

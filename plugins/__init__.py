@@ -1,0 +1,1 @@
+"""Reusable plugins shipped with Bangfu. ``plugins.national`` is the national baseline."""

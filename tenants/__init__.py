@@ -1,0 +1,1 @@
+"""One package per region: each a tenant plugin registered in the bangfu.tenants entry-point group."""
