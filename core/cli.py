@@ -12,7 +12,9 @@ from rich.table import Table
 
 from core.settings import database_url
 
-app = typer.Typer(help="Bangfu 帮扶: tenant rules, cases and the GraphQL API.", no_args_is_help=True)
+app = typer.Typer(
+    help="Bangfu 帮扶: tenant rules, cases and the GraphQL API.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 token_app = typer.Typer(help="Bearer tokens for staff and national users.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -21,7 +23,9 @@ console = Console()
 
 DatabaseUrl = Annotated[
     str | None,
-    typer.Option("--database-url", help="SQLAlchemy URL; default $BANGFU_DATABASE_URL or ./bangfu.db"),
+    typer.Option(
+        "--database-url", help="SQLAlchemy URL; default $BANGFU_DATABASE_URL or ./bangfu.db"
+    ),
 ]
 
 
@@ -93,7 +97,9 @@ def check(
 @token_app.command("create")
 def token_create(
     tenant: Annotated[str, typer.Option(help="tenant code, or 'national'")],
-    role: Annotated[str, typer.Option(help="caseworker, reviewer, approver, chairman, national, admin")],
+    role: Annotated[
+        str, typer.Option(help="caseworker, reviewer, approver, chairman, national, admin")
+    ],
     user: Annotated[str, typer.Option(help="the person's user name")],
     database: DatabaseUrl = None,
 ) -> None:

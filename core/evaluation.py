@@ -236,29 +236,51 @@ def evaluate_batch(
     explanations: dict[str, list[str]] = {}
 
     groups = _masks(
-        _call(tenant, "bangfu_target_groups", lambda: hook.bangfu_target_groups(
-            household=household, parameters=params, why=why)),
-        n, "bangfu_target_groups",
+        _call(
+            tenant,
+            "bangfu_target_groups",
+            lambda: hook.bangfu_target_groups(household=household, parameters=params, why=why),
+        ),
+        n,
+        "bangfu_target_groups",
     )
     measures = _masks(
-        _call(tenant, "bangfu_measures", lambda: hook.bangfu_measures(
-            household=household, parameters=params, groups=groups, why=why)),
-        n, "bangfu_measures",
+        _call(
+            tenant,
+            "bangfu_measures",
+            lambda: hook.bangfu_measures(
+                household=household, parameters=params, groups=groups, why=why
+            ),
+        ),
+        n,
+        "bangfu_measures",
     )
-    eligibility = _call(tenant, "bangfu_eligibility", lambda: hook.bangfu_eligibility(
-        household=household, parameters=params, groups=groups, why=why))
+    eligibility = _call(
+        tenant,
+        "bangfu_eligibility",
+        lambda: hook.bangfu_eligibility(
+            household=household, parameters=params, groups=groups, why=why
+        ),
+    )
     if eligibility is None:
         eligibility = Eligibility(category="", criteria=[], eligible=np.zeros(n, dtype=bool))
-    eligible = _call(tenant, "bangfu_eligibility", lambda: _mask(eligibility.mask(n), n, "eligible"))
+    eligible = _call(
+        tenant, "bangfu_eligibility", lambda: _mask(eligibility.mask(n), n, "eligible")
+    )
     why.take()
     used: dict[str, ResolvedParameter] = {p.name: p for p in params.take_reads()}
 
     grants: dict[str, Grant] = {}
     for programme in tenant.programmes:
         where = f"programme {programme.code}"
-        grant = _call(tenant, where, lambda p=programme: _invoke(
-            p.compute, household=household, parameters=params, eligible=eligible, why=why))
-        granted = _call(tenant, where, lambda g=grant: _mask(g.granted, n, where))
+        grant = _call(
+            tenant,
+            where,
+            lambda p=programme: _invoke(
+                p.compute, household=household, parameters=params, eligible=eligible, why=why
+            ),
+        )
+        granted = _call(tenant, where, lambda g=grant, w=where: _mask(g.granted, n, w))
         amount = None
         if grant.amount is not None:
             amount = np.broadcast_to(np.asarray(grant.amount, dtype=np.int64), (n,))
@@ -277,14 +299,32 @@ def evaluate_batch(
     utilities: dict[str, np.ndarray] = {}
     for rule in tenant.utilities:
         where = f"utility discount {rule.utility}"
-        utilities[rule.utility] = _call(tenant, where, lambda r=rule: _mask(_invoke(
-            r.applies, household=household, parameters=params, eligible=eligible, why=why), n, where))
+        utilities[rule.utility] = _call(
+            tenant,
+            where,
+            lambda r=rule, w=where: _mask(
+                _invoke(
+                    r.applies, household=household, parameters=params, eligible=eligible, why=why
+                ),
+                n,
+                w,
+            ),
+        )
         params.get(rule.quantity_parameter)
-    checklist = _call(tenant, "bangfu_checklist", lambda: hook.bangfu_checklist(
-        household=household, parameters=params, why=why)) or []
+    checklist = (
+        _call(
+            tenant,
+            "bangfu_checklist",
+            lambda: hook.bangfu_checklist(household=household, parameters=params, why=why),
+        )
+        or []
+    )
     checklist = [Check(c.code, c.label, _mask(c.met, n, f"check {c.code}")) for c in checklist]
-    budget = _call(tenant, "bangfu_budget", lambda: hook.bangfu_budget(
-        household=household, parameters=params, why=why))
+    budget = _call(
+        tenant,
+        "bangfu_budget",
+        lambda: hook.bangfu_budget(household=household, parameters=params, why=why),
+    )
     why.take()
     for p in params.take_reads():
         used.setdefault(p.name, p)

@@ -112,8 +112,8 @@ class HouseholdFacts:
         rows = [_row(h) for h in households]
         columns = {name: np.array([r[name] for r in rows]) for name in _ROW_FIELDS}
         for name, dtype in _DTYPES.items():
-            columns[name] = columns[name].astype(dtype, copy=False) if rows else np.zeros(
-                0, dtype=dtype
+            columns[name] = (
+                columns[name].astype(dtype, copy=False) if rows else np.zeros(0, dtype=dtype)
             )
         return cls(size=len(rows), **columns)
 
@@ -159,13 +159,9 @@ class HouseholdFacts:
             children_in_school=count(child & (stage != STAGE_CODES[EducationStage.NONE])),
             children_compulsory=count(child & (stage == STAGE_CODES[EducationStage.COMPULSORY])),
             children_beyond_compulsory=count(child & beyond),
-            children_in_college=count(
-                child & np.isin(stage, [STAGE_CODES[s] for s in COLLEGE])
-            ),
+            children_in_college=count(child & np.isin(stage, [STAGE_CODES[s] for s in COLLEGE])),
             new_public_high_school=count(
-                new
-                & (stage == STAGE_CODES[EducationStage.HIGH_SCHOOL])
-                & member["public_school"]
+                new & (stage == STAGE_CODES[EducationStage.HIGH_SCHOOL]) & member["public_school"]
             ),
             new_college=count(new & (stage == STAGE_CODES[EducationStage.UNDERGRADUATE])),
             without_medical_insurance=count(~member["has_medical_insurance"]),
@@ -251,7 +247,9 @@ def _row(h: Household) -> dict[str, int | bool]:
         "members": len(members),
         "able_to_work": sum(m.able_to_work for m in members),
         "employed": sum(employed),
-        "able_not_employed": sum(m.able_to_work and not w for m, w in zip(members, employed)),
+        "able_not_employed": sum(
+            m.able_to_work and not w for m, w in zip(members, employed, strict=False)
+        ),
         "laid_off": sum(m.employment is Employment.LAID_OFF for m in members),
         "serious_illness": sum(m.serious_illness for m in members),
         "disabled": sum(m.disabled for m in members),
@@ -267,8 +265,7 @@ def _row(h: Household) -> dict[str, int | bool]:
             for c in children
         ),
         "new_college": sum(
-            c.newly_admitted and c.education_stage is EducationStage.UNDERGRADUATE
-            for c in children
+            c.newly_admitted and c.education_stage is EducationStage.UNDERGRADUATE for c in children
         ),
         "without_medical_insurance": sum(not m.has_medical_insurance for m in members),
         "working_age_without_pension": sum(

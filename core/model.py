@@ -42,7 +42,7 @@ MAX_MONTHS = 1200
 MAX_YEARS = 130
 
 
-class Relation(str, enum.Enum):
+class Relation(enum.StrEnum):
     APPLICANT = "APPLICANT"
     SPOUSE = "SPOUSE"
     CHILD = "CHILD"
@@ -50,7 +50,7 @@ class Relation(str, enum.Enum):
     OTHER = "OTHER"
 
 
-class Employment(str, enum.Enum):
+class Employment(enum.StrEnum):
     EMPLOYED = "EMPLOYED"
     FLEXIBLE = "FLEXIBLE"
     UNEMPLOYED = "UNEMPLOYED"
@@ -61,7 +61,7 @@ class Employment(str, enum.Enum):
     NONE = "NONE"
 
 
-class EducationStage(str, enum.Enum):
+class EducationStage(enum.StrEnum):
     NONE = "NONE"
     PRESCHOOL = "PRESCHOOL"
     COMPULSORY = "COMPULSORY"
@@ -71,13 +71,13 @@ class EducationStage(str, enum.Enum):
     POSTGRADUATE = "POSTGRADUATE"
 
 
-class PayPeriod(str, enum.Enum):
+class PayPeriod(enum.StrEnum):
     ONCE = "ONCE"
     MONTHLY = "MONTHLY"
     YEARLY = "YEARLY"
 
 
-class TenantLevel(str, enum.Enum):
+class TenantLevel(enum.StrEnum):
     NATIONAL = "NATIONAL"
     PROVINCE = "PROVINCE"
     CITY = "CITY"
@@ -86,14 +86,14 @@ class TenantLevel(str, enum.Enum):
 def _to_decimal(value: Any) -> Any:
     """Accept strings and integers; floats only through their shortest repr."""
     if isinstance(value, bool):
-        raise ValueError("an amount must be a number or a string such as \"1600.00\"")
+        raise ValueError('an amount must be a number or a string such as "1600.00"')
     if isinstance(value, float):
         value = repr(value)
     if isinstance(value, str):
         try:
             return Decimal(value.strip())
         except InvalidOperation:
-            raise ValueError(f"{value!r} is not an amount such as \"1600.00\"") from None
+            raise ValueError(f'{value!r} is not an amount such as "1600.00"') from None
     return value
 
 

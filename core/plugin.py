@@ -1,6 +1,6 @@
 """Everything a tenant plugin imports: the hook marker and the types it returns.
 
-    from core.plugin import hookimpl, TenantInfo, Branding, Programme, Grant, ...
+from core.plugin import hookimpl, TenantInfo, Branding, Programme, Grant, ...
 """
 
 from __future__ import annotations

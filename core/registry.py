@@ -45,7 +45,12 @@ from core.rules import Programme, UtilityRule
 ENTRY_POINT_GROUP = "bangfu.tenants"
 ONLY_ENV = "BANGFU_TENANTS"
 NATIONAL = "national"
-NATIONAL_PROGRAMMES = {"living_relief", "medical_relief", "education_grant", "public_rental_housing"}
+NATIONAL_PROGRAMMES = {
+    "living_relief",
+    "medical_relief",
+    "education_grant",
+    "public_rental_housing",
+}
 
 log = logging.getLogger("bangfu.registry")
 
@@ -229,7 +234,9 @@ def load_plugin(name: str, plugin: Any, version: str) -> PluginRecord:
     )
 
 
-def _merge_keyed(kind: str, stack: list[PluginRecord], attr: str, key: str) -> tuple[list, list[str]]:
+def _merge_keyed(
+    kind: str, stack: list[PluginRecord], attr: str, key: str
+) -> tuple[list, list[str]]:
     merged: dict[str, tuple[str, Any]] = {}
     problems = []
     for record in stack:

@@ -70,9 +70,11 @@ def bangfu_target_groups(household, parameters):
     below = below_dibao_line(h, parameters)
     uninsured = (h.without_medical_insurance > 0) | (h.working_age_without_pension > 0)
     medical_share = parameters.rate("sudden_expense.medical_share_of_income")
-    jump = (h.serious_illness > 0) & (
-        h.medical_out_of_pocket * 10_000 >= h.annual_income * medical_share
-    ) & (h.medical_out_of_pocket > 0)
+    jump = (
+        (h.serious_illness > 0)
+        & (h.medical_out_of_pocket * 10_000 >= h.annual_income * medical_share)
+        & (h.medical_out_of_pocket > 0)
+    )
     long_term = h.years_in_city >= parameters.integer("migrant_worker.min_years_in_city")
     return {
         "dibao_underemployed": h.dibao_recipient & (h.able_not_employed > 0),
