@@ -1,0 +1,49 @@
+"""两有五保障: the exit test of Gansu's three-year action (002).
+
+Food and clothing (两有), and employment, medical care, schooling, housing and social
+insurance (五保障) all secured. A file exits only when all seven are met.
+"""
+
+from __future__ import annotations
+
+from core.plugin import Check
+from plugins.national import below_dibao_line
+
+SOURCE = "002 甘肃省城市困难职工解困脱困三年行动"
+
+
+def two_haves_five_guarantees(household, parameters) -> list[Check]:
+    h = household
+    subsistence = ~below_dibao_line(h, parameters) | h.dibao_recipient
+    return [
+        Check("food", "有吃: income at or above the 低保 line, or covered by 低保", subsistence),
+        Check(
+            "clothing", "有穿: income at or above the 低保 line, or covered by 低保", subsistence
+        ),
+        Check(
+            "employment",
+            "就业有保障: a household with members able to work has at least one employed",
+            (h.able_to_work == 0) | (h.employed > 0),
+        ),
+        Check(
+            "medical",
+            "就医有保障: every member has basic medical insurance",
+            h.without_medical_insurance == 0,
+        ),
+        Check(
+            "schooling",
+            "就学有保障: no child in school goes without support (no child in school, or the "
+            "household's income covers its spending, schooling included)",
+            (h.children_in_school == 0) | (h.annual_expenses <= h.annual_income),
+        ),
+        Check(
+            "housing",
+            "住房有保障: the household has housing or a rental subsidy",
+            h.has_housing,
+        ),
+        Check(
+            "social_insurance",
+            "社会保险有保障: working-age members are insured for a pension",
+            h.working_age_without_pension == 0,
+        ),
+    ]

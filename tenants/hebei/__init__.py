@@ -1,0 +1,46 @@
+"""Hebei (河北省): 特困职工 criteria, living and medical relief, and the approval procedure.
+
+Source: seed 003, the Hebei provincial union's opinion on assistance to workers in special
+hardship. Parameters in ``parameters/``; conformance cases (public golden cases H1-H8 and
+more) in ``cases/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.plugin import Branding, TenantInfo, TenantLevel, hookimpl
+from tenants.hebei import eligibility, programmes
+
+__version__ = "1.0.0"
+HERE = Path(__file__).parent
+
+
+@hookimpl
+def bangfu_tenant():
+    return TenantInfo(code="hebei", name="河北省", level=TenantLevel.PROVINCE, parent="national")
+
+
+@hookimpl
+def bangfu_branding():
+    return Branding(display_name="河北省总工会 特困职工帮扶", primary_color="#1565c0")
+
+
+@hookimpl
+def bangfu_parameter_folder():
+    return HERE / "parameters"
+
+
+@hookimpl
+def bangfu_case_folder():
+    return HERE / "cases"
+
+
+@hookimpl
+def bangfu_eligibility(household, parameters):
+    return eligibility.eligibility(household, parameters)
+
+
+@hookimpl
+def bangfu_programmes():
+    return programmes.PROGRAMMES
