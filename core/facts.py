@@ -110,11 +110,15 @@ class HouseholdFacts:
     def from_households(cls, households: Sequence[Household]) -> HouseholdFacts:
         """Facts of validated households (one pass in Python; for API and review paths)."""
         rows = [_row(h) for h in households]
-        columns = {name: np.array([r[name] for r in rows]) for name in _ROW_FIELDS}
-        for name, dtype in _DTYPES.items():
-            columns[name] = (
-                columns[name].astype(dtype, copy=False) if rows else np.zeros(0, dtype=dtype)
-            )
+        if not rows:
+            return cls(size=0, **{name: np.zeros(0, dtype=_DTYPES[name]) for name in _ROW_FIELDS})
+        if tuple(rows[0]) != _ROW_FIELDS:  # the matrix below relies on the order
+            raise RuntimeError("facts row fields are out of order")
+        matrix = np.array([list(r.values()) for r in rows], dtype=np.int64)
+        columns = {
+            name: matrix[:, j].astype(_DTYPES[name]) if _DTYPES[name] is np.bool_ else matrix[:, j]
+            for j, name in enumerate(_ROW_FIELDS)
+        }
         return cls(size=len(rows), **columns)
 
     @classmethod

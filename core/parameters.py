@@ -217,11 +217,22 @@ class ParameterTable:
 
     tenant: str
     chains: dict[str, list[ParameterDefinition]] = field(default_factory=dict)
+    #: resolved values by (name, date); the table never changes once built
+    _resolved: dict[tuple[str, date], ResolvedParameter] = field(default_factory=dict, repr=False)
 
     def names(self) -> list[str]:
         return sorted(self.chains)
 
     def resolve(self, name: str, on: date) -> ResolvedParameter:
+        found = self._resolved.get((name, on))
+        if found is None:
+            found = self._resolve(name, on)
+            if len(self._resolved) > 100_000:  # bounded: many dates in a long review
+                self._resolved.clear()
+            self._resolved[(name, on)] = found
+        return found
+
+    def _resolve(self, name: str, on: date) -> ResolvedParameter:
         definitions = self.chains.get(name)
         if not definitions:
             raise MissingParameter(self.tenant, name, on, "no plugin in the chain defines it")
