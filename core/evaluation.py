@@ -191,25 +191,52 @@ class BatchEvaluation:
 
 
 # --------------------------------------------------------------------------- engine
-def _call(tenant: Tenant, hook: str, fn: Callable[[], Any]) -> Any:
-    """Run a plugin hook; any exception a plugin raises becomes a :class:`PluginFault`."""
-    try:
-        return fn()
-    except BangfuError:
-        raise
-    except Exception as exc:
-        raise PluginFault(tenant.code, hook, exc) from exc
-
-
 _SIGNATURES: dict[Any, frozenset[str]] = {}
 
 
 def _invoke(fn: Callable[..., Any], **available: Any) -> Any:
-    """Call a rule function with the arguments it names (like pluggy does for hooks)."""
+    """Call a rule function with the arguments it names (as pluggy does for hooks)."""
     names = _SIGNATURES.get(fn)
     if names is None:
         names = _SIGNATURES[fn] = frozenset(inspect.signature(fn).parameters)
     return fn(**{k: v for k, v in available.items() if k in names})
+
+
+class _Stack:
+    """One evaluation's view of a tenant's plugin stack.
+
+    Passes every rule the standard arguments (household, parameters, why), checks that
+    what comes back has one value per household, and turns any exception a plugin raises
+    into a :class:`PluginFault` for this request only.
+    """
+
+    def __init__(self, tenant: Tenant, household: HouseholdFacts, params: Parameters, why: Why):
+        self.tenant = tenant
+        self.size = household.size
+        self.arguments = {"household": household, "parameters": params, "why": why}
+
+    def ask(self, hook: str, **extra: Any) -> Any:
+        """A first-answer hook, most specific plugin first."""
+        caller = getattr(self.tenant.hook, hook)
+        return self.guard(hook, lambda: caller(**self.arguments, **extra))
+
+    def run(self, where: str, rule: Callable[..., Any], **extra: Any) -> Any:
+        """A rule function a plugin declared (a programme, a utility discount)."""
+        return self.guard(where, lambda: _invoke(rule, **self.arguments, **extra))
+
+    def mask(self, where: str, value: Any) -> np.ndarray:
+        return self.guard(where, lambda: _mask(value, self.size, where))
+
+    def masks(self, where: str, values: dict[str, Any] | None) -> dict[str, np.ndarray]:
+        return {code: self.mask(f"{where}[{code}]", m) for code, m in (values or {}).items()}
+
+    def guard(self, where: str, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except BangfuError:
+            raise
+        except Exception as exc:  # a faulty plugin fails its request only
+            raise PluginFault(self.tenant.code, where, exc) from exc
 
 
 def _mask(value: Any, size: int, what: str) -> np.ndarray:
@@ -221,75 +248,55 @@ def _mask(value: Any, size: int, what: str) -> np.ndarray:
     return arr.astype(bool, copy=False)
 
 
-def _masks(result: dict[str, Any] | None, size: int, what: str) -> dict[str, np.ndarray]:
-    return {code: _mask(m, size, f"{what}[{code}]") for code, m in (result or {}).items()}
+def _amount(where: str, value: Any, granted: np.ndarray, size: int) -> np.ndarray | None:
+    if value is None:
+        return None
+    amount = np.broadcast_to(np.asarray(value, dtype=np.int64), (size,))
+    if (np.where(granted, amount, 0) < 0).any():
+        raise ValueError(f"{where} computed a negative amount")
+    return amount
 
 
 def evaluate_batch(
     tenant: Tenant, household: HouseholdFacts, on: date, explain: bool = False
 ) -> BatchEvaluation:
-    """Evaluate every household of ``household`` under ``tenant``'s rules on ``on``."""
+    """Evaluate every household of ``household`` under ``tenant``'s rules on ``on``.
+
+    With ``explain`` (single evaluations), each programme's steps and the parameter values
+    it read are kept as its explanation; a batch skips them and costs nothing for them.
+    """
     n = household.size
-    params: Parameters = tenant.parameters(on)
+    params = tenant.parameters(on)
     why = Why(active=explain)
-    hook = tenant.hook
-    explanations: dict[str, list[str]] = {}
+    stack = _Stack(tenant, household, params, why)
+    used: dict[str, ResolvedParameter] = {}
 
-    groups = _masks(
-        _call(
-            tenant,
-            "bangfu_target_groups",
-            lambda: hook.bangfu_target_groups(household=household, parameters=params, why=why),
-        ),
-        n,
-        "bangfu_target_groups",
-    )
-    measures = _masks(
-        _call(
-            tenant,
-            "bangfu_measures",
-            lambda: hook.bangfu_measures(
-                household=household, parameters=params, groups=groups, why=why
-            ),
-        ),
-        n,
-        "bangfu_measures",
-    )
-    eligibility = _call(
-        tenant,
-        "bangfu_eligibility",
-        lambda: hook.bangfu_eligibility(
-            household=household, parameters=params, groups=groups, why=why
-        ),
-    )
-    if eligibility is None:
-        eligibility = Eligibility(category="", criteria=[], eligible=np.zeros(n, dtype=bool))
-    eligible = _call(
-        tenant, "bangfu_eligibility", lambda: _mask(eligibility.mask(n), n, "eligible")
-    )
-    why.take()
-    used: dict[str, ResolvedParameter] = {p.name: p for p in params.take_reads()}
-
-    grants: dict[str, Grant] = {}
-    for programme in tenant.programmes:
-        where = f"programme {programme.code}"
-        grant = _call(
-            tenant,
-            where,
-            lambda p=programme: _invoke(
-                p.compute, household=household, parameters=params, eligible=eligible, why=why
-            ),
-        )
-        granted = _call(tenant, where, lambda g=grant, w=where: _mask(g.granted, n, w))
-        amount = None
-        if grant.amount is not None:
-            amount = np.broadcast_to(np.asarray(grant.amount, dtype=np.int64), (n,))
-            if (np.where(granted, amount, 0) < 0).any():
-                raise PluginFault(tenant.code, where, ValueError("negative amount"))
-        grants[programme.code] = Grant(granted, amount)
+    def note_reads() -> list[ResolvedParameter]:
         reads = params.take_reads()
         for p in reads:
             used.setdefault(p.name, p)
+        return reads
+
+    groups = stack.masks("bangfu_target_groups", stack.ask("bangfu_target_groups"))
+    measures = stack.masks("bangfu_measures", stack.ask("bangfu_measures", groups=groups))
+    eligibility = stack.ask("bangfu_eligibility", groups=groups) or Eligibility(
+        category="", criteria=[], eligible=np.zeros(n, dtype=bool)
+    )
+    eligible = stack.mask(
+        "bangfu_eligibility", stack.guard("bangfu_eligibility", lambda: eligibility.mask(n))
+    )
+    why.take()
+    note_reads()
+
+    grants: dict[str, Grant] = {}
+    explanations: dict[str, list[str]] = {}
+    for programme in tenant.programmes:
+        where = f"programme {programme.code}"
+        grant = stack.run(where, programme.compute, eligible=eligible)
+        granted = stack.mask(where, grant.granted)
+        amount = stack.guard(where, lambda g=grant, w=where, m=granted: _amount(w, g.amount, m, n))
+        grants[programme.code] = Grant(granted, amount)
+        reads = note_reads()
         if explain:
             steps = why.take()
             if amount is not None and granted[0]:
@@ -299,35 +306,17 @@ def evaluate_batch(
     utilities: dict[str, np.ndarray] = {}
     for rule in tenant.utilities:
         where = f"utility discount {rule.utility}"
-        utilities[rule.utility] = _call(
-            tenant,
-            where,
-            lambda r=rule, w=where: _mask(
-                _invoke(
-                    r.applies, household=household, parameters=params, eligible=eligible, why=why
-                ),
-                n,
-                w,
-            ),
+        utilities[rule.utility] = stack.mask(
+            where, stack.run(where, rule.applies, eligible=eligible)
         )
         params.get(rule.quantity_parameter)
-    checklist = (
-        _call(
-            tenant,
-            "bangfu_checklist",
-            lambda: hook.bangfu_checklist(household=household, parameters=params, why=why),
-        )
-        or []
-    )
-    checklist = [Check(c.code, c.label, _mask(c.met, n, f"check {c.code}")) for c in checklist]
-    budget = _call(
-        tenant,
-        "bangfu_budget",
-        lambda: hook.bangfu_budget(household=household, parameters=params, why=why),
-    )
+    checklist = [
+        Check(c.code, c.label, stack.mask(f"check {c.code}", c.met))
+        for c in stack.ask("bangfu_checklist") or []
+    ]
+    budget = stack.ask("bangfu_budget")
     why.take()
-    for p in params.take_reads():
-        used.setdefault(p.name, p)
+    note_reads()
     return BatchEvaluation(
         tenant=tenant,
         as_of=on,

@@ -159,3 +159,21 @@ def test_plugin_versions_and_ruleset_identify_the_rules(registry):
     city = registry.get("demo_city")
     assert city.plugin_versions == {"national": "1.0.0", "hebei": "1.0.0", "demo_city": "1.0.0"}
     assert len(city.ruleset) == 16 and city.ruleset != registry.get("hebei").ruleset
+
+
+def test_a_rule_that_raises_fails_that_evaluation_only():
+    def broken(household):
+        raise ZeroDivisionError("oops")
+
+    class Faulty(City):
+        @hookimpl
+        def bangfu_programmes(self):
+            return [Programme("test_city.broken", "坏的", PayPeriod.ONCE, "test", broken)]
+
+    registry = load(("test_city", Faulty()))
+    with pytest.raises(BangfuError) as caught:
+        evaluate(registry.get("test_city"), household(), ON)
+    assert caught.value.code == "PLUGIN_ERROR"
+    assert "test_city" in caught.value.en and "programme test_city.broken" in caught.value.en
+    assert "oops" not in caught.value.en  # no internals leak to the caller
+    assert evaluate(registry.get("hebei"), household(), ON).tenant == "hebei"
