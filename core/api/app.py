@@ -1,0 +1,55 @@
+"""The Litestar application: GraphQL at ``/graphql`` and a health check at ``/healthz``.
+
+``create_app`` is a factory (uvicorn calls it once per worker process). It loads the
+tenant registry once, at start-up, and every request reads it from the application state:
+a request never discovers plugins or reads parameter files.
+
+The app is kept lean on purpose (no OpenAPI routes, no middleware): evaluation over HTTP
+has a budget of about a millisecond a request.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Litestar, get
+from litestar.datastructures import State
+from litestar.status_codes import HTTP_405_METHOD_NOT_ALLOWED
+
+from core.api.limits import MAX_BODY_BYTES
+from core.api.view import graphql_controller, litestar_refusal
+from core.registry import Registry, load_registry
+
+log = logging.getLogger("bangfu.api")
+
+
+def health(registry: Registry) -> dict[str, Any]:
+    """Which tenants serve, and which plugins could not be loaded (and why)."""
+    return {
+        "status": "ok",
+        "tenants": [t.code for t in registry.ordered()],
+        "problems": [{"plugin": p.plugin, "reason": p.reason} for p in registry.problems],
+    }
+
+
+@get("/healthz", sync_to_thread=False, cache=False)
+def healthz(state: State) -> dict[str, Any]:
+    """Liveness and the tenants loaded: for load balancers and operators."""
+    return state.health
+
+
+def create_app(registry: Registry | None = None) -> Litestar:
+    """The application, serving ``registry`` (default: every discovered tenant)."""
+    if registry is None:
+        registry = load_registry()
+    for problem in registry.problems:
+        log.warning("tenant plugin %s is not served: %s", problem.plugin, problem.reason)
+    return Litestar(
+        route_handlers=[graphql_controller(), healthz],
+        state=State({"registry": registry, "health": health(registry)}),
+        request_max_body_size=MAX_BODY_BYTES,
+        exception_handlers={HTTP_405_METHOD_NOT_ALLOWED: litestar_refusal},
+        openapi_config=None,
+        debug=False,
+    )

@@ -1,0 +1,106 @@
+"""Every refusal as a GraphQL error whose ``extensions.code`` is a contract code.
+
+The contract (``shared/spec/CONTRACT.md``, Errors) promises a caseworker a message they can
+act on, in Chinese and English, and promises everyone that no input produces a stack trace.
+So each error leaving the schema is reshaped here, once:
+
+* a :class:`core.errors.BangfuError` raised anywhere (a resolver, the case model, a scalar)
+  keeps its code (``NOT_FOUND``, ``BAD_INPUT``, ``PLUGIN_ERROR`` ...) and its ``details``;
+* an error GraphQL itself found in the request (syntax, unknown field, wrong type, a limit
+  of :mod:`core.api.limits` exceeded) is ``BAD_INPUT``;
+* anything else is a fault of ours: ``INTERNAL``, a generic message, and the traceback goes
+  to the server log only.
+
+Plugin faults are logged with the plugin's traceback too: the operators must see them.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from graphql import GraphQLError
+
+from core.errors import BAD_INPUT, INTERNAL, PLUGIN_ERROR, BangfuError
+
+log = logging.getLogger("bangfu.api")
+
+INTERNAL_EN = (
+    "an unexpected error occurred on the server; it has been logged, please try again later"
+)
+INTERNAL_ZH = "服务器内部错误,已记录,请稍后再试"
+BAD_REQUEST_ZH = "请求有误"
+
+
+def bilingual(en: str, zh: str) -> str:
+    """The message layout of :class:`core.errors.BangfuError`: Chinese, then English."""
+    return f"{zh} / {en}"
+
+
+def _jsonable(value: Any) -> Any:
+    """``details`` as JSON: mappings, lists, strings, numbers; anything else as text."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return str(value)
+
+
+def _root_cause(error: GraphQLError) -> BaseException | None:
+    original = error.original_error
+    while isinstance(original, GraphQLError) and original.original_error is not None:
+        original = original.original_error
+    return original
+
+
+def contract_error(error: GraphQLError) -> GraphQLError:
+    """The error as the contract shows it (idempotent: a shaped error is returned as is)."""
+    if error.extensions and "code" in error.extensions:
+        return error
+    cause = _root_cause(error)
+    if isinstance(cause, BangfuError):
+        extensions: dict[str, Any] = {"code": cause.code}
+        if cause.details:
+            extensions["details"] = _jsonable(cause.details)
+        if cause.code == PLUGIN_ERROR:
+            log.error("%s", cause.message, exc_info=cause.__cause__ or cause)
+        message = error.message if cause.message in error.message else cause.message
+    elif cause is None or isinstance(cause, GraphQLError):
+        extensions = {"code": BAD_INPUT}
+        message = bilingual(error.message, BAD_REQUEST_ZH)
+    else:
+        log.error(
+            "unexpected error at %s: %s", error.path or "request", error.message, exc_info=cause
+        )
+        extensions = {"code": INTERNAL}
+        message = bilingual(INTERNAL_EN, INTERNAL_ZH)
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=cause if isinstance(cause, BangfuError) else None,
+        extensions=extensions,
+    )
+
+
+def shape_in_place(errors: list[GraphQLError]) -> None:
+    """Reshape a result's error list where it lies, so every later reader sees the contract."""
+    errors[:] = [contract_error(e) for e in errors]
+
+
+def error_body(code: str, en: str, zh: str, **details: Any) -> dict[str, Any]:
+    """A GraphQL-style response body for a request refused before GraphQL ran."""
+    extensions: dict[str, Any] = {"code": code}
+    if details:
+        extensions["details"] = _jsonable(details)
+    return {"data": None, "errors": [{"message": bilingual(en, zh), "extensions": extensions}]}

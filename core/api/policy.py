@@ -1,0 +1,53 @@
+"""Published policy, open to anyone: tenants, their parameters, and what their rules say
+about a household (``evaluate``, ``compare``).
+
+These functions know the registry and the engine, not GraphQL; :mod:`core.api.schema`
+wires them to the contract's fields. No personal data is kept: a household is evaluated
+and forgotten.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from core.api.limits import check_tenant_list
+from core.api.types import Parameter, Tenant
+from core.evaluation import Evaluation, evaluate
+from core.model import Household
+from core.registry import Registry
+
+
+def tenants(registry: Registry) -> list[Tenant]:
+    """Every tenant, national first, then each province followed by its cities."""
+    return [Tenant.of(t) for t in registry.ordered()]
+
+
+def tenant(registry: Registry, code: str) -> Tenant | None:
+    """One tenant, or None when no tenant has that code."""
+    found = registry.tenants.get(code)
+    return Tenant.of(found) if found is not None else None
+
+
+def parameters(registry: Registry, code: str, on: date) -> list[Parameter]:
+    """Every parameter in force for the tenant on the date, by name, with who set it."""
+    table = registry.get(code).parameter_table
+    return [Parameter.of(p) for p in table.resolve_all(on).values()]
+
+
+def evaluate_one(registry: Registry, code: str, household: Household, on: date) -> Evaluation:
+    """What the tenant's rules say about the household on the date."""
+    return evaluate(registry.get(code), household, on)
+
+
+def compare(
+    registry: Registry, household: Household, codes: list[str] | None, on: date
+) -> list[Evaluation]:
+    """The same household under several tenants' rules.
+
+    Without ``codes``: every province and city, in the registry's stable order. With
+    ``codes``: those tenants, in the order given; an unknown code is ``NOT_FOUND`` before
+    anything is evaluated.
+    """
+    check_tenant_list(codes)
+    chosen = registry.regional() if codes is None else [registry.get(c) for c in codes]
+    return [evaluate(t, household, on) for t in chosen]

@@ -1,0 +1,169 @@
+"""The contract's ``Query`` and ``Mutation``, and the strawberry schema that serves them.
+
+Resolvers are thin: they read the registry from the context, turn the household input
+into a validated :class:`core.model.Household`, and hand over to :mod:`core.api.policy`
+(published policy) or :mod:`core.api.cases_gateway` (case files). Dates default to today.
+
+Errors are reshaped into the contract's form in :meth:`BangfuSchema.process_errors`, the
+one hook strawberry calls for every error of every request (parse, validation, variables,
+resolvers, unexpected faults) before the result leaves the schema.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+from strawberry.types.unset import UnsetType
+
+from core.api import cases_gateway, policy
+from core.api.errors import shape_in_place
+from core.api.inputs import HouseholdInput, to_household
+from core.api.limits import check_page, check_tenant_list, extensions
+from core.api.scalars import SCALAR_MAP
+from core.api.types import Case, Evaluation, Parameter, Tenant, TenantStatistics
+from core.registry import Registry
+
+
+def _registry(info: strawberry.Info) -> Registry:
+    return info.context.registry
+
+
+def _day(value: Any) -> date:
+    """The date given, or today when the argument was left out or null."""
+    return value if isinstance(value, date) else date.today()
+
+
+def _given(value: Any) -> Any:
+    """None for an argument left out (``UNSET``) or null; the value otherwise."""
+    return None if isinstance(value, UnsetType) else value
+
+
+@strawberry.type(description="Published policy (open to anyone) and case files (staff).")
+class Query:
+    @strawberry.field(description="Every tenant: national, then each province and its cities.")
+    def tenants(self, info: strawberry.Info) -> list[Tenant]:
+        return policy.tenants(_registry(info))
+
+    @strawberry.field(description="One tenant; null when no tenant has the code.")
+    def tenant(self, info: strawberry.Info, code: str) -> Tenant | None:
+        return policy.tenant(_registry(info), code)
+
+    @strawberry.field(
+        description="Every parameter in force for the tenant on asOf (default today), by name."
+    )
+    def parameters(
+        self, info: strawberry.Info, tenant: str, as_of: date | None = strawberry.UNSET
+    ) -> list[Parameter]:
+        return policy.parameters(_registry(info), tenant, _day(as_of))
+
+    @strawberry.field(description="What the tenant's rules say about the household on asOf.")
+    def evaluate(
+        self,
+        info: strawberry.Info,
+        tenant: str,
+        household: HouseholdInput,
+        as_of: date | None = strawberry.UNSET,
+    ) -> Evaluation:
+        registry = _registry(info)
+        registry.get(tenant)  # an unknown tenant first: it is the clearer refusal
+        return policy.evaluate_one(registry, tenant, to_household(household), _day(as_of))  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="The household under several tenants (default: every province and city)."
+    )
+    def compare(
+        self,
+        info: strawberry.Info,
+        household: HouseholdInput,
+        tenants: list[str] | None = strawberry.UNSET,
+        as_of: date | None = strawberry.UNSET,
+    ) -> list[Evaluation]:
+        codes = tenants if isinstance(tenants, list) else None
+        return policy.compare(_registry(info), to_household(household), codes, _day(as_of))  # type: ignore[return-value]
+
+    @strawberry.field(description="One case file; null when it does not exist or is not yours.")
+    def case(self, info: strawberry.Info, id: strawberry.ID) -> Case | None:
+        return cases_gateway.get_case(info.context, str(id))  # type: ignore[return-value]
+
+    @strawberry.field(description="A page of a tenant's case files.")
+    def cases(
+        self,
+        info: strawberry.Info,
+        tenant: str,
+        status: str | None = strawberry.UNSET,
+        first: int | None = 50,
+        after: str | None = strawberry.UNSET,
+    ) -> list[Case]:
+        return cases_gateway.list_cases(  # type: ignore[return-value]
+            info.context, tenant, _given(status), check_page(first), _given(after)
+        )
+
+    @strawberry.field(description="Counts of case files per tenant; counts below 5 are null.")
+    def statistics(
+        self,
+        info: strawberry.Info,
+        tenants: list[str] | None = strawberry.UNSET,
+        as_of: date | None = strawberry.UNSET,
+    ) -> list[TenantStatistics]:
+        codes = tenants if isinstance(tenants, list) else None
+        check_tenant_list(codes)
+        return cases_gateway.statistics(info.context, codes, _day(as_of))  # type: ignore[return-value]
+
+
+@strawberry.type(description="Changes to case files (staff only).")
+class Mutation:
+    @strawberry.mutation(description="Open a case file for a household in a tenant.")
+    def open_case(
+        self,
+        info: strawberry.Info,
+        tenant: str,
+        household: HouseholdInput,
+        urgent: bool | None = False,
+        on: date | None = strawberry.UNSET,
+    ) -> Case:
+        _registry(info).get(tenant)
+        return cases_gateway.open_case(  # type: ignore[return-value]
+            info.context, tenant, to_household(household), bool(urgent), _day(on)
+        )
+
+    @strawberry.mutation(description="Apply a workflow action to a case at expectedVersion.")
+    def transition(
+        self,
+        info: strawberry.Info,
+        case_id: strawberry.ID,
+        action: str,
+        expected_version: int,
+        on: date | None = strawberry.UNSET,
+        comment: str | None = strawberry.UNSET,
+    ) -> Case:
+        return cases_gateway.transition(  # type: ignore[return-value]
+            info.context, str(case_id), action, expected_version, _day(on), _given(comment)
+        )
+
+
+class BangfuSchema(strawberry.Schema):
+    """The strawberry schema, with every error reshaped to the contract's form."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Strawberry passes the result's own list: reshaping it in place means what the
+        # client receives is the shaped error. Logging happens in the shaping, once.
+        shape_in_place(errors)
+
+
+def build_schema() -> BangfuSchema:
+    return BangfuSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions(),
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+    )
+
+
+schema = build_schema()

@@ -1,0 +1,169 @@
+"""The HTTP endpoint at ``/graphql``: GraphiQL in a browser (GET), queries by POST (or GET).
+
+Strawberry's Litestar controller does the GraphQL work; this subclass makes the edges keep
+the contract's promises:
+
+* a body that is not JSON, not an object, or not UTF-8 is a 400 with a GraphQL-style
+  ``BAD_INPUT`` error in JSON (strawberry would answer plain text, or fail with a 500 on
+  a body such as ``"text"`` or ``[[[[...]]]]``);
+* a body over :data:`core.api.limits.MAX_BODY_BYTES` is a 413, in the same form;
+* anything unexpected is a 500 with a generic ``INTERNAL`` error, the trace in the log;
+* JSON is read and written with msgspec, and the sub-response is made in the event loop
+  rather than in a worker thread (strawberry's default), to keep requests cheap.
+
+The context (:func:`core.api.context.context_for`) is a Litestar dependency of the
+controller, like strawberry's ``context_getter``, but wired directly as ``context``: the
+dependencies form a chain (response -> context -> root value) so Litestar resolves them
+one after the other instead of spawning a task group for each request. A dependency the
+context needs later (a database session, the principal) is added to ``dependencies``
+below and named in ``context_for``'s signature.
+
+The contract has no subscriptions, so there is no WebSocket endpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+import msgspec
+from cross_web import HTTPException as StrawberryHTTPException
+from litestar import MediaType, Request, Response
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import HTTPException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.litestar import make_graphql_controller
+from strawberry.litestar.controller import GraphQLController
+from strawberry.types import ExecutionResult
+
+from core.api.context import context_for
+from core.api.errors import INTERNAL_EN, INTERNAL_ZH, contract_error, error_body
+from core.api.schema import schema
+from core.errors import BAD_INPUT, FORBIDDEN, INTERNAL, NOT_FOUND, UNAUTHENTICATED
+
+log = logging.getLogger("bangfu.api")
+
+PATH = "/graphql"
+_JSON = "application/json"
+
+#: HTTP refusals (before GraphQL runs) and the contract code each is reported with.
+_CODE_BY_STATUS = {401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND}
+
+_REASONS_ZH = {
+    400: "请求有误",
+    404: "未找到",
+    405: "不支持该请求方法,请用 GET 或 POST",
+    413: "请求体过大",
+    415: "请求格式不受支持,请使用 application/json",
+}
+
+
+def http_error(status: int, reason: str) -> Response[bytes]:
+    """A refusal made before GraphQL ran, in the shape of a GraphQL response."""
+    code = _CODE_BY_STATUS.get(status, BAD_INPUT if status < 500 else INTERNAL)
+    if code == INTERNAL:
+        body = error_body(INTERNAL, INTERNAL_EN, INTERNAL_ZH)
+    else:
+        body = error_body(code, reason, _REASONS_ZH.get(status, "请求有误"))
+    return Response(msgspec.json.encode(body), status_code=status, media_type=MediaType.JSON)
+
+
+def litestar_refusal(_: Request, exc: HTTPException) -> Response[bytes]:
+    """A Litestar refusal (413 body too large, 405 method ...) as a GraphQL-style error."""
+    return http_error(exc.status_code, exc.detail)
+
+
+def _unexpected(request: Request, exc: Exception) -> Response[bytes]:
+    log.error("unexpected error serving %s %s", request.method, request.url.path, exc_info=exc)
+    return http_error(HTTP_500_INTERNAL_SERVER_ERROR, "internal error")
+
+
+def _new_sub_response() -> Response:
+    """Where resolvers may set headers or cookies: a plain, empty response."""
+    return Response({})
+
+
+def _no_root_value(context: NamedDependency[Any]) -> None:
+    """No root value; it names ``context`` only to come after it in Litestar's order."""
+    return None
+
+
+_Base = make_graphql_controller(schema, path=PATH, graphql_ide="graphiql")
+
+
+class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
+    """``/graphql`` with JSON errors everywhere and msgspec for JSON."""
+
+    dependencies: ClassVar = {  # type: ignore[misc]
+        "response": Provide(_new_sub_response, sync_to_thread=False),
+        "context": Provide(context_for),
+        "root_value": Provide(_no_root_value, sync_to_thread=False),
+    }
+    websocket_endpoint = None  # no subscriptions in the contract
+    exception_handlers: ClassVar[ExceptionHandlersMap] = {  # type: ignore[misc]
+        HTTPException: litestar_refusal,
+        Exception: _unexpected,
+    }
+
+    def decode_json(self, data: str | bytes) -> object:
+        return msgspec.json.decode(data)
+
+    def encode_json(self, data: object) -> bytes:
+        return msgspec.json.encode(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A JSON object (or a list, for batches, which strawberry then refuses)."""
+        try:
+            value = self.decode_json(data)
+        except (ValueError, RecursionError):  # msgspec.DecodeError is a ValueError
+            raise StrawberryHTTPException(400, "the request body is not valid JSON") from None
+        if not isinstance(value, (dict, list)):
+            raise StrawberryHTTPException(
+                400, "the request must be a JSON object with 'query' and 'variables'"
+            )
+        return value
+
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData | Any:
+        """The usual case, a POST of JSON, read directly; everything else as strawberry does."""
+        litestar_request = request.request
+        if litestar_request.method != "POST" or litestar_request.content_type[0] != _JSON:
+            return await super().parse_http_body(request)
+        data = self.parse_json(await litestar_request.body())
+        if isinstance(data, list):
+            return await super().parse_http_body(request)  # batches: strawberry refuses them
+        query, variables = data.get("query"), data.get("variables")
+        operation, extensions = data.get("operationName"), data.get("extensions")
+        if not isinstance(query, (str, type(None))):
+            raise StrawberryHTTPException(400, "'query' must be a string")
+        if not isinstance(variables, (dict, type(None))):
+            raise StrawberryHTTPException(400, "'variables' must be an object")
+        if not isinstance(operation, (str, type(None))):
+            raise StrawberryHTTPException(400, "'operationName' must be a string")
+        if not isinstance(extensions, (dict, type(None))):
+            raise StrawberryHTTPException(400, "'extensions' must be an object")
+        return GraphQLRequestData(
+            query=query, variables=variables, operation_name=operation, extensions=extensions
+        )
+
+    async def execute_request(
+        self, request: Request[Any, Any, Any], context: Any, root_value: Any
+    ) -> Response[Any]:
+        try:
+            return await self.run(request, context=context, root_value=root_value)
+        except StrawberryHTTPException as exc:
+            return http_error(exc.status_code, exc.reason)
+
+    async def process_result(
+        self, request: Request[Any, Any, Any], result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        # The schema has shaped every error already (BangfuSchema.process_errors); this is
+        # the safety net for any path that might not pass there.
+        if result.errors:
+            result.errors = [contract_error(e) for e in result.errors]
+        return await super().process_result(request, result)
+
+
+def graphql_controller() -> type[GraphQLController]:
+    return GraphQLEndpoint

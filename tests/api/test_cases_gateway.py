@@ -1,0 +1,143 @@
+"""The case fields are served and wired to core.api.cases_gateway (a placeholder until the
+workflow lands): these tests pin the wiring, not the workflow."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from core.api import cases_gateway
+from core.api.records import (
+    CaseEventRecord,
+    CaseRecord,
+    CountRecord,
+    DeadlineRecord,
+    TenantStatisticsRecord,
+)
+from core.evaluation import evaluate
+from core.model import parse_household
+from tests.api.conftest import AS_OF, EVALUATION_FIELDS, ill_household, only_error
+
+CASE_FIELDS = f"""
+    id tenant status version openedOn urgent availableActions
+    evaluation {{ {EVALUATION_FIELDS} }}
+    history {{ action fromStatus toStatus on actor comment }}
+    deadlines {{ step due provisional }}
+"""
+
+
+@pytest.fixture
+def a_case(api_registry):
+    household = parse_household(ill_household())
+    return CaseRecord(
+        id="c-1",
+        tenant="national",
+        status="applied",
+        version=2,
+        opened_on=date(2026, 6, 1),
+        urgent=True,
+        evaluation=evaluate(api_registry.get("national"), household, date(2026, 6, 1)),
+        available_actions=("review", "reject"),
+        history=(CaseEventRecord("open", "", "applied", date(2026, 6, 1), "caseworker1"),),
+        deadlines=(DeadlineRecord("review", date(2026, 6, 15), provisional=True),),
+    )
+
+
+def test_case_is_read_from_the_gateway_record_by_record(gql, monkeypatch, a_case):
+    seen = {}
+
+    def get_case(context, case_id):
+        seen["registry"] = context.registry
+        seen["id"] = case_id
+        return a_case
+
+    monkeypatch.setattr(cases_gateway, "get_case", get_case)
+    case = gql(f'{{ case(id: "c-1") {{ {CASE_FIELDS} }} }}')["data"]["case"]
+    assert seen["id"] == "c-1" and seen["registry"] is not None
+    assert case["id"] == "c-1"
+    assert case["openedOn"] == "2026-06-01"
+    assert case["availableActions"] == ["review", "reject"]
+    assert case["history"] == [
+        {
+            "action": "open",
+            "fromStatus": "",
+            "toStatus": "applied",
+            "on": "2026-06-01",
+            "actor": "caseworker1",
+            "comment": None,
+        }
+    ]
+    assert case["deadlines"] == [{"step": "review", "due": "2026-06-15", "provisional": True}]
+    assert case["evaluation"]["budget"]["annualIncome"] == "24000.00"
+
+
+def test_statistics_are_read_from_the_gateway(gql, monkeypatch):
+    record = TenantStatisticsRecord(
+        "national", 12, None, 7, (CountRecord("tekun", 9), CountRecord("kunnan", None))
+    )
+    monkeypatch.setattr(cases_gateway, "statistics", lambda context, tenants, on: [record])
+    query = "{ statistics { tenant openCases filedCases exitedCases byCategory { key count } byGroup { key count } } }"
+    assert gql(query)["data"]["statistics"] == [
+        {
+            "tenant": "national",
+            "openCases": 12,
+            "filedCases": None,
+            "exitedCases": 7,
+            "byCategory": [{"key": "tekun", "count": 9}, {"key": "kunnan", "count": None}],
+            "byGroup": [],
+        }
+    ]
+
+
+def test_the_mutations_hand_over_a_validated_household_and_the_arguments(gql, monkeypatch, a_case):
+    calls = []
+    monkeypatch.setattr(cases_gateway, "open_case", lambda *args: calls.append(args) or a_case)
+    monkeypatch.setattr(cases_gateway, "transition", lambda *args: calls.append(args) or a_case)
+    opened = gql(
+        'mutation($h: HouseholdInput!) { openCase(tenant: "national", household: $h, on: "2026-06-01") { id version } }',
+        h=ill_household(),
+    )
+    assert opened["data"]["openCase"] == {"id": "c-1", "version": 2}
+    _, tenant, household, urgent, on = calls[0]
+    assert (tenant, urgent, on) == ("national", False, date(2026, 6, 1))
+    assert household.annual_income == 24000
+    moved = gql(
+        'mutation { transition(caseId: "c-1", action: "review", expectedVersion: 2, comment: "ok") { status } }'
+    )
+    assert moved["data"]["transition"] == {"status": "applied"}
+    _, case_id, action, version, on, comment = calls[1]
+    assert (case_id, action, version, on, comment) == ("c-1", "review", 2, date.today(), "ok")
+
+
+def test_until_the_workflow_lands_no_case_exists(gql):
+    assert gql('{ case(id: "1") { id } }')["data"]["case"] is None
+    assert gql('{ cases(tenant: "national") { id } }')["data"]["cases"] == []
+    assert gql("{ statistics { tenant } }")["data"]["statistics"] == []
+    answer = gql(
+        'mutation($h: HouseholdInput!) { openCase(tenant: "national", household: $h) { id } }',
+        h=ill_household(),
+    )
+    assert only_error(answer)["extensions"]["code"] == "NOT_FOUND"
+
+
+def test_cases_of_an_unknown_tenant_are_not_found(gql):
+    assert (
+        only_error(gql('{ cases(tenant: "atlantis") { id } }'))["extensions"]["code"] == "NOT_FOUND"
+    )
+
+
+def test_a_page_larger_than_the_limit_is_bad_input(gql):
+    assert (
+        only_error(gql('{ cases(tenant: "national", first: 100000) { id } }'))["extensions"]["code"]
+        == "BAD_INPUT"
+    )
+
+
+def test_open_case_validates_the_household_first(gql):
+    answer = gql(
+        'mutation($h: HouseholdInput!) { openCase(tenant: "national", household: $h) { id } }',
+        h={"members": [{"name": "x", "relation": "CHILD"}]},
+    )
+    assert only_error(answer)["extensions"]["code"] == "BAD_INPUT"
+    assert AS_OF
