@@ -24,8 +24,26 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-bench: $(STAMP)
-	$(BIN)/python -m tests.benchmarks
+# `make bench` (or `make bench BENCHES="batch compare"`): prints a table, writes
+# bench-results.json. OpenFisca, the batch baseline, lives in its own venv only (it is no
+# dependency of ours); wrk, the HTTP load generator, comes from apt when missing.
+BENCH_VENV := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
+OPENFISCA ?= openfisca-core==46.0.1
+BENCHES ?=
+
+$(BENCH_STAMP): Makefile
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet '$(OPENFISCA)' numpy
+	touch $(BENCH_STAMP)
+
+bench: $(STAMP) $(BENCH_STAMP)
+	@command -v wrk >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; } \
+	  || echo "wrk could not be installed: the HTTP benchmark will say so"
+	$(BIN)/python -m tests.benchmarks $(BENCHES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

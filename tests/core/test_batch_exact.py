@@ -1,0 +1,101 @@
+"""A columnar batch pays Hebei's medical relief exactly to the fen, on 50,000 households.
+
+The reference is computed independently of the engine: plain Python integers for the
+household's income, ``Decimal`` yuan for the tiers of 003 五.10 (whole-amount reading),
+rounded half-up to the fen. No timing here: throughput is ``make bench``'s business.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+
+from core.conformance.generate import columns
+from core.evaluation import evaluate_batch
+from core.facts import HouseholdFacts
+from tests.conftest import ON
+
+HOUSEHOLDS = 50_000
+CENT = Decimal("0.01")
+
+
+def hebei_medical_relief(cost: Decimal, income: Decimal, ill: bool, in_catalog: bool) -> Decimal:
+    """003 五.10 as written: C < 5,000 nothing; 10% of C below 20,000; 8% below 50,000;
+    6% below 100,000; from 100,000 a fixed 8,000. Granted to a seriously ill household
+    whose cost exceeds its annual income, within the insurance catalogue."""
+    if cost >= 100_000:
+        amount = Decimal(8000)
+    else:
+        rate = (
+            Decimal("0.06")
+            if cost >= 50_000
+            else Decimal("0.08")
+            if cost >= 20_000
+            else Decimal("0.10")
+            if cost >= 5_000
+            else Decimal(0)
+        )
+        amount = (cost * rate).quantize(CENT, rounding=ROUND_HALF_UP)
+    return amount if ill and cost > income and in_catalog and amount > 0 else Decimal(0)
+
+
+def with_half_fen_costs(household: dict[str, np.ndarray]) -> None:
+    """Put one household in ten on a cost whose exact relief ends in half a fen (10% of
+    x.x5, 6% of x.25 / x.75 yuan), where float arithmetic and half-even rounding slip."""
+    rng = np.random.default_rng(33)
+    every = np.arange(0, HOUSEHOLDS, 10)
+    ten = 500_005 + 10 * rng.integers(0, 150_000, len(every))  # 5,000.05 .. 19,999.95
+    six = 5_000_025 + 50 * rng.integers(0, 100_000, len(every))  # 50,000.25 .. 99,999.75
+    household["medical_out_of_pocket"][every] = np.where(every % 20 == 0, ten, six)
+    household["other_annual_income"][every] = 0
+
+
+def test_batch_medical_relief_is_exact_to_the_fen(registry):
+    household, member = columns(HOUSEHOLDS, seed=31)
+    with_half_fen_costs(household)
+    batch = evaluate_batch(
+        registry.get("hebei"), HouseholdFacts.from_columns(household, member), ON
+    )
+    ours = batch.amount("medical_relief").tolist()
+
+    wages = [0] * HOUSEHOLDS
+    ill = [False] * HOUSEHOLDS
+    for h, w, s in zip(
+        member["household"].tolist(),
+        member["monthly_income"].tolist(),
+        member["serious_illness"].tolist(),
+        strict=True,
+    ):
+        wages[h] += w
+        ill[h] = ill[h] or s
+
+    wrong, granted, half_fen = [], 0, 0
+    for i in range(HOUSEHOLDS):
+        cost_fen = int(household["medical_out_of_pocket"][i])
+        income_fen = wages[i] * 12 + int(household["other_annual_income"][i])
+        expected = hebei_medical_relief(
+            Decimal(cost_fen) / 100,
+            Decimal(income_fen) / 100,
+            ill[i],
+            bool(household["medical_in_catalog"][i]),
+        )
+        if Decimal(ours[i]) / 100 != expected:
+            wrong.append((i, cost_fen, income_fen, ours[i], expected))
+        if expected:
+            granted += 1
+            percent = 10 if cost_fen < 2_000_000 else 8 if cost_fen < 5_000_000 else 6
+            half_fen += cost_fen < 10_000_000 and cost_fen * percent % 100 == 50
+    assert not wrong, f"{len(wrong)} households differ, e.g. {wrong[:5]}"
+    # Not vacuous: many grants, including amounts that sit exactly on half a fen.
+    assert granted > HOUSEHOLDS // 50
+    assert half_fen > 200
+
+
+def test_batch_amounts_are_integer_fen(registry):
+    household, member = columns(2_000, seed=32)
+    batch = evaluate_batch(
+        registry.get("hebei"), HouseholdFacts.from_columns(household, member), ON
+    )
+    for programme in batch.grants:
+        assert batch.amount(programme).dtype == np.int64
