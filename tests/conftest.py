@@ -26,3 +26,38 @@ def applicant(**fields: Any) -> dict[str, Any]:
 
 def household(*members: dict[str, Any], **fields: Any):
     return parse_household({"members": list(members) or [applicant()], **fields})
+
+
+# --------------------------------------------------------------------------- databases
+# Every test that takes ``database_url`` runs on SQLite and, when it answers at
+# $BANGFU_TEST_POSTGRES_URL, on PostgreSQL; each test gets an empty, migrated database
+# (see core/db/testing.py).
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    from core.db.testing import sqlite_template as migrated_template
+
+    return migrated_template(tmp_path_factory.mktemp("db-template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    from core.db.testing import postgres_available, postgres_database
+
+    why = postgres_available()
+    if why:
+        pytest.skip(f"PostgreSQL does not answer at $BANGFU_TEST_POSTGRES_URL ({why})")
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path):
+    from core.db.testing import empty_database, sqlite_database
+
+    if request.param == "sqlite":
+        with sqlite_database(request.getfixturevalue("sqlite_template"), tmp_path) as url:
+            yield url
+    else:
+        url = request.getfixturevalue("postgres_url")
+        empty_database(url)
+        yield url

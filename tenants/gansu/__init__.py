@@ -40,3 +40,17 @@ def bangfu_case_folder():
 @hookimpl
 def bangfu_checklist(household, parameters):
     return checklist.two_haves_five_guarantees(household, parameters)
+
+
+@hookimpl
+def bangfu_procedure():
+    from tenants.gansu.procedure import PROCEDURE
+
+    return PROCEDURE
+
+
+@hookimpl
+def bangfu_review_schedule():
+    from tenants.gansu.procedure import REVIEW_SCHEDULE
+
+    return REVIEW_SCHEDULE

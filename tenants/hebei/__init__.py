@@ -44,3 +44,17 @@ def bangfu_eligibility(household, parameters):
 @hookimpl
 def bangfu_programmes():
     return programmes.PROGRAMMES
+
+
+@hookimpl
+def bangfu_procedure():
+    from tenants.hebei.procedure import PROCEDURE
+
+    return PROCEDURE
+
+
+@hookimpl
+def bangfu_review_schedule():
+    from tenants.hebei.procedure import REVIEW_SCHEDULE
+
+    return REVIEW_SCHEDULE

@@ -1,0 +1,564 @@
+"""The case service: opening a file, taking a step, reading files, for a principal.
+
+Every function takes the principal who asks and enforces tenant scoping: a file of another
+tenant answers exactly like a missing one (``NOT_FOUND``); anonymous callers are
+``UNAUTHENTICATED``; the national level sees statistics, never a file. A refused request
+changes nothing: each mutation is one transaction, committed only when every check passed
+and rolled back on any refusal.
+
+Each step stores its determination record (:mod:`core.workflow.determination`): the facts
+(ID numbers masked), the outcome, the parameter values with their effective dates, the
+rule set and plugin versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.auth.principal import Principal, require_principal
+from core.auth.roles import NATIONAL
+from core.calendar import WorkingCalendar, default_calendar
+from core.cases import summary
+from core.cases.privacy import hash_id_number, protect, shown_household
+from core.cases.views import CaseView, Count, EventView, TenantStatistics
+from core.db import repositories as repo
+from core.db.facts_row import LAYOUT_ID, facts_row
+from core.db.models import CaseEvent, CaseFile
+from core.errors import CONFLICT, FORBIDDEN, BangfuError, bad_input, not_found
+from core.evaluation import Evaluation, evaluate, evaluate_many
+from core.model import Household, parse_household
+from core.registry import Registry, Tenant
+from core.workflow.determination import DeterminationChange, compare_determinations, snapshot
+from core.workflow.engine import Decision, Workflow, procedure_of
+from core.workflow.state import CaseState, Step
+
+MAX_PAGE = 500
+#: Lists up to this long carry explained evaluations; longer ones are evaluated as a batch.
+EXPLAINED_UP_TO = 50
+RESPONSIBLE = "responsible"  #: the assignment duty of the person who opened the file
+
+
+def _not_found(case_id: object) -> BangfuError:
+    return not_found(
+        f"no case file {case_id!s} that you may see",
+        f"没有您可查看的档案 {case_id!s}",
+        case=str(case_id),
+    )
+
+
+def _forbidden(en: str, zh: str) -> BangfuError:
+    return BangfuError(FORBIDDEN, en, zh)
+
+
+def _case_number(case_id: str | int) -> int | None:
+    try:
+        number = int(str(case_id).strip())
+    except ValueError:
+        return None
+    return number if 0 < number < 2**31 else None
+
+
+def _state(row: CaseFile, events: Sequence[CaseEvent]) -> CaseState:
+    return CaseState(
+        tenant=row.tenant,
+        status=row.status,
+        urgent=row.urgent,
+        opened_on=row.opened_on,
+        history=tuple(
+            Step(e.action, e.from_status, e.to_status, e.taken_on, e.actor, e.role, e.comment)
+            for e in events
+        ),
+    )
+
+
+def _event_view(e: CaseEvent) -> EventView:
+    return EventView(
+        seq=e.seq,
+        action=e.action,
+        from_status=e.from_status,
+        to_status=e.to_status,
+        on=e.taken_on,
+        actor=e.actor,
+        role=e.role,
+        comment=e.comment,
+        late=e.late,
+        details=dict(e.details or {}),
+        determination=dict(e.determination or {}),
+    )
+
+
+class CaseService:
+    """Case files of every tenant, read and changed on behalf of a principal.
+
+    :param session: the request's database session (the service commits its mutations)
+    :param registry: the loaded tenants
+    :param calendar: working days (default: :func:`core.calendar.default_calendar`)
+    :param today: the date "today" means (tests pin it)
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        registry: Registry,
+        calendar: WorkingCalendar | None = None,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self.session = session
+        self.registry = registry
+        self.calendar = calendar or default_calendar()
+        self.today = today
+        self._workflows: dict[str, Workflow] = {}
+
+    # ------------------------------------------------------------------ helpers
+    def workflow(self, tenant: Tenant) -> Workflow:
+        flow = self._workflows.get(tenant.code)
+        if flow is None:
+            flow = self._workflows[tenant.code] = Workflow.for_tenant(tenant, self.calendar)
+        return flow
+
+    def _staff(self, principal: Principal | None) -> Principal:
+        p = require_principal(principal)
+        if p.is_national or p.tenant == NATIONAL:
+            raise _forbidden(
+                "the national level sees statistics, not case files",
+                "全国层级只查看统计数据,不查看档案",
+            )
+        if not p.is_staff:
+            raise _forbidden(
+                f"the role {p.role!r} does not work on case files", f"角色 {p.role} 不办理档案"
+            )
+        return p
+
+    def _counter(self, tenant: Tenant, flow: Workflow) -> Callable[[str], int]:
+        def count(ground: str) -> int:
+            return repo.count_on_sole_ground(
+                self.session, tenant.code, ground, flow.procedure.admitted
+            )
+
+        return count
+
+    def _finish(self) -> None:
+        try:
+            self.session.commit()
+        except IntegrityError:
+            self.session.rollback()
+            raise self._conflict() from None
+
+    def _conflict(self) -> BangfuError:
+        return BangfuError(
+            CONFLICT,
+            "the file was changed by someone else meanwhile; reload it and try again",
+            "档案已被他人修改,请刷新后重试",
+        )
+
+    def _summary(
+        self,
+        evaluation: Evaluation,
+        notes: dict[str, str],
+        workflow: Workflow,
+        state: CaseState,
+    ) -> dict[str, Any]:
+        """The case columns that summarise the latest determination and deadline."""
+        pending = workflow.deadlines(state)
+        first = pending[0] if pending else None
+        return {
+            "status": state.status,
+            "evaluated_on": evaluation.as_of,
+            "eligible": evaluation.eligible,
+            "category": evaluation.category,
+            "grounds": summary.grounds(evaluation, notes),
+            "groups": ",".join(evaluation.groups),
+            "entitlements": summary.evaluation_entitlements(evaluation),
+            "ruleset": evaluation.ruleset,
+            "due_step": first.step if first else None,
+            "due_on": first.due if first else None,
+            "due_provisional": first.provisional if first else False,
+        }
+
+    @staticmethod
+    def _event(
+        tenant: str, case_id: int, seq: int, decision: Decision, record: dict[str, Any]
+    ) -> dict[str, Any]:
+        details: dict[str, Any] = {}
+        if decision.late is not None:
+            details["late"] = decision.late.as_record()
+        if decision.notes:
+            details["notes"] = dict(decision.notes)
+        step = decision.step
+        return {
+            "tenant": tenant,
+            "case_id": case_id,
+            "seq": seq,
+            "action": step.action,
+            "from_status": step.from_status,
+            "to_status": step.to_status,
+            "taken_on": step.on,
+            "actor": step.actor,
+            "role": step.role,
+            "comment": step.comment,
+            "late": decision.late is not None,
+            "details": details,
+            "determination": record,
+        }
+
+    # ------------------------------------------------------------------ changing
+    def open_case(
+        self,
+        principal: Principal | None,
+        tenant: str,
+        household: Household | dict[str, Any],
+        urgent: bool = False,
+        on: date | None = None,
+    ) -> CaseView:
+        """Open a file for ``household`` in ``tenant`` (``openCase``)."""
+        try:
+            return self._open_case(principal, tenant, household, urgent, on)
+        except BaseException:
+            self.session.rollback()
+            raise
+
+    def _open_case(
+        self,
+        principal: Principal | None,
+        tenant_code: str,
+        household: Household | dict[str, Any],
+        urgent: bool,
+        on: date | None,
+    ) -> CaseView:
+        p = self._staff(principal)
+        tenant = self.registry.get(tenant_code)
+        if p.tenant != tenant.code:
+            raise _forbidden(
+                f"you may open files only in your own tenant ({p.tenant})",
+                f"您只能在本地区({p.tenant})建档",
+            )
+        household = parse_household(household)
+        flow = self.workflow(tenant)
+        on = on or self.today()
+        evaluation_cache: list[Evaluation] = []
+
+        def evaluated() -> Evaluation:
+            if not evaluation_cache:
+                evaluation_cache.append(evaluate(tenant, household, on))
+            return evaluation_cache[0]
+
+        decision = flow.open(p.actor, on, bool(urgent), evaluated, self._counter(tenant, flow))
+        evaluation = evaluated()
+        protected = protect(household)
+        state = CaseState(tenant.code, decision.to_status, bool(urgent), on, (decision.step,))
+        record = snapshot(evaluation, protected.shown, decision.guard_parameters, decision.notes)
+        case_id = repo.add_case(
+            self.session,
+            {
+                "tenant": tenant.code,
+                "version": 1,
+                "opened_on": on,
+                "urgent": bool(urgent),
+                "opened_by": p.user,
+                "household": protected.stored,
+                "facts": facts_row(household),
+                "facts_layout": LAYOUT_ID,
+                **self._summary(evaluation, decision.notes, flow, state),
+            },
+        )
+        repo.add_event(self.session, self._event(tenant.code, case_id, 1, decision, record))
+        repo.replace_identities(
+            self.session,
+            tenant.code,
+            case_id,
+            [(i.member_index, i.id_hash, i.id_masked) for i in protected.identities],
+        )
+        repo.assign(self.session, tenant.code, case_id, p.user, RESPONSIBLE, on)
+        self._finish()
+        return self.get_case(p, str(case_id))
+
+    def transition(
+        self,
+        principal: Principal | None,
+        case_id: str | int,
+        action: str,
+        expected_version: int,
+        on: date | None = None,
+        comment: str | None = None,
+        household: Household | dict[str, Any] | None = None,
+    ) -> CaseView:
+        """Take ``action`` on a file at ``expected_version`` (``transition``).
+
+        ``household`` carries updated facts for a step that records them (a survey, a
+        re-entry); the file is re-evaluated on them.
+        """
+        try:
+            return self._transition(
+                principal, case_id, action, expected_version, on, comment, household
+            )
+        except BaseException:
+            self.session.rollback()
+            raise
+
+    def _transition(
+        self,
+        principal: Principal | None,
+        case_id: str | int,
+        action: str,
+        expected_version: int,
+        on: date | None,
+        comment: str | None,
+        household: Household | dict[str, Any] | None,
+    ) -> CaseView:
+        p = self._staff(principal)
+        number = _case_number(case_id)
+        row = repo.find_case(self.session, p.tenant, number) if number else None
+        if row is None:
+            raise _not_found(case_id)
+        if expected_version != row.version:
+            raise BangfuError(
+                CONFLICT,
+                f"the file is at version {row.version}, not {expected_version}: someone "
+                "changed it since you loaded it. Reload it and try again",
+                f"档案当前版本为{row.version},不是{expected_version}:已被他人修改,请刷新后重试",
+                {"version": row.version, "expectedVersion": expected_version},
+            )
+        tenant = self.registry.get(row.tenant)
+        flow = self.workflow(tenant)
+        step = flow.procedure.action(action)
+        if household is not None and step is not None and not step.records_facts:
+            raise bad_input(
+                f"the step '{action}' does not record household facts; send them with a step "
+                "that does (a survey or a re-entry)",
+                f"{step.zh}不录入家庭信息,请在调查或重新纳入时录入",
+            )
+        new_household = parse_household(household) if household is not None else None
+        current = new_household or parse_household(row.household)
+        events = repo.events_of(self.session, row.tenant, [row.id])[row.id]
+        state = _state(row, events)
+        on = on or self.today()
+        evaluation_cache: list[Evaluation] = []
+
+        def evaluated() -> Evaluation:
+            if not evaluation_cache:
+                evaluation_cache.append(evaluate(tenant, current, on))
+            return evaluation_cache[0]
+
+        decision = flow.take(
+            state, p.actor, action, on, comment, evaluated, self._counter(tenant, flow)
+        )
+        evaluation = evaluated()
+        if new_household is not None:
+            protected = protect(new_household)
+            shown = protected.shown
+        else:
+            masked = repo.masked_ids_of(self.session, row.tenant, [row.id])[row.id]
+            shown = shown_household(row.household, masked)
+        record = snapshot(evaluation, shown, decision.guard_parameters, decision.notes)
+        after = CaseState(
+            row.tenant,
+            decision.to_status,
+            row.urgent,
+            row.opened_on,
+            (*state.history, decision.step),
+        )
+        values = self._summary(evaluation, decision.notes, flow, after)
+        if new_household is not None:
+            values |= {
+                "household": protected.stored,
+                "facts": facts_row(new_household),
+                "facts_layout": LAYOUT_ID,
+            }
+        if not repo.update_case(self.session, row.tenant, row.id, expected_version, values):
+            raise self._conflict()
+        repo.add_event(
+            self.session, self._event(row.tenant, row.id, len(events) + 1, decision, record)
+        )
+        if new_household is not None:
+            repo.replace_identities(
+                self.session,
+                row.tenant,
+                row.id,
+                [(i.member_index, i.id_hash, i.id_masked) for i in protected.identities],
+            )
+        self._finish()
+        return self.get_case(p, str(row.id))
+
+    # ------------------------------------------------------------------ reading
+    def find_case(self, principal: Principal | None, case_id: str | int) -> CaseView | None:
+        """The file, or None when it does not exist or belongs to another tenant."""
+        p = self._staff(principal)
+        number = _case_number(case_id)
+        row = repo.find_case(self.session, p.tenant, number) if number else None
+        if row is None:
+            return None
+        return self._views(p, [row])[0]
+
+    def get_case(self, principal: Principal | None, case_id: str | int) -> CaseView:
+        """The file, or ``NOT_FOUND`` (also for another tenant's file)."""
+        view = self.find_case(principal, case_id)
+        if view is None:
+            raise _not_found(case_id)
+        return view
+
+    def list_cases(
+        self,
+        principal: Principal | None,
+        tenant: str,
+        status: str | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> list[CaseView]:
+        """A page of the tenant's files, oldest first, after the cursor ``after``."""
+        p = self._staff(principal)
+        code = self.registry.get(tenant).code
+        self._own_tenant(p, code)
+        if not 0 <= first <= MAX_PAGE:
+            raise bad_input(
+                f"'first' must be between 0 and {MAX_PAGE}", f"每页条数应在0到{MAX_PAGE}之间"
+            )
+        cursor = None
+        if after:
+            cursor = _case_number(after)
+            if cursor is None:
+                raise bad_input(f"'after' {after!r} is not a case id", "翻页游标不是档案编号")
+        rows = repo.page_of_cases(self.session, code, status, first, cursor)
+        return self._views(p, rows)
+
+    def overdue(
+        self,
+        principal: Principal | None,
+        tenant: str | None = None,
+        on: date | None = None,
+        first: int = 100,
+    ) -> list[CaseView]:
+        """The tenant's files with a deadline passed by ``on`` (today), most overdue first."""
+        p = self._staff(principal)
+        code = self.registry.get(tenant or p.tenant).code
+        self._own_tenant(p, code)
+        on = on or self.today()
+        rows = repo.overdue_cases(self.session, code, on, min(max(first, 0), MAX_PAGE))
+        views = self._views(p, rows)
+        return [v for v in views if v.overdue_on(on)]
+
+    def find_by_id_number(self, principal: Principal | None, id_number: str) -> list[CaseView]:
+        """The files of the caller's tenant with a member of this resident ID number."""
+        p = self._staff(principal)
+        ids = repo.find_by_id_hash(self.session, p.tenant, hash_id_number(id_number))
+        rows = [r for r in (repo.find_case(self.session, p.tenant, i) for i in ids) if r]
+        return self._views(p, rows)
+
+    def changes(
+        self, principal: Principal | None, case_id: str | int
+    ) -> list[tuple[EventView, DeterminationChange | None]]:
+        """Each step of a file with what changed since the step before it, and whether the
+        change came from the facts or from the rules."""
+        view = self.get_case(principal, case_id)
+        out: list[tuple[EventView, DeterminationChange | None]] = []
+        previous = None
+        for event in view.history:
+            change = (
+                compare_determinations(previous.determination, event.determination)
+                if previous
+                else None
+            )
+            out.append((event, change))
+            previous = event
+        return out
+
+    def _own_tenant(self, p: Principal, code: str) -> None:
+        if p.tenant != code:
+            raise _forbidden(
+                f"you may see only your own tenant's files ({p.tenant})",
+                f"您只能查看本地区({p.tenant})的档案",
+            )
+
+    def _views(self, p: Principal, rows: Sequence[CaseFile]) -> list[CaseView]:
+        if not rows:
+            return []
+        tenant = self.registry.get(rows[0].tenant)
+        flow = self.workflow(tenant)
+        today = self.today()
+        ids = [r.id for r in rows]
+        events = repo.events_of(self.session, tenant.code, ids)
+        masked = repo.masked_ids_of(self.session, tenant.code, ids)
+        households = [parse_household(r.household) for r in rows]
+        if len(rows) <= EXPLAINED_UP_TO:
+            evaluations = [evaluate(tenant, h, today) for h in households]
+        else:  # a long list: one batch, without the step-by-step explanations
+            evaluations = evaluate_many(tenant, households, today)
+        counter = self._counter(tenant, flow)
+        views = []
+        for row, evaluation in zip(rows, evaluations, strict=True):
+            state = _state(row, events[row.id])
+            status = flow.procedure.status(row.status)
+            available = flow.available_actions(
+                state, p.actor, today, lambda e=evaluation: e, counter
+            )
+            views.append(
+                CaseView(
+                    id=str(row.id),
+                    tenant=row.tenant,
+                    status=row.status,
+                    status_zh=status.zh if status else row.status,
+                    status_en=status.en if status else row.status,
+                    version=row.version,
+                    opened_on=row.opened_on,
+                    urgent=row.urgent,
+                    opened_by=row.opened_by,
+                    evaluation=evaluation,
+                    available_actions=tuple(available),
+                    history=tuple(_event_view(e) for e in events[row.id]),
+                    deadlines=tuple(flow.deadlines(state)),
+                    household=shown_household(row.household, masked[row.id]),
+                )
+            )
+        return views
+
+    # ------------------------------------------------------------------ statistics
+    def statistics(
+        self, principal: Principal | None, tenants: Sequence[str] | None = None
+    ) -> list[TenantStatistics]:
+        """Counts per tenant, no personal data; any count below 5 is suppressed (None).
+
+        The national level sees every tenant; regional staff their own tenant only.
+        """
+        p = require_principal(principal)
+        if p.is_national:
+            codes = list(tenants) if tenants else [t.code for t in self.registry.regional()]
+        else:
+            self._staff(p)
+            codes = list(tenants) if tenants else [p.tenant]
+            for code in codes:
+                self.registry.get(code)
+                self._own_tenant(p, code)
+        out = []
+        for code in codes:
+            tenant = self.registry.get(code)
+            procedure = procedure_of(tenant)
+            if procedure is None:
+                out.append(TenantStatistics(tenant.code, None, None, None, (), ()))
+                continue
+            counts = repo.status_counts(self.session, tenant.code)
+            categories, groups = repo.category_and_group_counts(
+                self.session, tenant.code, procedure.open_statuses
+            )
+            out.append(
+                TenantStatistics(
+                    tenant=tenant.code,
+                    open_cases=suppress(sum(counts[s] for s in procedure.open_statuses)),
+                    filed_cases=suppress(sum(counts[s] for s in procedure.admitted)),
+                    exited_cases=suppress(sum(counts[s] for s in procedure.exited)),
+                    by_category=tuple(Count(k, suppress(n)) for k, n in sorted(categories.items())),
+                    by_group=tuple(Count(k, suppress(n)) for k, n in sorted(groups.items())),
+                )
+            )
+        return out
+
+
+#: Counts below this are not shown, so that no household can be singled out.
+SMALLEST_SHOWN = 5
+
+
+def suppress(count: int) -> int | None:
+    return count if count >= SMALLEST_SHOWN else None

@@ -1,0 +1,72 @@
+"""Case files as the service hands them out: plain, read-only values.
+
+The API layer maps them onto its GraphQL types; the staff pages and the CLI read them
+directly. Resident ID numbers appear masked, never in clear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from core.evaluation import Evaluation
+from core.workflow.deadlines import Deadline
+
+
+@dataclass(frozen=True)
+class EventView:
+    """One step of a file's history (``CaseEvent``), with its determination record."""
+
+    seq: int
+    action: str
+    from_status: str
+    to_status: str
+    on: date
+    actor: str
+    role: str
+    comment: str | None
+    late: bool
+    details: dict[str, Any]
+    determination: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A hardship file (``Case``), as the principal who asked may see it."""
+
+    id: str
+    tenant: str
+    status: str
+    status_zh: str
+    status_en: str
+    version: int
+    opened_on: date
+    urgent: bool
+    opened_by: str
+    evaluation: Evaluation  #: the household under the rules in force today
+    available_actions: tuple[str, ...]  #: the steps the asking principal may take today
+    history: tuple[EventView, ...]
+    deadlines: tuple[Deadline, ...]
+    household: dict[str, Any]  #: the recorded facts, ID numbers masked
+
+    def overdue_on(self, on: date) -> tuple[Deadline, ...]:
+        return tuple(d for d in self.deadlines if d.overdue_on(on))
+
+
+@dataclass(frozen=True)
+class Count:
+    key: str
+    count: int | None  #: None when suppressed as too small
+
+
+@dataclass(frozen=True)
+class TenantStatistics:
+    """Counts of one tenant's files (``TenantStatistics``); counts below 5 are None."""
+
+    tenant: str
+    open_cases: int | None
+    filed_cases: int | None
+    exited_cases: int | None
+    by_category: tuple[Count, ...]
+    by_group: tuple[Count, ...]

@@ -1,0 +1,62 @@
+"""A household's derived facts (:class:`core.facts.HouseholdFacts`) as one row of numbers.
+
+The periodic review re-evaluates every open file of a tenant at once. Rebuilding each
+household through validation and derivation would cost more than the evaluation itself,
+so each case also stores its derived facts as a flat list of integers, in the order of
+:data:`LAYOUT`. The review stacks the rows into columns with one numpy call.
+
+:data:`LAYOUT_ID` changes whenever the core's list of facts changes; a row written under
+another layout is rebuilt from the stored household instead (:func:`facts_of_cases`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import fields
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from core.facts import HouseholdFacts
+from core.model import Household, parse_household
+
+LAYOUT: tuple[str, ...] = tuple(f.name for f in fields(HouseholdFacts) if f.name != "size")
+LAYOUT_ID = hashlib.sha256(",".join(LAYOUT).encode()).hexdigest()[:16]
+
+
+@cache
+def _dtypes() -> dict[str, np.dtype]:
+    sample = HouseholdFacts.of(
+        parse_household({"members": [{"name": "x", "relation": "APPLICANT"}]})
+    )
+    return {name: getattr(sample, name).dtype for name in LAYOUT}
+
+
+def facts_row(household: Household) -> list[int]:
+    """The derived facts of one household, as integers in :data:`LAYOUT` order."""
+    facts = HouseholdFacts.of(household)
+    return [int(getattr(facts, name)[0]) for name in LAYOUT]
+
+
+def facts_from_rows(rows: Sequence[Sequence[int]]) -> HouseholdFacts:
+    """Columns for a batch of rows written under the current :data:`LAYOUT`."""
+    dtypes = _dtypes()
+    n = len(rows)
+    matrix = np.array(rows, dtype=np.int64).reshape(n, len(LAYOUT))
+    columns = {
+        name: np.ascontiguousarray(matrix[:, i]).astype(dtypes[name], copy=False)
+        for i, name in enumerate(LAYOUT)
+    }
+    return HouseholdFacts(size=n, **columns)
+
+
+def facts_of_cases(items: Sequence[tuple[list[Any], str, dict[str, Any]]]) -> HouseholdFacts:
+    """Columns for ``(facts row, layout id, household json)`` triples; rows of an older
+    layout are rebuilt from their household."""
+    rows = [
+        row if layout == LAYOUT_ID else facts_row(parse_household(household))
+        for row, layout, household in items
+    ]
+    return facts_from_rows(rows)

@@ -1,0 +1,199 @@
+"""The database schema: case files, their facts, history, assignments, identities, tokens
+and review runs. SQLite by default, PostgreSQL in production; Alembic owns the DDL
+(``migrations/``), these models are what the code reads and writes.
+
+Every row that belongs to a case carries its ``tenant`` (:class:`TenantScoped`), so that
+tenant scoping is a filter on the row itself, never a join. Constraint names follow the
+naming convention below, so migrations name them the same on every database.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: JSON everywhere; JSONB on PostgreSQL (indexable, compact).
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+CODE = 40  #: tenant codes, statuses, action names
+USER = 100  #: user names
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: Json, list[Any]: Json}
+
+
+class TenantScoped:
+    """A row that belongs to one tenant; sessions bound to a tenant see only its rows
+    (:func:`core.db.session.scope_to_tenant`)."""
+
+    tenant: Mapped[str] = mapped_column(String(CODE))
+
+
+class CaseFile(TenantScoped, Base):
+    """A hardship file (建档): its status, version, household facts and latest outcome."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(CODE))
+    #: optimistic concurrency: bumped by every change; a stale expected version is refused
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    opened_on: Mapped[date] = mapped_column(Date)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    opened_by: Mapped[str] = mapped_column(String(USER))
+    #: the household as validated input, without resident ID numbers (see identities)
+    household: Mapped[dict[str, Any]]
+    #: the derived facts as one row of numbers, for the batch path of the periodic review
+    facts: Mapped[list[Any]]
+    facts_layout: Mapped[str] = mapped_column(String(16))
+    # --- the latest determination, summarised for lists, quotas and the review
+    evaluated_on: Mapped[date] = mapped_column(Date)
+    eligible: Mapped[bool] = mapped_column(Boolean)
+    category: Mapped[str | None] = mapped_column(String(CODE))
+    grounds: Mapped[str] = mapped_column(String(200), default="")  #: "a,f" (criteria codes)
+    groups: Mapped[str] = mapped_column(String(400), default="")  #: national target groups
+    entitlements: Mapped[str] = mapped_column(Text, default="")  #: "living_relief=790.00;..."
+    ruleset: Mapped[str] = mapped_column(String(40))
+    # --- the earliest running deadline, for the overdue lists
+    due_step: Mapped[str | None] = mapped_column(String(CODE))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        Index("ix_cases_tenant_status", "tenant", "status"),
+        Index("ix_cases_tenant_due_on", "tenant", "due_on"),
+    )
+
+
+class CaseEvent(TenantScoped, Base):
+    """One step of a file's history: who, when, from which status to which, and the
+    determination record (facts, outcome, parameter values and rule set) it rested on."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)  #: 1 for the opening step
+    action: Mapped[str] = mapped_column(String(CODE))
+    from_status: Mapped[str] = mapped_column(String(CODE))
+    to_status: Mapped[str] = mapped_column(String(CODE))
+    taken_on: Mapped[date] = mapped_column(Date)
+    actor: Mapped[str] = mapped_column(String(USER))
+    role: Mapped[str] = mapped_column(String(CODE))
+    comment: Mapped[str | None] = mapped_column(Text)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    details: Mapped[dict[str, Any]]  #: the missed deadline, guard notes
+    determination: Mapped[dict[str, Any]]
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+
+class Assignment(TenantScoped, Base):
+    """Who is responsible for a file (一帮一: every file has a helper until it exits)."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    user: Mapped[str] = mapped_column(String(USER))
+    duty: Mapped[str] = mapped_column(String(CODE))  #: "responsible"
+    since: Mapped[date] = mapped_column(Date)
+    until: Mapped[date | None] = mapped_column(Date)
+
+
+class MemberIdentity(TenantScoped, Base):
+    """A member's resident ID number, never in clear: a keyed hash to find a household by
+    it, and a masked form to show (110105********002X)."""
+
+    __tablename__ = "member_identities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    member_index: Mapped[int] = mapped_column(Integer)
+    id_hash: Mapped[str] = mapped_column(String(64), index=True)
+    id_masked: Mapped[str] = mapped_column(String(18))
+
+
+class ApiToken(Base):
+    """A bearer token: only the SHA-256 of its secret is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    tenant: Mapped[str] = mapped_column(String(CODE))
+    role: Mapped[str] = mapped_column(String(CODE))
+    user: Mapped[str] = mapped_column(String(USER))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReviewRun(TenantScoped, Base):
+    """One periodic re-review of a tenant's open files as of a date (one per date)."""
+
+    __tablename__ = "review_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    period: Mapped[str] = mapped_column(String(CODE))  #: "2026", or the due date served
+    ruleset: Mapped[str] = mapped_column(String(40))
+    plugin_versions: Mapped[dict[str, Any]]
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    files: Mapped[int] = mapped_column(Integer, default=0)
+    proposed_exits: Mapped[int] = mapped_column(Integer, default=0)
+    changed_entitlements: Mapped[int] = mapped_column(Integer, default=0)
+    overdue: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("tenant", "as_of"),)
+
+
+class ReviewDecision(Base):
+    """What a review found for one file: a proposed exit, changed entitlements, overdue
+    steps. Proposals only: an approver acts on them through the procedure."""
+
+    __tablename__ = "review_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("review_runs.id", ondelete="CASCADE"), index=True
+    )
+    case_id: Mapped[int] = mapped_column(Integer)
+    eligible: Mapped[bool] = mapped_column(Boolean)
+    propose_exit: Mapped[bool] = mapped_column(Boolean)
+    entitlements_changed: Mapped[bool] = mapped_column(Boolean)
+    entitlements: Mapped[str] = mapped_column(Text)  #: under the rules in force on as_of
+    overdue: Mapped[str] = mapped_column(String(200))  #: overdue steps, "" when none

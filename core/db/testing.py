@@ -1,0 +1,95 @@
+"""Isolated databases for tests: a SQLite file per test, a PostgreSQL database per session.
+
+SQLite: the migrations run once into a template file, and each test gets a copy of it.
+PostgreSQL (``$BANGFU_TEST_POSTGRES_URL``, default the local server): one uniquely named
+database per test session, migrated once and emptied before each test, dropped at the
+end. When PostgreSQL does not answer, its tests are skipped, never failed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from core.db.migrate import upgrade
+from core.db.models import Base
+from core.db.session import dispose_engine, engine_for
+
+POSTGRES_ENV = "BANGFU_TEST_POSTGRES_URL"
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def postgres_admin_url() -> str:
+    return os.environ.get(POSTGRES_ENV) or DEFAULT_POSTGRES
+
+
+def postgres_available(url: str | None = None) -> str | None:
+    """None when PostgreSQL answers at ``url``; else why not."""
+    engine = create_engine(url or postgres_admin_url(), connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        return None
+    except Exception as exc:  # any failure to connect means: skip
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    finally:
+        engine.dispose()
+
+
+def sqlite_template(folder: Path) -> Path:
+    """A migrated SQLite file to copy for each test."""
+    path = folder / "template.db"
+    if not path.exists():
+        url = f"sqlite:///{path}"
+        upgrade(url)
+        dispose_engine(url)
+    return path
+
+
+@contextmanager
+def sqlite_database(template: Path, folder: Path) -> Iterator[str]:
+    path = folder / f"test-{uuid.uuid4().hex[:8]}.db"
+    shutil.copyfile(template, path)
+    url = f"sqlite:///{path}"
+    try:
+        yield url
+    finally:
+        dispose_engine(url)
+
+
+@contextmanager
+def postgres_database(admin_url: str | None = None) -> Iterator[str]:
+    """A new, migrated PostgreSQL database, dropped on exit."""
+    admin = make_url(admin_url or postgres_admin_url())
+    name = f"bangfu_test_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin.set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        dispose_engine(url)
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+def empty_database(url: str) -> None:
+    """Delete every row (PostgreSQL: one TRUNCATE, identities restarted)."""
+    tables = [t.name for t in Base.metadata.sorted_tables]
+    with engine_for(url).begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{t}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                connection.execute(table.delete())

@@ -1,0 +1,98 @@
+"""Conformance checks of a tenant's procedure, run by the kit and the test-suite.
+
+A procedure passes when:
+
+- every status can be reached from the opening step;
+- no status is a dead end: each one is left by some action, or is declared ``final``;
+- every non-final status can lead to a final or closed one, or back to the start (no trap);
+- every guard comes from the core library (:data:`core.workflow.guards.LIBRARY`), whose
+  guards are each tested in ``tests/workflow``;
+- every deadline's step can be taken from some status.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from core.workflow.guards import LIBRARY
+from core.workflow.procedure import Procedure
+
+
+def reachable_statuses(procedure: Procedure) -> set[str]:
+    """The statuses a file can reach from the opening step."""
+    start = procedure.initial_status
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        status = queue.popleft()
+        for action in procedure.actions_from(status):
+            nxt = action.to_status or status
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen
+
+
+def _leads_out(procedure: Procedure, status: str) -> bool:
+    """Whether a file in ``status`` can move on to another status somehow."""
+    return any((a.to_status or status) != status for a in procedure.actions_from(status))
+
+
+def _can_settle(procedure: Procedure, status: str) -> bool:
+    """From ``status``, some path reaches a final or not-open status (the file can end)."""
+    seen = {status}
+    queue = deque([status])
+    while queue:
+        current = queue.popleft()
+        s = procedure.status(current)
+        if s is not None and (s.final or not s.open):
+            return True
+        for action in procedure.actions_from(current):
+            nxt = action.to_status or current
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return False
+
+
+def check_procedure(procedure: Procedure) -> list[str]:
+    """The conformance problems of ``procedure`` (empty when it conforms)."""
+    problems = list(procedure.problems())
+    reachable = reachable_statuses(procedure)
+    for status in procedure.statuses:
+        if status.code not in reachable:
+            problems.append(f"status {status.code!r} cannot be reached from the opening step")
+        if not status.final and not _leads_out(procedure, status.code):
+            problems.append(
+                f"status {status.code!r} is a dead end: no action leaves it; add one or "
+                "declare it final=True"
+            )
+        if status.final and procedure.actions_from(status.code):
+            leaving = [a.name for a in procedure.actions_from(status.code)]
+            problems.append(
+                f"status {status.code!r} is declared final but {', '.join(leaving)} leave it"
+            )
+        if not _can_settle(procedure, status.code):
+            problems.append(f"a file in {status.code!r} can never be closed or finished")
+    for action, guard in procedure.guards():
+        if guard.kind not in LIBRARY:
+            problems.append(
+                f"action {action.name!r}: guard {guard.name!r} is not from the core library "
+                "(core.workflow.guards); add it there, with tests"
+            )
+    for rule in procedure.deadlines:
+        action = procedure.action(rule.step)
+        if action is not None and not any(s in reachable for s in action.from_statuses):
+            problems.append(f"deadline for {rule.step!r}: the step can never be taken")
+    return problems
+
+
+def guard_kinds(procedure: Procedure) -> set[str]:
+    """The library guards a procedure relies on (including those its fields imply)."""
+    kinds = {g.kind for _, g in procedure.guards()}
+    for action in (procedure.opening, *procedure.actions):
+        if action.four_eyes:
+            kinds.add("four_eyes")
+        if action.requires_comment:
+            kinds.add("comment_required")
+    return kinds

@@ -1,0 +1,370 @@
+"""What a tenant declares about its case procedure; :mod:`core.workflow.engine` enforces it.
+
+A tenant's plugin answers ``bangfu_procedure`` with a :class:`Procedure`: the statuses a
+file passes through, the actions that move it, who may take each, the guards that must
+hold, the deadlines in working days, and what each step records. It declares; it never
+re-implements the engine. Guards come from the core library :mod:`core.workflow.guards`
+(small, named, documented functions with bilingual refusals), so the same rule reads the
+same way in every region and is tested once.
+
+A minimal procedure::
+
+    from core.auth.roles import APPROVER, CASEWORKER
+    from core.workflow import guards
+    from core.workflow.procedure import Action, DeadlineRule, Procedure, Status
+
+    PROCEDURE = Procedure(
+        name="example",
+        zh="示例程序", en="example procedure", basis="policy 2.1",
+        statuses=(Status("applied", "已申请", "applied"),
+                  Status("approved", "已批准", "approved", final=True)),
+        opening=Action.opening("applied", roles={CASEWORKER}),
+        actions=(Action("approve", "批准", "approve", ("applied",), "approved",
+                        roles={APPROVER}, four_eyes=("open",)),),
+        deadlines=(DeadlineRule("approve", ("open",), working_days=7,
+                                zh="7个工作日内批准", en="approve within 7 working days"),),
+    )
+
+The procedure is checked when it is built (unknown statuses, duplicate names, a guard
+that is not a :class:`Guard` ...); :func:`core.workflow.conformance.check_procedure`
+checks the graph (every status reachable, no dead end).
+"""
+
+from __future__ import annotations
+
+import calendar as _months
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from core.auth.roles import ROLES
+
+if TYPE_CHECKING:
+    from core.errors import BangfuError
+    from core.evaluation import BatchEvaluation
+    from core.workflow.state import StepContext
+
+OPEN = "open"  #: the name of the opening step in every procedure's history
+
+
+class ProcedureError(ValueError):
+    """A procedure that cannot be enforced; the message names the procedure and the fix."""
+
+
+@dataclass(frozen=True)
+class Status:
+    """A status a file can be in (``Case.status``)."""
+
+    code: str  #: e.g. "in_public_notice"
+    zh: str  #: e.g. "公示中"
+    en: str  #: e.g. "in public notice"
+    open: bool = True  #: an open file: re-reviewed periodically, counted as open
+    final: bool = False  #: deliberately left by no action (the conformance kit accepts it)
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A condition an action needs, with a refusal a caseworker can act on.
+
+    Build guards with the factories of :mod:`core.workflow.guards`; ``kind`` names the
+    factory so the conformance kit can tell which library guards a procedure relies on.
+    ``check`` returns None when the condition holds, else the refusal (never raises).
+    """
+
+    name: str  #: e.g. "notice_period_elapsed(5)"
+    kind: str  #: the library factory, e.g. "notice_period_elapsed"
+    description: str  #: what it checks and why, for the plugin guide and the staff pages
+    check: Callable[[StepContext], BangfuError | None]
+    needs_input: bool = False  #: depends on what the caller sends (a comment): not checked
+    #: when listing the actions available to someone
+
+
+@dataclass(frozen=True)
+class Action:
+    """A step that moves a file, or records something on it without moving it.
+
+    ``to_status`` None means the status stays (a recorded step such as the chairman's
+    signature or a follow-up visit). ``four_eyes`` names earlier steps whose actors may not
+    take this one ("nobody approves a case they opened or reviewed"). A step that
+    ``records_facts`` may carry the household's updated facts; the case is re-evaluated.
+    ``starts_round`` marks steps after which the procedure starts over (opening, re-entry):
+    guards on earlier steps look at the current round only.
+    """
+
+    name: str
+    zh: str
+    en: str
+    from_statuses: tuple[str, ...]
+    to_status: str | None = None
+    roles: frozenset[str] = frozenset()
+    guards: tuple[Guard, ...] = ()
+    four_eyes: tuple[str, ...] = ()
+    requires_comment: bool = False
+    records_facts: bool = False
+    starts_round: bool = False
+    basis: str = ""  #: the clause it comes from
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "roles", frozenset(self.roles))
+        object.__setattr__(self, "from_statuses", tuple(self.from_statuses))
+        object.__setattr__(self, "guards", tuple(self.guards))
+        object.__setattr__(self, "four_eyes", tuple(self.four_eyes))
+
+    @classmethod
+    def opening(
+        cls,
+        to_status: str,
+        roles: Iterable[str],
+        zh: str = "建档申请",
+        en: str = "open a file",
+        guards: Iterable[Guard] = (),
+        basis: str = "",
+    ) -> Action:
+        """The step that opens a file (``openCase``): from nothing to ``to_status``."""
+        return cls(
+            OPEN,
+            zh,
+            en,
+            (),
+            to_status,
+            frozenset(roles),
+            tuple(guards),
+            records_facts=True,
+            starts_round=True,
+            basis=basis,
+        )
+
+
+@dataclass(frozen=True)
+class DeadlineRule:
+    """A step that must happen within N working days of another.
+
+    The count starts at the latest step named in ``counted_from`` and runs while the file
+    is in a status the due step can be taken from and the step has not been taken since.
+    ``urgent_working_days`` applies to files opened as urgent (0 = the same day).
+    """
+
+    step: str  #: the action that is due, e.g. "review"
+    counted_from: tuple[str, ...]  #: e.g. ("open",); the latest of them starts the count
+    working_days: int
+    zh: str
+    en: str
+    urgent_working_days: int | None = None
+    basis: str = ""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.counted_from, str):
+            object.__setattr__(self, "counted_from", (self.counted_from,))
+        object.__setattr__(self, "counted_from", tuple(self.counted_from))
+
+    def days(self, urgent: bool) -> int:
+        if urgent and self.urgent_working_days is not None:
+            return self.urgent_working_days
+        return self.working_days
+
+
+#: Which files of a batch no longer need a hardship file (proposed exits at a review).
+ResolvedTest = Callable[["BatchEvaluation"], np.ndarray]
+
+
+def resolved_when_not_eligible(batch: BatchEvaluation) -> np.ndarray:
+    """A file is resolved when the household no longer meets the tenant's eligibility test
+    (Hebei 003 三.5: 对已经解困、生活稳定的要及时办理退出)."""
+    return ~np.asarray(batch.eligible, dtype=bool)
+
+
+def resolved_when_checklist_met(batch: BatchEvaluation) -> np.ndarray:
+    """A file is resolved when every item of the tenant's checklist is met (Gansu 002:
+    两有五保障, 应退即退)."""
+    met = np.ones(batch.size, dtype=bool)
+    for check in batch.checklist:
+        met &= np.asarray(check.met, dtype=bool)
+    return met if batch.checklist else np.zeros(batch.size, dtype=bool)
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """A tenant's case procedure: statuses, the opening step, actions and deadlines."""
+
+    name: str
+    zh: str
+    en: str
+    basis: str
+    statuses: tuple[Status, ...]
+    opening: Action
+    actions: tuple[Action, ...]
+    deadlines: tuple[DeadlineRule, ...] = ()
+    resolved: ResolvedTest = resolved_when_not_eligible
+    #: statuses of an admitted file (counted against quotas; "filed" in statistics)
+    admitted: tuple[str, ...] = ()
+    #: statuses of a file that has left hardship ("exited" in statistics)
+    exited: tuple[str, ...] = ()
+    _by_status: dict[str, Status] = field(init=False, repr=False, compare=False)
+    _by_action: dict[str, Action] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "statuses", tuple(self.statuses))
+        object.__setattr__(self, "actions", tuple(self.actions))
+        object.__setattr__(self, "deadlines", tuple(self.deadlines))
+        object.__setattr__(self, "admitted", tuple(self.admitted))
+        object.__setattr__(self, "exited", tuple(self.exited))
+        object.__setattr__(self, "_by_status", {s.code: s for s in self.statuses})
+        object.__setattr__(self, "_by_action", {a.name: a for a in (self.opening, *self.actions)})
+        problems = self.problems()
+        if problems:
+            raise ProcedureError(f"procedure {self.name!r}: " + "; ".join(problems))
+
+    # ------------------------------------------------------------------ lookups
+    @property
+    def initial_status(self) -> str:
+        return self.opening.to_status or ""
+
+    @property
+    def open_statuses(self) -> tuple[str, ...]:
+        return tuple(s.code for s in self.statuses if s.open)
+
+    def status(self, code: str) -> Status | None:
+        return self._by_status.get(code)
+
+    def action(self, name: str) -> Action | None:
+        return self._by_action.get(name)
+
+    def actions_from(self, status: str) -> list[Action]:
+        return [a for a in self.actions if status in a.from_statuses]
+
+    def deadline_rules_for(self, step: str) -> list[DeadlineRule]:
+        return [d for d in self.deadlines if d.step == step]
+
+    def guards(self) -> list[tuple[Action, Guard]]:
+        """Every guard of every step, with its step."""
+        return [(a, g) for a in (self.opening, *self.actions) for g in a.guards]
+
+    def describe(self) -> dict[str, Any]:
+        """The procedure as data, for documentation and the staff pages."""
+        return {
+            "name": self.name,
+            "zh": self.zh,
+            "en": self.en,
+            "basis": self.basis,
+            "statuses": [
+                {"code": s.code, "zh": s.zh, "en": s.en, "open": s.open, "final": s.final}
+                for s in self.statuses
+            ],
+            "actions": [
+                {
+                    "name": a.name,
+                    "zh": a.zh,
+                    "en": a.en,
+                    "from": list(a.from_statuses),
+                    "to": a.to_status,
+                    "roles": sorted(a.roles),
+                    "guards": [{"name": g.name, "description": g.description} for g in a.guards],
+                    "fourEyes": list(a.four_eyes),
+                    "requiresComment": a.requires_comment,
+                    "recordsFacts": a.records_facts,
+                    "basis": a.basis,
+                }
+                for a in (self.opening, *self.actions)
+            ],
+            "deadlines": [
+                {
+                    "step": d.step,
+                    "countedFrom": list(d.counted_from),
+                    "workingDays": d.working_days,
+                    "urgentWorkingDays": d.urgent_working_days,
+                    "zh": d.zh,
+                    "en": d.en,
+                    "basis": d.basis,
+                }
+                for d in self.deadlines
+            ],
+        }
+
+    # ------------------------------------------------------------------ checks
+    def problems(self) -> list[str]:
+        """What makes this procedure unenforceable (empty when it is sound)."""
+        found: list[str] = []
+        codes = [s.code for s in self.statuses]
+        if len(codes) != len(set(codes)):
+            found.append("a status code is declared twice")
+        names = [a.name for a in (self.opening, *self.actions)]
+        if len(names) != len(set(names)):
+            found.append(f"an action name is declared twice (or an action is named {OPEN!r})")
+        if self.opening.name != OPEN or self.opening.from_statuses:
+            found.append("the opening step must be built with Action.opening(...)")
+        known = set(codes)
+        for a in (self.opening, *self.actions):
+            for s in a.from_statuses:
+                if s not in known:
+                    found.append(f"action {a.name!r} starts from unknown status {s!r}")
+            if a.to_status is not None and a.to_status not in known:
+                found.append(f"action {a.name!r} leads to unknown status {a.to_status!r}")
+            if a is not self.opening and not a.from_statuses:
+                found.append(f"action {a.name!r} has no status it can be taken from")
+            if not a.roles:
+                found.append(f"action {a.name!r} names no role that may take it")
+            for role in a.roles:
+                if role not in ROLES:
+                    found.append(
+                        f"action {a.name!r}: unknown role {role!r} (roles: {', '.join(ROLES)})"
+                    )
+            for step in a.four_eyes:
+                if step not in self._by_action:
+                    found.append(f"action {a.name!r}: four eyes names unknown step {step!r}")
+            for g in a.guards:
+                if not isinstance(g, Guard):
+                    found.append(
+                        f"action {a.name!r}: guard {g!r} is not a core.workflow.guards guard"
+                    )
+        for code in (*self.admitted, *self.exited):
+            if code not in known:
+                found.append(f"admitted/exited names unknown status {code!r}")
+        if self.opening.to_status is None:
+            found.append("the opening step must lead to the first status")
+        for d in self.deadlines:
+            if d.step not in self._by_action:
+                found.append(f"deadline for unknown step {d.step!r}")
+            for step in d.counted_from:
+                if step not in self._by_action:
+                    found.append(f"deadline for {d.step!r} counted from unknown step {step!r}")
+            if d.working_days < 0 or (d.urgent_working_days or 0) < 0:
+                found.append(f"deadline for {d.step!r}: working days may not be negative")
+        return found
+
+
+@dataclass(frozen=True)
+class ReviewSchedule:
+    """When a tenant re-reviews every open file: the dates, each year, by which a periodic
+    review must be done (Hebei: by 30 April; Gansu: by the end of every quarter)."""
+
+    due: tuple[tuple[int, int], ...]  #: (month, day) pairs, e.g. ((4, 30),)
+    zh: str
+    en: str
+    basis: str = ""
+
+    def __post_init__(self) -> None:
+        due = tuple(sorted((int(m), int(d)) for m, d in self.due))
+        if not due:
+            raise ProcedureError("a review schedule needs at least one (month, day)")
+        for month, day in due:
+            if not 1 <= month <= 12 or not 1 <= day <= _months.monthrange(2001, month)[1]:
+                raise ProcedureError(f"review schedule: ({month}, {day}) is not a day of a year")
+        object.__setattr__(self, "due", due)
+
+    def next_due(self, on: date) -> date:
+        """The first review deadline on or after ``on``."""
+        for year in (on.year, on.year + 1):
+            for month, day in self.due:
+                due = date(year, month, day)
+                if due >= on:
+                    return due
+        raise AssertionError("unreachable: every year has a due date")  # pragma: no cover
+
+    def period(self, on: date) -> str:
+        """The review period a run on ``on`` belongs to: "2026" for a yearly review, else
+        the due date it serves, e.g. "2026-06-30"."""
+        due = self.next_due(on)
+        return str(due.year) if len(self.due) == 1 else due.isoformat()

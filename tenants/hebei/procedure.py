@@ -1,0 +1,178 @@
+"""Hebei's procedure for a 特困职工 file (003 二.2 申报审批, 三.5 动态管理).
+
+Application -> base-union review within 3 working days (an urgent case: the same day) ->
+public notice of at least 5 working days -> county union approval within 7 working days
+-> filing with the provincial union. Emergency relief first, the steps completed after.
+Files admitted on criterion (f) stay within 5% of the local 低保 recipients. Reviewed by
+30 April every year. ``demo_city`` inherits all of it.
+"""
+
+from __future__ import annotations
+
+from core.auth.roles import APPROVER, CASEWORKER, REVIEWER
+from core.workflow import guards
+from core.workflow.procedure import (
+    OPEN,
+    Action,
+    DeadlineRule,
+    Procedure,
+    ReviewSchedule,
+    Status,
+    resolved_when_not_eligible,
+)
+
+SOURCE = "003 冀工会 特困职工帮扶意见"
+REVIEW_DAYS = 3  # 一般在3个工作日内完成审核
+URGENT_REVIEW_DAYS = 0  # 紧急情况当日完成审核
+NOTICE_DAYS = 5  # 公示期不低于5个工作日
+COUNTY_APPROVAL_DAYS = 7  # 县(市、区)总工会应在7个工作日内完成初审
+OPEN_FILES = ("applied", "reviewed", "in_public_notice", "approved", "filed")
+
+PROCEDURE = Procedure(
+    name="hebei.tekun",
+    zh="特困职工申报审批:申请、审核、公示、审批、备案",
+    en="worker in special hardship: application, review, public notice, approval, filing",
+    basis=f"{SOURCE} 二.2, 三.5",
+    statuses=(
+        Status("applied", "已申请", "applied"),
+        Status("reviewed", "基层工会已审核", "reviewed by the base union"),
+        Status("in_public_notice", "公示中", "in public notice"),
+        Status("approved", "县级工会已审批", "approved by the county union"),
+        Status("filed", "已备案", "filed with the provincial union"),
+        Status("rejected", "不予认定", "rejected", open=False, final=True),
+        Status("exited", "已退出", "exited (out of hardship)", open=False),
+    ),
+    opening=Action.opening(
+        "applied",
+        roles={CASEWORKER},
+        zh="申请(填写特困职工申请表)",
+        en="apply (the hardship application form)",
+        basis=f"{SOURCE} 二.2 申请",
+    ),
+    actions=(
+        Action(
+            "review",
+            "基层工会审核",
+            "base-union review",
+            ("applied",),
+            "reviewed",
+            roles={REVIEWER},
+            guards=(guards.household_eligible(written_reason_ground="g", basis="003 一.1(g)"),),
+            basis=f"{SOURCE} 二.2 审核",
+        ),
+        Action(
+            "publish",
+            "公示",
+            "publish the public notice",
+            ("reviewed",),
+            "in_public_notice",
+            roles={REVIEWER},
+            basis=f"{SOURCE} 二.2 公示",
+        ),
+        Action(
+            "approve",
+            "县级工会审批",
+            "county union approval",
+            ("in_public_notice",),
+            "approved",
+            roles={APPROVER},
+            four_eyes=(OPEN, "review"),
+            guards=(
+                guards.notice_period_elapsed(NOTICE_DAYS),
+                guards.quota_not_exceeded("f", "tekun.dibao_quota_share", "dibao.recipients_total"),
+            ),
+            basis=f"{SOURCE} 二.2 公示、审批; 一.1(f)",
+        ),
+        Action(
+            "file",
+            "报省总工会备案",
+            "file with the provincial union",
+            ("approved",),
+            "filed",
+            roles={APPROVER},
+            basis=f"{SOURCE} 二.2 审批(电子档案报省总工会备案)",
+        ),
+        Action(
+            "reject",
+            "不予认定",
+            "reject",
+            ("applied", "reviewed", "in_public_notice"),
+            "rejected",
+            roles={REVIEWER, APPROVER},
+            requires_comment=True,
+            basis=f"{SOURCE} 二.2",
+        ),
+        Action(
+            "emergency_relief",
+            "帮扶中心先行救助",
+            "emergency relief by the assistance centre",
+            ("applied", "reviewed", "in_public_notice"),
+            None,
+            roles={CASEWORKER, APPROVER},
+            guards=(guards.urgent_case(),),
+            requires_comment=True,
+            basis=f"{SOURCE} 二.2 先行救助后再按程序补办审批手续",
+        ),
+        Action(
+            "update_facts",
+            "更新家庭情况",
+            "record changed household facts",
+            OPEN_FILES,
+            None,
+            roles={CASEWORKER},
+            records_facts=True,
+            basis=f"{SOURCE} 三.5 动态管理",
+        ),
+        Action(
+            "exit",
+            "办理退出",
+            "exit (out of hardship)",
+            ("approved", "filed"),
+            "exited",
+            roles={APPROVER},
+            requires_comment=True,
+            basis=f"{SOURCE} 三.5 已经解困、生活稳定的要及时办理退出",
+        ),
+        Action(
+            "reenter",
+            "重新纳入",
+            "re-enter (back in hardship)",
+            ("exited",),
+            "applied",
+            roles={CASEWORKER},
+            requires_comment=True,
+            records_facts=True,
+            starts_round=True,
+            basis=f"{SOURCE} 三.5 符合特困职工标准的要及时纳入管理范围",
+        ),
+    ),
+    deadlines=(
+        DeadlineRule(
+            "review",
+            (OPEN, "reenter"),
+            working_days=REVIEW_DAYS,
+            urgent_working_days=URGENT_REVIEW_DAYS,
+            zh="基层工会3个工作日内完成审核(紧急情况当日)",
+            en="base-union review within 3 working days (urgent: the same day)",
+            basis=f"{SOURCE} 二.2 审核",
+        ),
+        DeadlineRule(
+            "approve",
+            ("publish",),
+            working_days=NOTICE_DAYS + COUNTY_APPROVAL_DAYS,
+            zh="公示期满(5个工作日)后县级工会7个工作日内完成审批",
+            en="county approval within 7 working days after the 5-working-day notice",
+            basis=f"{SOURCE} 二.2 公示、审批",
+        ),
+    ),
+    admitted=("approved", "filed"),
+    exited=("exited",),
+    resolved=resolved_when_not_eligible,
+)
+
+REVIEW_SCHEDULE = ReviewSchedule(
+    due=((4, 30),),
+    zh="每年4月底全面调查审核一次",
+    en="a full review by 30 April every year",
+    basis=f"{SOURCE} 三.5",
+)
