@@ -1,15 +1,17 @@
-"""Case files and statistics: the seam between the API and the workflow.
+"""Case files and statistics: the seam between the API and the case service.
 
-PLACEHOLDER, to be replaced by the workflow/persistence engineer. Every function keeps its
-signature; the API (:mod:`core.api.schema`) calls nothing else for cases. Each receives the
-request's :class:`core.api.context.BangfuContext` (``registry``, and once access control
-and persistence land, ``principal`` and ``db``) and returns the plain records of
-:mod:`core.api.records`, or raises :class:`core.errors.BangfuError` with a contract code:
-``UNAUTHENTICATED`` / ``FORBIDDEN`` for access, ``NOT_FOUND`` for a missing case or a case
-of another tenant (the same answer for both), ``CONFLICT`` for a stale ``expected_version``,
-``RULE_VIOLATION`` for a workflow guard or deadline, ``BAD_INPUT`` for the rest.
+Every function keeps the signature the API (:mod:`core.api.schema`) calls. Each receives
+the request's :class:`core.api.context.BangfuContext`: ``registry``, ``db`` (the
+request's :class:`core.db.request.RequestDatabase`: a session opened on first use) and
+``principal`` (who is asking, read from ``Authorization: Bearer`` when first needed). It
+hands over to :class:`core.cases.service.CaseService`, which enforces roles and tenant
+scoping, and returns the plain records of :mod:`core.api.records`.
 
-Until then: no case exists; lists are empty; opening or changing a case is refused.
+Refusals are :class:`core.errors.BangfuError` with a contract code: ``UNAUTHENTICATED``
+for an anonymous caller or a bad token, ``FORBIDDEN`` for a role or tenant that may not,
+``NOT_FOUND`` for a missing case or another tenant's (the same answer for both),
+``CONFLICT`` for a stale ``expected_version``, ``RULE_VIOLATION`` for a workflow guard or
+deadline, ``BAD_INPUT`` for the rest. A refused mutation changes nothing.
 """
 
 from __future__ import annotations
@@ -17,17 +19,87 @@ from __future__ import annotations
 from datetime import date
 
 from core.api.context import BangfuContext
-from core.api.records import CaseRecord, TenantStatisticsRecord
-from core.errors import BangfuError, not_found
+from core.api.records import (
+    CaseEventRecord,
+    CaseRecord,
+    CountRecord,
+    DeadlineRecord,
+    TenantStatisticsRecord,
+)
+from core.auth.principal import Principal, require_principal
+from core.cases.service import CaseService
+from core.cases.views import CaseView, TenantStatistics
+from core.db.request import RequestDatabase
 from core.model import Household
 
-NOT_AVAILABLE_EN = "case files are not available on this server yet"
-NOT_AVAILABLE_ZH = "本服务器尚未开通档案功能"
+NO_DATABASE_EN = "case files are not available on this server: it has no database"
+NO_DATABASE_ZH = "本服务器未配置数据库,不提供档案功能"
+
+
+def _database(context: BangfuContext) -> RequestDatabase:
+    if context.db is None:
+        request = getattr(context, "request", None)
+        if request is None:
+            from core.errors import not_found
+
+            raise not_found(NO_DATABASE_EN, NO_DATABASE_ZH)
+        context.db = RequestDatabase.for_request(request)
+    return context.db
+
+
+def principal(context: BangfuContext) -> Principal | None:
+    """Who is asking (resolved from the bearer token on first use)."""
+    if context.principal is None:
+        context.principal = _database(context).principal()
+    return context.principal
+
+
+def _service(context: BangfuContext) -> CaseService:
+    return CaseService(_database(context).session, context.registry)
+
+
+def _staff(context: BangfuContext) -> Principal:
+    """The principal, refusing anonymous callers before any database work."""
+    if context.principal is None and not (_database(context).authorization or "").strip():
+        require_principal(None)
+    return require_principal(principal(context))
+
+
+def record(view: CaseView) -> CaseRecord:
+    """The API's record of a case view."""
+    return CaseRecord(
+        id=view.id,
+        tenant=view.tenant,
+        status=view.status,
+        version=view.version,
+        opened_on=view.opened_on,
+        urgent=view.urgent,
+        evaluation=view.evaluation,
+        available_actions=view.available_actions,
+        history=tuple(
+            CaseEventRecord(e.action, e.from_status, e.to_status, e.on, e.actor, e.comment)
+            for e in view.history
+        ),
+        deadlines=tuple(DeadlineRecord(d.step, d.due, d.provisional) for d in view.deadlines),
+    )
+
+
+def _statistics_record(s: TenantStatistics) -> TenantStatisticsRecord:
+    return TenantStatisticsRecord(
+        tenant=s.tenant,
+        open_cases=s.open_cases,
+        filed_cases=s.filed_cases,
+        exited_cases=s.exited_cases,
+        by_category=tuple(CountRecord(c.key, c.count) for c in s.by_category),
+        by_group=tuple(CountRecord(c.key, c.count) for c in s.by_group),
+    )
 
 
 def get_case(context: BangfuContext, case_id: str) -> CaseRecord | None:
     """The case, or None when it does not exist or the principal may not see it."""
-    return None
+    who = _staff(context)
+    view = _service(context).find_case(who, case_id)
+    return record(view) if view else None
 
 
 def list_cases(
@@ -35,16 +107,30 @@ def list_cases(
 ) -> list[CaseRecord]:
     """A page of the tenant's cases, oldest first, after the cursor ``after`` (a case id)."""
     context.registry.get(tenant)  # an unknown tenant is NOT_FOUND, as everywhere
-    return []
+    who = _staff(context)
+    return [record(v) for v in _service(context).list_cases(who, tenant, status, first, after)]
+
+
+def overdue_cases(context: BangfuContext, tenant: str | None, on: date) -> list[CaseRecord]:
+    """The tenant's cases with a deadline passed by ``on``, most overdue first."""
+    if tenant is not None:
+        context.registry.get(tenant)
+    who = _staff(context)
+    return [record(v) for v in _service(context).overdue(who, tenant, on)]
 
 
 def statistics(
     context: BangfuContext, tenants: list[str] | None, on: date
 ) -> list[TenantStatisticsRecord]:
-    """Counts per tenant (every tenant when ``tenants`` is None); counts below 5 are None."""
+    """Counts per tenant (every tenant when ``tenants`` is None); counts below 5 are None.
+
+    The counts are those of today's files (``on`` is accepted for the contract; past
+    states would need a replay of the history).
+    """
     for code in tenants or ():
         context.registry.get(code)
-    return []
+    who = _staff(context)
+    return [_statistics_record(s) for s in _service(context).statistics(who, tenants)]
 
 
 def open_case(
@@ -52,7 +138,8 @@ def open_case(
 ) -> CaseRecord:
     """Open a file for a validated household in the tenant, evaluated on ``on``."""
     context.registry.get(tenant)
-    raise _not_available()
+    who = _staff(context)
+    return record(_service(context).open_case(who, tenant, household, urgent, on))
 
 
 def transition(
@@ -62,10 +149,15 @@ def transition(
     expected_version: int,
     on: date,
     comment: str | None,
+    household: Household | None = None,
 ) -> CaseRecord:
-    """Apply a workflow action to a case at ``expected_version``; the changed case."""
-    raise _not_available()
+    """Apply a workflow action to a case at ``expected_version``; the changed case.
 
-
-def _not_available() -> BangfuError:
-    return not_found(NOT_AVAILABLE_EN, NOT_AVAILABLE_ZH)
+    ``household`` carries updated facts for a step that records them (a survey step,
+    ``update_facts``, a re-entry).
+    """
+    who = _staff(context)
+    view = _service(context).transition(
+        who, case_id, action, expected_version, on, comment, household
+    )
+    return record(view)

@@ -5,20 +5,24 @@ live as long as the worker (the registry, loaded once at start-up). The persiste
 access-control layers add their own per-request attributes here:
 
 ``registry``   the tenants, loaded once per worker (:class:`core.registry.Registry`)
-``principal``  who is asking (from the bearer token); ``None`` for anonymous requests
-``db``         the database session of this request; ``None`` until persistence lands
+``principal``  who is asking (from the bearer token, read when a case resolver first
+               needs it); ``None`` for anonymous requests
+``db``         the request's :class:`core.db.request.RequestDatabase`: a session opened on
+               first use, closed when the response is done
 ``request``    the Litestar request (set by strawberry's controller)
 ``response``   the Litestar sub-response, for headers (set by strawberry's controller)
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 from litestar import Request, Response
 from litestar.di import NamedDependency
 from strawberry.litestar import BaseContext
 
+from core.db.request import RequestDatabase
 from core.registry import Registry
 
 
@@ -28,7 +32,15 @@ class BangfuContext(BaseContext, kw_only=True):
     db: Any = None
 
 
-async def context_for(request: Request, response: NamedDependency[Response]) -> BangfuContext:
+async def context_for(
+    request: Request, response: NamedDependency[Response]
+) -> AsyncIterator[BangfuContext]:
     """The context of one request (a Litestar dependency: ``request`` is Litestar's own,
-    ``response`` the sub-response of :mod:`core.api.view`)."""
-    return BangfuContext(registry=request.app.state.registry, request=request, response=response)
+    ``response`` the sub-response of :mod:`core.api.view`); its session closes after."""
+    db = RequestDatabase.for_request(request)
+    try:
+        yield BangfuContext(
+            registry=request.app.state.registry, request=request, response=response, db=db
+        )
+    finally:
+        db.close()

@@ -1,5 +1,5 @@
-"""The case fields are served and wired to core.api.cases_gateway (a placeholder until the
-workflow lands): these tests pin the wiring, not the workflow."""
+"""The case fields are served and wired to core.api.cases_gateway: these tests pin the
+wiring, not the workflow (which tests/api/test_cases_graphql.py exercises)."""
 
 from __future__ import annotations
 
@@ -110,15 +110,17 @@ def test_the_mutations_hand_over_a_validated_household_and_the_arguments(gql, mo
     assert (case_id, action, version, on, comment) == ("c-1", "review", 2, date.today(), "ok")
 
 
-def test_until_the_workflow_lands_no_case_exists(gql):
-    assert gql('{ case(id: "1") { id } }')["data"]["case"] is None
-    assert gql('{ cases(tenant: "national") { id } }')["data"]["cases"] == []
-    assert gql("{ statistics { tenant } }")["data"]["statistics"] == []
+def test_case_files_need_a_staff_token(gql):
+    # the workflow has landed (tests/api/test_cases_graphql.py): anonymous callers get
+    # published policy only
+    for query in ('{ case(id: "1") { id } }', '{ cases(tenant: "national") { id } }'):
+        assert only_error(gql(query))["extensions"]["code"] == "UNAUTHENTICATED"
+    assert only_error(gql("{ statistics { tenant } }"))["extensions"]["code"] == "UNAUTHENTICATED"
     answer = gql(
         'mutation($h: HouseholdInput!) { openCase(tenant: "national", household: $h) { id } }',
         h=ill_household(),
     )
-    assert only_error(answer)["extensions"]["code"] == "NOT_FOUND"
+    assert only_error(answer)["extensions"]["code"] == "UNAUTHENTICATED"
 
 
 def test_cases_of_an_unknown_tenant_are_not_found(gql):
