@@ -112,9 +112,10 @@ def _dates(value: Any, year: int, where: str) -> set[date]:
             start = end = item
         elif isinstance(item, dict) and isinstance(item.get("from"), date):
             start = item["from"]
-            end = item.get("to", start)
-            if not isinstance(end, date) or end < start:
+            until = item.get("to", start)
+            if not isinstance(until, date) or until < start:
                 raise CalendarFileError(f"{where}: range {item!r} must end on or after it starts")
+            end = until
         else:
             raise CalendarFileError(f"{where}: {item!r} is not a date (YYYY-MM-DD) or a range")
         day = start

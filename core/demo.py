@@ -34,7 +34,7 @@ def member(name: str, relation: str = "APPLICANT", **fields: Any) -> dict[str, A
 
 
 # --------------------------------------------------------------------------- households
-ILL_WORKER = {
+ILL_WORKER: dict[str, Any] = {
     "members": [
         member(
             "张建国",

@@ -186,6 +186,7 @@ def _rebuilt_facts(session: Session, case_id: int) -> list[int]:
     return facts_row(parse_household(household))
 
 
+DECISIONS_TABLE = ReviewDecision.__tablename__
 #: The columns of a decision row as :func:`write_decisions` takes it (a tuple).
 DECISION_COLUMNS = (
     "run_id",
@@ -218,7 +219,7 @@ def write_decisions(session: Session, decisions: list[tuple[Any, ...]]) -> None:
         session.execute(insert(ReviewDecision), rows)
         return
     group = f"({', '.join([mark] * len(DECISION_COLUMNS))})"
-    head = f"INSERT INTO {ReviewDecision.__table__.name} ({', '.join(DECISION_COLUMNS)}) VALUES "
+    head = f"INSERT INTO {DECISIONS_TABLE} ({', '.join(DECISION_COLUMNS)}) VALUES "
     k = ROWS_PER_INSERT
     whole = len(decisions) // k * k
     if whole:

@@ -125,4 +125,4 @@ def revoke_token(session: Session, token: str) -> bool:
         .values(revoked_at=datetime.now(UTC))
     )
     session.commit()
-    return bool(result.rowcount)
+    return bool(getattr(result, "rowcount", 0))

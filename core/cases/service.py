@@ -92,6 +92,10 @@ def _event_view(e: CaseEvent) -> EventView:
     )
 
 
+def _constant(evaluation: Evaluation) -> Callable[[], Evaluation]:
+    return lambda: evaluation
+
+
 class CaseService:
     """Case files of every tenant, read and changed on behalf of a principal.
 
@@ -493,7 +497,7 @@ class CaseService:
             state = _state(row, events[row.id])
             status = flow.procedure.status(row.status)
             available = flow.available_actions(
-                state, p.actor, today, lambda e=evaluation: e, counter
+                state, p.actor, today, _constant(evaluation), counter
             )
             views.append(
                 CaseView(

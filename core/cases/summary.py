@@ -42,8 +42,8 @@ def batch_entitlements(batch: BatchEvaluation) -> list[str]:
         grant = batch.grants[code]
         granted = np.flatnonzero(np.asarray(grant.granted, dtype=bool))
         if grant.amount is None:
-            for i in granted:
-                parts[i].append(f"{code}={IN_KIND}")
+            for index in granted.tolist():
+                parts[index].append(f"{code}={IN_KIND}")
             continue
         amounts = np.broadcast_to(np.asarray(grant.amount, dtype=np.int64), (batch.size,))
         for i, fen in zip(granted.tolist(), amounts[granted].tolist(), strict=True):

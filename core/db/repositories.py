@@ -80,7 +80,7 @@ def update_case(
         .values(**values, version=expected_version + 1, updated_at=func.now())
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return getattr(result, "rowcount", 0) == 1
 
 
 def add_event(session: Session, values: dict[str, Any]) -> None:

@@ -7,15 +7,22 @@ A procedure passes when:
 - every non-final status can lead to a final or closed one, or back to the start (no trap);
 - every guard comes from the core library (:data:`core.workflow.guards.LIBRARY`), whose
   guards are each tested in ``tests/workflow``;
-- every deadline's step can be taken from some status.
+- every deadline's step can be taken from some status;
+- a tenant that keeps files says when it reviews them.
+
+:func:`check_tenant_workflow` is the form ``bangfu check`` can run as an invariant.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from typing import TYPE_CHECKING
 
 from core.workflow.guards import LIBRARY
-from core.workflow.procedure import Procedure
+from core.workflow.procedure import Procedure, ReviewSchedule
+
+if TYPE_CHECKING:
+    from core.registry import Tenant
 
 
 def reachable_statuses(procedure: Procedure) -> set[str]:
@@ -81,8 +88,8 @@ def check_procedure(procedure: Procedure) -> list[str]:
                 "(core.workflow.guards); add it there, with tests"
             )
     for rule in procedure.deadlines:
-        action = procedure.action(rule.step)
-        if action is not None and not any(s in reachable for s in action.from_statuses):
+        due = procedure.action(rule.step)
+        if due is not None and not any(s in reachable for s in due.from_statuses):
             problems.append(f"deadline for {rule.step!r}: the step can never be taken")
     return problems
 
@@ -96,3 +103,25 @@ def guard_kinds(procedure: Procedure) -> set[str]:
         if action.requires_comment:
             kinds.add("comment_required")
     return kinds
+
+
+def check_tenant_workflow(tenant: Tenant) -> list[str]:
+    """The conformance problems of a tenant's procedure and review schedule, as the kit's
+    invariants report them (a tenant without case files, such as ``national``, has none)."""
+    from core.workflow.engine import procedure_of
+
+    try:
+        procedure = procedure_of(tenant)
+    except Exception as exc:
+        return [f"bangfu_procedure raised {type(exc).__name__}: {exc}"]
+    if procedure is None:
+        return []
+    if not isinstance(procedure, Procedure):
+        return ["bangfu_procedure must return a core.workflow.procedure.Procedure"]
+    problems = check_procedure(procedure)
+    schedule = tenant.hook.bangfu_review_schedule()
+    if schedule is None:
+        problems.append("a tenant that keeps files must say when it reviews them")
+    elif not isinstance(schedule, ReviewSchedule):
+        problems.append("bangfu_review_schedule must return a ReviewSchedule")
+    return problems

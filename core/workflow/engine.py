@@ -220,7 +220,7 @@ class Workflow:
         path = self.path_to(case.status, action)
         if path:
             next_en = f" Next: {' -> '.join(path)}"
-            next_zh = "请先办理:" + "→".join(p.action(a).zh for a in path if p.action(a))
+            next_zh = "请先办理:" + "→".join(getattr(p.action(a), "zh", a) for a in path)
         else:
             next_en = " It cannot be taken on this file any more."
             next_zh = "本档案已不能办理此步骤。"

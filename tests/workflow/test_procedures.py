@@ -165,3 +165,10 @@ def test_review_schedules(registry):
     assert registry.get("demo_city").hook.bangfu_review_schedule() == hebei
     with pytest.raises(ProcedureError):
         ReviewSchedule(due=((2, 30),), zh="", en="")
+
+
+@pytest.mark.parametrize("code", ["national", *TENANTS_WITH_FILES])
+def test_the_kit_checks_every_tenant_workflow(registry, code):
+    from core.workflow.conformance import check_tenant_workflow
+
+    assert check_tenant_workflow(registry.get(code)) == []
