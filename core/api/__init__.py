@@ -10,7 +10,9 @@ One concept per module:
 ``policy``         published policy: tenants, parameters, evaluate, compare
 ``cases_gateway``  case files and statistics (a placeholder until persistence lands)
 ``errors``         every refusal as a GraphQL error with ``extensions.code``
-``limits``         bounds on what one request may ask (depth, aliases, tokens, bytes)
+``limits``         bounds on what one request may ask (depth, aliases, tokens, bytes), and
+                   the cache of parsed and validated query texts
+``planned``        planned execution of the common policy queries (graphql-core for the rest)
 ``context``        what every resolver receives (the registry; later principal and db)
 ``schema``         Query, Mutation and the strawberry schema
 ``view``           the HTTP endpoint at ``/graphql`` (JSON in and out, GraphiQL)

@@ -10,6 +10,7 @@ has a budget of about a millisecond a request.
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
@@ -39,6 +40,17 @@ def healthz(state: State) -> dict[str, Any]:
     return state.health
 
 
+def settle_memory() -> None:
+    """Hide what start-up loaded (registry, schema, libraries) from the garbage collector.
+
+    A full collection walks every live object: about 50 ms with the registry and the
+    schema loaded, long enough to show in the p99 of every request it interrupts. Frozen
+    objects are never walked again (and never freed: they live as long as the worker).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(registry: Registry | None = None) -> Litestar:
     """The application, serving ``registry`` (default: every discovered tenant)."""
     if registry is None:
@@ -51,5 +63,6 @@ def create_app(registry: Registry | None = None) -> Litestar:
         request_max_body_size=MAX_BODY_BYTES,
         exception_handlers={HTTP_405_METHOD_NOT_ALLOWED: litestar_refusal},
         openapi_config=None,
+        on_startup=[settle_memory],
         debug=False,
     )

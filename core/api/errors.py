@@ -17,6 +17,7 @@ Plugin faults are logged with the plugin's traceback too: the operators must see
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -54,6 +55,15 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+_VARIABLE = re.compile(r"^Variable '(\$\w+)' (?:has|got) invalid value(?: at ([^:]+))?:")
+
+
+def _variable_path(message: str) -> str | None:
+    """``$household.members[0].monthlyIncome`` from graphql-core's coercion message."""
+    found = _VARIABLE.match(message)
+    return found.group(1) + (found.group(2) or "").strip() if found else None
+
+
 def _root_cause(error: GraphQLError) -> BaseException | None:
     original = error.original_error
     while isinstance(original, GraphQLError) and original.original_error is not None:
@@ -72,7 +82,11 @@ def contract_error(error: GraphQLError) -> GraphQLError:
             extensions["details"] = _jsonable(cause.details)
         if cause.code == PLUGIN_ERROR:
             log.error("%s", cause.message, exc_info=cause.__cause__ or cause)
-        message = error.message if cause.message in error.message else cause.message
+        message = cause.message
+        if error.path is None and (where := _variable_path(error.message)):
+            # a value refused while GraphQL read the variables: say which one
+            message = bilingual(f"{cause.en} (at {where})", f"{cause.zh}(位置:{where})")
+            extensions.setdefault("details", {})["field"] = where
     elif cause is None or isinstance(cause, GraphQLError):
         extensions = {"code": BAD_INPUT}
         message = bilingual(error.message, BAD_REQUEST_ZH)

@@ -16,6 +16,7 @@ validation cache, whose key includes the rules.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -39,8 +40,17 @@ CACHE_SIZE = 256  #: distinct query texts remembered per worker
 LIMIT_RULES = (depth_rule(MAX_DEPTH, None), alias_rule(MAX_ALIASES))
 
 
+@dataclass
+class PreparedQuery:
+    """A query text parsed and validated once, and what later steps learn about it."""
+
+    document: DocumentNode
+    problems: list[GraphQLError]  #: what validation found; empty when valid
+    notes: dict[Any, Any] = field(default_factory=dict)  #: e.g. execution plans
+
+
 @lru_cache(maxsize=CACHE_SIZE)
-def _prepared(schema: Any, query: str, rules: tuple) -> tuple[DocumentNode, list[GraphQLError]]:
+def prepare(schema: Any, query: str, rules: tuple) -> PreparedQuery:
     """The parsed document of a query text and what validating it found, remembered.
 
     Keyed by the text (hashing a string is cheap) rather than by the document, whose hash
@@ -48,7 +58,7 @@ def _prepared(schema: Any, query: str, rules: tuple) -> tuple[DocumentNode, list
     token limit raises, and is not remembered.
     """
     document = parse(query, max_tokens=MAX_TOKENS)
-    return document, validate_document(schema, document, rules)
+    return PreparedQuery(document, validate_document(schema, document, rules))
 
 
 class RequestLimits(SchemaExtension):
@@ -67,22 +77,17 @@ class RequestLimits(SchemaExtension):
         context.validation_rules = (*context.validation_rules, *LIMIT_RULES)
         yield
 
+    prepared: PreparedQuery
+
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
-        document, self._problems = _prepared(
-            context.schema._schema, context.query, context.validation_rules
-        )
-        context.graphql_document = document
+        self.prepared = prepare(context.schema._schema, context.query, context.validation_rules)
+        context.graphql_document = self.prepared.document
         yield
 
     def on_validate(self) -> Iterator[None]:
-        self.execution_context.pre_execution_errors = list(self._problems)
+        self.execution_context.pre_execution_errors = list(self.prepared.problems)
         yield
-
-
-def extensions() -> list[type[SchemaExtension]]:
-    """Schema extensions, as classes: strawberry makes fresh ones for every request."""
-    return [RequestLimits]
 
 
 def check_tenant_list(codes: list[str] | None, argument: str = "tenants") -> None:

@@ -1,8 +1,10 @@
 """The contract's ``Query`` and ``Mutation``, and the strawberry schema that serves them.
 
-Resolvers are thin: they read the registry from the context, turn the household input
-into a validated :class:`core.model.Household`, and hand over to :mod:`core.api.policy`
-(published policy) or :mod:`core.api.cases_gateway` (case files). Dates default to today.
+Resolvers are thin: they read the registry from the context and hand over to
+:mod:`core.api.policy` (published policy) or :mod:`core.api.cases_gateway` (case files).
+A ``household`` argument arrives already validated as a :class:`core.model.Household`
+(see :mod:`core.api.inputs`), so a bad household is refused before any resolver runs.
+Dates default to today.
 
 Errors are reshaped into the contract's form in :meth:`BangfuSchema.process_errors`, the
 one hook strawberry calls for every error of every request (parse, validation, variables,
@@ -11,6 +13,7 @@ resolvers, unexpected faults) before the result leaves the schema.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -23,7 +26,8 @@ from strawberry.types.unset import UnsetType
 from core.api import cases_gateway, policy
 from core.api.errors import shape_in_place
 from core.api.inputs import HouseholdInput, to_household
-from core.api.limits import check_page, check_tenant_list, extensions
+from core.api.limits import RequestLimits, check_page, check_tenant_list
+from core.api.planned import run_planned
 from core.api.scalars import SCALAR_MAP
 from core.api.types import Case, Evaluation, Parameter, Tenant, TenantStatistics
 from core.registry import Registry
@@ -69,9 +73,7 @@ class Query:
         household: HouseholdInput,
         as_of: date | None = strawberry.UNSET,
     ) -> Evaluation:
-        registry = _registry(info)
-        registry.get(tenant)  # an unknown tenant first: it is the clearer refusal
-        return policy.evaluate_one(registry, tenant, to_household(household), _day(as_of))  # type: ignore[return-value]
+        return policy.evaluate_one(_registry(info), tenant, to_household(household), _day(as_of))  # type: ignore[return-value]
 
     @strawberry.field(
         description="The household under several tenants (default: every province and city)."
@@ -157,11 +159,23 @@ class BangfuSchema(strawberry.Schema):
         shape_in_place(errors)
 
 
-def build_schema() -> BangfuSchema:
+class ServedRequest(RequestLimits):
+    """What every request goes through: the limits and caches of :mod:`core.api.limits`,
+    then, for the common policy queries, planned execution (:mod:`core.api.planned`).
+
+    One extension rather than several: each costs its hooks on every request."""
+
+    def on_execute(self) -> Iterator[None]:
+        run_planned(self.execution_context, self.prepared.notes)
+        yield
+
+
+def build_schema(planned: bool = True) -> BangfuSchema:
+    """The schema; ``planned=False`` leaves every request to graphql-core's executor."""
     return BangfuSchema(
         query=Query,
         mutation=Mutation,
-        extensions=extensions(),
+        extensions=[ServedRequest if planned else RequestLimits],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
     )
 

@@ -1,0 +1,191 @@
+"""Planned execution answers exactly what graphql-core's executor answers.
+
+Every query below runs twice, through the served schema (planned where the plan applies)
+and through the same schema with planning switched off; data and errors must be equal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+import strawberry
+from graphql import parse
+
+from core.api.context import BangfuContext
+from core.api.limits import prepare
+from core.api.planned import Plan, make_plan
+from core.api.schema import build_schema, schema
+from tests.api.conftest import AS_OF, EVALUATE, EVALUATION_FIELDS, ill_household, member
+
+UNPLANNED = build_schema(planned=False)
+
+HOUSEHOLDS = {
+    "ill": ill_household(),
+    "dibao family": {
+        "members": [
+            member(age=45, employment="UNEMPLOYED", ableToWork=True, monthlyIncome="300"),
+            member(name="李娜", relation="SPOUSE", age=44, disabled=True),
+            member(
+                name="张小明",
+                relation="CHILD",
+                age=16,
+                educationStage="HIGH_SCHOOL",
+                newlyAdmitted=True,
+                employment="STUDENT",
+            ),
+        ],
+        "dibaoRecipient": True,
+        "dibaoContinuousMonths": 24,
+        "dibaoMonthlySubsidyPerCapita": "300",
+        "housingAreaM2": "30",
+        "annualExpenses": {"rent": "6000", "medical": 12000, "education": "3000.5"},
+    },
+    "migrant": {
+        "members": [member(age=30, monthlyIncome="1200", hasPensionInsurance=False)],
+        "migrantWorker": True,
+        "yearsInCity": 5,
+        "hasHousing": False,
+        "disasterLoss": True,
+    },
+    "laid off": {
+        "members": [member(age=50, employment="LAID_OFF", ableToWork=True)],
+        "laidOffInRestructuring": True,
+        "reemploymentCertificate": True,
+        "selfEmployed": True,
+        "threeNo": True,
+    },
+    "negative": {"members": [member(monthlyIncome="-1")]},
+    "no applicant": {"members": [member(relation="CHILD")]},
+    "not a number": {"members": [member(monthlyIncome="NaN")]},
+    "bad enum": {"members": [member(relation="COUSIN")]},
+    "nulls": {"members": [member(monthlyIncome=None, idNumber=None)], "annualExpenses": None},
+}
+
+
+def run(target, query: str, variables: dict[str, Any] | None, registry) -> dict[str, Any]:
+    context = BangfuContext(registry=registry)
+    result = asyncio.run(target.execute(query, variable_values=variables, context_value=context))
+    return {
+        "data": result.data,
+        "errors": [e.formatted for e in result.errors or []],
+    }
+
+
+def assert_same(query: str, variables: dict[str, Any] | None, registry) -> dict[str, Any]:
+    planned = run(schema, query, variables, registry)
+    assert planned == run(UNPLANNED, query, variables, registry)
+    return planned
+
+
+@pytest.mark.parametrize("household", list(HOUSEHOLDS))
+def test_evaluate_is_the_same_for_every_tenant(household, api_registry):
+    for tenant in [*api_registry.tenants, "atlantis"]:
+        variables = {"tenant": tenant, "household": HOUSEHOLDS[household], "asOf": AS_OF}
+        assert_same(EVALUATE, variables, api_registry)
+
+
+def test_evaluate_with_literals_aliases_and_typenames(api_registry):
+    query = (
+        '{ answer: evaluate(tenant: "hebei", asOf: "2026-06-01", household: {members: '
+        '[{name: "张伟", relation: APPLICANT, monthlyIncome: "2000", seriousIllness: true}], '
+        "annualMedicalOutOfPocket: 30000}) { __typename who: tenant eligible "
+        "money: entitlements { __typename amount period why: explanation } "
+        "budget { gap __typename } } }"
+    )
+    answer = assert_same(query, None, api_registry)
+    assert answer["data"]["answer"]["__typename"] == "Evaluation"
+
+
+def test_compare_is_the_same(api_registry):
+    query = f'query($h: HouseholdInput!, $t: [String!]) {{ compare(household: $h, tenants: $t, asOf: "{AS_OF}") {{ {EVALUATION_FIELDS} }} }}'
+    for name, household in HOUSEHOLDS.items():
+        assert_same(query, {"h": household}, api_registry)
+        assert_same(query, {"h": household, "t": ["national", *api_registry.tenants]}, api_registry)
+        assert_same(query, {"h": household, "t": ["atlantis"]}, api_registry), name
+        assert_same(query, {"h": household, "t": ["national"] * 51}, api_registry)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ tenants { code name level parent branding { displayName primaryColor logoUrl locale } } }",
+        '{ tenant(code: "hebei") { code level parent } }',
+        '{ tenant(code: "atlantis") { code } }',
+        '{ parameters(tenant: "demo_city", asOf: "2026-06-01") { name value unit effectiveFrom source definedBy } }',
+        '{ parameters(tenant: "national") { name value } }',
+        '{ parameters(tenant: "atlantis") { name } }',
+        '{ parameters(tenant: "national", asOf: "1900-01-01") { name } }',
+    ],
+)
+def test_published_policy_is_the_same(query, api_registry):
+    assert_same(query, None, api_registry)
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {},  # a required variable missing
+        {"tenant": "national", "household": "not an object"},
+        {"tenant": 42, "household": ill_household()},
+        {"tenant": "national", "household": ill_household(), "asOf": "yesterday"},
+    ],
+)
+def test_variable_errors_are_the_same(variables, api_registry):
+    answer = assert_same(EVALUATE, variables, api_registry)
+    assert answer["errors"]
+
+
+def test_the_common_queries_are_planned():
+    for query in [
+        EVALUATE,
+        "{ tenants { code } }",
+        'query Named { tenant(code: "x") { code } }',
+        "query($h: HouseholdInput!) { compare(household: $h) { tenant } }",
+    ]:
+        assert isinstance(plan_of(query), Plan), query
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '{ tenants { code } tenant(code: "national") { code } }',  # two root fields
+        "{ tenants { ...T } } fragment T on Tenant { code }",
+        "{ tenants { ... on Tenant { code } } }",
+        "{ tenants { code @include(if: true) } }",
+        "{ tenants @skip(if: false) { code } }",
+        "{ tenants { code code } }",
+        "{ tenants { a: code a: name } }",
+        '{ case(id: "1") { id } }',
+        "{ __typename }",
+        '{ __type(name: "Tenant") { name } }',
+        'mutation { transition(caseId: "1", action: "x", expectedVersion: 1) { id } }',
+    ],
+)
+def test_other_shapes_go_to_graphql_core(query, api_registry):
+    assert plan_of(query) is None
+    assert_same(query, None, api_registry)
+
+
+def test_a_field_with_a_permission_is_never_planned():
+    class Nobody(strawberry.BasePermission):
+        message = "no"
+
+        def has_permission(self, source, info, **kwargs) -> bool:
+            return False
+
+    @strawberry.type
+    class Query:
+        @strawberry.field(permission_classes=[Nobody])
+        def tenants(self) -> list[str]:
+            return ["secret"]
+
+    guarded = strawberry.Schema(query=Query)
+    assert make_plan(guarded, parse("{ tenants }"), None) is None
+
+
+def plan_of(query: str):
+    document = prepare(schema._schema, query, ()).document
+    operation = next((d.name.value for d in document.definitions if getattr(d, "name", None)), None)
+    return make_plan(schema, document, operation)
