@@ -24,12 +24,14 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.cases.maintenance import refresh_provisional_deadlines
 from core.cases.summary import batch_entitlements
 from core.db.facts_row import LAYOUT_ID, facts_from_rows, facts_row
 from core.db.models import CaseFile, ReviewDecision, ReviewRun
+from core.db.session import tenant_scope
 from core.evaluation import evaluate_batch
 from core.model import parse_household
-from core.registry import Registry
+from core.registry import Registry, Tenant
 from core.workflow.engine import Workflow
 from core.workflow.procedure import ReviewSchedule
 
@@ -53,6 +55,7 @@ class ReviewSummary:
     already_done: bool = False
     seconds: float = 0.0
     schedule: ReviewSchedule | None = None
+    deadlines_refreshed: int = 0  #: provisional deadlines recomputed on a newer calendar
 
 
 def _summary(run: ReviewRun, **extra: Any) -> ReviewSummary:
@@ -96,13 +99,26 @@ def run_review(
     chunk: int = CHUNK,
 ) -> ReviewSummary:
     """Review every open file of ``tenant_code`` as of ``as_of``; idempotent per date."""
-    started = time.perf_counter()
     tenant = registry.get(tenant_code)
+    with tenant_scope(session, tenant.code):
+        return _review(session, registry, tenant, as_of, progress, chunk)
+
+
+def _review(
+    session: Session,
+    registry: Registry,
+    tenant: Tenant,
+    as_of: date,
+    progress: Progress | None,
+    chunk: int,
+) -> ReviewSummary:
+    started = time.perf_counter()
     flow = Workflow.for_tenant(tenant)
     schedule = tenant.hook.bangfu_review_schedule()
     done = existing_run(session, tenant.code, as_of)
     if done is not None:
         return _summary(done, already_done=True, schedule=schedule)
+    refreshed = refresh_provisional_deadlines(session, flow)
     statuses = flow.procedure.open_statuses
     period = schedule.period(as_of) if schedule else as_of.isoformat()
     now = datetime.now(UTC)
@@ -177,7 +193,12 @@ def run_review(
     run.provisional = provisional
     run.finished_at = datetime.now(UTC)
     session.commit()
-    return _summary(run, seconds=time.perf_counter() - started, schedule=schedule)
+    return _summary(
+        run,
+        seconds=time.perf_counter() - started,
+        schedule=schedule,
+        deadlines_refreshed=refreshed,
+    )
 
 
 def _rebuilt_facts(session: Session, case_id: int) -> list[int]:
@@ -297,6 +318,11 @@ def run_review_command(url: str, tenant_code: str, on: date, console: Any) -> Re
     console.print(table)
     if result.provisional:
         console.print("[yellow]some parameter values in force on that date are provisional[/]")
+    if result.deadlines_refreshed:
+        console.print(
+            f"{result.deadlines_refreshed} provisional deadline(s) recomputed on the calendar "
+            "now loaded"
+        )
     if not result.already_done:
         console.print(f"review run {result.run_id} written in {result.seconds:.2f} s")
     return result

@@ -13,9 +13,10 @@ rule set and plugin versions.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -29,6 +30,7 @@ from core.cases.views import CaseView, Count, EventView, TenantStatistics
 from core.db import repositories as repo
 from core.db.facts_row import LAYOUT_ID, facts_row
 from core.db.models import CaseEvent, CaseFile
+from core.db.session import TENANT_KEY, scope_to_tenant, tenant_scope
 from core.errors import CONFLICT, FORBIDDEN, BangfuError, bad_input, not_found
 from core.evaluation import Evaluation, evaluate, evaluate_many
 from core.model import Household, parse_household
@@ -37,6 +39,7 @@ from core.workflow.determination import DeterminationChange, compare_determinati
 from core.workflow.engine import Decision, Workflow, procedure_of
 from core.workflow.state import CaseState, Step
 
+T = TypeVar("T")
 MAX_PAGE = 500
 #: Lists up to this long carry explained evaluations; longer ones are evaluated as a batch.
 EXPLAINED_UP_TO = 50
@@ -63,7 +66,7 @@ def _case_number(case_id: str | int) -> int | None:
     return number if 0 < number < 2**31 else None
 
 
-def _state(row: CaseFile, events: Sequence[CaseEvent]) -> CaseState:
+def case_state(row: CaseFile, events: Sequence[CaseEvent]) -> CaseState:
     return CaseState(
         tenant=row.tenant,
         status=row.status,
@@ -90,6 +93,18 @@ def _event_view(e: CaseEvent) -> EventView:
         details=dict(e.details or {}),
         determination=dict(e.determination or {}),
     )
+
+
+def _one_call_scope(method: Callable[..., T]) -> Callable[..., T]:
+    """Whatever tenant a call binds the session to, it is unbound again afterwards, so a
+    session shared with other code (the review, a later principal) is left as it was."""
+
+    @functools.wraps(method)
+    def call(self: CaseService, *args: Any, **kwargs: Any) -> T:
+        with tenant_scope(self.session, self.session.info.get(TENANT_KEY)):
+            return method(self, *args, **kwargs)
+
+    return call
 
 
 def _constant(evaluation: Evaluation) -> Callable[[], Evaluation]:
@@ -136,6 +151,8 @@ class CaseService:
             raise _forbidden(
                 f"the role {p.role!r} does not work on case files", f"角色 {p.role} 不办理档案"
             )
+        # the second wall: even an ORM query that forgot its filter sees only this tenant
+        scope_to_tenant(self.session, p.tenant)
         return p
 
     def _counter(self, tenant: Tenant, flow: Workflow) -> Callable[[str], int]:
@@ -211,6 +228,7 @@ class CaseService:
         }
 
     # ------------------------------------------------------------------ changing
+    @_one_call_scope
     def open_case(
         self,
         principal: Principal | None,
@@ -281,6 +299,7 @@ class CaseService:
         self._finish()
         return self.get_case(p, str(case_id))
 
+    @_one_call_scope
     def transition(
         self,
         principal: Principal | None,
@@ -339,7 +358,7 @@ class CaseService:
         new_household = parse_household(household) if household is not None else None
         current = new_household or parse_household(row.household)
         events = repo.events_of(self.session, row.tenant, [row.id])[row.id]
-        state = _state(row, events)
+        state = case_state(row, events)
         on = on or self.today()
         evaluation_cache: list[Evaluation] = []
 
@@ -389,6 +408,7 @@ class CaseService:
         return self.get_case(p, str(row.id))
 
     # ------------------------------------------------------------------ reading
+    @_one_call_scope
     def find_case(self, principal: Principal | None, case_id: str | int) -> CaseView | None:
         """The file, or None when it does not exist or belongs to another tenant."""
         p = self._staff(principal)
@@ -398,6 +418,7 @@ class CaseService:
             return None
         return self._views(p, [row])[0]
 
+    @_one_call_scope
     def get_case(self, principal: Principal | None, case_id: str | int) -> CaseView:
         """The file, or ``NOT_FOUND`` (also for another tenant's file)."""
         view = self.find_case(principal, case_id)
@@ -405,6 +426,7 @@ class CaseService:
             raise _not_found(case_id)
         return view
 
+    @_one_call_scope
     def list_cases(
         self,
         principal: Principal | None,
@@ -429,6 +451,7 @@ class CaseService:
         rows = repo.page_of_cases(self.session, code, status, first, cursor)
         return self._views(p, rows)
 
+    @_one_call_scope
     def overdue(
         self,
         principal: Principal | None,
@@ -445,6 +468,7 @@ class CaseService:
         views = self._views(p, rows)
         return [v for v in views if v.overdue_on(on)]
 
+    @_one_call_scope
     def find_by_id_number(self, principal: Principal | None, id_number: str) -> list[CaseView]:
         """The files of the caller's tenant with a member of this resident ID number."""
         p = self._staff(principal)
@@ -452,6 +476,7 @@ class CaseService:
         rows = [r for r in (repo.find_case(self.session, p.tenant, i) for i in ids) if r]
         return self._views(p, rows)
 
+    @_one_call_scope
     def changes(
         self, principal: Principal | None, case_id: str | int
     ) -> list[tuple[EventView, DeterminationChange | None]]:
@@ -494,7 +519,7 @@ class CaseService:
         counter = self._counter(tenant, flow)
         views = []
         for row, evaluation in zip(rows, evaluations, strict=True):
-            state = _state(row, events[row.id])
+            state = case_state(row, events[row.id])
             status = flow.procedure.status(row.status)
             available = flow.available_actions(
                 state, p.actor, today, _constant(evaluation), counter
@@ -520,6 +545,7 @@ class CaseService:
         return views
 
     # ------------------------------------------------------------------ statistics
+    @_one_call_scope
     def statistics(
         self, principal: Principal | None, tenants: Sequence[str] | None = None
     ) -> list[TenantStatistics]:
@@ -529,6 +555,7 @@ class CaseService:
         """
         p = require_principal(principal)
         if p.is_national:
+            scope_to_tenant(self.session, None)  # counts of every tenant, no rows
             codes = list(tenants) if tenants else [t.code for t in self.registry.regional()]
         else:
             self._staff(p)

@@ -12,6 +12,8 @@ explicitly.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -68,10 +70,25 @@ def session_factory(url: str) -> sessionmaker[Session]:
     return sessionmaker(engine_for(url), expire_on_commit=False)
 
 
-def scope_to_tenant(session: Session, tenant: str) -> Session:
-    """Bind ``session`` to ``tenant``: its ORM queries see only that tenant's rows."""
-    session.info[TENANT_KEY] = tenant
+def scope_to_tenant(session: Session, tenant: str | None) -> Session:
+    """Bind ``session`` to ``tenant``: its ORM queries see only that tenant's rows (None:
+    unbound)."""
+    if tenant is None:
+        session.info.pop(TENANT_KEY, None)
+    else:
+        session.info[TENANT_KEY] = tenant
     return session
+
+
+@contextmanager
+def tenant_scope(session: Session, tenant: str | None) -> Iterator[Session]:
+    """``session`` bound to ``tenant`` for the block, then bound as it was before."""
+    before = session.info.get(TENANT_KEY)
+    scope_to_tenant(session, tenant)
+    try:
+        yield session
+    finally:
+        scope_to_tenant(session, before)
 
 
 @event.listens_for(Session, "do_orm_execute")

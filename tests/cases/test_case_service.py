@@ -260,3 +260,15 @@ def test_statistics_suppress_small_counts(service):
     assert [s.tenant for s in service.statistics(CASEWORKER)] == ["hebei"]
     refused(FORBIDDEN, service.statistics, CASEWORKER, ["gansu"])
     refused(UNAUTHENTICATED, service.statistics, None)
+
+
+def test_a_tenant_bound_session_sees_only_its_tenant_even_without_a_filter(service, session):
+    from core.db.session import TENANT_KEY, tenant_scope
+
+    hebei = service.open_case(CASEWORKER, "hebei", ILL, on=D("2026-09-30"))
+    gansu = service.open_case(staff("gansu", "caseworker"), "gansu", ILL, on=D("2026-09-30"))
+    assert TENANT_KEY not in session.info  # each call of the service leaves it unbound
+    with tenant_scope(session, "gansu"):  # what the service does for a gansu principal
+        assert [str(r.id) for r in session.scalars(select(CaseFile))] == [gansu.id]
+        assert [e.tenant for e in session.scalars(select(CaseEvent))] == ["gansu"]
+    assert {str(r.id) for r in session.scalars(select(CaseFile))} == {hebei.id, gansu.id}

@@ -132,3 +132,30 @@ def test_decisions_are_written_in_multi_row_inserts_and_a_remainder(session, reg
         True,  # 106 is even
         f"e={n - 1}",
     )
+
+
+def test_provisional_deadlines_follow_a_newly_loaded_calendar(session, registry):
+    from core.calendar import WorkingCalendar, parse_schedule
+    from core.cases.maintenance import refresh_provisional_deadlines
+    from core.workflow.engine import Workflow
+
+    unpublished = WorkingCalendar()  # 2027 unknown: Monday to Friday
+    service = CaseService(session, registry, calendar=unpublished)
+    case = service.open_case(CW, "hebei", ILL, on=D("2026-12-30"))
+    assert [(d.due, d.provisional) for d in case.deadlines] == [(D("2027-01-04"), True)]
+    published = WorkingCalendar(
+        [
+            parse_schedule(
+                {"year": 2027, "source": "test", "holidays": [D("2027-01-01"), D("2027-01-04")]}
+            )
+        ]
+    )
+    flow = Workflow(
+        registry.get("hebei"), Workflow.for_tenant(registry.get("hebei")).procedure, published
+    )
+    assert refresh_provisional_deadlines(session, flow) == 1
+    session.commit()
+    row = session.get(CaseFile, int(case.id))
+    # 31 Dec, then (1 Jan and 4 Jan off) 5 and 6 Jan
+    assert (row.due_on, row.due_provisional, row.version) == (D("2027-01-06"), False, 1)
+    assert refresh_provisional_deadlines(session, flow) == 0
