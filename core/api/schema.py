@@ -105,6 +105,18 @@ class Query:
             info.context, tenant, _given(status), check_page(first), _given(after)
         )
 
+    @strawberry.field(
+        description="The caller's tenant's files with a deadline passed by asOf (default "
+        "today), the most overdue first (staff)."
+    )
+    def overdue_cases(
+        self,
+        info: strawberry.Info,
+        tenant: str | None = strawberry.UNSET,
+        as_of: date | None = strawberry.UNSET,
+    ) -> list[Case]:
+        return cases_gateway.overdue_cases(info.context, _given(tenant), _day(as_of))  # type: ignore[return-value]
+
     @strawberry.field(description="Counts of case files per tenant; counts below 5 are null.")
     def statistics(
         self,
@@ -142,9 +154,12 @@ class Mutation:
         expected_version: int,
         on: date | None = strawberry.UNSET,
         comment: str | None = strawberry.UNSET,
+        household: HouseholdInput | None = strawberry.UNSET,
     ) -> Case:
+        facts = _given(household)  # only for a step that records the household's facts
+        more = {"household": to_household(facts)} if facts is not None else {}
         return cases_gateway.transition(  # type: ignore[return-value]
-            info.context, str(case_id), action, expected_version, _day(on), _given(comment)
+            info.context, str(case_id), action, expected_version, _day(on), _given(comment), **more
         )
 
 

@@ -224,3 +224,34 @@ def test_cases_lists_and_statistics(staff):
         "filedCases": None,
         "byCategory": [{"key": "tekun", "count": 5}],
     }
+
+
+def test_overdue_cases_for_staff(staff):
+    caseworker = staff("hebei", "caseworker")
+    late = caseworker.open("hebei", ILL, "2026-11-02")  # review due 5 November
+    caseworker.open("hebei", ILL, "2026-11-19")  # review due 24 November
+    query = "query($on: Date) { overdueCases(asOf: $on) { id deadlines { step due } } }"
+    overdue = caseworker.ok(query, on="2026-11-20")
+    assert overdue == [{"id": late["id"], "deadlines": [{"step": "review", "due": "2026-11-05"}]}]
+    assert staff("gansu", "caseworker").ok(query, on="2026-11-20") == []
+    staff().refused("UNAUTHENTICATED", query, on="2026-11-20")
+
+
+def test_a_step_that_records_facts_takes_the_household(staff):
+    caseworker = staff("hebei", "caseworker")
+    case = caseworker.open("hebei", ILL, "2026-09-30")
+    assert case["evaluation"]["eligible"] is True
+    update = f"""
+    mutation($id: ID!, $v: Int!, $h: HouseholdInput) {{
+      transition(caseId: $id, action: "update_facts", expectedVersion: $v, on: "2026-10-08",
+                 household: $h) {{ {CASE} }}
+    }}"""
+    richer = {**ILL, "annualMedicalOutOfPocket": "1000"}
+    changed = caseworker.ok(update, id=case["id"], v=1, h=richer)
+    assert (changed["version"], changed["evaluation"]["eligible"]) == (2, False)
+    reviewer = staff("hebei", "reviewer")
+    wrong = """
+    mutation($id: ID!, $h: HouseholdInput) {
+      transition(caseId: $id, action: "review", expectedVersion: 2, household: $h) { id }
+    }"""
+    reviewer.refused("BAD_INPUT", wrong, id=case["id"], h=ILL)
