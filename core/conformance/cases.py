@@ -38,6 +38,7 @@ from typing import Any
 
 import yaml
 
+from core.conformance.scenarios import Scenario, ScenarioError, parse_scenario
 from core.errors import BangfuError
 from core.evaluation import Evaluation, evaluate
 from core.model import parse_household
@@ -79,7 +80,8 @@ class ConformanceCase:
         return EVERY_TENANT in self.tenants or tenant in self.tenants
 
 
-def load_case_file(path: Path, plugin: str) -> list[ConformanceCase]:
+def load_case_file(path: Path, plugin: str) -> list[ConformanceCase | Scenario]:
+    """Evaluation cases and workflow scenarios (items with ``steps``) of one file."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -90,6 +92,12 @@ def load_case_file(path: Path, plugin: str) -> list[ConformanceCase]:
         where = f"{path} case {i + 1}"
         if not isinstance(item, dict):
             raise CaseFileError(f"{where}: expected a mapping")
+        if "steps" in item:
+            try:
+                cases.append(parse_scenario(item, path, plugin, where))
+            except ScenarioError as exc:
+                raise CaseFileError(str(exc)) from None
+            continue
         missing = {"name", "tenant", "asOf", "household", "expected"} - set(item)
         if missing:
             raise CaseFileError(f"{where}: missing {', '.join(sorted(missing))}")
@@ -119,18 +127,25 @@ def load_case_file(path: Path, plugin: str) -> list[ConformanceCase]:
     return cases
 
 
-def load_cases(registry: Registry) -> list[ConformanceCase]:
-    """Every case shipped by every loaded plugin."""
-    cases = []
-    for code, record in sorted(registry.records.items()):
-        if record.case_folder and record.case_folder.is_dir():
-            for path in sorted(record.case_folder.rglob("*.yaml")):
-                cases.extend(load_case_file(path, code))
-    return cases
+def _load_folders(folders: list[tuple[str, Path]]) -> list[ConformanceCase | Scenario]:
+    found: list[ConformanceCase | Scenario] = []
+    for code, folder in folders:
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*.yaml")):
+                found.extend(load_case_file(path, code))
+    return found
 
 
-def cases_for(registry: Registry, tenant: Tenant) -> list[ConformanceCase]:
-    return [c for c in load_cases(registry) if c.applies_to(tenant.code)]
+def load_cases(registry: Registry) -> list[ConformanceCase | Scenario]:
+    """Every case and scenario shipped by every loaded plugin."""
+    return _load_folders(
+        [(code, r.case_folder) for code, r in sorted(registry.records.items()) if r.case_folder]
+    )
+
+
+def cases_for(tenant: Tenant) -> list[ConformanceCase | Scenario]:
+    """The cases and scenarios of the tenant's chain that apply to the tenant."""
+    return [c for c in _load_folders(tenant.case_folders()) if c.applies_to(tenant.code)]
 
 
 def _yuan(value: Any) -> Decimal | None:

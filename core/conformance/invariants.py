@@ -187,6 +187,49 @@ def _deterministic(tenant: Tenant) -> list[str]:
     ]
 
 
+def _workflow_conforms(tenant: Tenant) -> list[str]:
+    from core.workflow.conformance import check_tenant_workflow
+
+    return check_tenant_workflow(tenant)
+
+
+def _guards_exercised(tenant: Tenant) -> list[str]:
+    """Every guard of the tenant's procedure refuses in at least one scenario.
+
+    A procedure inherited unchanged (demo_city uses Hebei's) counts the scenarios run
+    under the ancestor that declares it too: the guard is the same, and may be one the
+    child's own eligibility can never trip (Hebei's quota on criterion f).
+    """
+    from core.conformance.cases import cases_for
+    from core.conformance.scenarios import Scenario, run_scenario
+    from core.registry import build_tenant
+    from core.workflow.engine import Workflow, procedure_of
+
+    procedure = procedure_of(tenant)
+    if procedure is None:
+        return []
+    flow = Workflow.for_tenant(tenant)
+    needed = {
+        (action.name, guard.kind)
+        for action in procedure.actions
+        for guard in flow.guards_of(action)
+    }
+    sharing = [tenant] + [
+        ancestor
+        for ancestor in (build_tenant(tenant.stack[:k]) for k in range(1, len(tenant.stack)))
+        if procedure_of(ancestor) is procedure
+    ]
+    seen: set[tuple[str, str]] = set()
+    for member in sharing:
+        for scenario in cases_for(member):
+            if isinstance(scenario, Scenario):
+                seen |= run_scenario(scenario, member).refused_by
+    return [
+        f"no scenario shows guard {kind} refusing '{action}'"
+        for action, kind in sorted(needed - seen)
+    ]
+
+
 INVARIANTS = [
     Invariant(
         "parameters-sourced",
@@ -218,4 +261,14 @@ INVARIANTS = [
         "batch-equals-single", "batch evaluation gives the single results", _batch_equals_single
     ),
     Invariant("deterministic", "the same household gives the same evaluation", _deterministic),
+    Invariant(
+        "workflow-conforms",
+        "every status reachable, no dead end, every guard from the tested library",
+        _workflow_conforms,
+    ),
+    Invariant(
+        "guards-exercised",
+        "every guard of the procedure is shown refusing in a workflow scenario",
+        _guards_exercised,
+    ),
 ]

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from rich.console import Console
 from rich.table import Table
 
-from core.conformance.cases import CaseFileError, cases_for, check_case
+from core.conformance.cases import CaseFileError, ConformanceCase, cases_for, check_case
 from core.conformance.invariants import INVARIANTS
+from core.conformance.scenarios import run_scenario
 from core.registry import Registry, Tenant, load_registry
 
 
@@ -26,12 +27,15 @@ class TenantReport:
 def check_tenant(registry: Registry, tenant: Tenant) -> TenantReport:
     report = TenantReport(tenant.code)
     try:
-        cases = cases_for(registry, tenant)
+        cases = cases_for(tenant)
     except CaseFileError as exc:
         report.failures.append(f"case file: {exc}")
         cases = []
     for case in cases:
-        problems = check_case(case, tenant)
+        if isinstance(case, ConformanceCase):
+            problems = check_case(case, tenant)
+        else:
+            problems = run_scenario(case, tenant).problems
         if problems:
             report.failures.append(f"case {case.name!r} ({case.path.name}): " + "; ".join(problems))
         else:

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import pytest
 
-from core.conformance.cases import check_case, load_cases
+from core.conformance.cases import ConformanceCase, cases_for, check_case
 from core.conformance.invariants import INVARIANTS
+from core.conformance.scenarios import Scenario, run_scenario
 from core.registry import load_registry
 
 _REGISTRY = load_registry()
 _TENANTS = _REGISTRY.ordered()
+_ALL = [(case, tenant) for tenant in _TENANTS for case in cases_for(tenant)]
 _CASES = [
-    pytest.param(case, tenant, id=f"{tenant.code}:{case.name}")
-    for case in load_cases(_REGISTRY)
-    for tenant in _TENANTS
-    if case.applies_to(tenant.code)
+    pytest.param(c, t, id=f"{t.code}:{c.name}") for c, t in _ALL if isinstance(c, ConformanceCase)
+]
+_SCENARIOS = [
+    pytest.param(c, t, id=f"{t.code}:{c.name}") for c, t in _ALL if isinstance(c, Scenario)
 ]
 
 
@@ -33,6 +35,12 @@ def test_every_plugin_loads():
 def test_case(case, tenant):
     problems = check_case(case, tenant)
     assert not problems, f"{case.path}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize(("scenario", "tenant"), _SCENARIOS)
+def test_scenario(scenario, tenant):
+    problems = run_scenario(scenario, tenant).problems
+    assert not problems, f"{scenario.path}: " + "; ".join(problems)
 
 
 @pytest.mark.parametrize("invariant", INVARIANTS, ids=lambda i: i.name)

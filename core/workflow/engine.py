@@ -148,7 +148,7 @@ class Workflow:
             evaluate=evaluate,
             admitted_on_ground=admitted_on_ground,
         )
-        for guard in self._guards(action):
+        for guard in self.guards_of(action):
             refusal = self._run_guard(guard, ctx)
             if refusal is not None:
                 raise refusal
@@ -178,7 +178,7 @@ class Workflow:
             guard_parameters=tuple(ctx.parameters_read()),
         )
 
-    def _guards(self, action: Action) -> list[Guard]:
+    def guards_of(self, action: Action) -> list[Guard]:
         """The declared guards, preceded by those the action's fields ask for."""
         implied = []
         if action.four_eyes:
@@ -298,7 +298,7 @@ class Workflow:
                 admitted_on_ground=admitted_on_ground,
             )
             if all(
-                self._run_guard(g, ctx) is None for g in self._guards(action) if not g.needs_input
+                self._run_guard(g, ctx) is None for g in self.guards_of(action) if not g.needs_input
             ):
                 available.append(action.name)
         return available

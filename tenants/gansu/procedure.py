@@ -128,7 +128,12 @@ PROCEDURE = Procedure(
             ("in_public_notice",),
             "approved",
             roles={APPROVER},
-            four_eyes=(OPEN, "visit", "inspect"),
+            four_eyes=(
+                OPEN,
+                "visit",
+                "inspect",
+                "rate",
+            ),  # nobody approves what they opened or reviewed
             basis=f"{SOURCE} 七步骤:审核",
         ),
         Action(
