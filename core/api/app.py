@@ -20,7 +20,9 @@ from litestar.status_codes import HTTP_405_METHOD_NOT_ALLOWED
 
 from core.api.limits import MAX_BODY_BYTES
 from core.api.view import graphql_controller, litestar_refusal
+from core.db.request import STATE_KEY as DATABASE_URL_KEY
 from core.registry import Registry, load_registry
+from core.settings import database_url
 
 log = logging.getLogger("bangfu.api")
 
@@ -57,9 +59,16 @@ def create_app(registry: Registry | None = None) -> Litestar:
         registry = load_registry()
     for problem in registry.problems:
         log.warning("tenant plugin %s is not served: %s", problem.plugin, problem.reason)
+    state = {
+        "registry": registry,
+        "health": health(registry),
+        # resolved once: the request's database handle reads it from here, not from the
+        # environment on every request
+        DATABASE_URL_KEY: database_url(),
+    }
     return Litestar(
         route_handlers=[graphql_controller(), healthz],
-        state=State({"registry": registry, "health": health(registry)}),
+        state=State(state),
         request_max_body_size=MAX_BODY_BYTES,
         exception_handlers={HTTP_405_METHOD_NOT_ALLOWED: litestar_refusal},
         openapi_config=None,

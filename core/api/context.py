@@ -35,8 +35,9 @@ class BangfuContext(BaseContext, kw_only=True):
 async def context_for(
     request: Request, response: NamedDependency[Response]
 ) -> AsyncIterator[BangfuContext]:
-    """The context of one request (a Litestar dependency: ``request`` is Litestar's own,
-    ``response`` the sub-response of :mod:`core.api.view`); its session closes after."""
+    """The context of one request, entered by the handlers of :mod:`core.api.view` around
+    the whole request (``response`` is strawberry's sub-response); its session closes
+    after. It must stay cheap: most requests never touch the database."""
     db = RequestDatabase.for_request(request)
     try:
         yield BangfuContext(

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, parse
+from graphql import DocumentNode, GraphQLError, parse, specified_rules
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
@@ -38,6 +38,8 @@ CACHE_SIZE = 256  #: distinct query texts remembered per worker
 
 #: strawberry's QueryDepthLimiter and MaxAliasesLimiter rules, made once.
 LIMIT_RULES = (depth_rule(MAX_DEPTH, None), alias_rule(MAX_ALIASES))
+#: every rule a served request is validated with: GraphQL's own, then the limits
+SERVED_RULES = (*specified_rules, *LIMIT_RULES)
 
 
 @dataclass
@@ -58,7 +60,9 @@ def prepare(schema: Any, query: str, rules: tuple) -> PreparedQuery:
     token limit raises, and is not remembered.
     """
     document = parse(query, max_tokens=MAX_TOKENS)
-    return PreparedQuery(document, validate_document(schema, document, rules))
+    return PreparedQuery(
+        document, validate_document(schema, document, rules), notes={"document": document}
+    )
 
 
 class RequestLimits(SchemaExtension):

@@ -125,15 +125,29 @@ def make_plan(schema: Any, document: Any, operation_name: str | None) -> Plan | 
         return None
 
 
-def run_planned(context: ExecutionContext, notes: dict[Any, Any]) -> None:
-    """Answer the request by its plan, if it has one: sets ``context.result``, which
-    strawberry then uses instead of executing. ``notes`` belong to the cached document,
-    so each operation is planned once."""
-    key = ("plan", context.operation_name)
+def plan_of(schema: Any, notes: dict[Any, Any], operation_name: str | None) -> Plan | None:
+    """The document's plan for the operation, made on first use (``notes`` belong to the
+    cached document, so each operation is planned once)."""
+    key = ("plan", operation_name)
     if key not in notes:
-        notes[key] = make_plan(context.schema, context.graphql_document, context.operation_name)
-    plan = notes[key]
-    if plan is not None and (result := execute_plan(plan, context)) is not None:
+        notes[key] = make_plan(schema, notes["document"], operation_name)
+    return notes[key]
+
+
+def run_planned(context: ExecutionContext, notes: dict[Any, Any]) -> None:
+    """Inside strawberry's pipeline: answer by the plan, if there is one, by setting
+    ``context.result``, which strawberry then uses instead of executing."""
+    plan = plan_of(context.schema, notes, context.operation_name)
+    if plan is None:
+        return
+    result = execute_plan(
+        plan,
+        context.schema._schema,
+        context.variables,
+        context.context,
+        context.root_value,  # type: ignore[attr-defined]
+    )
+    if result is not None:
         context.result = result
 
 
@@ -282,13 +296,18 @@ def _object_completer(type_: GraphQLObjectType, selection_set: SelectionSetNode 
 
 
 # --------------------------------------------------------------------------- executing
-def execute_plan(plan: Plan, context: ExecutionContext) -> ExecutionResult | None:
+def execute_plan(
+    plan: Plan,
+    graphql_schema: GraphQLSchema,
+    raw_variables: dict[str, Any] | None,
+    context_value: Any,
+    root_value: Any = None,
+) -> ExecutionResult | None:
     """The result of the planned operation, or None to let graphql-core execute it."""
-    graphql_schema = context.schema._schema  # type: ignore[attr-defined]
     variables = get_variable_values(
         graphql_schema,
         plan.operation.variable_definitions or (),
-        context.variables or {},
+        raw_variables or {},
         max_errors=MAX_COERCION_ERRORS,
     )
     if isinstance(variables, list):
@@ -303,8 +322,8 @@ def execute_plan(plan: Plan, context: ExecutionContext) -> ExecutionResult | Non
             )
         resolver = plan.resolver
         if resolver.info_parameter:
-            kwargs[resolver.info_parameter.name] = PlannedInfo(context.context)
-        source = (context.root_value,) if resolver.self_parameter else ()
+            kwargs[resolver.info_parameter.name] = PlannedInfo(context_value)
+        source = (root_value,) if resolver.self_parameter else ()
         value = resolver(*source, **kwargs)
         return ExecutionResult(data={key: plan.complete(value)}, errors=None)
     except Surprise:

@@ -189,3 +189,30 @@ def plan_of(query: str):
     document = prepare(schema._schema, query, ()).document
     operation = next((d.name.value for d in document.definitions if getattr(d, "name", None)), None)
     return make_plan(schema, document, operation)
+
+
+def test_http_answers_planned_queries_directly_and_the_same(gql, monkeypatch, api_registry):
+    from strawberry.http import GraphQLRequestData
+
+    from core.api import view
+
+    variables = {"tenant": "hebei", "household": ill_household(), "asOf": AS_OF}
+    request = GraphQLRequestData(
+        query=EVALUATE, variables=variables, operation_name=None, extensions=None
+    )
+    direct = view.answer_directly(request, BangfuContext(registry=api_registry), None)
+    assert direct is not None and direct.errors is None
+    over_http = gql(EVALUATE, **variables)
+    assert (
+        over_http["data"]
+        == direct.data
+        == run(UNPLANNED, EVALUATE, variables, api_registry)["data"]
+    )
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a planned query went through strawberry's pipeline")
+
+    monkeypatch.setattr(schema, "execute", refuse)
+    assert gql(EVALUATE, **variables)["data"] == over_http["data"]
+    error = gql(EVALUATE, **{**variables, "tenant": "atlantis"})["errors"][0]
+    assert error["extensions"]["code"] == "NOT_FOUND"  # shaped on the direct way too
