@@ -58,6 +58,7 @@ from core.api.inputs import to_household
 PLANNED_ROOT_FIELDS = frozenset({"evaluate", "compare", "tenants", "tenant", "parameters"})
 HOUSEHOLD_INPUT = "HouseholdInput"
 MAX_COERCION_ERRORS = 50  # as graphql-core's executor
+MAX_NOTES = 16  #: plans remembered per document (one per operation name asked for)
 _BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
 
 
@@ -129,9 +130,12 @@ def plan_of(schema: Any, notes: dict[Any, Any], operation_name: str | None) -> P
     """The document's plan for the operation, made on first use (``notes`` belong to the
     cached document, so each operation is planned once)."""
     key = ("plan", operation_name)
-    if key not in notes:
-        notes[key] = make_plan(schema, notes["document"], operation_name)
-    return notes[key]
+    if key in notes:
+        return notes[key]
+    plan = make_plan(schema, notes["document"], operation_name)
+    if len(notes) < MAX_NOTES:  # operation names come from clients: remember a few only
+        notes[key] = plan
+    return plan
 
 
 def run_planned(context: ExecutionContext, notes: dict[Any, Any]) -> None:
