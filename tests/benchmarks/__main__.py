@@ -17,6 +17,7 @@ import sys
 import time
 import traceback
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -73,16 +74,36 @@ def _normal(r: dict[str, Any], bench: str) -> dict[str, Any]:
     return {"bench": bench, **out, **{k: v for k, v in r.items() if k not in out}}
 
 
+def busy_share(seconds: float = 1.0) -> float | None:
+    """Share of the machine's CPU time busy over ``seconds``, measured while none of ours
+    runs: other work on the same cores (None where /proc/stat cannot be read)."""
+
+    def sample() -> tuple[int, int]:
+        values = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        return sum(values), values[3] + values[4]  # total, idle + iowait
+
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    return round(1 - (idle1 - idle0) / max(total1 - total0, 1), 3)
+
+
 def _timed(name: str, console: Console) -> list[dict[str, Any]]:
-    """The rows of one benchmark, each with the machine's load average before it ran
-    (other work on the same cores shows there first)."""
-    load = round(os.getloadavg()[0], 2)
-    if load > 0.5 * (os.cpu_count() or 1):
-        console.print(f"[yellow]{name}: load average {load} before starting: figures may suffer[/]")
+    """The rows of one benchmark, each with how busy the machine was just before it ran
+    (other sessions may share the cores; their work shows there)."""
+    busy = busy_share()
+    if busy is not None and busy > 0.25:
+        console.print(
+            f"[yellow]{name}: the CPUs were {busy:.0%} busy with other work before "
+            "starting: figures may suffer[/]"
+        )
     start = time.perf_counter()
     rows = _run_one(name, console)
     console.print(f"{name}: {time.perf_counter() - start:.1f} s")
-    return [r | {"load_average_before": load} for r in rows]
+    return [r | {"cpu_busy_before": busy} for r in rows]
 
 
 def _fmt(value: Any) -> str:
