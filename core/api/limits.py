@@ -75,13 +75,13 @@ class RequestLimits(SchemaExtension):
     extensions (measured: 100 us less on a trivial query, more on larger documents).
     """
 
+    prepared: PreparedQuery  #: this request's query, as cached (set while parsing)
+
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
         context.parse_options["max_tokens"] = MAX_TOKENS
         context.validation_rules = (*context.validation_rules, *LIMIT_RULES)
         yield
-
-    prepared: PreparedQuery
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
