@@ -285,7 +285,7 @@ def evaluate_batch(
     eligible = stack.mask(
         "bangfu_eligibility", stack.guard("bangfu_eligibility", lambda: eligibility.mask(n))
     )
-    why.take()
+    why.discard()
     note_reads()
 
     grants: dict[str, Grant] = {}
@@ -297,11 +297,13 @@ def evaluate_batch(
         amount = stack.guard(where, lambda g=grant, w=where, m=granted: _amount(w, g.amount, m, n))
         grants[programme.code] = Grant(granted, amount)
         reads = note_reads()
-        if explain:
+        if explain and granted[0]:  # only what is shown is formatted
             steps = why.take()
-            if amount is not None and granted[0]:
+            if amount is not None:
                 steps.append(f"amount: {format_yuan(amount[0])} yuan ({programme.period.value})")
             explanations[programme.code] = steps + [f"parameter {p.describe()}" for p in reads]
+        else:
+            why.discard()
 
     utilities: dict[str, np.ndarray] = {}
     for rule in tenant.utilities:
@@ -315,7 +317,7 @@ def evaluate_batch(
         for c in stack.ask("bangfu_checklist") or []
     ]
     budget = stack.ask("bangfu_budget")
-    why.take()
+    why.discard()
     note_reads()
     return BatchEvaluation(
         tenant=tenant,

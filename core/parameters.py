@@ -100,9 +100,7 @@ class ResolvedParameter:
 
     def describe(self) -> str:
         """One line for an explanation: value, who set it, since when, on what authority."""
-        shown = self.json_value()
-        if isinstance(shown, dict):
-            shown = shown.get("kind", "schedule")
+        shown = self.native.kind if isinstance(self.native, BracketSchedule) else self.json_value()
         unit = f" {self.unit}" if self.unit and self.type != "schedule" else ""
         flag = ", provisional" if self.provisional else ""
         return (

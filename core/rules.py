@@ -9,7 +9,6 @@ household for a caseworker and a million for a national simulation.
 
 from __future__ import annotations
 
-import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,22 +113,26 @@ class BudgetColumns:
     gap: Fen
 
 
-class _Formatter(string.Formatter):
-    def format_field(self, value: Any, format_spec: str) -> str:
+class _Shown:
+    """A value in an explanation step, formatted by the step's spec (str.format calls us)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
         if isinstance(value, np.ndarray):
             value = value[0] if value.size else None
         if isinstance(value, np.generic):
             value = value.item()
-        if format_spec == "yuan":
-            return format_yuan(int(value))
-        if format_spec == "yes":
-            return "yes" if value else "no"
-        if format_spec == "m2":
-            return f"{int(value) / 100:.2f} m2"
-        return super().format_field(value, format_spec)
+        self.value = value
 
-
-_FORMATTER = _Formatter()
+    def __format__(self, spec: str) -> str:
+        if spec == "yuan":
+            return format_yuan(int(self.value))
+        if spec == "yes":
+            return "yes" if self.value else "no"
+        if spec == "m2":
+            return f"{int(self.value) / 100:.2f} m2"
+        return format(self.value, spec)
 
 
 @dataclass
@@ -139,19 +142,23 @@ class Why:
     ``why.step("out-of-pocket {cost:yuan} exceeds income {income:yuan}", cost=c, income=i)``
     formats the first household's values; the ``yuan`` spec prints fen as yuan, ``yes``
     prints a condition, ``m2`` an area in 1/100 m2. In a batch (``active`` false) a step
-    costs nothing.
+    costs nothing; steps are formatted only when an explanation is shown.
     """
 
     active: bool = True
-    steps: list[str] = field(default_factory=list)
+    steps: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def step(self, template: str, **values: Any) -> None:
         if self.active:
-            self.steps.append(_FORMATTER.format(template, **values))
+            self.steps.append((template, values))
 
     def take(self) -> list[str]:
+        """The steps recorded since the last take or discard, formatted."""
         steps, self.steps = self.steps, []
-        return steps
+        return [t.format_map({k: _Shown(v) for k, v in values.items()}) for t, values in steps]
+
+    def discard(self) -> None:
+        self.steps = []
 
 
 def count_at_least(column: np.ndarray, n: int = 1) -> Mask:

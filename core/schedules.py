@@ -50,6 +50,18 @@ class BracketSchedule:
     kind: str
     brackets: tuple[Bracket, ...]
 
+    def __post_init__(self) -> None:
+        # the lookup arrays, built once: a schedule is applied on every evaluation
+        starts = np.array([b.start_fen for b in self.brackets], dtype=np.int64)
+        rates = np.array([b.rate_bp or 0 for b in self.brackets], dtype=np.int64)
+        fixed = np.array(
+            [b.amount_fen if b.amount_fen is not None else -1 for b in self.brackets],
+            dtype=np.int64,
+        )
+        object.__setattr__(self, "_starts", starts)
+        object.__setattr__(self, "_rates", rates)
+        object.__setattr__(self, "_fixed", fixed)
+
     @classmethod
     def from_data(cls, data: Any) -> BracketSchedule:
         """Parse and check a schedule; raises ``ValueError`` saying what is wrong."""
@@ -90,13 +102,10 @@ class BracketSchedule:
     def apply(self, base_fen: np.ndarray) -> np.ndarray:
         """The schedule's amount for each base, in fen, rounded half-up."""
         base = np.asarray(base_fen, dtype=np.int64)
-        starts = np.array([b.start_fen for b in self.brackets], dtype=np.int64)
-        index = np.searchsorted(starts, base, side="right") - 1
-        fixed = np.array([b.amount_fen if b.amount_fen is not None else -1 for b in self.brackets])
-        fixed_here = fixed[index]
+        index = np.searchsorted(self._starts, base, side="right") - 1
+        fixed_here = self._fixed[index]
         if self.kind == "whole_amount":
-            rates = np.array([b.rate_bp or 0 for b in self.brackets], dtype=np.int64)
-            rated = apply_rate(base, rates[index])
+            rated = apply_rate(base, self._rates[index])
         else:
             total = np.zeros_like(base)
             for i, b in enumerate(self.brackets):
