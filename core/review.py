@@ -179,7 +179,9 @@ def _review(
             late = due_step if due_on is not None and due_on < as_of else ""
             is_changed = keys[i] != before
             # in the order of DECISION_COLUMNS
-            decisions.append((run_id, case_id, eligible[i], resolved[i], is_changed, keys[i], late))
+            decisions.append(
+                (tenant.code, run_id, case_id, eligible[i], resolved[i], is_changed, keys[i], late)
+            )
             exits += resolved[i]
             changed += is_changed
             overdue += bool(late)
@@ -210,6 +212,7 @@ def _rebuilt_facts(session: Session, case_id: int) -> list[int]:
 DECISIONS_TABLE = ReviewDecision.__tablename__
 #: The columns of a decision row as :func:`write_decisions` takes it (a tuple).
 DECISION_COLUMNS = (
+    "tenant",
     "run_id",
     "case_id",
     "eligible",
@@ -278,7 +281,8 @@ def run_review_command(url: str, tenant_code: str, on: date, console: Any) -> Re
     tenant = registry.get(tenant_code)
     flow = Workflow.for_tenant(tenant)
     with session_factory(url)() as session:
-        total = count_open(session, tenant.code, flow.procedure.open_statuses)
+        with tenant_scope(session, tenant.code):  # row-level security: the tenant's rows
+            total = count_open(session, tenant.code, flow.procedure.open_statuses)
         with Progress(
             "[progress.description]{task.description}",
             BarColumn(),

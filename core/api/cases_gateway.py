@@ -124,13 +124,14 @@ def statistics(
 ) -> list[TenantStatisticsRecord]:
     """Counts per tenant (every tenant when ``tenants`` is None); counts below 5 are None.
 
-    The counts are those of today's files (``on`` is accepted for the contract; past
-    states would need a replay of the history).
+    ``on`` before today counts the files as they stood on that date (from their history);
+    today or later, as they stand. The national level sees every tenant, a tenant's staff
+    their own tenant only (another is ``FORBIDDEN``).
     """
     for code in tenants or ():
         context.registry.get(code)
     who = _staff(context)
-    return [_statistics_record(s) for s in _service(context).statistics(who, tenants)]
+    return [_statistics_record(s) for s in _service(context).statistics(who, tenants, on)]
 
 
 def open_case(

@@ -14,6 +14,8 @@ rule set and plugin versions.
 from __future__ import annotations
 
 import functools
+import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, TypeVar
@@ -28,11 +30,11 @@ from core.cases import summary
 from core.cases.privacy import hash_id_number, protect, shown_household
 from core.cases.views import CaseView, Count, EventView, TenantStatistics
 from core.db import repositories as repo
-from core.db.facts_row import LAYOUT_ID, facts_row
+from core.db.facts_row import LAYOUT_ID, facts_from_rows, facts_row
 from core.db.models import CaseEvent, CaseFile
 from core.db.session import TENANT_KEY, scope_to_tenant, tenant_scope
 from core.errors import CONFLICT, FORBIDDEN, BangfuError, bad_input, not_found
-from core.evaluation import Evaluation, evaluate, evaluate_many
+from core.evaluation import Evaluation, evaluate, evaluate_batch, evaluate_many
 from core.model import Household, parse_household
 from core.registry import Registry, Tenant
 from core.workflow.determination import DeterminationChange, compare_determinations, snapshot
@@ -40,6 +42,7 @@ from core.workflow.engine import Decision, Workflow, procedure_of
 from core.workflow.state import CaseState, Step
 
 T = TypeVar("T")
+log = logging.getLogger("bangfu.cases")
 MAX_PAGE = 500
 #: Lists up to this long carry explained evaluations; longer ones are evaluated as a batch.
 EXPLAINED_UP_TO = 50
@@ -132,6 +135,7 @@ class CaseService:
         self.calendar = calendar or default_calendar()
         self.today = today
         self._workflows: dict[str, Workflow] = {}
+        self._vocabularies: dict[tuple[str, date], tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
     # ------------------------------------------------------------------ helpers
     def workflow(self, tenant: Tenant) -> Workflow:
@@ -140,14 +144,18 @@ class CaseService:
             flow = self._workflows[tenant.code] = Workflow.for_tenant(tenant, self.calendar)
         return flow
 
-    def _staff(self, principal: Principal | None) -> Principal:
+    def _staff(self, principal: Principal | None, action: str, target: object) -> Principal:
+        """The regional staff principal asking for ``action`` on ``target`` (a case id or
+        a tenant code); the national level and other roles are refused, and recorded."""
         p = require_principal(principal)
         if p.is_national or p.tenant == NATIONAL:
+            self._refused(p, action, target, "forbidden")
             raise _forbidden(
                 "the national level sees statistics, not case files",
                 "全国层级只查看统计数据,不查看档案",
             )
         if not p.is_staff:
+            self._refused(p, action, target, "forbidden")
             raise _forbidden(
                 f"the role {p.role!r} does not work on case files", f"角色 {p.role} 不办理档案"
             )
@@ -155,13 +163,31 @@ class CaseService:
         scope_to_tenant(self.session, p.tenant)
         return p
 
-    def _counter(self, tenant: Tenant, flow: Workflow) -> Callable[[str], int]:
+    def _counter(
+        self, tenant: Tenant, flow: Workflow, deciding: bool = False
+    ) -> Callable[[str], int]:
+        """How many admitted files rest on a ground alone (for quota guards).
+
+        ``deciding``: the count decides a step that will be committed, so the tenant's
+        quota checks are serialized first (:func:`core.db.repositories.lock_tenant_quota`):
+        two approvals at the same moment cannot both take the last place. Listing the
+        available actions only reads, and takes no lock.
+        """
+        locked: list[bool] = []
+
         def count(ground: str) -> int:
+            if deciding and not locked:
+                repo.lock_tenant_quota(self.session, tenant.code)
+                locked.append(True)
             return repo.count_on_sole_ground(
                 self.session, tenant.code, ground, flow.procedure.admitted
             )
 
         return count
+
+    def _refused(self, p: Principal, action: str, target: object, outcome: str) -> None:
+        """Record a refused access to case data (:class:`core.db.models.AccessAudit`)."""
+        repo.record_refusal(self.session, p.tenant, p.user, p.role, action, str(target), outcome)
 
     def _finish(self) -> None:
         try:
@@ -252,9 +278,10 @@ class CaseService:
         urgent: bool,
         on: date | None,
     ) -> CaseView:
-        p = self._staff(principal)
+        p = self._staff(principal, "openCase", tenant_code)
         tenant = self.registry.get(tenant_code)
         if p.tenant != tenant.code:
+            self._refused(p, "openCase", tenant.code, "forbidden")
             raise _forbidden(
                 f"you may open files only in your own tenant ({p.tenant})",
                 f"您只能在本地区({p.tenant})建档",
@@ -269,7 +296,9 @@ class CaseService:
                 evaluation_cache.append(evaluate(tenant, household, on))
             return evaluation_cache[0]
 
-        decision = flow.open(p.actor, on, bool(urgent), evaluated, self._counter(tenant, flow))
+        decision = flow.open(
+            p.actor, on, bool(urgent), evaluated, self._counter(tenant, flow, deciding=True)
+        )
         evaluation = evaluated()
         protected = protect(household)
         state = CaseState(tenant.code, decision.to_status, bool(urgent), on, (decision.step,))
@@ -333,10 +362,11 @@ class CaseService:
         comment: str | None,
         household: Household | dict[str, Any] | None,
     ) -> CaseView:
-        p = self._staff(principal)
+        p = self._staff(principal, "transition", case_id)
         number = _case_number(case_id)
         row = repo.find_case(self.session, p.tenant, number) if number else None
         if row is None:
+            self._refused(p, "transition", case_id, "not_found")
             raise _not_found(case_id)
         if expected_version != row.version:
             raise BangfuError(
@@ -368,7 +398,7 @@ class CaseService:
             return evaluation_cache[0]
 
         decision = flow.take(
-            state, p.actor, action, on, comment, evaluated, self._counter(tenant, flow)
+            state, p.actor, action, on, comment, evaluated, self._counter(tenant, flow, True)
         )
         evaluation = evaluated()
         if new_household is not None:
@@ -410,11 +440,13 @@ class CaseService:
     # ------------------------------------------------------------------ reading
     @_one_call_scope
     def find_case(self, principal: Principal | None, case_id: str | int) -> CaseView | None:
-        """The file, or None when it does not exist or belongs to another tenant."""
-        p = self._staff(principal)
+        """The file, or None when it does not exist or belongs to another tenant (the two
+        are one answer; each such lookup is recorded in ``access_audit``)."""
+        p = self._staff(principal, "case", case_id)
         number = _case_number(case_id)
         row = repo.find_case(self.session, p.tenant, number) if number else None
         if row is None:
+            self._refused(p, "case", case_id, "not_found")
             return None
         return self._views(p, [row])[0]
 
@@ -436,9 +468,9 @@ class CaseService:
         after: str | None = None,
     ) -> list[CaseView]:
         """A page of the tenant's files, oldest first, after the cursor ``after``."""
-        p = self._staff(principal)
+        p = self._staff(principal, "cases", tenant)
         code = self.registry.get(tenant).code
-        self._own_tenant(p, code)
+        self._own_tenant(p, code, "cases")
         if not 0 <= first <= MAX_PAGE:
             raise bad_input(
                 f"'first' must be between 0 and {MAX_PAGE}", f"每页条数应在0到{MAX_PAGE}之间"
@@ -460,9 +492,9 @@ class CaseService:
         first: int = 100,
     ) -> list[CaseView]:
         """The tenant's files with a deadline passed by ``on`` (today), most overdue first."""
-        p = self._staff(principal)
+        p = self._staff(principal, "overdueCases", tenant or "")
         code = self.registry.get(tenant or p.tenant).code
-        self._own_tenant(p, code)
+        self._own_tenant(p, code, "overdueCases")
         on = on or self.today()
         rows = repo.overdue_cases(self.session, code, on, min(max(first, 0), MAX_PAGE))
         views = self._views(p, rows)
@@ -471,7 +503,7 @@ class CaseService:
     @_one_call_scope
     def find_by_id_number(self, principal: Principal | None, id_number: str) -> list[CaseView]:
         """The files of the caller's tenant with a member of this resident ID number."""
-        p = self._staff(principal)
+        p = self._staff(principal, "findByIdNumber", "")
         ids = repo.find_by_id_hash(self.session, p.tenant, hash_id_number(id_number))
         rows = [r for r in (repo.find_case(self.session, p.tenant, i) for i in ids) if r]
         return self._views(p, rows)
@@ -495,8 +527,9 @@ class CaseService:
             previous = event
         return out
 
-    def _own_tenant(self, p: Principal, code: str) -> None:
+    def _own_tenant(self, p: Principal, code: str, action: str) -> None:
         if p.tenant != code:
+            self._refused(p, action, code, "forbidden")
             raise _forbidden(
                 f"you may see only your own tenant's files ({p.tenant})",
                 f"您只能查看本地区({p.tenant})的档案",
@@ -547,44 +580,93 @@ class CaseService:
     # ------------------------------------------------------------------ statistics
     @_one_call_scope
     def statistics(
-        self, principal: Principal | None, tenants: Sequence[str] | None = None
+        self,
+        principal: Principal | None,
+        tenants: Sequence[str] | None = None,
+        as_of: date | None = None,
     ) -> list[TenantStatistics]:
-        """Counts per tenant, no personal data; any count below 5 is suppressed (None).
+        """Counts per tenant, no personal data; any count below 5 is suppressed (None),
+        zero included.
 
-        The national level sees every tenant; regional staff their own tenant only.
+        The national level sees every regional tenant, or those asked; regional staff
+        see their own tenant only, and asking for any other (parent and child tenants
+        included) is ``FORBIDDEN``. ``as_of`` before today counts each file as it stood
+        then (its latest step on or before that date); otherwise as it stands.
+
+        Only aggregates leave the database (:func:`core.db.repositories.case_counts`):
+        no file is loaded. The national level's transaction is bound to no tenant, so on
+        PostgreSQL it could not read a file's row even by mistake.
         """
         p = require_principal(principal)
+        asked = list(dict.fromkeys(tenants)) if tenants else []
         if p.is_national:
             scope_to_tenant(self.session, None)  # counts of every tenant, no rows
-            codes = list(tenants) if tenants else [t.code for t in self.registry.regional()]
-        else:
-            self._staff(p)
-            codes = list(tenants) if tenants else [p.tenant]
+            codes = asked or [t.code for t in self.registry.regional()]
             for code in codes:
                 self.registry.get(code)
-                self._own_tenant(p, code)
-        out = []
-        for code in codes:
-            tenant = self.registry.get(code)
-            procedure = procedure_of(tenant)
-            if procedure is None:
-                out.append(TenantStatistics(tenant.code, None, None, None, (), ()))
-                continue
-            counts = repo.status_counts(self.session, tenant.code)
-            categories, groups = repo.category_and_group_counts(
-                self.session, tenant.code, procedure.open_statuses
-            )
-            out.append(
-                TenantStatistics(
-                    tenant=tenant.code,
-                    open_cases=suppress(sum(counts[s] for s in procedure.open_statuses)),
-                    filed_cases=suppress(sum(counts[s] for s in procedure.admitted)),
-                    exited_cases=suppress(sum(counts[s] for s in procedure.exited)),
-                    by_category=tuple(Count(k, suppress(n)) for k, n in sorted(categories.items())),
-                    by_group=tuple(Count(k, suppress(n)) for k, n in sorted(groups.items())),
-                )
-            )
-        return out
+        else:
+            self._staff(p, "statistics", ",".join(asked))
+            codes = asked or [p.tenant]
+            for code in codes:
+                self.registry.get(code)
+                self._own_tenant(p, code, "statistics")
+        today = self.today()
+        history = as_of if as_of is not None and as_of < today else None
+        return [
+            self._tenant_statistics(self.registry.get(code), history, as_of or today)
+            for code in codes
+        ]
+
+    def _tenant_statistics(
+        self, tenant: Tenant, history: date | None, on: date
+    ) -> TenantStatistics:
+        procedure = procedure_of(tenant)
+        if procedure is None:  # the national level keeps no files
+            return TenantStatistics(tenant.code, None, None, None, (), ())
+        open_statuses = set(procedure.open_statuses)
+        statuses: Counter[str] = Counter()
+        categories: Counter[str] = Counter()
+        groups: Counter[str] = Counter()
+        for row in repo.case_counts(self.session, tenant.code, history):
+            statuses[row.status] += row.n
+            if row.status in open_statuses:
+                if row.category:
+                    categories[row.category] += row.n
+                for group in row.groups:
+                    groups[group] += row.n
+        category_keys, group_keys = self._vocabulary(tenant, on)
+        return TenantStatistics(
+            tenant=tenant.code,
+            open_cases=suppress(sum(statuses[s] for s in open_statuses)),
+            filed_cases=suppress(sum(statuses[s] for s in procedure.admitted)),
+            exited_cases=suppress(sum(statuses[s] for s in procedure.exited)),
+            by_category=_suppressed_counts(categories, category_keys),
+            by_group=_suppressed_counts(groups, group_keys),
+        )
+
+    def _vocabulary(self, tenant: Tenant, on: date) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The categories and national groups the tenant's rules can give on ``on``:
+        every one is listed in the statistics, null when below 5, so that a key's presence
+        never tells that a file of that kind exists. (Read from an evaluation of no
+        household; a faulty plugin gives no vocabulary, and only keys of 5 or more.)"""
+        key = (tenant.code, on)
+        found = self._vocabularies.get(key)
+        if found is None:
+            try:
+                batch = evaluate_batch(tenant, facts_from_rows([]), on)
+            except BangfuError as exc:
+                log.warning("no statistics vocabulary for %s: %s", tenant.code, exc.en)
+                found = ((), ())
+            else:
+                found = (tuple(filter(None, [batch.category])), tuple(batch.groups))
+            self._vocabularies[key] = found
+        return found
+
+
+def _suppressed_counts(counts: Counter[str], vocabulary: Sequence[str]) -> tuple[Count, ...]:
+    """Every key of the vocabulary, and any other key counted 5 or more times, by key."""
+    keys = set(vocabulary) | {k for k, n in counts.items() if n >= SMALLEST_SHOWN}
+    return tuple(Count(k, suppress(counts.get(k, 0))) for k in sorted(keys))
 
 
 #: Counts below this are not shown, so that no household can be singled out.

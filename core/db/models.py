@@ -1,9 +1,13 @@
-"""The database schema: case files, their facts, history, assignments, identities, tokens
-and review runs. SQLite by default, PostgreSQL in production; Alembic owns the DDL
+"""The database schema: case files, their facts, history, assignments, identities, tokens,
+review runs and the audit of refused accesses. SQLite by default, PostgreSQL in production; Alembic owns the DDL
 (``migrations/``), these models are what the code reads and writes.
 
-Every row that belongs to a case carries its ``tenant`` (:class:`TenantScoped`), so that
-tenant scoping is a filter on the row itself, never a join. Constraint names follow the
+Every row that belongs to a tenant carries its ``tenant`` (:class:`TenantScoped`), so that
+tenant scoping is a filter on the row itself, never a join: the application's filter
+(:mod:`core.db.session`) and, on PostgreSQL, the row-level security policies of migration
+0002 both key on that column. A new table with tenant data must be ``TenantScoped``
+(``tests/security/test_rls.py`` checks that every table with a ``tenant`` column has a
+policy). Constraint names follow the
 naming convention below, so migrations name them the same on every database.
 """
 
@@ -42,6 +46,7 @@ Json = JSON().with_variant(JSONB(), "postgresql")
 
 CODE = 40  #: tenant codes, statuses, action names
 USER = 100  #: user names
+AUDIT_TARGET = 64  #: what a refused caller asked for, cut to this length
 
 
 class Base(DeclarativeBase):
@@ -181,7 +186,7 @@ class ReviewRun(TenantScoped, Base):
     __table_args__ = (UniqueConstraint("tenant", "as_of"),)
 
 
-class ReviewDecision(Base):
+class ReviewDecision(TenantScoped, Base):
     """What a review found for one file: a proposed exit, changed entitlements, overdue
     steps. Proposals only: an approver acts on them through the procedure."""
 
@@ -197,3 +202,25 @@ class ReviewDecision(Base):
     entitlements_changed: Mapped[bool] = mapped_column(Boolean)
     entitlements: Mapped[str] = mapped_column(Text)  #: under the rules in force on as_of
     overdue: Mapped[str] = mapped_column(String(200))  #: overdue steps, "" when none
+
+
+class AccessAudit(TenantScoped, Base):
+    """A refused access to case data: who (tenant, user, role), what (action and the case
+    id or tenant asked for), when and the answer given. No personal data: the target is
+    what the caller sent, cut short and with anything like a resident ID masked.
+
+    Written in its own transaction (:func:`core.db.repositories.record_refusal`), so the
+    rollback of the refused request does not take the record with it. ``tenant`` is the
+    caller's tenant ("national" for the national level)."""
+
+    __tablename__ = "access_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user: Mapped[str] = mapped_column(String(USER))
+    role: Mapped[str] = mapped_column(String(CODE))
+    action: Mapped[str] = mapped_column(String(CODE))  #: "case", "transition", "cases" ...
+    target: Mapped[str] = mapped_column(String(AUDIT_TARGET))  #: case id or tenant asked for
+    outcome: Mapped[str] = mapped_column(String(CODE))  #: "not_found" or "forbidden"
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (Index("ix_access_audit_tenant_at", "tenant", "at"),)

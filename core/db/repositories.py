@@ -8,15 +8,28 @@ match nothing and the caller answers CONFLICT.
 
 from __future__ import annotations
 
-from collections import Counter
+import json
+import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from core.db.models import Assignment, CaseEvent, CaseFile, MemberIdentity
+from core.db.models import (
+    AUDIT_TARGET,
+    AccessAudit,
+    Assignment,
+    CaseEvent,
+    CaseFile,
+    MemberIdentity,
+)
+from core.db.session import tenant_scope
+from core.logmask import mask_ids
+
+log = logging.getLogger("bangfu.audit")
 
 
 def find_case(session: Session, tenant: str, case_id: int) -> CaseFile | None:
@@ -160,35 +173,125 @@ def find_by_id_hash(session: Session, tenant: str, id_hash: str) -> list[int]:
     )
 
 
-def status_counts(session: Session, tenant: str) -> Counter[str]:
-    rows = session.execute(
-        select(CaseFile.status, func.count())
-        .where(CaseFile.tenant == tenant)
-        .group_by(CaseFile.status)
-    )
-    return Counter({status: n for status, n in rows})
+#: The namespace of :func:`lock_tenant_quota`'s advisory locks (any constant of our own).
+QUOTA_LOCK_CLASS = 20_261_122
 
 
-def category_and_group_counts(
-    session: Session, tenant: str, statuses: Sequence[str]
-) -> tuple[Counter[str], Counter[str]]:
-    """Open files by hardship category and by national target group."""
-    categories: Counter[str] = Counter()
-    groups: Counter[str] = Counter()
-    if not statuses:
-        return categories, groups
-    rows = session.execute(
-        select(CaseFile.category, CaseFile.groups).where(
-            CaseFile.tenant == tenant, CaseFile.status.in_(list(statuses))
+def lock_tenant_quota(session: Session, tenant: str) -> None:
+    """Serialize the quota checks of ``tenant`` until the transaction ends.
+
+    Two approvals checking a quota at the same time would both see room for one more
+    file. Whoever takes this lock first counts, decides and commits; the other counts
+    after that commit. PostgreSQL: a transaction-level advisory lock per tenant (released
+    by commit or rollback). SQLite: its one write lock, taken now rather than at the first
+    write (an UPDATE that matches nothing still opens the write transaction); other
+    writers wait for it (``busy_timeout``).
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("select pg_advisory_xact_lock(:class, hashtext(:tenant))"),
+            {"class": QUOTA_LOCK_CLASS, "tenant": tenant},
         )
-    )
-    for category, group_list in rows:
-        if category:
-            categories[category] += 1
-        for g in filter(None, (group_list or "").split(",")):
-            groups[g] += 1
-    return categories, groups
+    else:
+        connection.execute(text("UPDATE cases SET version = version WHERE 0 = 1"))
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    """How many files of a tenant are in one status with one outcome (no file named)."""
+
+    status: str
+    category: str | None
+    groups: tuple[str, ...]
+    n: int
+
+
+def _groups(value: Any) -> tuple[str, ...]:
+    """The national groups as stored: "a,b" (case summary) or a JSON list (a record)."""
+    if not value:
+        return ()
+    if isinstance(value, str) and value.startswith("["):
+        value = json.loads(value)
+    if isinstance(value, str):
+        return tuple(g for g in value.split(",") if g)
+    return tuple(str(g) for g in value)
+
+
+def case_counts(session: Session, tenant: str, as_of: date | None = None) -> list[StatusCount]:
+    """The tenant's files counted by status, category and national groups; aggregates
+    only, no row of a file leaves the database.
+
+    ``as_of`` None: the files as they stand. A date: each file opened by then, in the
+    status and with the outcome of its latest step on or before that date.
+
+    On PostgreSQL through ``bangfu_case_counts`` (migration 0002), which may count under
+    row-level security without the tenant's setting: that is how the national level,
+    whose transactions see no tenant's rows, gets its statistics.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(
+            text("select status, category, groups, n from bangfu_case_counts(:tenant, :as_of)"),
+            {"tenant": tenant, "as_of": as_of},
+        )
+    elif as_of is None:
+        rows = session.execute(
+            select(CaseFile.status, CaseFile.category, CaseFile.groups, func.count())
+            .where(CaseFile.tenant == tenant)
+            .group_by(CaseFile.status, CaseFile.category, CaseFile.groups)
+        )
+    else:
+        latest = (
+            select(CaseEvent.case_id, func.max(CaseEvent.seq).label("seq"))
+            .where(CaseEvent.tenant == tenant, CaseEvent.taken_on <= as_of)
+            .group_by(CaseEvent.case_id)
+            .subquery()
+        )
+        outcome = CaseEvent.determination["outcome"]
+        category = outcome["category"].as_string()
+        groups = func.json_extract(CaseEvent.determination, "$.outcome.groups")
+        rows = session.execute(
+            select(CaseEvent.to_status, category, groups, func.count())
+            .join(latest, (latest.c.case_id == CaseEvent.case_id) & (latest.c.seq == CaseEvent.seq))
+            .where(CaseEvent.tenant == tenant)
+            .group_by(CaseEvent.to_status, category, groups)
+        )
+    return [
+        StatusCount(status, category, _groups(groups), int(n))
+        for status, category, groups, n in rows
+    ]
 
 
 def has_cases(session: Session) -> bool:
+    """Whether any tenant has a file (PostgreSQL: through ``bangfu_has_cases``, which
+    answers under row-level security without reading a row out)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return bool(session.scalar(text("select bangfu_has_cases()")))
     return session.scalar(select(CaseFile.id).limit(1)) is not None
+
+
+# --------------------------------------------------------------------------- audit
+def record_refusal(
+    session: Session, tenant: str, user: str, role: str, action: str, target: str, outcome: str
+) -> None:
+    """Record a refused access in a transaction of its own (a new session on the same
+    engine), so the rollback of the refused request leaves the record. A failure to
+    record is logged and does not change the refusal."""
+    target = mask_ids(str(target))[:AUDIT_TARGET]
+    try:
+        with Session(session.get_bind()) as own, tenant_scope(own, tenant):
+            own.add(
+                AccessAudit(
+                    tenant=tenant,
+                    user=user[:100],
+                    role=role,
+                    action=action,
+                    target=target,
+                    outcome=outcome,
+                )
+            )
+            own.commit()
+    except Exception:
+        log.exception(
+            "could not record a refused %s by %s (%s, %s) of %r", action, user, role, tenant, target
+        )

@@ -4,6 +4,10 @@ SQLite: the migrations run once into a template file, and each test gets a copy 
 PostgreSQL (``$BANGFU_TEST_POSTGRES_URL``, default the local server): one uniquely named
 database per test session, migrated once and emptied before each test, dropped at the
 end. When PostgreSQL does not answer, its tests are skipped, never failed.
+
+The PostgreSQL URL is the owner's (a superuser on the test server, which bypasses
+row-level security). :func:`postgres_app_url` gives the same database as the serving
+role ``bangfu_app``, which does not: the tests of the database wall connect with it.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -81,6 +85,34 @@ def postgres_database(admin_url: str | None = None) -> Iterator[str]:
         with engine.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         engine.dispose()
+
+
+APP_ROLE = "bangfu_app"  #: the serving role of migration 0002
+
+
+def postgres_app_url(owner_url: str) -> str:
+    """``owner_url``'s database as the serving role ``bangfu_app``.
+
+    Migration 0002 creates the role without LOGIN; here it may log in (no password is
+    set: the test server trusts local connections; a production operator gives it a
+    password). Raises when the role cannot connect.
+    """
+    engine = create_engine(owner_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            can_login = connection.scalar(
+                text("select rolcanlogin from pg_roles where rolname = :r"), {"r": APP_ROLE}
+            )
+            if can_login is None:
+                raise RuntimeError(f"no role {APP_ROLE}: was migration 0002 applied?")
+            if not can_login:
+                # another test process may do it at the same moment: either is fine
+                with suppress(Exception):
+                    connection.execute(text(f"ALTER ROLE {APP_ROLE} LOGIN"))
+    finally:
+        engine.dispose()
+    url = make_url(owner_url).set(username=APP_ROLE, password=None)
+    return url.render_as_string(hide_password=False)
 
 
 def empty_database(url: str) -> None:

@@ -123,7 +123,8 @@ def test_decisions_are_written_in_multi_row_inserts_and_a_remainder(session, reg
     session.add(run)
     session.flush()
     n = 2 * ROWS_PER_INSERT + 7
-    write_decisions(session, [(run.id, i, i % 2 == 0, False, True, f"e={i}", "") for i in range(n)])
+    rows = [("hebei", run.id, i, i % 2 == 0, False, True, f"e={i}", "") for i in range(n)]
+    write_decisions(session, rows)
     session.commit()
     rows = decisions_of(session, run.id)
     assert len(rows) == n

@@ -1,0 +1,72 @@
+"""No resident ID number is written to a log in full.
+
+Every log record made in a process that imports :mod:`core` has anything shaped like an
+18-character resident ID number (17 digits and a digit or X, standing alone) masked the
+way the case files show it: ``110105********002X`` (region code and last four). That
+covers the message with its arguments, the traceback and the stack of the record, for
+every logger (ours, strawberry's, Litestar's, uvicorn's, SQLAlchemy's echo), because the
+masking is done where records are made (:func:`logging.setLogRecordFactory`), before any
+handler or filter sees them. :class:`IdNumberFilter` does the same as a filter, for
+handlers configured elsewhere; it is also put on the root and ``bangfu`` loggers.
+
+Other numbers of that shape (an 18-digit serial, say) are masked too: better too much
+than too little. Request bodies and GraphQL variables are never logged by the
+application (see the README, Security); this is the net under that rule.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+#: 6 digits of region, 8 of birth date, 3 of sequence and a check character, standing
+#: alone (not inside a longer run of letters or digits).
+ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
+_FORMATTER = logging.Formatter()
+
+
+def mask_ids(text: str) -> str:
+    """``text`` with every resident-ID-shaped number masked."""
+    return ID_PATTERN.sub(r"\1********\2", text)
+
+
+def mask_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Mask ``record`` in place: message and arguments (formatted now), traceback, stack."""
+    try:
+        message = record.getMessage()
+    except Exception:  # a bad format string: let logging report it as it always does
+        return record
+    masked = mask_ids(message)
+    if masked != message:
+        record.msg, record.args = masked, ()
+    if record.exc_info and not record.exc_text:
+        record.exc_text = _FORMATTER.formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = mask_ids(record.exc_text)
+    if record.stack_info:
+        record.stack_info = mask_ids(record.stack_info)
+    return record
+
+
+class IdNumberFilter(logging.Filter):
+    """A logging filter that masks resident ID numbers and lets every record through."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        mask_record(record)
+        return True
+
+
+def install() -> None:
+    """Mask every record made from now on in this process (idempotent)."""
+    factory = logging.getLogRecordFactory()
+    if not getattr(factory, "masks_id_numbers", False):
+
+        def masking_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            return mask_record(factory(*args, **kwargs))
+
+        masking_factory.masks_id_numbers = True  # type: ignore[attr-defined]
+        logging.setLogRecordFactory(masking_factory)
+    for logger in (logging.getLogger(), logging.getLogger("bangfu")):
+        if not any(isinstance(f, IdNumberFilter) for f in logger.filters):
+            logger.addFilter(IdNumberFilter())

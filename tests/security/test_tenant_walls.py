@@ -1,0 +1,214 @@
+"""The application's wall between tenants, on SQLite and PostgreSQL: every ORM query of a
+bound session is scoped to its tenant, another tenant's case answers exactly like a
+missing one, parent and child tenants do not see each other's cases, and the national
+level sees no case at all."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import delete, insert, inspect, select, update
+
+from core.cases.service import CaseService
+from core.db.models import (
+    AccessAudit,
+    Assignment,
+    Base,
+    CaseEvent,
+    CaseFile,
+    ReviewDecision,
+    ReviewRun,
+    TenantScoped,
+)
+from core.db.session import TenantMismatch, session_factory, tenant_scope
+from core.review import run_review
+from tests.casefile_samples import ILL, D, staff
+from tests.security.conftest import MOVE, OPEN, READ, STATISTICS
+
+ID_NUMBER = "11010519491231002X"
+
+
+def tenant_models() -> list[type]:
+    return [m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantScoped)]
+
+
+@pytest.fixture
+def two_tenants(database_url, registry):
+    """Files, history, assignments, identities, review runs and decisions, and audit rows
+    of hebei and gansu."""
+    with session_factory(database_url)() as session:
+        service = CaseService(session, registry, today=lambda: D("2026-11-20"))
+        with_id = {**ILL, "members": [{**ILL["members"][0], "idNumber": ID_NUMBER}]}
+        for tenant in ("hebei", "gansu"):
+            case = service.open_case(
+                staff(tenant, "caseworker"), tenant, with_id, on=D("2026-09-30")
+            )
+            service.find_case(staff(tenant, "admin"), "999999")  # an audit row
+            run_review(session, registry, tenant, D("2026-10-30"))
+            assert case.tenant == tenant
+        yield session
+
+
+def test_every_table_with_a_tenant_column_is_a_tenant_scoped_model():
+    scoped = {m.__table__.name for m in tenant_models()}
+    with_column = {t.name for t in Base.metadata.sorted_tables if "tenant" in t.c}
+    # tokens are read before anyone's tenant is known: the one table outside the walls
+    assert with_column - scoped == {"api_tokens"}
+    assert {"review_decisions", "access_audit"} <= scoped
+
+
+def test_a_bound_session_reads_only_its_tenant_of_every_model(two_tenants):
+    session = two_tenants
+    models = tenant_models()
+    assert {m.__name__ for m in models} >= {
+        "CaseFile",
+        "CaseEvent",
+        "Assignment",
+        "MemberIdentity",
+        "ReviewRun",
+        "ReviewDecision",
+        "AccessAudit",
+    }
+    for model in models:
+        every = session.scalars(select(model)).all()
+        assert {r.tenant for r in every} == {"hebei", "gansu"}, model
+        with tenant_scope(session, "gansu"):
+            rows = session.scalars(select(model).execution_options(populate_existing=True)).all()
+            assert rows and {r.tenant for r in rows} == {"gansu"}, model
+            # also through a query that names columns, a count, or a join
+            tenants = session.scalars(select(model.tenant)).all()
+            assert set(tenants) == {"gansu"}, model
+    with tenant_scope(session, "gansu"):
+        joined = session.execute(
+            select(CaseFile.tenant, CaseEvent.tenant).join(
+                CaseEvent, CaseEvent.case_id == CaseFile.id
+            )
+        ).all()
+        assert joined and set(joined) == {("gansu", "gansu")}
+
+
+def test_orm_updates_and_deletes_of_a_bound_session_touch_only_its_tenant(two_tenants):
+    session = two_tenants
+    with tenant_scope(session, "gansu"):
+        changed = session.execute(
+            update(CaseFile).values(urgent=True).execution_options(synchronize_session=False)
+        )
+        assert changed.rowcount == 1
+        gone = session.execute(
+            delete(Assignment).execution_options(synchronize_session=False)
+        ).rowcount
+        assert gone == 1
+    session.commit()
+    urgent = dict(session.execute(select(CaseFile.tenant, CaseFile.urgent)).all())
+    assert urgent == {"gansu": True, "hebei": False}
+    assert session.scalars(select(Assignment.tenant)).all() == ["hebei"]
+
+
+def test_a_bound_session_refuses_to_write_a_row_of_another_tenant(two_tenants):
+    session = two_tenants
+    hebei_case = session.scalars(select(CaseFile).where(CaseFile.tenant == "hebei")).one()
+    with tenant_scope(session, "gansu"):
+        session.add(
+            Assignment(
+                tenant="hebei", case_id=hebei_case.id, user="x", duty="d", since=D("2026-01-01")
+            )
+        )
+        with pytest.raises(TenantMismatch):
+            session.flush()
+        session.rollback()
+        with pytest.raises(TenantMismatch):
+            session.execute(
+                insert(AccessAudit),
+                [dict(tenant="hebei", user="x", role="r", action="a", target="t", outcome="o")],
+            )
+        session.rollback()
+        run = session.scalars(select(ReviewRun)).one()  # gansu's
+        with pytest.raises(TenantMismatch):
+            session.add(
+                ReviewRun(
+                    tenant="hebei",
+                    as_of=D("2027-01-01"),
+                    period="x",
+                    ruleset="x",
+                    plugin_versions={},
+                    started_at=datetime.now(UTC),
+                    finished_at=datetime.now(UTC),
+                )
+            )
+            session.flush()
+        session.rollback()
+        assert run.tenant == "gansu"
+    assert session.scalar(select(ReviewDecision.tenant).limit(1)) in {"hebei", "gansu"}
+
+
+def test_on_sqlite_the_application_wall_is_the_only_wall(database_url, two_tenants):
+    """Documented limit: a Core or text() statement is not scoped by the application; on
+    PostgreSQL row-level security scopes it (tests/security/test_rls.py), on SQLite
+    nothing does, so the repositories name the tenant in every such statement."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("on PostgreSQL row-level security is the second wall")
+    session = two_tenants
+    with tenant_scope(session, "gansu"):
+        core = session.connection().execute(select(CaseFile.__table__.c.tenant)).scalars().all()
+    assert sorted(core) == ["gansu", "hebei"]
+    assert inspect(session.get_bind()).get_table_names()  # (it is a real database)
+
+
+# --------------------------------------------------------------------------- over GraphQL
+def _without(value, needle: str, stand_in: str = "<id>"):
+    """``value`` (an error) with every occurrence of ``needle`` replaced."""
+    if isinstance(value, dict):
+        return {k: _without(v, needle, stand_in) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without(v, needle, stand_in) for v in value]
+    if isinstance(value, str):
+        return value.replace(needle, stand_in)
+    return value
+
+
+def test_another_tenants_case_answers_exactly_like_a_missing_one(caller):
+    gansu_case = caller("gansu", "caseworker").ok(OPEN, tenant="gansu", h=ILL, on="2026-09-30")
+    hebei = caller("hebei", "admin")
+    other, missing = gansu_case["id"], "987654"
+    # read: null without an error, both
+    assert hebei(READ, id=other) == hebei(READ, id=missing) == {"data": {"case": None}}
+    # change: the same NOT_FOUND, message and details, apart from the id itself
+    refused_other = hebei(MOVE, id=other, action="review", v=1)
+    refused_missing = hebei(MOVE, id=missing, action="review", v=1)
+    assert refused_other["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert _without(refused_other, other) == _without(refused_missing, missing)
+    # and with a stale version, a bad action or a wrong household: still nothing told
+    for variables in ({"v": 7}, {"action": "fly"}, {"h": ILL, "action": "update_facts"}):
+        args = {"action": "review", "v": 1, **variables}
+        a, b = hebei(MOVE, id=other, **args), hebei(MOVE, id=missing, **args)
+        assert _without(a, other) == _without(b, missing), variables
+    assert caller("gansu", "caseworker").ok(READ, id=other)["version"] == 1
+
+
+@pytest.mark.parametrize(("reader", "owner"), [("demo_city", "hebei"), ("hebei", "demo_city")])
+def test_parent_and_child_tenants_do_not_see_each_others_cases(caller, reader, owner):
+    case = caller(owner, "caseworker").ok(OPEN, tenant=owner, h=ILL, on="2026-09-30")
+    them = caller(reader, "admin")
+    assert them.ok(READ, id=case["id"]) is None
+    them.refused("NOT_FOUND", MOVE, id=case["id"], action="review", v=1)
+    them.refused("FORBIDDEN", f'{{ cases(tenant: "{owner}") {{ id }} }}')
+    them.refused("FORBIDDEN", f'{{ overdueCases(tenant: "{owner}") {{ id }} }}')
+    them.refused("FORBIDDEN", OPEN, tenant=owner, h=ILL)
+    them.refused("FORBIDDEN", STATISTICS, tenants=[owner])
+    assert them.ok(f'{{ cases(tenant: "{reader}") {{ id }} }}') == []
+    assert caller(owner, "reviewer").ok(READ, id=case["id"])["version"] == 1
+
+
+def test_the_national_level_reads_no_case_and_changes_none(caller):
+    case = caller("hebei", "caseworker").ok(OPEN, tenant="hebei", h=ILL, on="2026-09-30")
+    national = caller("national", "national")
+    national.refused("FORBIDDEN", READ, id=case["id"])
+    national.refused("FORBIDDEN", READ, id="987654")  # the same for a missing one
+    national.refused("FORBIDDEN", '{ cases(tenant: "hebei") { id } }')
+    national.refused("FORBIDDEN", '{ overdueCases(tenant: "hebei") { id } }')
+    national.refused("FORBIDDEN", OPEN, tenant="hebei", h=ILL)
+    national.refused("FORBIDDEN", MOVE, id=case["id"], action="review", v=1)
+    stats = national.ok(STATISTICS)
+    assert {s["tenant"] for s in stats} == {"hebei", "gansu", "demo_city"}
+    assert caller("hebei", "reviewer").ok(READ, id=case["id"])["version"] == 1
