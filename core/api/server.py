@@ -7,37 +7,17 @@ database URL travels to the workers in ``BANGFU_DATABASE_URL``.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 
 import uvicorn
 
+from core.db.setup import prepare_database
 from core.settings import DATABASE_ENV
 
 log = logging.getLogger("bangfu.api")
 
 APP_FACTORY = "core.api.app:create_app"
-DB_SETUP_MODULE = "core.db.setup"
-
-
-def prepare_database(database: str, demo: bool) -> None:
-    """Upgrade the database and load the demo data when it is empty.
-
-    PERSISTENCE HOOK: ``core.db.setup.prepare_database(database, demo=demo)`` is provided
-    by the persistence layer; until it exists the API serves published policy only.
-    """
-    if (
-        importlib.util.find_spec("core.db") is None
-        or importlib.util.find_spec(DB_SETUP_MODULE) is None
-    ):
-        log.warning(
-            "no database layer installed (%s); serving published policy only", DB_SETUP_MODULE
-        )
-        return
-    from core.db.setup import prepare_database as setup  # type: ignore[import-not-found]
-
-    setup(database, demo=demo)
 
 
 def serve(
@@ -50,7 +30,7 @@ def serve(
     """Migrate (and seed) the database once, then run ``workers`` uvicorn processes."""
     if database:
         os.environ[DATABASE_ENV] = database  # before the workers start: they inherit it
-        prepare_database(database, demo)
+        prepare_database(database, demo=demo)
     uvicorn.run(
         APP_FACTORY,
         factory=True,
