@@ -17,6 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.exc import DBAPIError
 
 import migrations
 from core.db.session import engine_for
@@ -31,12 +32,30 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+#: PostgreSQL's SQLSTATE for "permission denied".
+INSUFFICIENT_PRIVILEGE = "42501"
+
+
 def upgrade(url: str, revision: str = "head") -> None:
-    """Apply the migrations to ``url`` up to ``revision`` (the newest by default)."""
+    """Apply the migrations to ``url`` up to ``revision`` (the newest by default).
+
+    At the newest revision nothing is changed, so the serving role (``bangfu_app``, which
+    may not change the schema) can call it; with migrations pending it is refused with a
+    message naming the fix: migrate as the database owner.
+    """
     config = alembic_config(url)
-    with engine_for(url).begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    try:
+        with engine_for(url).begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+            raise
+        raise PermissionError(
+            "the database needs migrations this role may not apply: run `bangfu db upgrade "
+            "--database-url <the owner's URL>` as the database owner, then serve as "
+            "bangfu_app (README, Security)"
+        ) from exc
 
 
 def downgrade(url: str, revision: str) -> None:

@@ -188,3 +188,15 @@ def test_bangfu_serve_prepares_the_database_as_the_serving_role(app_url, databas
     assert prepare_database(app_url) is False
     counts = row_counts(database_url)
     assert counts["cases"] >= 10 and counts["case_events"] > counts["cases"]
+
+
+def test_the_serving_role_cannot_migrate_and_is_told_who_can(app_url, database_url):
+    from core.db.migrate import downgrade, is_up_to_date, upgrade
+
+    downgrade(database_url, "0001")
+    try:
+        with pytest.raises(PermissionError, match="as the database owner"):
+            upgrade(app_url)
+    finally:
+        upgrade(database_url)
+    assert is_up_to_date(app_url)
