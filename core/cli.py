@@ -109,6 +109,22 @@ def token_create(
     print(create_token(database_url(database), tenant=tenant, role=role, user=user))
 
 
+@token_app.command("revoke")
+def token_revoke(
+    token: Annotated[str, typer.Argument(help="the token to revoke (bf_...)")],
+    database: DatabaseUrl = None,
+) -> None:
+    """Revoke a token: every later request with it is refused."""
+    from core.auth.tokens import revoke_token
+    from core.db.session import session_factory
+
+    with session_factory(database_url(database))() as session:
+        if not revoke_token(session, token):
+            console.print("[red]no active token matches[/]")
+            raise typer.Exit(code=1)
+    console.print("token revoked")
+
+
 @app.command()
 def review(
     tenant: Annotated[str, typer.Option(help="tenant code")],

@@ -59,6 +59,11 @@ def run_kit(codes: list[str] | None, console: Console) -> bool:
     for problem in registry.problems:
         console.print(f"[red]load problem[/] {problem.plugin}: {problem.reason}")
         ok = False
+    unknown = [c for c in codes or [] if c not in registry.tenants]
+    if unknown:
+        known = ", ".join(registry.tenants)
+        console.print(f"[red]unknown tenant(s): {', '.join(unknown)}[/] (known: {known})")
+        return False
     tenants = [registry.get(c) for c in codes] if codes else registry.ordered()
     table = Table(title="Conformance")
     for column in ("tenant", "chain", "passed", "failed", "result"):

@@ -47,3 +47,33 @@ def test_a_bad_token_request_is_refused_cleanly(tmp_path):
         ["token", "create", "--tenant", "atlantis", "--role", "approver", "--user", "x", *db(url)],
     )
     assert result.exit_code != 0
+
+
+def test_a_revoked_token_no_longer_authenticates(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    made = runner.invoke(
+        app,
+        ["token", "create", "--tenant", "gansu", "--role", "caseworker", "--user", "ma", *db(url)],
+    )
+    token = made.output.strip()
+    revoked = runner.invoke(app, ["token", "revoke", token, *db(url)])
+    assert revoked.exit_code == 0, revoked.output
+    with session_factory(url)() as session:
+        assert verify_token(session, token) is None
+    again = runner.invoke(app, ["token", "revoke", token, *db(url)])
+    assert again.exit_code == 1 and "no active token" in again.output
+
+
+def test_tenants_lists_every_bundled_tenant_with_its_chain():
+    result = runner.invoke(app, ["tenants"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    for text in ("national", "hebei", "gansu", "demo_city", "national > hebei > demo_city"):
+        assert text in result.output
+
+
+def test_check_runs_the_kit_and_fails_on_an_unknown_tenant():
+    ok = runner.invoke(app, ["check", "gansu"], env={"COLUMNS": "200"})
+    assert ok.exit_code == 0, ok.output
+    assert "gansu" in ok.output and "FAIL" not in ok.output
+    unknown = runner.invoke(app, ["check", "atlantis"])
+    assert unknown.exit_code == 1 and "unknown tenant(s): atlantis" in unknown.output
