@@ -6,7 +6,9 @@ from core.plugin import hookimpl, TenantInfo, Branding, Programme, Grant, ...
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pluggy
 
@@ -51,6 +53,25 @@ class Branding:
     locale: str = "zh-CN"
 
 
+def package_folders(module_file: str) -> tuple[Callable[[], Path], Callable[[], Path]]:
+    """The two folder hooks of a plugin that keeps ``parameters/`` and ``cases/`` beside
+    its ``__init__.py``, the layout of every bundled tenant::
+
+        bangfu_parameter_folder, bangfu_case_folder = package_folders(__file__)
+    """
+    here = Path(module_file).parent
+
+    @hookimpl
+    def bangfu_parameter_folder() -> Path:
+        return here / "parameters"
+
+    @hookimpl
+    def bangfu_case_folder() -> Path:
+        return here / "cases"
+
+    return bangfu_parameter_folder, bangfu_case_folder
+
+
 __all__ = [
     "Branding",
     "BudgetColumns",
@@ -67,4 +88,5 @@ __all__ = [
     "Why",
     "count_at_least",
     "hookimpl",
+    "package_folders",
 ]

@@ -45,12 +45,11 @@ parent's answer. Figures live in parameters/, cases in cases/.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from core.plugin import Branding, TenantInfo, TenantLevel, hookimpl
+from core.plugin import Branding, TenantInfo, TenantLevel, hookimpl, package_folders
 
 __version__ = "0.1.0"
-HERE = Path(__file__).parent
+# parameters/ and cases/ beside this file
+bangfu_parameter_folder, bangfu_case_folder = package_folders(__file__)
 
 
 @hookimpl
@@ -62,15 +61,6 @@ def bangfu_tenant():
 def bangfu_branding():
     return Branding(display_name="$name 困难职工帮扶", primary_color="#00695c")
 
-
-@hookimpl
-def bangfu_parameter_folder():
-    return HERE / "parameters"
-
-
-@hookimpl
-def bangfu_case_folder():
-    return HERE / "cases"
 ''')
 
 DIBAO = Template("""\

@@ -8,8 +8,6 @@ test (belonging to a target group) for provinces that have no test of their own.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from core.plugin import (
@@ -20,11 +18,12 @@ from core.plugin import (
     TenantInfo,
     TenantLevel,
     hookimpl,
+    package_folders,
 )
 
 __version__ = "1.0.0"
 SOURCE = "000 总工发〔2016〕7号"
-HERE = Path(__file__).parent
+bangfu_parameter_folder, bangfu_case_folder = package_folders(__file__)
 
 GROUPS = {
     "dibao_underemployed": ("in 低保, able to work, not fully employed", "二(一)"),
@@ -52,16 +51,6 @@ def bangfu_tenant():
 @hookimpl
 def bangfu_branding():
     return Branding(display_name="全国总工会 困难职工帮扶", primary_color="#c62828")
-
-
-@hookimpl
-def bangfu_parameter_folder():
-    return HERE / "parameters"
-
-
-@hookimpl
-def bangfu_case_folder():
-    return HERE / "cases"
 
 
 @hookimpl

@@ -8,13 +8,11 @@ of 两有五保障 are secured (``checklist``).
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from core.plugin import Branding, TenantInfo, TenantLevel, hookimpl
+from core.plugin import Branding, TenantInfo, TenantLevel, hookimpl, package_folders
 from tenants.gansu import checklist
 
 __version__ = "1.0.0"
-HERE = Path(__file__).parent
+bangfu_parameter_folder, bangfu_case_folder = package_folders(__file__)
 
 
 @hookimpl
@@ -25,16 +23,6 @@ def bangfu_tenant():
 @hookimpl
 def bangfu_branding():
     return Branding(display_name="甘肃省总工会 城市困难职工解困脱困", primary_color="#2e7d32")
-
-
-@hookimpl
-def bangfu_parameter_folder():
-    return HERE / "parameters"
-
-
-@hookimpl
-def bangfu_case_folder():
-    return HERE / "cases"
 
 
 @hookimpl

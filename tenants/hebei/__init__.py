@@ -7,13 +7,11 @@ more) in ``cases/``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from core.plugin import Branding, TenantInfo, TenantLevel, hookimpl
+from core.plugin import Branding, TenantInfo, TenantLevel, hookimpl, package_folders
 from tenants.hebei import eligibility, programmes
 
 __version__ = "1.0.0"
-HERE = Path(__file__).parent
+bangfu_parameter_folder, bangfu_case_folder = package_folders(__file__)
 
 
 @hookimpl
@@ -24,16 +22,6 @@ def bangfu_tenant():
 @hookimpl
 def bangfu_branding():
     return Branding(display_name="河北省总工会 特困职工帮扶", primary_color="#1565c0")
-
-
-@hookimpl
-def bangfu_parameter_folder():
-    return HERE / "parameters"
-
-
-@hookimpl
-def bangfu_case_folder():
-    return HERE / "cases"
 
 
 @hookimpl
