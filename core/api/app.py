@@ -1,4 +1,5 @@
-"""The Litestar application: GraphQL at ``/graphql`` and a health check at ``/healthz``.
+"""The Litestar application: GraphQL at ``/graphql``, a health check at ``/healthz`` and
+the staff pages under ``/staff`` (:mod:`core.web`).
 
 ``create_app`` is a factory (uvicorn calls it once per worker process). It loads the
 tenant registry once, at start-up, and every request reads it from the application state:
@@ -23,6 +24,7 @@ from core.api.view import graphql_controller, litestar_refusal
 from core.db.request import STATE_KEY as DATABASE_URL_KEY
 from core.registry import Registry, load_registry
 from core.settings import database_url
+from core.web import staff_pages, staff_templates
 
 log = logging.getLogger("bangfu.api")
 
@@ -67,7 +69,8 @@ def create_app(registry: Registry | None = None) -> Litestar:
         DATABASE_URL_KEY: database_url(),
     }
     return Litestar(
-        route_handlers=[graphql_controller(), healthz],
+        route_handlers=[graphql_controller(), healthz, staff_pages()],
+        template_config=staff_templates(),  # the staff pages' HTML (core.web)
         state=State(state),
         request_max_body_size=MAX_BODY_BYTES,
         exception_handlers={HTTP_405_METHOD_NOT_ALLOWED: litestar_refusal},

@@ -1,0 +1,62 @@
+"""Answering with a page: a template, the tenant's branding, the form token, safe headers.
+
+Every page goes out through :func:`page` (and every redirect through :func:`see_other`),
+so none can forget the form token or the headers that keep the pages to themselves:
+no caching (they show personal data), no framing, no scripts at all, forms posted only
+back here, and no address (a case number) passed on to other sites.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import Cookie
+from litestar.response import Redirect, Template
+
+from core.web.presenters import Brand
+from core.web.session import CSRF_COOKIE, CSRF_FIELD, form_token
+
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self' https:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+
+
+def page(
+    request: Request,
+    template: str,
+    brand: Brand | None,
+    *,
+    status: int = 200,
+    cookies: Sequence[Cookie] = (),
+    **context: Any,
+) -> Template:
+    """``template`` rendered for ``brand`` (None: the pages of no particular tenant)."""
+    sent = list(cookies)
+    renewed = next((c for c in sent if c.key == CSRF_COOKIE and c.value), None)
+    if renewed is not None:  # a form token set now is the one this page's forms carry
+        token = str(renewed.value)
+    else:
+        token, new_cookie = form_token(request)
+        if new_cookie is not None:
+            sent.append(new_cookie)
+    return Template(
+        template_name=template,
+        context={"brand": brand, "csrf": token, "csrf_field": CSRF_FIELD, **context},
+        status_code=status,
+        cookies=sent,
+        headers=SECURITY_HEADERS,
+    )
+
+
+def see_other(url: str, cookies: Sequence[Cookie] = ()) -> Redirect:
+    """303 See Other: after a form that changed something, the browser loads ``url``."""
+    return Redirect(url, status_code=303, cookies=list(cookies), headers=SECURITY_HEADERS)

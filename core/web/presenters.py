@@ -1,0 +1,329 @@
+"""Case files, evaluations and refusals as the staff pages show them.
+
+The service hands out codes (``in_public_notice``, ``approve``, ``RULE_VIOLATION``); a
+caseworker reads labels in Chinese with the English beside them. The labels come from the
+tenant's own procedure, so a region that renames a step sees its own name here. Nothing
+in this module touches the database: it turns the service's plain views into what the
+templates print (Jinja escapes all of it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from core.auth.principal import Principal
+from core.auth.roles import label as role_label
+from core.cases.views import CaseView
+from core.errors import (
+    BAD_INPUT,
+    CONFLICT,
+    FORBIDDEN,
+    NOT_FOUND,
+    RULE_VIOLATION,
+    UNAUTHENTICATED,
+    BangfuError,
+    not_found,
+)
+from core.evaluation import Evaluation
+from core.model import TenantLevel
+from core.registry import Registry, Tenant
+from core.workflow.engine import procedure_of
+from core.workflow.procedure import Procedure
+
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?$")
+_LOCALE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+DEFAULT_COLOUR = "#b71c1c"
+
+
+# --------------------------------------------------------------------------- branding
+@dataclass(frozen=True)
+class Brand:
+    """How one tenant's pages look: its name in the header bar, in its colour."""
+
+    code: str
+    name: str  #: official name, e.g. 河北省
+    display_name: str  #: e.g. 河北省总工会 特困职工帮扶
+    colour: str  #: a CSS hex colour, checked (it goes into a style sheet)
+    lang: str
+    logo_url: str | None
+
+    @property
+    def base(self) -> str:
+        """The address of the tenant's staff pages."""
+        return f"/staff/{self.code}"
+
+
+def brand_of(tenant: Tenant) -> Brand:
+    b = tenant.branding
+    colour = b.primary_color if _COLOUR.match(b.primary_color or "") else DEFAULT_COLOUR
+    lang = b.locale if _LOCALE.match(b.locale or "") else "zh-CN"
+    logo = b.logo_url if b.logo_url and b.logo_url.startswith(("https://", "/")) else None
+    return Brand(tenant.code, tenant.info.name, b.display_name, colour, lang, logo)
+
+
+def staff_tenants(registry: Registry) -> list[Tenant]:
+    """The regional tenants, whose staff work case files (the national level does not)."""
+    return [t for t in registry.ordered() if t.info.level is not TenantLevel.NATIONAL]
+
+
+def staff_tenant(registry: Registry, code: str) -> Tenant:
+    """The tenant of a staff page address; ``NOT_FOUND`` for an unknown or national one."""
+    tenant = registry.tenants.get(code)
+    if tenant is None or tenant.info.level is TenantLevel.NATIONAL:
+        raise not_found(f"there are no staff pages of {code!r} here", f"没有地区 {code} 的工作页面")
+    return tenant
+
+
+@dataclass(frozen=True)
+class Signed:
+    """Who is signed in, for the header."""
+
+    user: str
+    role_zh: str
+    role_en: str
+
+
+def signed(principal: Principal) -> Signed:
+    zh, en = role_label(principal.role)
+    return Signed(principal.user, zh, en)
+
+
+# --------------------------------------------------------------------------- messages
+@dataclass(frozen=True)
+class Notice:
+    """A message at the top of a page, in both languages."""
+
+    zh: str
+    en: str
+    kind: str = "refusal"  #: refusal | info
+
+
+HTTP_STATUS = {
+    BAD_INPUT: 400,
+    UNAUTHENTICATED: 401,
+    FORBIDDEN: 403,
+    NOT_FOUND: 404,
+    CONFLICT: 409,
+    RULE_VIOLATION: 422,
+}
+
+
+def http_status(error: BangfuError) -> int:
+    """The status of a page showing this refusal: the request was refused, not broken.
+
+    A plugin fault is the tenant's rules failing on this input: 422, with the plugin's
+    message, so the page still answers (the operators see it in the log).
+    """
+    return HTTP_STATUS.get(error.code, 422)
+
+
+def refusal(error: BangfuError) -> Notice:
+    return Notice(error.zh or error.en, error.en)
+
+
+# --------------------------------------------------------------------------- money
+def money(amount: Decimal | None) -> str:
+    """``2400.00``: yuan to the fen, as the rules state them."""
+    return "—" if amount is None else f"{amount:.2f}"
+
+
+PERIODS = {"ONCE": ("一次性", "once"), "MONTHLY": ("每月", "monthly"), "YEARLY": ("每年", "yearly")}
+
+
+def period(value: Any) -> tuple[str, str]:
+    code = str(getattr(value, "value", value))
+    return PERIODS.get(code, (code, code.lower()))
+
+
+# --------------------------------------------------------------------------- procedure
+class Procedures:
+    """The labels of a tenant's procedure: statuses and steps in Chinese and English."""
+
+    def __init__(self, tenant: Tenant) -> None:
+        self.procedure: Procedure | None = procedure_of(tenant)
+
+    def status(self, code: str) -> tuple[str, str]:
+        found = self.procedure.status(code) if self.procedure else None
+        return (found.zh, found.en) if found else (code, code)
+
+    def step(self, name: str) -> tuple[str, str]:
+        found = self.procedure.action(name) if self.procedure else None
+        return (found.zh, found.en) if found else (name, name)
+
+    def needs_comment(self, name: str) -> bool:
+        found = self.procedure.action(name) if self.procedure else None
+        return bool(found and found.requires_comment)
+
+    def statuses(self) -> list[tuple[str, str, str]]:
+        """Every status as (code, zh, en), in the procedure's order (the list's filter)."""
+        if not self.procedure:
+            return []
+        return [(s.code, s.zh, s.en) for s in self.procedure.statuses]
+
+
+# --------------------------------------------------------------------------- cases
+@dataclass(frozen=True)
+class DeadlineLine:
+    zh: str
+    en: str
+    due: date
+    provisional: bool
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    """A case file as one row of the tenant's list."""
+
+    id: str
+    applicant: str
+    status_zh: str
+    status_en: str
+    version: int
+    opened_on: date
+    urgent: bool
+    eligible: bool
+    category: str | None
+    next_deadline: DeadlineLine | None
+    overdue: bool
+
+
+def _deadlines(view: CaseView, today: date) -> list[DeadlineLine]:
+    return [
+        DeadlineLine(d.zh, d.en, d.due, d.provisional, d.overdue_on(today)) for d in view.deadlines
+    ]
+
+
+def applicant_name(household: dict[str, Any]) -> str:
+    for member in household.get("members") or ():
+        if member.get("relation") == "APPLICANT":
+            return str(member.get("name") or "")
+    return ""
+
+
+def case_line(view: CaseView, today: date) -> CaseLine:
+    deadlines = _deadlines(view, today)
+    return CaseLine(
+        id=view.id,
+        applicant=applicant_name(view.household),
+        status_zh=view.status_zh,
+        status_en=view.status_en,
+        version=view.version,
+        opened_on=view.opened_on,
+        urgent=view.urgent,
+        eligible=view.evaluation.eligible,
+        category=view.evaluation.category,
+        next_deadline=deadlines[0] if deadlines else None,
+        overdue=any(d.overdue for d in deadlines),
+    )
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    step_zh: str
+    step_en: str
+    from_zh: str
+    to_zh: str
+    from_status: str
+    to_status: str
+    on: date
+    actor: str
+    role_zh: str
+    comment: str | None
+    late: bool
+
+
+@dataclass(frozen=True)
+class ActionForm:
+    """A step the signed-in member of staff may take on the file today."""
+
+    name: str
+    zh: str
+    en: str
+    needs_comment: bool
+
+
+@dataclass(frozen=True)
+class MemberLine:
+    name: str
+    relation: str
+    id_number: str  #: masked by the service (``110105********002X``), or empty
+    age: Any
+    monthly_income: str
+    notes: str
+
+
+@dataclass(frozen=True)
+class CasePage:
+    """Everything the case page shows of one file."""
+
+    line: CaseLine
+    opened_by: str
+    deadlines: list[DeadlineLine]
+    history: list[HistoryLine]
+    actions: list[ActionForm]
+    members: list[MemberLine]
+    evaluation: Evaluation
+
+
+MEMBER_NOTES = (
+    ("seriousIllness", "重病"),
+    ("disabled", "残疾"),
+    ("ableToWork", "有劳动能力"),
+)
+RELATION_ZH = {"APPLICANT": "申请人", "SPOUSE": "配偶", "CHILD": "子女", "PARENT": "父母"}
+
+
+def _members(household: dict[str, Any]) -> list[MemberLine]:
+    lines = []
+    for m in household.get("members") or ():
+        notes = "、".join(zh for key, zh in MEMBER_NOTES if m.get(key))
+        lines.append(
+            MemberLine(
+                name=str(m.get("name") or ""),
+                relation=RELATION_ZH.get(str(m.get("relation")), "其他"),
+                id_number=str(m.get("idNumber") or ""),
+                age=m.get("age"),
+                monthly_income=money(Decimal(str(m.get("monthlyIncome") or "0"))),
+                notes=notes,
+            )
+        )
+    return lines
+
+
+def case_page(view: CaseView, labels: Procedures, today: date) -> CasePage:
+    history = []
+    for e in view.history:
+        step_zh, step_en = labels.step(e.action)
+        history.append(
+            HistoryLine(
+                step_zh=step_zh,
+                step_en=step_en,
+                from_zh=labels.status(e.from_status)[0] if e.from_status else "",
+                to_zh=labels.status(e.to_status)[0] if e.to_status else "",
+                from_status=e.from_status or "",
+                to_status=e.to_status or "",
+                on=e.on,
+                actor=e.actor,
+                role_zh=role_label(e.role)[0],
+                comment=e.comment,
+                late=e.late,
+            )
+        )
+    actions = [
+        ActionForm(name, *labels.step(name), labels.needs_comment(name))
+        for name in view.available_actions
+    ]
+    return CasePage(
+        line=case_line(view, today),
+        opened_by=view.opened_by,
+        deadlines=_deadlines(view, today),
+        history=history,
+        actions=actions,
+        members=_members(view.household),
+        evaluation=view.evaluation,
+    )
