@@ -12,6 +12,10 @@ So each error leaving the schema is reshaped here, once:
   to the server log only.
 
 Plugin faults are logged with the plugin's traceback too: the operators must see them.
+
+A message echoes what the client sent (an unknown tenant code, a syntax error's token), so
+each language of it is cut at :data:`MAX_MESSAGE_CHARS` and each string of ``details`` at
+:data:`MAX_DETAIL_CHARS`: a refusal never answers a large request with a larger one.
 """
 
 from __future__ import annotations
@@ -33,6 +37,13 @@ INTERNAL_EN = (
 )
 INTERNAL_ZH = "服务器内部错误,已记录,请稍后再试"
 BAD_REQUEST_ZH = "请求有误"
+MAX_MESSAGE_CHARS = 2000  #: per language; the details keep every problem of a household
+MAX_DETAIL_CHARS = 200
+
+
+def clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """The text, cut to ``limit`` characters with an ellipsis when longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def bilingual(en: str, zh: str) -> str:
@@ -42,7 +53,9 @@ def bilingual(en: str, zh: str) -> str:
 
 def _jsonable(value: Any) -> Any:
     """``details`` as JSON: mappings, lists, strings, numbers; anything else as text."""
-    if value is None or isinstance(value, (str, bool, int, float)):
+    if isinstance(value, str):
+        return clip(value, MAX_DETAIL_CHARS)
+    if value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
@@ -52,7 +65,7 @@ def _jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
-    return str(value)
+    return clip(str(value), MAX_DETAIL_CHARS)
 
 
 _VARIABLE = re.compile(r"^Variable '(\$\w+)' (?:has|got) invalid value(?: at ([^:]+))?:")
@@ -82,14 +95,15 @@ def contract_error(error: GraphQLError) -> GraphQLError:
             extensions["details"] = _jsonable(cause.details)
         if cause.code == PLUGIN_ERROR:
             log.error("%s", cause.message, exc_info=cause.__cause__ or cause)
-        message = cause.message
+        message = bilingual(clip(cause.en), clip(cause.zh)) if cause.zh else clip(cause.en)
         if error.path is None and (where := _variable_path(error.message)):
             # a value refused while GraphQL read the variables: say which one
-            message = bilingual(f"{cause.en} (at {where})", f"{cause.zh}(位置:{where})")
+            where = clip(where, MAX_DETAIL_CHARS)
+            message = bilingual(f"{clip(cause.en)} (at {where})", f"{clip(cause.zh)}(位置:{where})")
             extensions.setdefault("details", {})["field"] = where
     elif cause is None or isinstance(cause, GraphQLError):
         extensions = {"code": BAD_INPUT}
-        message = bilingual(error.message, BAD_REQUEST_ZH)
+        message = bilingual(clip(error.message), BAD_REQUEST_ZH)
     else:
         log.error(
             "unexpected error at %s: %s", error.path or "request", error.message, exc_info=cause
@@ -117,4 +131,5 @@ def error_body(code: str, en: str, zh: str, **details: Any) -> dict[str, Any]:
     extensions: dict[str, Any] = {"code": code}
     if details:
         extensions["details"] = _jsonable(details)
-    return {"data": None, "errors": [{"message": bilingual(en, zh), "extensions": extensions}]}
+    message = bilingual(clip(en), clip(zh))
+    return {"data": None, "errors": [{"message": message, "extensions": extensions}]}

@@ -7,6 +7,9 @@ the contract's promises:
   ``BAD_INPUT`` error in JSON (strawberry would answer plain text, or fail with a 500 on
   a body such as ``"text"`` or ``[[[[...]]]]``);
 * a body over :data:`core.api.limits.MAX_BODY_BYTES` is a 413, in the same form;
+* variables holding an over-long string, a control character or too deep a nesting are a
+  ``BAD_INPUT`` error naming the variable (:func:`core.api.limits.check_variables`), before
+  anything runs;
 * anything unexpected is a 500 with a generic ``INTERNAL`` error, the trace in the log;
 * JSON is read and written with msgspec, and the sub-response is made in the event loop
   rather than in a worker thread (strawberry's default), to keep requests cheap.
@@ -40,10 +43,10 @@ from strawberry.types import ExecutionResult
 
 from core.api.context import context_for
 from core.api.errors import INTERNAL_EN, INTERNAL_ZH, contract_error, error_body
-from core.api.limits import SERVED_RULES, prepare
+from core.api.limits import SERVED_RULES, check_variables, prepare
 from core.api.planned import execute_plan, plan_of
 from core.api.schema import ServedRequest, schema
-from core.errors import BAD_INPUT, FORBIDDEN, INTERNAL, NOT_FOUND, UNAUTHENTICATED
+from core.errors import BAD_INPUT, FORBIDDEN, INTERNAL, NOT_FOUND, UNAUTHENTICATED, BangfuError
 
 log = logging.getLogger("bangfu.api")
 
@@ -149,6 +152,15 @@ class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
     def encode_json(self, data: object) -> bytes:
         return msgspec.json.encode(data)
 
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        """A query in the URL: ``variables`` and ``extensions`` are JSON objects there."""
+        try:
+            return super().parse_query_params(params)
+        except StrawberryHTTPException:
+            raise StrawberryHTTPException(
+                400, "the 'variables' and 'extensions' parameters must be JSON objects"
+            ) from None
+
     def parse_json(self, data: str | bytes) -> Any:
         """A JSON object (or a list, for batches, which strawberry then refuses)."""
         try:
@@ -193,6 +205,12 @@ class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
         request_data: GraphQLRequestData,
     ) -> Any:
         """A planned query is answered here; anything else by strawberry's pipeline."""
+        try:
+            check_variables(request_data.variables)
+        except BangfuError as refused:
+            return ExecutionResult(
+                data=None, errors=[GraphQLError(refused.message, original_error=refused)]
+            )
         answer = answer_directly(request_data, context, root_value)
         if answer is not None:
             return answer
