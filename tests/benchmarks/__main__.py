@@ -1,9 +1,9 @@
 """``python -m tests.benchmarks [NAME ...]``: run the benchmarks, print a table, write
 ``bench-results.json`` at the repository root.
 
-Names: ``batch``, ``http``, ``compare``, ``review`` (every one by default). A benchmark
-that cannot run here (no wrk, no OpenFisca venv, no review module) says so in its row
-instead of failing the others.
+Names: ``batch``, ``http``, ``compare``, ``review`` (every one by default), and ``soak``
+(a three-minute mixed load, only when named). A benchmark that cannot run here (no wrk, no
+OpenFisca venv, no review module) says so in its row instead of failing the others.
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ BENCHES = {
     "http": "tests.benchmarks.bench_http",
     "compare": "tests.benchmarks.bench_compare",
     "review": "tests.benchmarks.bench_review",  # written separately; optional
+    "soak": "tests.benchmarks.soak",
 }
 OPTIONAL = {"review"}
+ON_REQUEST = {"soak"}  #: run only when named
 RESULTS = ROOT / "bench-results.json"
 
 
@@ -159,7 +161,7 @@ def _commit() -> str:
 
 
 def main(argv: list[str]) -> int:
-    names = argv or list(BENCHES)
+    names = argv or [n for n in BENCHES if n not in ON_REQUEST]
     unknown = [n for n in names if n not in BENCHES]
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHES)}")
