@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -61,12 +63,36 @@ def _forbidden(en: str, zh: str) -> BangfuError:
     return BangfuError(FORBIDDEN, en, zh)
 
 
+_CASE_ID = re.compile(r"[1-9][0-9]{0,9}")  # ASCII digits only: int() would also read "１" or "1_0"
+MAX_COMMENT = 2000
+
+
 def _case_number(case_id: str | int) -> int | None:
-    try:
-        number = int(str(case_id).strip())
-    except ValueError:
+    text = str(case_id)
+    if not _CASE_ID.fullmatch(text):
         return None
-    return number if 0 < number < 2**31 else None
+    number = int(text)
+    return number if number < 2**31 else None
+
+
+def _check_comment(comment: str | None) -> str | None:
+    """A comment is free text a person wrote: no control characters, a sane length."""
+    if comment is None:
+        return None
+    if len(comment) > MAX_COMMENT:
+        raise bad_input(
+            f"the comment is longer than {MAX_COMMENT} characters", f"意见超过{MAX_COMMENT}字"
+        )
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in comment) or any(
+        ch in _INVISIBLE for ch in comment
+    ):
+        raise bad_input(
+            "the comment contains control or invisible characters", "意见含有控制字符或不可见字符"
+        )
+    return comment.strip() or None
+
+
+_INVISIBLE = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def case_state(row: CaseFile, events: Sequence[CaseEvent]) -> CaseState:
@@ -363,6 +389,7 @@ class CaseService:
         household: Household | dict[str, Any] | None,
     ) -> CaseView:
         p = self._staff(principal, "transition", case_id)
+        comment = _check_comment(comment)
         number = _case_number(case_id)
         row = repo.find_case(self.session, p.tenant, number) if number else None
         if row is None:

@@ -272,3 +272,29 @@ def test_a_tenant_bound_session_sees_only_its_tenant_even_without_a_filter(servi
         assert [str(r.id) for r in session.scalars(select(CaseFile))] == [gansu.id]
         assert [e.tenant for e in session.scalars(select(CaseEvent))] == ["gansu"]
     assert {str(r.id) for r in session.scalars(select(CaseFile))} == {hebei.id, gansu.id}
+
+
+@pytest.mark.parametrize("lookalike", ["１", "٣", " 1", "1_0", "+1", "01", "1.0"])
+def test_only_plain_digits_name_a_file(service, lookalike):
+    case = service.open_case(CASEWORKER, "hebei", ILL, on=D("2026-09-30"))
+    assert case.id == "1" or case.id.isdigit()
+    refused(
+        NOT_FOUND, service.transition, REVIEWER, lookalike, "review", case.version, D("2026-10-08")
+    )
+
+
+@pytest.mark.parametrize("comment", ["审核\x00通过", "\u202e过通", "x" * 2001])
+def test_a_comment_with_control_characters_or_too_long_is_refused(service, session, comment):
+    case = service.open_case(CASEWORKER, "hebei", ILL, on=D("2026-09-30"))
+    before = counts(session)
+    refused(
+        BAD_INPUT,
+        service.transition,
+        REVIEWER,
+        case.id,
+        "review",
+        case.version,
+        D("2026-10-08"),
+        comment,
+    )
+    assert counts(session) == before
