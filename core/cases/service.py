@@ -64,7 +64,7 @@ def _forbidden(en: str, zh: str) -> BangfuError:
 
 
 _CASE_ID = re.compile(r"[1-9][0-9]{0,9}")  # ASCII digits only: int() would also read "１" or "1_0"
-MAX_COMMENT = 2000
+MAX_COMMENT = 10_000  # as the API's longest string (core.api.limits.MAX_STRING_CHARS)
 
 
 def _case_number(case_id: str | int) -> int | None:
