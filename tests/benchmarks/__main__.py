@@ -45,9 +45,9 @@ def _run_one(name: str, console: Console) -> list[dict[str, Any]]:
         if name in OPTIONAL and exc.name == module_name:
             console.print(f"[yellow]{name}: {module_name} is not there; skipped[/]")
             return []
-        return [_failed(exc)]
+        return [_normal(_failed(exc), name)]
     except Exception as exc:
-        return [_failed(exc)]
+        return [_normal(_failed(exc), name)]
     console.rule(f"[bold]{name}")
     try:
         rows = list(module.run())

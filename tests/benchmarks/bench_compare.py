@@ -24,11 +24,11 @@ from typing import Any
 
 import yaml
 
+import tenants.hebei
 from core.evaluation import evaluate
 from core.model import parse_household
 from core.plugin import TenantInfo, TenantLevel, hookimpl
 from core.registry import Registry, load_registry
-from tenants.hebei import HERE as HEBEI_FOLDER
 from tenants.hebei import eligibility as hebei_eligibility
 from tenants.hebei import programmes as hebei_programmes
 from tests.benchmarks import median, percentile, row
@@ -109,7 +109,7 @@ def _rewrite(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
 def synthetic_folder(root: Path, i: int) -> Path:
     """Hebei's parameter files with this province's own figures."""
     folder = root / f"province_{i:02d}"
-    source = HEBEI_FOLDER / "parameters"
+    source = Path(tenants.hebei.__file__).parent / "parameters"
     for path in source.rglob("*.yaml"):
         target = folder / path.relative_to(source)
         target.parent.mkdir(parents=True, exist_ok=True)
