@@ -19,9 +19,7 @@ def winter_coal(household, parameters, eligible, why) -> Grant:
 
 @hookimpl
 def bangfu_tenant():
-    return TenantInfo(
-        code="example_county", name="示例县", level=TenantLevel.CITY, parent="gansu"
-    )
+    return TenantInfo(code="example_county", name="示例县", level=TenantLevel.CITY, parent="gansu")
 
 
 @hookimpl
