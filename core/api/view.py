@@ -25,10 +25,12 @@ The contract has no subscriptions, so there is no WebSocket endpoint.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 from typing import Any, ClassVar
 
+import anyio
 import msgspec
 from cross_web import HTTPException as StrawberryHTTPException
 from graphql import GraphQLError
@@ -113,6 +115,15 @@ def answer_directly(
     if result is not None and result.errors:
         schema.process_errors(result.errors)
     return result
+
+
+def _works_in_postgres(context: Any) -> bool:
+    """An authenticated request on PostgreSQL: case work, with database round trips.
+
+    SQLite stays in the event loop: it is the embedded, single-writer default, where
+    threads would only contend for its one write lock."""
+    db = getattr(context, "db", None)
+    return bool(db is not None and db.authorization and db.url.startswith("postgresql"))
 
 
 _Base = make_graphql_controller(schema, path=PATH, graphql_ide="graphiql")
@@ -214,6 +225,23 @@ class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
         answer = answer_directly(request_data, context, root_value)
         if answer is not None:
             return answer
+        if _works_in_postgres(context):
+            # Case work makes several blocking round trips to PostgreSQL; in the event loop
+            # they would hold up every other request of this worker. A thread of its own
+            # (with a loop of its own) keeps evaluations flowing meanwhile. The request's
+            # session is used by that thread alone, and closed after it finishes.
+            return await anyio.to_thread.run_sync(
+                lambda: asyncio.run(
+                    super(GraphQLEndpoint, self).execute_single(
+                        request=request,
+                        request_adapter=request_adapter,
+                        sub_response=sub_response,
+                        context=context,
+                        root_value=root_value,
+                        request_data=request_data,
+                    )
+                )
+            )
         return await super().execute_single(
             request=request,
             request_adapter=request_adapter,
