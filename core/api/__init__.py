@@ -6,9 +6,8 @@ One concept per module:
 ``enums``          the contract's enums (Relation, Employment, ...)
 ``inputs``         HouseholdInput and its parts, and their conversion to ``core.model``
 ``types``          what the API answers with (Tenant, Parameter, Evaluation, Case ...)
-``records``        plain dataclasses that feed the case types (filled by the workflow)
 ``policy``         published policy: tenants, parameters, evaluate, compare
-``cases_gateway``  case files and statistics (a placeholder until persistence lands)
+``cases_gateway``  case files and statistics, handed over from the case service as they are
 ``errors``         every refusal as a GraphQL error with ``extensions.code``
 ``limits``         bounds on what one request may ask (depth, aliases, tokens, bytes), and
                    the cache of parsed and validated query texts

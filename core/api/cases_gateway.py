@@ -5,7 +5,8 @@ the request's :class:`core.api.context.BangfuContext`: ``registry``, ``db`` (the
 request's :class:`core.db.request.RequestDatabase`: a session opened on first use) and
 ``principal`` (who is asking, read from ``Authorization: Bearer`` when first needed). It
 hands over to :class:`core.cases.service.CaseService`, which enforces roles and tenant
-scoping, and returns the plain records of :mod:`core.api.records`.
+scoping, and returns its views (:mod:`core.cases.views`) as they are: the GraphQL types
+read them attribute by attribute.
 
 Refusals are :class:`core.errors.BangfuError` with a contract code: ``UNAUTHENTICATED``
 for an anonymous caller or a bad token, ``FORBIDDEN`` for a role or tenant that may not,
@@ -19,13 +20,6 @@ from __future__ import annotations
 from datetime import date
 
 from core.api.context import BangfuContext
-from core.api.records import (
-    CaseEventRecord,
-    CaseRecord,
-    CountRecord,
-    DeadlineRecord,
-    TenantStatisticsRecord,
-)
 from core.auth.principal import Principal, require_principal
 from core.cases.service import CaseService
 from core.cases.views import CaseView, TenantStatistics
@@ -65,63 +59,33 @@ def _staff(context: BangfuContext) -> Principal:
     return require_principal(principal(context))
 
 
-def record(view: CaseView) -> CaseRecord:
-    """The API's record of a case view."""
-    return CaseRecord(
-        id=view.id,
-        tenant=view.tenant,
-        status=view.status,
-        version=view.version,
-        opened_on=view.opened_on,
-        urgent=view.urgent,
-        evaluation=view.evaluation,
-        available_actions=view.available_actions,
-        history=tuple(
-            CaseEventRecord(e.action, e.from_status, e.to_status, e.on, e.actor, e.comment)
-            for e in view.history
-        ),
-        deadlines=tuple(DeadlineRecord(d.step, d.due, d.provisional) for d in view.deadlines),
-    )
-
-
-def _statistics_record(s: TenantStatistics) -> TenantStatisticsRecord:
-    return TenantStatisticsRecord(
-        tenant=s.tenant,
-        open_cases=s.open_cases,
-        filed_cases=s.filed_cases,
-        exited_cases=s.exited_cases,
-        by_category=tuple(CountRecord(c.key, c.count) for c in s.by_category),
-        by_group=tuple(CountRecord(c.key, c.count) for c in s.by_group),
-    )
-
-
-def get_case(context: BangfuContext, case_id: str) -> CaseRecord | None:
+def get_case(context: BangfuContext, case_id: str) -> CaseView | None:
     """The case, or None when it does not exist or the principal may not see it."""
     who = _staff(context)
     view = _service(context).find_case(who, case_id)
-    return record(view) if view else None
+    return view
 
 
 def list_cases(
     context: BangfuContext, tenant: str, status: str | None, first: int, after: str | None
-) -> list[CaseRecord]:
+) -> list[CaseView]:
     """A page of the tenant's cases, oldest first, after the cursor ``after`` (a case id)."""
     context.registry.get(tenant)  # an unknown tenant is NOT_FOUND, as everywhere
     who = _staff(context)
-    return [record(v) for v in _service(context).list_cases(who, tenant, status, first, after)]
+    return _service(context).list_cases(who, tenant, status, first, after)
 
 
-def overdue_cases(context: BangfuContext, tenant: str | None, on: date) -> list[CaseRecord]:
+def overdue_cases(context: BangfuContext, tenant: str | None, on: date) -> list[CaseView]:
     """The tenant's cases with a deadline passed by ``on``, most overdue first."""
     if tenant is not None:
         context.registry.get(tenant)
     who = _staff(context)
-    return [record(v) for v in _service(context).overdue(who, tenant, on)]
+    return _service(context).overdue(who, tenant, on)
 
 
 def statistics(
     context: BangfuContext, tenants: list[str] | None, on: date
-) -> list[TenantStatisticsRecord]:
+) -> list[TenantStatistics]:
     """Counts per tenant (every tenant when ``tenants`` is None); counts below 5 are None.
 
     ``on`` before today counts the files as they stood on that date (from their history);
@@ -131,16 +95,16 @@ def statistics(
     for code in tenants or ():
         context.registry.get(code)
     who = _staff(context)
-    return [_statistics_record(s) for s in _service(context).statistics(who, tenants, on)]
+    return _service(context).statistics(who, tenants, on)
 
 
 def open_case(
     context: BangfuContext, tenant: str, household: Household, urgent: bool, on: date
-) -> CaseRecord:
+) -> CaseView:
     """Open a file for a validated household in the tenant, evaluated on ``on``."""
     context.registry.get(tenant)
     who = _staff(context)
-    return record(_service(context).open_case(who, tenant, household, urgent, on))
+    return _service(context).open_case(who, tenant, household, urgent, on)
 
 
 def transition(
@@ -151,14 +115,13 @@ def transition(
     on: date,
     comment: str | None,
     household: Household | None = None,
-) -> CaseRecord:
+) -> CaseView:
     """Apply a workflow action to a case at ``expected_version``; the changed case.
 
     ``household`` carries updated facts for a step that records them (a survey step,
     ``update_facts``, a re-entry).
     """
     who = _staff(context)
-    view = _service(context).transition(
+    return _service(context).transition(
         who, case_id, action, expected_version, on, comment, household
     )
-    return record(view)

@@ -2,8 +2,8 @@
 
 Every type here is a plain field list without resolvers. GraphQL reads each field from
 whatever object a resolver returns, by attribute name, so the engine's own results
-(:class:`core.evaluation.Evaluation`, its reasons and entitlements) and the workflow's
-records (:mod:`core.api.records`) are sent as they are, without copying. Only ``Tenant``
+(:class:`core.evaluation.Evaluation`, its reasons and entitlements) and the case service's
+views (:mod:`core.cases.views`) are sent as they are, without copying. Only ``Tenant``
 and ``Parameter`` are built here, from the registry, because their shape differs.
 """
 

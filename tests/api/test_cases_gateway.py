@@ -8,15 +8,10 @@ from datetime import date
 import pytest
 
 from core.api import cases_gateway
-from core.api.records import (
-    CaseEventRecord,
-    CaseRecord,
-    CountRecord,
-    DeadlineRecord,
-    TenantStatisticsRecord,
-)
+from core.cases.views import CaseView, Count, EventView, TenantStatistics
 from core.evaluation import evaluate
 from core.model import parse_household
+from core.workflow.deadlines import Deadline
 from tests.api.conftest import AS_OF, EVALUATION_FIELDS, ill_household, only_error
 
 CASE_FIELDS = f"""
@@ -30,17 +25,28 @@ CASE_FIELDS = f"""
 @pytest.fixture
 def a_case(api_registry):
     household = parse_household(ill_household())
-    return CaseRecord(
+    opened = date(2026, 6, 1)
+    return CaseView(
         id="c-1",
         tenant="national",
         status="applied",
+        status_zh="已申请",
+        status_en="applied",
         version=2,
-        opened_on=date(2026, 6, 1),
+        opened_on=opened,
         urgent=True,
-        evaluation=evaluate(api_registry.get("national"), household, date(2026, 6, 1)),
+        opened_by="caseworker1",
+        evaluation=evaluate(api_registry.get("national"), household, opened),
         available_actions=("review", "reject"),
-        history=(CaseEventRecord("open", "", "applied", date(2026, 6, 1), "caseworker1"),),
-        deadlines=(DeadlineRecord("review", date(2026, 6, 15), provisional=True),),
+        history=(
+            EventView(
+                1, "open", "", "applied", opened, "caseworker1", "caseworker", None, False, {}, {}
+            ),
+        ),
+        deadlines=(
+            Deadline("review", date(2026, 6, 15), True, "open", opened, 3, "审核", "review"),
+        ),
+        household={},
     )
 
 
@@ -73,8 +79,8 @@ def test_case_is_read_from_the_gateway_record_by_record(gql, monkeypatch, a_case
 
 
 def test_statistics_are_read_from_the_gateway(gql, monkeypatch):
-    record = TenantStatisticsRecord(
-        "national", 12, None, 7, (CountRecord("tekun", 9), CountRecord("kunnan", None))
+    record = TenantStatistics(
+        "national", 12, None, 7, (Count("tekun", 9), Count("kunnan", None)), ()
     )
     monkeypatch.setattr(cases_gateway, "statistics", lambda context, tenants, on: [record])
     query = "{ statistics { tenant openCases filedCases exitedCases byCategory { key count } byGroup { key count } } }"
