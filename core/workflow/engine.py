@@ -17,6 +17,7 @@ after its deadline is allowed (the work still has to be done) and marked late.
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -136,18 +137,7 @@ class Workflow:
         if action.name != OPEN:
             self._check_status(case, action)
             self._check_date(case, action, on)
-        ctx = StepContext(
-            tenant=self.tenant,
-            procedure=self.procedure,
-            case=case,
-            action=action,
-            actor=actor,
-            on=on,
-            comment=comment,
-            calendar=self.calendar,
-            evaluate=evaluate,
-            admitted_on_ground=admitted_on_ground,
-        )
+        ctx = self._context(case, action, actor, on, comment, evaluate, admitted_on_ground)
         for guard in self.guards_of(action):
             refusal = self._run_guard(guard, ctx)
             if refusal is not None:
@@ -176,6 +166,29 @@ class Workflow:
             notes=dict(ctx.notes),
             evaluation=ctx._evaluation,
             guard_parameters=tuple(ctx.parameters_read()),
+        )
+
+    def _context(
+        self,
+        case: CaseState,
+        action: Action,
+        actor: Actor,
+        on: date,
+        comment: str | None,
+        evaluate: Callable[[], Evaluation],
+        admitted_on_ground: GroundCounter,
+    ) -> StepContext:
+        return StepContext(
+            tenant=self.tenant,
+            procedure=self.procedure,
+            case=case,
+            action=action,
+            actor=actor,
+            on=on,
+            comment=comment,
+            calendar=self.calendar,
+            evaluate=evaluate,
+            admitted_on_ground=admitted_on_ground,
         )
 
     def guards_of(self, action: Action) -> list[Guard]:
@@ -272,31 +285,14 @@ class Workflow:
     ) -> list[str]:
         """The steps ``actor`` could take on ``case`` on ``on``: role, status, date, four
         eyes and every guard that does not depend on what the caller will send."""
-        ctx_evaluation: list[Evaluation] = []
-
-        def cached() -> Evaluation:
-            if not ctx_evaluation:
-                ctx_evaluation.append(evaluate())
-            return ctx_evaluation[0]
-
+        cached = functools.cache(evaluate)  # one evaluation, whichever guards ask
         available = []
         for action in self.procedure.actions_from(case.status):
             if not (actor.role == ADMIN or actor.role in action.roles):
                 continue
             if on < case.last_date:
                 continue
-            ctx = StepContext(
-                tenant=self.tenant,
-                procedure=self.procedure,
-                case=case,
-                action=action,
-                actor=actor,
-                on=on,
-                comment=None,
-                calendar=self.calendar,
-                evaluate=cached,
-                admitted_on_ground=admitted_on_ground,
-            )
+            ctx = self._context(case, action, actor, on, None, cached, admitted_on_ground)
             if all(
                 self._run_guard(g, ctx) is None for g in self.guards_of(action) if not g.needs_input
             ):
