@@ -20,6 +20,27 @@ def registry() -> Registry:
     return loaded
 
 
+@pytest.fixture(scope="session")
+def api_registry(registry: Registry) -> Registry:
+    return registry
+
+
+@pytest.fixture(scope="session")
+def app(api_registry):
+    """The whole application (GraphQL and staff pages), built once for the session."""
+    from core.api.app import create_app
+
+    return create_app(api_registry)
+
+
+@pytest.fixture(scope="session")
+def http(app):
+    from litestar.testing import TestClient
+
+    with TestClient(app) as client:
+        yield client
+
+
 def applicant(**fields: Any) -> dict[str, Any]:
     return {"name": "张三", "relation": "APPLICANT", **fields}
 

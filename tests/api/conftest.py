@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from core.api.app import create_app
-from core.registry import Registry, load_registry
+from core.registry import Registry
 
 AS_OF = "2026-06-01"
 
@@ -71,23 +70,6 @@ def only_error(answer: dict[str, Any]) -> dict[str, Any]:
     errors = answer.get("errors") or []
     assert len(errors) == 1, answer
     return errors[0]
-
-
-@pytest.fixture(scope="session")
-def api_registry() -> Registry:
-    """Every discovered tenant; a tenant that fails to load is skipped, not fatal here."""
-    return load_registry()
-
-
-@pytest.fixture(scope="session")
-def app(api_registry):
-    return create_app(api_registry)
-
-
-@pytest.fixture(scope="session")
-def http(app):
-    with TestClient(app) as client:
-        yield client
 
 
 @pytest.fixture(scope="session")

@@ -6,15 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from litestar.testing import TestClient
 from sqlalchemy import func, select
 
-from core.api.app import create_app
 from core.auth.tokens import issue_token
 from core.db.models import Base
 from core.db.request import STATE_KEY
 from core.db.session import dispose_engine, session_factory
-from core.registry import load_registry
 from tests.api.conftest import check_answer
 
 ROLES = ("caseworker", "reviewer", "approver", "chairman", "admin")
@@ -82,22 +79,6 @@ def issue_tokens(url: str, known: set[str], tenants=TENANTS) -> dict[tuple[str, 
             session, "national", "national", "acftu", known
         )
     return tokens
-
-
-@pytest.fixture(scope="session")
-def api_registry():
-    return load_registry()
-
-
-@pytest.fixture(scope="session")
-def app(api_registry):
-    return create_app(api_registry)
-
-
-@pytest.fixture(scope="session")
-def http(app):
-    with TestClient(app) as client:
-        yield client
 
 
 @pytest.fixture

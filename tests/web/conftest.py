@@ -10,11 +10,9 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from core.api.app import create_app
 from core.auth.tokens import issue_token
 from core.db.request import STATE_KEY
 from core.db.session import session_factory
-from core.registry import Registry, load_registry
 
 ROLES = ("caseworker", "reviewer", "approver", "admin")
 TENANTS = ("hebei", "gansu", "demo_city")
@@ -70,18 +68,9 @@ class Browser:
 
 
 @pytest.fixture(scope="session")
-def web_registry() -> Registry:
-    return load_registry()
-
-
-@pytest.fixture(scope="session")
-def web_app(web_registry):
-    return create_app(web_registry)
-
-
-@pytest.fixture(scope="session")
-def web_client(web_app):
-    with TestClient(web_app) as client:
+def web_client(app):
+    """A client of its own over the shared app: its own cookie jar, like a browser."""
+    with TestClient(app) as client:
         yield client
 
 
@@ -94,10 +83,10 @@ def browser(web_client) -> Browser:
 
 
 @pytest.fixture
-def tokens(web_app, web_registry, database_url) -> dict[tuple[str, str], str]:
+def tokens(app, api_registry, database_url) -> dict[tuple[str, str], str]:
     """``tokens[tenant, role]``: a staff token of the test database (user ``role.tenant``)."""
-    web_app.state[STATE_KEY] = database_url
-    known = set(web_registry.tenants)
+    app.state[STATE_KEY] = database_url
+    known = set(api_registry.tenants)
     with session_factory(database_url)() as session:
         issued = {
             (tenant, role): issue_token(session, tenant, role, f"{role}.{tenant}", known)
@@ -108,7 +97,7 @@ def tokens(web_app, web_registry, database_url) -> dict[tuple[str, str], str]:
             session, "national", "national", "acftu", known
         )
     yield issued
-    web_app.state[STATE_KEY] = None
+    app.state[STATE_KEY] = None
 
 
 def household_form(
