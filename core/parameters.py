@@ -108,6 +108,16 @@ class ResolvedParameter:
             f"{self.effective_from.isoformat()}{flag}; source: {self.source})"
         )
 
+    def describe_zh(self) -> str:
+        """The line in Chinese, as an explanation shows it."""
+        shown = self.native.kind if isinstance(self.native, BracketSchedule) else self.json_value()
+        unit = f" {self.unit}" if self.unit and self.type != "schedule" else ""
+        flag = ",暂定" if self.provisional else ""
+        return (
+            f"{self.name} = {shown}{unit}(由 {self.defined_by} 设定,自 "
+            f"{self.effective_from.isoformat()} 起施行{flag};依据:{self.source})"
+        )
+
 
 def _normalise(kind: str, raw: Any) -> tuple[Any, Any]:
     """(value as written, native form) for a value of ``kind``; raises ValueError."""

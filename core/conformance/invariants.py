@@ -112,7 +112,9 @@ def _entitlements_explained(tenant: Tenant) -> list[str]:
         for e in ev.entitlements:
             if not e.basis.strip():
                 problems.append(f"household {i}: {e.programme} has no basis")
-            if e.amount is not None and not any(s.startswith("parameter ") for s in e.explanation):
+            if e.amount is not None and not any(
+                s.startswith(("参数 ", "parameter ")) for s in e.explanation
+            ):
                 problems.append(f"household {i}: {e.programme} amount does not name its parameters")
     return problems
 

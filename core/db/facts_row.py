@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import fields
 from functools import cache
 from typing import Any
 
 import numpy as np
 
-from core.facts import HouseholdFacts
+from core.facts import _ROW_FIELDS, HouseholdFacts
 from core.model import Household, parse_household
 
-LAYOUT: tuple[str, ...] = tuple(f.name for f in fields(HouseholdFacts) if f.name != "size")
+#: the household columns (the member-level arrays are not stored: a review evaluates with
+#: the stored counts, and the age bands are derived only where members are known)
+LAYOUT: tuple[str, ...] = _ROW_FIELDS
 LAYOUT_ID = hashlib.sha256(",".join(LAYOUT).encode()).hexdigest()[:16]
 
 
