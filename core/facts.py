@@ -110,13 +110,15 @@ class HouseholdFacts:
 
     @property
     def annual_expenses(self) -> np.ndarray:
-        return (
-            self.expense_rent
-            + self.expense_living
-            + self.expense_medical
-            + self.expense_education
-            + self.expense_other
-        )
+        """The year's spending, all kinds (computed once per batch, kept with the facts)."""
+        found = self.derived.get("annual_expenses")
+        if found is None:
+            found = self.expense_rent + self.expense_living
+            found += self.expense_medical
+            found += self.expense_education
+            found += self.expense_other
+            self.derived["annual_expenses"] = found
+        return found
 
     def take(self, index: int) -> HouseholdFacts:
         """The facts of one household, as a batch of one."""
@@ -172,47 +174,55 @@ class HouseholdFacts:
         n = len(household["other_annual_income"])
         hh = member["household"]
 
-        def count(mask: np.ndarray) -> np.ndarray:
-            return np.bincount(hh[mask], minlength=n).astype(np.int64)
-
         emp = member["employment"]
         stage = member["education_stage"]
         child = member["relation"] == RELATION_CODES[Relation.CHILD]
         employed = np.isin(emp, [EMPLOYMENT_CODES[k] for k in EMPLOYED_KINDS])
+        seeking = (emp == EMPLOYMENT_CODES[Employment.UNEMPLOYED]) | (
+            emp == EMPLOYMENT_CODES[Employment.LAID_OFF]
+        )
         able = member["able_to_work"]
         beyond = np.isin(stage, [STAGE_CODES[s] for s in BEYOND_COMPULSORY])
         age = member["age"]  # -1 when unknown
         working_age = (age >= WORKING_AGE[0]) & (age < WORKING_AGE[1])
-        wages = np.bincount(hh, weights=None, minlength=n)  # members per household
-        monthly_wages = np.zeros(n, dtype=np.int64)
-        np.add.at(monthly_wages, hh, member["monthly_income"])
+        wages = np.bincount(hh, minlength=n)  # members per household
+        # exact: a household's wages stay far below 2**53 fen (30 members x 100M yuan)
+        monthly_wages = np.bincount(hh, weights=member["monthly_income"], minlength=n).astype(
+            np.int64
+        )
         new = member["newly_admitted"] & child
+        counted = _count_all(
+            hh,
+            n,
+            int(wages.max()) if n else 0,
+            {
+                "able_to_work": able,
+                "employed": employed,
+                "able_not_employed": able & ~employed,
+                "able_seeking": able & seeking,
+                "able_flexible": able & (emp == EMPLOYMENT_CODES[Employment.FLEXIBLE]),
+                "laid_off": emp == EMPLOYMENT_CODES[Employment.LAID_OFF],
+                "serious_illness": member["serious_illness"],
+                "disabled": member["disabled"],
+                "children": child,
+                "children_in_school": child & (stage != STAGE_CODES[EducationStage.NONE]),
+                "children_compulsory": child & (stage == STAGE_CODES[EducationStage.COMPULSORY]),
+                "children_beyond_compulsory": child & beyond,
+                "children_in_college": child & np.isin(stage, [STAGE_CODES[s] for s in COLLEGE]),
+                "children_seeking": child & able & seeking,
+                "children_postgraduate": new & (stage == STAGE_CODES[EducationStage.POSTGRADUATE]),
+                "new_public_high_school": new
+                & (stage == STAGE_CODES[EducationStage.HIGH_SCHOOL])
+                & member["public_school"],
+                "new_college": new & (stage == STAGE_CODES[EducationStage.UNDERGRADUATE]),
+                "without_medical_insurance": ~member["has_medical_insurance"],
+                "working_age_without_pension": working_age & ~member["has_pension_insurance"],
+            },
+        )
         return cls(
             size=n,
             members=wages.astype(np.int64),
-            able_to_work=count(able),
-            employed=count(employed),
-            able_not_employed=count(able & ~employed),
-            able_seeking=count(able & np.isin(emp, [EMPLOYMENT_CODES[k] for k in SEEKING_KINDS])),
-            able_flexible=count(able & (emp == EMPLOYMENT_CODES[Employment.FLEXIBLE])),
-            laid_off=count(emp == EMPLOYMENT_CODES[Employment.LAID_OFF]),
-            serious_illness=count(member["serious_illness"]),
-            disabled=count(member["disabled"]),
-            children=count(child),
-            children_in_school=count(child & (stage != STAGE_CODES[EducationStage.NONE])),
-            children_compulsory=count(child & (stage == STAGE_CODES[EducationStage.COMPULSORY])),
-            children_beyond_compulsory=count(child & beyond),
-            children_in_college=count(child & np.isin(stage, [STAGE_CODES[s] for s in COLLEGE])),
-            children_seeking=count(
-                child & able & np.isin(emp, [EMPLOYMENT_CODES[k] for k in SEEKING_KINDS])
-            ),
-            children_postgraduate=count(new & (stage == STAGE_CODES[EducationStage.POSTGRADUATE])),
-            new_public_high_school=count(
-                new & (stage == STAGE_CODES[EducationStage.HIGH_SCHOOL]) & member["public_school"]
-            ),
-            new_college=count(new & (stage == STAGE_CODES[EducationStage.UNDERGRADUATE])),
-            without_medical_insurance=count(~member["has_medical_insurance"]),
-            working_age_without_pension=count(working_age & ~member["has_pension_insurance"]),
+            **counted,
             monthly_wages=monthly_wages,
             annual_income=monthly_wages * 12 + household["other_annual_income"],
             **{
@@ -224,6 +234,26 @@ class HouseholdFacts:
             member_age=np.asarray(age, dtype=np.int64),
             member_pension=np.asarray(member["has_pension_insurance"], dtype=bool),
         )
+
+
+def _count_all(
+    hh: np.ndarray, n: int, most: int, masks: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Per household, how many members each mask selects: eight masks per pass, packed six
+    bits each into one exact float64 weight (a household has fewer than 64 members)."""
+    if most >= 64:
+        return {k: np.bincount(hh[m], minlength=n).astype(np.int64) for k, m in masks.items()}
+    out = {}
+    names = list(masks)
+    for start in range(0, len(names), 8):
+        chunk = names[start : start + 8]
+        packed = np.zeros(len(hh), dtype=np.int64)
+        for k, name in enumerate(chunk):
+            packed |= masks[name].astype(np.int64) << (6 * k)
+        sums = np.bincount(hh, weights=packed, minlength=n).astype(np.int64)
+        for k, name in enumerate(chunk):
+            out[name] = (sums >> (6 * k)) & 63
+    return out
 
 
 #: Household-level columns :meth:`HouseholdFacts.from_columns` expects (money in fen).
@@ -359,24 +389,48 @@ def _row(h: Household) -> dict[str, int | bool]:
     }
 
 
+class Derived(dict):
+    """Derived facts by name, each computed on first read (a batch pays only for the
+    bands its rules use): ``household.derived["members_aged_60_plus"]``."""
+
+    def __init__(self, values=(), lazy=None):
+        super().__init__(values)
+        self.lazy = dict(lazy or {})
+
+    def __missing__(self, name):
+        make = self.lazy.get(name)
+        if make is None:
+            known = ", ".join(sorted({*self, *self.lazy}))
+            raise KeyError(f"no derived fact {name!r} (known: {known})")
+        value = self[name] = make()
+        return value
+
+    def __contains__(self, name):
+        return dict.__contains__(self, name) or name in self.lazy
+
+    def names(self) -> list[str]:
+        return sorted({*self, *self.lazy})
+
+
 def with_ages(facts: HouseholdFacts, working_from: int, retirement: int) -> HouseholdFacts:
     """The facts with the working ages of the tenant's parameters on the evaluation date:
-    ``working_age_without_pension`` recounted, and the age bands added to ``derived``
-    (``members_under_working_age``, ``members_of_working_age``,
-    ``members_of_retirement_age``, ``members_aged_60_plus``)."""
+    ``working_age_without_pension`` recounted when the ages differ from the defaults, and
+    the age bands offered in ``derived`` (``members_under_working_age``,
+    ``members_of_working_age``, ``members_of_retirement_age``, ``members_aged_60_plus``),
+    computed only when a rule reads them."""
     age = facts.member_age
-    if age.size == 0 and facts.size:  # facts built without members (old callers)
+    if age.size == 0 and facts.size:  # facts built without members (stored rows)
         return facts
-    working = (age >= working_from) & (age < retirement)
-    derived = dict(facts.derived)
-    derived.update(
-        members_under_working_age=facts.count_members((age >= 0) & (age < working_from)),
-        members_of_working_age=facts.count_members(working),
-        members_of_retirement_age=facts.count_members(age >= retirement),
-        members_aged_60_plus=facts.count_members(age >= 60),
+    derived = Derived(facts.derived, getattr(facts.derived, "lazy", None))
+    derived.lazy.update(
+        members_under_working_age=lambda: facts.count_members((age >= 0) & (age < working_from)),
+        members_of_working_age=lambda: facts.members_aged(working_from, retirement),
+        members_of_retirement_age=lambda: facts.members_aged(retirement),
+        members_aged_60_plus=lambda: facts.members_aged(60),
     )
     if (working_from, retirement) == WORKING_AGE:
         return replace(facts, derived=derived)
+    working = (age >= working_from) & (age < retirement)
     return replace(
         facts,
         working_age_without_pension=facts.count_members(working & ~facts.member_pension),

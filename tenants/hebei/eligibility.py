@@ -20,10 +20,15 @@ def whole_income(household, parameters):
     """家庭当年全部收入: the year's income, with the 低保 top-up when
     ``income.includes_dibao_top_up`` says the top-up counts."""
     h = household
-    if parameters.flag("income.includes_dibao_top_up"):
-        top_up = np.where(h.dibao_recipient, h.dibao_subsidy_per_capita * h.members * 12, 0)
-        return h.annual_income + top_up
-    return h.annual_income
+    if not parameters.flag("income.includes_dibao_top_up"):
+        return h.annual_income
+    # computed once per batch: it depends only on the facts (kept with them)
+    found = h.derived.get("hebei.whole_income_with_top_up")
+    if found is None:
+        top_up = h.dibao_subsidy_per_capita * h.members * 12
+        found = h.annual_income + top_up * h.dibao_recipient
+        h.derived["hebei.whole_income_with_top_up"] = found
+    return found
 
 
 def cannot_live_without_help(household, parameters):
