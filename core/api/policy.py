@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from core.api.limits import check_tenant_list
-from core.api.types import Parameter, Tenant
+from core.api.types import Label, Parameter, Tenant
 from core.evaluation import Evaluation, evaluate
 from core.model import Household
 from core.registry import Registry
@@ -51,3 +51,10 @@ def compare(
     check_tenant_list(codes)
     chosen = registry.regional() if codes is None else [registry.get(c) for c in codes]
     return [evaluate(t, household, on) for t in chosen]
+
+
+def labels(registry: Registry, code: str, on: date) -> list[Label]:
+    """The Chinese label of every code the tenant's answers can show (issue 7, labels)."""
+    from core.labels import labels_for
+
+    return [Label.of(item) for item in labels_for(registry.get(code), on)]

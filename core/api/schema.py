@@ -29,7 +29,7 @@ from core.api.inputs import HouseholdInput, to_household
 from core.api.limits import RequestLimits, check_page, check_tenant_list
 from core.api.planned import run_planned
 from core.api.scalars import SCALAR_MAP
-from core.api.types import Case, Evaluation, Parameter, Tenant, TenantStatistics
+from core.api.types import Case, Evaluation, Label, Parameter, Tenant, TenantStatistics
 from core.registry import Registry
 
 
@@ -64,6 +64,15 @@ class Query:
         self, info: strawberry.Info, tenant: str, as_of: date | None = strawberry.UNSET
     ) -> list[Parameter]:
         return policy.parameters(_registry(info), tenant, _day(as_of))
+
+    @strawberry.field(
+        description="Chinese labels of every code the tenant's answers can show (categories, "
+        "groups, measures, checklist items, programmes, reasons ...) on asOf (default today)."
+    )
+    def labels(
+        self, info: strawberry.Info, tenant: str, as_of: date | None = strawberry.UNSET
+    ) -> list[Label]:
+        return policy.labels(_registry(info), tenant, _day(as_of))
 
     @strawberry.field(description="What the tenant's rules say about the household on asOf.")
     def evaluate(
