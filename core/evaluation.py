@@ -367,7 +367,11 @@ def evaluate_batch(
     populations: dict[str, np.ndarray] = {}
     criteria: list[Criterion] = []
     opening: list[tuple[int, int, str, np.ndarray]] = []  # (rank, order, category, mask)
-    for order, pop in enumerate(tenant.populations):
+    # the reasons of the strongest file first (highest rank, then the most specific)
+    ranked = sorted(
+        enumerate(tenant.populations), key=lambda o: (-o[1].rank if o[1].opens_file else 1, -o[0])
+    )
+    for order, pop in ranked:
         if not pop.in_force(on):
             populations[pop.code] = nobody
             continue

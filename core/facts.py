@@ -419,7 +419,7 @@ def with_ages(facts: HouseholdFacts, working_from: int, retirement: int) -> Hous
     ``members_of_working_age``, ``members_of_retirement_age``, ``members_aged_60_plus``),
     computed only when a rule reads them."""
     age = facts.member_age
-    if age.size == 0 and facts.size:  # facts built without members (stored rows)
+    if age.size == 0 and facts.size:  # facts built without their members
         return facts
     derived = Derived(facts.derived, getattr(facts.derived, "lazy", None))
     derived.lazy.update(

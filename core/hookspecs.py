@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
 PROJECT = "bangfu"
 hookspec = pluggy.HookspecMarker(PROJECT)
+#: hooks still honoured but replaced by another (the plugin guide says by which)
+DEPRECATED = frozenset({"bangfu_eligibility"})
 
 
 # --------------------------------------------------------------------------- declarations
