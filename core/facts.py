@@ -80,6 +80,7 @@ class HouseholdFacts:
     dibao_recipient: np.ndarray
     dibao_months: np.ndarray  #: continuous months in 低保
     medical_in_catalog: np.ndarray
+    medical_in_catalogue_cost: np.ndarray  #: fen within the catalogue; -1 when not given
     housing_area_cm2: np.ndarray  #: floor area in 1/100 m2; -1 when not given
     has_housing: np.ndarray
     disaster_loss: np.ndarray
@@ -230,6 +231,9 @@ class HouseholdFacts:
                 for name in HOUSEHOLD_COLUMNS
                 if name != "other_annual_income"
             },
+            medical_in_catalogue_cost=np.asarray(
+                household.get("medical_in_catalogue_cost", np.full(n, -1)), dtype=np.int64
+            ),
             member_household=np.asarray(hh, dtype=np.int64),
             member_age=np.asarray(age, dtype=np.int64),
             member_pension=np.asarray(member["has_pension_insurance"], dtype=bool),
@@ -377,6 +381,9 @@ def _row(h: Household) -> dict[str, int | bool]:
         "dibao_recipient": h.dibao_recipient,
         "dibao_months": h.dibao_continuous_months,
         "medical_in_catalog": h.medical_in_insurance_catalog,
+        "medical_in_catalogue_cost": (
+            -1 if h.annual_medical_in_catalogue is None else _fen(h.annual_medical_in_catalogue)
+        ),
         "housing_area_cm2": -1 if h.housing_area_m2 is None else int(h.housing_area_m2 * 100),
         "has_housing": h.has_housing,
         "disaster_loss": h.disaster_loss,

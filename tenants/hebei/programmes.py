@@ -44,7 +44,16 @@ def medical_relief(household, parameters, eligible, why) -> Grant:
     income = whole_income(h, parameters)
     exceeds = cost > income
     schedule = parameters.schedule("medical_relief.schedule")
-    amount = schedule.apply(cost)
+    reading = parameters.text("medical_relief.catalogue")
+    if reading == "in_catalogue_part":  # the relief is on the in-catalogue part only
+        known = h.medical_in_catalogue_cost >= 0
+        base = np.where(known, np.minimum(h.medical_in_catalogue_cost, cost), cost)
+        in_catalogue = np.where(known, base > 0, h.medical_in_catalog)
+    elif reading == "all_or_nothing":
+        base, in_catalogue = cost, h.medical_in_catalog
+    else:
+        raise ValueError(f"medical_relief.catalogue {reading!r} is not a known reading")
+    amount = schedule.apply(base)
     why.step("家庭为特困职工家庭(医疗救助属特困职工帮扶标准):{ok:yes}", ok=eligible)
     why.step("家庭成员患大病、重病、慢性病:{ok:yes}", ok=ill)
     why.step(
@@ -53,10 +62,10 @@ def medical_relief(household, parameters, eligible, why) -> Grant:
         income=income,
         ok=exceeds,
     )
-    why.step("医疗费用符合职工基本医疗保险用药和诊疗目录:{ok:yes}", ok=h.medical_in_catalog)
+    why.step("医疗费用符合职工基本医疗保险用药和诊疗目录:{ok:yes}", ok=in_catalogue)
     if why.active:
-        why.step("{text}", text=schedule.describe(int(cost[0])))
-    return Grant(eligible & ill & exceeds & h.medical_in_catalog & (amount > 0), amount)
+        why.step("{text}", text=schedule.describe(int(base[0])))
+    return Grant(eligible & ill & exceeds & in_catalogue & (amount > 0), amount)
 
 
 PROGRAMMES = [

@@ -65,7 +65,7 @@ def test_compare_including_the_faulty_tenant_answers_for_the_others(gql, caplog)
     results), the others answer."""
     query = (
         "query($h: HouseholdInput!, $t: [String!]) "
-        "{ compare(household: $h, tenants: $t, asOf: \"2026-06-01\") { tenant eligible } }"
+        '{ compare(household: $h, tenants: $t, asOf: "2026-06-01") { tenant eligible } }'
     )
     with caplog.at_level(logging.ERROR, logger="bangfu.api"):
         answer = gql(query, h=ill_household(), t=["faulty", "national"])

@@ -66,6 +66,7 @@ def both(tmp_path, parent, name, kind, value, h):
         "ages.retirement",
         "hardship.test",
         "tekun.general_condition",
+        "medical_relief.catalogue",
     ],
 )
 def test_each_reading_is_a_dated_cited_parameter(name):
@@ -158,3 +159,16 @@ def test_which_general_condition_of_tekun_applies(tmp_path):
     )
     assert chosen.category == "tekun"
     assert other.category != "tekun"
+
+
+def test_the_catalogue_all_or_nothing_or_only_its_part(tmp_path):
+    h = household(
+        applicant(age=50, seriousIllness=True, monthlyIncome="1000"),  # 12,000 a year
+        annualMedicalOutOfPocket="30000",
+        annualMedicalInCatalogue="15000",
+    )
+    chosen, other = both(
+        tmp_path, "hebei", "medical_relief.catalogue", "text", "in_catalogue_part", h
+    )
+    assert chosen.entitlement("medical_relief").amount == Decimal("2400.00")  # 8% of 30,000
+    assert other.entitlement("medical_relief").amount == Decimal("1500.00")  # 10% of 15,000
