@@ -23,12 +23,12 @@ def two_haves_five_guarantees(household, parameters) -> list[Check]:
         Check("clothing", "有穿:收入不低于低保线,或已纳入低保(示例性检验)", subsistence),
         Check(
             "employment",
-            "就业有保障: a household with members able to work has at least one employed",
+            "就业有保障:有劳动能力成员的家庭至少一人就业",
             (h.able_to_work == 0) | (h.employed > 0),
         ),
         Check(
             "medical",
-            "就医有保障: every member has basic medical insurance",
+            "就医有保障:每位家庭成员都参加基本医疗保险",
             h.without_medical_insurance == 0,
         ),
         Check(
@@ -39,12 +39,12 @@ def two_haves_five_guarantees(household, parameters) -> list[Check]:
         ),
         Check(
             "housing",
-            "住房有保障: the household has housing or a rental subsidy",
+            "住房有保障:家庭有住房或享受租房补贴",
             h.has_housing,
         ),
         Check(
             "social_insurance",
-            "社会保险有保障: working-age members are insured for a pension",
+            "社会保险有保障:劳动年龄成员参加养老保险",
             h.working_age_without_pension == 0,
         ),
     ]
