@@ -24,12 +24,12 @@ from strawberry.types import ExecutionContext
 from strawberry.types.unset import UnsetType
 
 from core.api import cases_gateway, policy
-from core.api.errors import shape_in_place
+from core.api.errors import contract_error, shape_in_place
 from core.api.inputs import HouseholdInput, to_household
 from core.api.limits import RequestLimits, check_page, check_tenant_list
 from core.api.planned import run_planned
 from core.api.scalars import SCALAR_MAP
-from core.api.types import Case, Evaluation, Parameter, Tenant, TenantStatistics
+from core.api.types import Case, Evaluation, Label, Parameter, Tenant, TenantStatistics
 from core.registry import Registry
 
 
@@ -65,6 +65,15 @@ class Query:
     ) -> list[Parameter]:
         return policy.parameters(_registry(info), tenant, _day(as_of))
 
+    @strawberry.field(
+        description="Chinese labels of every code the tenant's answers can show (categories, "
+        "groups, measures, checklist items, programmes, reasons ...) on asOf (default today)."
+    )
+    def labels(
+        self, info: strawberry.Info, tenant: str, as_of: date | None = strawberry.UNSET
+    ) -> list[Label]:
+        return policy.labels(_registry(info), tenant, _day(as_of))
+
     @strawberry.field(description="What the tenant's rules say about the household on asOf.")
     def evaluate(
         self,
@@ -86,7 +95,16 @@ class Query:
         as_of: date | None = strawberry.UNSET,
     ) -> list[Evaluation]:
         codes = tenants if isinstance(tenants, list) else None
-        return policy.compare(_registry(info), to_household(household), codes, _day(as_of))  # type: ignore[return-value]
+        answers, failures = policy.compare_each(
+            _registry(info), to_household(household), codes, _day(as_of)
+        )
+        if failures:  # each failing tenant is one error; the others still answer
+            path = info.path.as_list()  # (a planned request goes to graphql-core here)
+            info.context.partial_errors = [
+                contract_error(GraphQLError(exc.en, path=path, original_error=exc))
+                for _tenant, exc in failures
+            ]
+        return answers  # type: ignore[return-value]
 
     @strawberry.field(description="One case file; null when it does not exist or is not yours.")
     def case(self, info: strawberry.Info, id: strawberry.ID) -> Case | None:
@@ -183,6 +201,24 @@ class ServedRequest(RequestLimits):
     def on_execute(self) -> Iterator[None]:
         run_planned(self.execution_context, self.prepared.notes)
         yield
+        add_partial_errors(self.execution_context)
+
+
+class Limited(RequestLimits):
+    """The limits without planned execution (``build_schema(planned=False)``)."""
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        add_partial_errors(self.execution_context)
+
+
+def add_partial_errors(execution: ExecutionContext) -> None:
+    """Errors of fields that still answered (``compare``), after the result is made."""
+    context = execution.context
+    errors = getattr(context, "partial_errors", None)
+    if errors and execution.result is not None:
+        context.partial_errors = None
+        execution.result.errors = [*(execution.result.errors or []), *errors]
 
 
 def build_schema(planned: bool = True) -> BangfuSchema:
@@ -190,7 +226,7 @@ def build_schema(planned: bool = True) -> BangfuSchema:
     return BangfuSchema(
         query=Query,
         mutation=Mutation,
-        extensions=[ServedRequest if planned else RequestLimits],
+        extensions=[ServedRequest if planned else Limited],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
     )
 

@@ -185,3 +185,18 @@ class TenantStatistics:
     exited_cases: int | None
     by_category: list[Count]
     by_group: list[Count]
+
+
+@strawberry.type(description="The Chinese label of a code an answer can show (Bangfu addition).")
+class Label:
+    kind: str = strawberry.field(
+        description="category, group, measure, checklist, programme, utility, period, "
+        "population or reason"
+    )
+    code: str
+    label: str = strawberry.field(description="中文名称")
+    en: str = strawberry.field(description="an English gloss, empty when none")
+
+    @classmethod
+    def of(cls, item: object) -> Label:
+        return cls(kind=item.kind, code=item.code, label=item.label, en=item.en)  # type: ignore[attr-defined]

@@ -299,7 +299,7 @@ def test_the_evaluation_page_shows_h1_medical_relief_without_signing_in(browser)
     assert row and '<td class="num amount">2400.00</td>' in row.group(0)
     assert "符合帮扶条件" in page.text and "eligible" in page.text
     assert "<details><summary>" in page.text  # explanations fold away
-    assert "8% of the whole amount = 2400.00" in page.text
+    assert "按总额的 8% = 2400.00 元" in page.text
     assert 'value="30000"' in page.text  # the form keeps the household
 
 
