@@ -201,12 +201,12 @@ class CaseService:
         """
         locked: list[bool] = []
 
-        def count(ground: str) -> int:
+        def count(ground: str, sole: bool = True) -> int:
             if deciding and not locked:
                 repo.lock_tenant_quota(self.session, tenant.code)
                 locked.append(True)
             return repo.count_on_sole_ground(
-                self.session, tenant.code, ground, flow.procedure.admitted
+                self.session, tenant.code, ground, flow.procedure.admitted, sole
             )
 
         return count

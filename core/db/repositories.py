@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from core.db.models import (
@@ -119,20 +119,25 @@ def assign(session: Session, tenant: str, case_id: int, user: str, duty: str, si
 
 
 def count_on_sole_ground(
-    session: Session, tenant: str, ground: str, statuses: Sequence[str]
+    session: Session, tenant: str, ground: str, statuses: Sequence[str], sole: bool = True
 ) -> int:
-    """Files of ``tenant`` in ``statuses`` whose only ground is ``ground``."""
+    """Files of ``tenant`` in ``statuses`` whose only ground is ``ground`` (``sole=False``:
+    whose grounds include it; ``grounds`` is a sorted comma-separated list)."""
     if not statuses:
         return 0
+    on_ground = CaseFile.grounds == ground
+    if not sole:
+        on_ground = or_(
+            on_ground,
+            CaseFile.grounds.like(f"{ground},%"),
+            CaseFile.grounds.like(f"%,{ground}"),
+            CaseFile.grounds.like(f"%,{ground},%"),
+        )
     return (
         session.scalar(
             select(func.count())
             .select_from(CaseFile)
-            .where(
-                CaseFile.tenant == tenant,
-                CaseFile.status.in_(list(statuses)),
-                CaseFile.grounds == ground,
-            )
+            .where(CaseFile.tenant == tenant, CaseFile.status.in_(list(statuses)), on_ground)
         )
         or 0
     )

@@ -23,9 +23,13 @@ from core.workflow.procedure import (
 )
 
 SOURCE = "002 甘肃省城市困难职工解困脱困三年行动"
-#: 002 asks for periodic 回头看 without a figure; one quarter (the adjustment cycle) is
-#: about 60 working days. Illustrative.
-FOLLOW_UP_DAYS = 60
+#: 002 asks for periodic 回头看 without a figure: an illustrative parameter (about a quarter).
+FOLLOW_UP_DAYS = "procedure.follow_up_working_days"
+#: 002 requires a public notice without a minimum period: an illustrative parameter.
+NOTICE_DAYS = "procedure.notice_min_working_days"
+NOTICE_COUNTING = "procedure.notice_counting"
+#: 回头帮 on an actual fall-back or already on a risk: a reading, a parameter.
+HELP_AGAIN_TRIGGER = "follow_up.help_again_trigger"
 BEFORE_FILING = (
     "registered",
     "visited",
@@ -134,6 +138,7 @@ PROCEDURE = Procedure(
                 "inspect",
                 "rate",
             ),  # nobody approves what they opened or reviewed
+            guards=(guards.notice_period_elapsed(NOTICE_DAYS, counting=NOTICE_COUNTING),),
             basis=f"{SOURCE} 七步骤:审核",
         ),
         Action(
@@ -217,7 +222,7 @@ PROCEDURE = Procedure(
             ("exited",),
             "registered",
             roles={CASEWORKER},
-            guards=(guards.checklist_not_all_met(basis=f"{SOURCE} 回头帮"),),
+            guards=(guards.fallen_back(HELP_AGAIN_TRIGGER, basis=f"{SOURCE} 回头帮"),),
             requires_comment=True,
             records_facts=True,
             starts_round=True,
