@@ -319,3 +319,37 @@ def test_help_again_on_fall_back_only_or_already_on_risk(tmp_path):
     whatif.take("exit", APPROVER, D("2026-07-01"))
     decision = whatif.take("reenter", CASEWORKER, D("2026-09-02"), "企业停产,有返困风险")
     assert whatif.status == "registered" and decision.notes["trigger"] == "risk"
+
+
+# --------------------------------------------------------------------------- 兜底
+def test_hand_over_to_the_safety_net_opens_in_2020_with_the_union_certificate(registry):
+    case = gansu_filed(registry.get("gansu"))
+    before = case.state
+    error = refused(case.take, "hand_over", APPROVER, D("2026-07-01"), None)
+    assert error.details["guard"] == "comment_required"  # the certificate is required
+    assert case.state == before
+    decision = case.take("hand_over", APPROVER, D("2026-07-01"), "基层工会证明 第2026-017号")
+    assert case.status == "handed_over"
+    assert "targets.handover_open" in {p.name for p in decision.guard_parameters}
+    assert case.workflow.procedure.status("handed_over").zh == "已转政府兜底保障"
+
+
+def test_no_hand_over_before_2020(registry):
+    gansu = registry.get("gansu")
+    case = SimulatedCase.open(gansu, NO_HOUSING, CASEWORKER, D("2019-03-01"))
+    for action, actor, comment in [
+        ("visit", CASEWORKER, None),
+        ("inspect", CASEWORKER, None),
+        ("assess", CASEWORKER, None),
+        ("discuss", REVIEWER, "集体研究同意"),
+        ("rate", REVIEWER, None),
+        ("publish", REVIEWER, None),
+        ("approve", APPROVER, None),
+        ("sign", CHAIRMAN, None),
+        ("file", APPROVER, None),
+    ]:
+        case.take(action, actor, D("2019-03-04"), comment)
+    error = refused(case.take, "hand_over", APPROVER, D("2019-12-31"), "证明")
+    assert error.details["guard"] == "parameter_allows" and "2019-12-31" in error.zh
+    case.take("hand_over", APPROVER, D("2020-01-02"), "基层工会证明 第2020-001号")
+    assert case.status == "handed_over"
