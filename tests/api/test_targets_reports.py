@@ -71,11 +71,14 @@ def take(
     )
 
 
-def gansu_filed(service: CaseService, clock: Clock, day: str):
+def gansu_filed(service: CaseService, clock: Clock, day: str, approved: str):
+    """Opened and published on ``day``; approved, signed and filed on ``approved`` (after
+    the notice)."""
     clock.day = D(day)
     case = service.open_case(staff("gansu", "caseworker"), "gansu", POOR)
     for action, role, comment in GANSU_TO_FILE:
-        case = take(service, clock, "gansu", case, action, role, day, comment)
+        when = approved if action in ("approve", "sign", "file") else day
+        case = take(service, clock, "gansu", case, action, role, when, comment)
     assert case.status == "filed"
     return case
 
@@ -94,10 +97,10 @@ def gansu_files(database_url, api_registry):
     clock = Clock("2017-11-01")
     with session_factory(database_url)() as session:
         service = CaseService(session, api_registry, today=clock)
-        files = [gansu_filed(service, clock, "2017-11-01") for _ in range(6)]
+        files = [gansu_filed(service, clock, "2017-11-01", "2017-11-15") for _ in range(6)]
         for case in files[:5]:
             gansu_exit(service, clock, case, "2018-06-01")
-        gansu_filed(service, clock, "2018-03-01")
+        gansu_filed(service, clock, "2018-03-01", "2018-03-15")
         late = take(
             service,
             clock,

@@ -211,13 +211,14 @@ def test_an_unknown_reading_is_refused_naming_the_parameter_and_the_choices(tmp_
 
 def test_gansu_notice_minimum_switches(tmp_path):
     registry = child_registry(
-        tmp_path, "gansu", {"procedure/notice_min_working_days.yaml": reading_file("integer", 5)}
+        tmp_path, "gansu", {"procedure/notice_min_working_days.yaml": reading_file("integer", 0)}
     )
-    gansu = gansu_to_notice(registry.get("gansu"))
-    gansu.take("approve", APPROVER, D("2026-06-09"))  # no minimum: the same day
+    gansu = gansu_to_notice(registry.get("gansu"))  # published Tue 9 Jun 2026
+    error = refused(gansu.take, "approve", APPROVER, D("2026-06-15"))
+    assert error.details["allowedFrom"] == "2026-06-16"  # illustrative 5 working days
     whatif = gansu_to_notice(registry.get("whatif"))
-    error = refused(whatif.take, "approve", APPROVER, D("2026-06-15"))
-    assert error.details["allowedFrom"] == "2026-06-16"
+    whatif.take("approve", APPROVER, D("2026-06-09"))  # no minimum: the same day
+    assert whatif.status == "approved"
 
 
 # --------------------------------------------------------------------------- quota readings
@@ -348,7 +349,8 @@ def test_no_hand_over_before_2020(registry):
         ("sign", CHAIRMAN, None),
         ("file", APPROVER, None),
     ]:
-        case.take(action, actor, D("2019-03-04"), comment)
+        day = "2019-03-18" if action in ("approve", "sign", "file") else "2019-03-04"
+        case.take(action, actor, D(day), comment)
     error = refused(case.take, "hand_over", APPROVER, D("2019-12-31"), "证明")
     assert error.details["guard"] == "parameter_allows" and "2019-12-31" in error.zh
     case.take("hand_over", APPROVER, D("2020-01-02"), "基层工会证明 第2020-001号")
