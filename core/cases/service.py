@@ -205,9 +205,8 @@ class CaseService:
             if deciding and not locked:
                 repo.lock_tenant_quota(self.session, tenant.code)
                 locked.append(True)
-            return repo.count_on_sole_ground(
-                self.session, tenant.code, ground, flow.procedure.admitted, sole
-            )
+            counted = repo.count_on_sole_ground if sole else repo.count_including_ground
+            return counted(self.session, tenant.code, ground, flow.procedure.admitted)
 
         return count
 

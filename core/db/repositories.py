@@ -120,20 +120,33 @@ def assign(session: Session, tenant: str, case_id: int, user: str, duty: str, si
 
 
 def count_on_sole_ground(
-    session: Session, tenant: str, ground: str, statuses: Sequence[str], sole: bool = True
+    session: Session, tenant: str, ground: str, statuses: Sequence[str]
 ) -> int:
-    """Files of ``tenant`` in ``statuses`` whose only ground is ``ground`` (``sole=False``:
-    whose grounds include it; ``grounds`` is a sorted comma-separated list)."""
-    if not statuses:
-        return 0
-    on_ground = CaseFile.grounds == ground
-    if not sole:
-        on_ground = or_(
-            on_ground,
+    """Files of ``tenant`` in ``statuses`` whose only ground is ``ground``."""
+    return _count_on_ground(session, tenant, statuses, CaseFile.grounds == ground)
+
+
+def count_including_ground(
+    session: Session, tenant: str, ground: str, statuses: Sequence[str]
+) -> int:
+    """Files of ``tenant`` in ``statuses`` whose grounds include ``ground`` (``grounds``
+    is a sorted comma-separated list)."""
+    return _count_on_ground(
+        session,
+        tenant,
+        statuses,
+        or_(
+            CaseFile.grounds == ground,
             CaseFile.grounds.like(f"{ground},%"),
             CaseFile.grounds.like(f"%,{ground}"),
             CaseFile.grounds.like(f"%,{ground},%"),
-        )
+        ),
+    )
+
+
+def _count_on_ground(session: Session, tenant: str, statuses: Sequence[str], on_ground: Any) -> int:
+    if not statuses:
+        return 0
     return (
         session.scalar(
             select(func.count())
