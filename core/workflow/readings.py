@@ -66,6 +66,17 @@ HELP_AGAIN_TRIGGERS = {
 }
 
 
+#: The readings of each kind, by the last part of the parameter's name, for the kit's check
+#: that a tenant's readings are known values (``core.workflow.conformance``).
+KNOWN_READINGS = {
+    "notice_counting": NOTICE_COUNTINGS,
+    "county_review_starts": COUNTY_STARTS,
+    "quota_enforcement": QUOTA_ENFORCEMENTS,
+    "quota_base": QUOTA_BASES,
+    "help_again_trigger": HELP_AGAIN_TRIGGERS,
+}
+
+
 def reading(parameters: Parameters, name: str, allowed: Mapping[str, tuple[str, str]]) -> str:
     """The reading ``name`` names on the parameters' date; an unknown value is refused."""
     value = parameters.text(name).strip()

@@ -355,3 +355,14 @@ def test_no_hand_over_before_2020(registry):
     assert error.details["guard"] == "parameter_allows" and "2019-12-31" in error.zh
     case.take("hand_over", APPROVER, D("2020-01-02"), "基层工会证明 第2020-001号")
     assert case.status == "handed_over"
+
+
+def test_the_kit_checks_the_procedures_parameters_and_readings(tmp_path):
+    from core.workflow.conformance import check_tenant_workflow
+
+    registry = child_registry(
+        tmp_path, "hebei", {"tekun/quota_enforcement.yaml": reading_file("text", "maybe")}
+    )
+    assert check_tenant_workflow(registry.get("hebei")) == []
+    problems = check_tenant_workflow(registry.get("whatif"))
+    assert any("tekun.quota_enforcement" in p and "maybe" in p for p in problems), problems
