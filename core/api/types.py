@@ -148,6 +148,10 @@ class CaseEvent:
     on: date
     actor: str
     comment: str | None
+    warnings: list[str] = strawberry.field(
+        description="What the step was allowed despite, Chinese first (Hebei's quota passed "
+        "under the 'warn' reading of 原则上)"
+    )
 
 
 @strawberry.type(description="A step that must happen by a date.")

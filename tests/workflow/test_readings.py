@@ -366,3 +366,22 @@ def test_the_kit_checks_the_procedures_parameters_and_readings(tmp_path):
     assert check_tenant_workflow(registry.get("hebei")) == []
     problems = check_tenant_workflow(registry.get("whatif"))
     assert any("tekun.quota_enforcement" in p and "maybe" in p for p in problems), problems
+
+
+def test_a_quota_warning_reaches_the_event_the_api_shows():
+    from core.cases.views import EventView
+
+    event = EventView(
+        seq=4,
+        action="approve",
+        from_status="in_public_notice",
+        to_status="approved",
+        on=D("2026-10-12"),
+        actor="zhao",
+        role="approver",
+        comment=None,
+        late=False,
+        details={"notes": {"ground": "f", "quota_warning": "名额已满(原则上) / quota full"}},
+        determination={},
+    )
+    assert event.warnings == ["名额已满(原则上) / quota full"]
