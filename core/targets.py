@@ -29,7 +29,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy.orm import Session
 
 from core.db import repositories as repo
-from core.errors import MissingParameter
 from core.parameters import ParameterDefinition
 from core.registry import Registry, Tenant
 from core.workflow.engine import procedure_of
@@ -126,7 +125,8 @@ def target_progress(
     """The tenant's targets and its progress against each on ``on`` (raw counts).
 
     ``tenant`` is a :class:`core.registry.Tenant`, or a code with ``registry`` given.
-    A tenant without targets (or without case files) answers an empty list. The session
+    A tenant without targets (or without case files), or a date before the baseline,
+    answers an empty list. The session
     must be allowed to read counts (any session: on PostgreSQL the counts come through
     ``bangfu_status_pairs``, which needs no tenant binding).
     """
@@ -141,8 +141,8 @@ def target_progress(
     if procedure is None or found is None:
         return []
     baseline, targets = found
-    if on < baseline:
-        raise MissingParameter(tenant.code, SHARE, on, f"the baseline is {baseline}")
+    if on < baseline:  # the targets are not set yet: nothing to track, and no error
+        return []
     admitted, exited = set(procedure.admitted), set(procedure.exited)
     files = gone = 0
     for before, after, n in repo.status_pairs(session, tenant.code, baseline, on):

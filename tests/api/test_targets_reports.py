@@ -120,6 +120,7 @@ def test_target_progress_counts_the_files_of_the_baseline(gansu_files, api_regis
         before = target_progress(session, "gansu", D("2018-05-31"), api_registry)
         after = target_progress(session, "gansu", D("2019-01-01"), api_registry)
         hebei = target_progress(session, "hebei", D("2019-01-01"), api_registry)
+        assert target_progress(session, "gansu", D("2017-12-31"), api_registry) == []
     assert [(t.due, t.required_share) for t in after] == [
         (D("2018-12-31"), Decimal("0.3")),
         (D("2019-12-31"), Decimal("0.6")),
