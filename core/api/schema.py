@@ -29,7 +29,17 @@ from core.api.inputs import HouseholdInput, to_household
 from core.api.limits import RequestLimits, check_page, check_tenant_list
 from core.api.planned import run_planned
 from core.api.scalars import SCALAR_MAP
-from core.api.types import Case, Evaluation, Label, Parameter, Tenant, TenantStatistics
+from core.api.types import (
+    Case,
+    Evaluation,
+    Label,
+    Parameter,
+    TargetProgress,
+    Tenant,
+    TenantDeadline,
+    TenantReport,
+    TenantStatistics,
+)
 from core.registry import Registry
 
 
@@ -146,6 +156,51 @@ class Query:
         check_tenant_list(codes)
         return cases_gateway.statistics(info.context, codes, _day(as_of))  # type: ignore[return-value]
 
+    @strawberry.field(
+        description="Each tenant's progress against its targets on asOf (default today): the "
+        "share of the files admitted on the baseline date that have exited. The national "
+        "level: every tenant; staff: their own. Counts below 5 are null."
+    )
+    def targets(
+        self,
+        info: strawberry.Info,
+        tenants: list[str] | None = strawberry.UNSET,
+        as_of: date | None = strawberry.UNSET,
+    ) -> list[TargetProgress]:
+        codes = tenants if isinstance(tenants, list) else None
+        check_tenant_list(codes)
+        return cases_gateway.targets(info.context, codes, _day(as_of))  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="The tenant's own deadlines (reports due and not sent), earliest first; "
+        "overdueOnly: those past due on asOf, the tenant-level entries of the overdue list "
+        "(staff)."
+    )
+    def tenant_deadlines(
+        self,
+        info: strawberry.Info,
+        tenant: str | None = strawberry.UNSET,
+        as_of: date | None = strawberry.UNSET,
+        overdue_only: bool | None = False,
+    ) -> list[TenantDeadline]:
+        return cases_gateway.tenant_deadlines(  # type: ignore[return-value]
+            info.context, _given(tenant), _day(as_of), bool(overdue_only)
+        )
+
+    @strawberry.field(
+        description="The periodic reports tenants sent up (counts only). The national level: "
+        "every tenant; staff: their own."
+    )
+    def reports(
+        self,
+        info: strawberry.Info,
+        tenants: list[str] | None = strawberry.UNSET,
+        report: str | None = strawberry.UNSET,
+    ) -> list[TenantReport]:
+        codes = tenants if isinstance(tenants, list) else None
+        check_tenant_list(codes)
+        return cases_gateway.reports_sent(info.context, codes, _given(report))  # type: ignore[return-value]
+
 
 @strawberry.type(description="Changes to case files (staff only).")
 class Mutation:
@@ -179,6 +234,14 @@ class Mutation:
         return cases_gateway.transition(  # type: ignore[return-value]
             info.context, str(case_id), action, expected_version, _day(on), _given(comment), **more
         )
+
+    @strawberry.mutation(
+        description="Send up the tenant's report on the period that has just ended, dated "
+        "by the server (approver or admin)."
+    )
+    def submit_report(self, info: strawberry.Info, tenant: str, report: str) -> TenantReport:
+        _registry(info).get(tenant)
+        return cases_gateway.submit_report(info.context, tenant, report)  # type: ignore[return-value]
 
 
 class BangfuSchema(strawberry.Schema):
