@@ -204,6 +204,8 @@ class Label:
     @classmethod
     def of(cls, item: object) -> Label:
         return cls(kind=item.kind, code=item.code, label=item.label, en=item.en)  # type: ignore[attr-defined]
+
+
 @strawberry.type(
     description="How far a tenant's files are against one of its targets (Gansu: 30% out "
     "of hardship by the end of 2018). Counts below 5 are null, and so are the share and "
