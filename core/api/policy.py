@@ -12,7 +12,8 @@ from datetime import date
 
 from core.api.limits import check_tenant_list
 from core.api.types import Parameter, Tenant
-from core.evaluation import Evaluation, evaluate
+from core.evaluation import Evaluation, evaluate, evaluate_batch
+from core.facts import HouseholdFacts
 from core.model import Household
 from core.registry import Registry
 
@@ -34,13 +35,27 @@ def parameters(registry: Registry, code: str, on: date) -> list[Parameter]:
     return [Parameter.of(p) for p in table.resolve_all(on).values()]
 
 
-def evaluate_one(registry: Registry, code: str, household: Household, on: date) -> Evaluation:
+def _evaluate(tenant, household: Household, on: date, explain: bool) -> Evaluation:
+    """The engine's evaluation; without ``explain`` no entitlement's explanation is built
+    (its ``explanation`` is empty), which a query not selecting it never shows."""
+    if explain:
+        return evaluate(tenant, household, on)
+    return evaluate_batch(tenant, HouseholdFacts.of(household), on, explain=False).evaluation(0)
+
+
+def evaluate_one(
+    registry: Registry, code: str, household: Household, on: date, explain: bool = True
+) -> Evaluation:
     """What the tenant's rules say about the household on the date."""
-    return evaluate(registry.get(code), household, on)
+    return _evaluate(registry.get(code), household, on, explain)
 
 
 def compare(
-    registry: Registry, household: Household, codes: list[str] | None, on: date
+    registry: Registry,
+    household: Household,
+    codes: list[str] | None,
+    on: date,
+    explain: bool = True,
 ) -> list[Evaluation]:
     """The same household under several tenants' rules.
 
@@ -50,4 +65,4 @@ def compare(
     """
     check_tenant_list(codes)
     chosen = registry.regional() if codes is None else [registry.get(c) for c in codes]
-    return [evaluate(t, household, on) for t in chosen]
+    return [_evaluate(t, household, on, explain) for t in chosen]
