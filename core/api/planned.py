@@ -289,6 +289,8 @@ def _completer(
 ) -> Complete:
     """A function from a resolved value to its JSON form, for this type and selection
     (noting in ``selected`` each object field the selection asks for)."""
+    if isinstance(type_, GraphQLNonNull) and is_leaf_type(type_.of_type):
+        return _leaf_completer(type_.of_type, non_null=True)  # one call per value, not two
     if isinstance(type_, GraphQLNonNull):
         inner = _completer(type_.of_type, selection_set, selected)
 
@@ -310,23 +312,35 @@ def _completer(
 
         return listed
     if is_leaf_type(type_):
-        coerce = type_.coerce_output_value
-
-        def leaf(value: Any) -> Any:
-            if value is None:
-                return None
-            try:
-                coerced = coerce(value)
-            except Exception as exc:
-                raise Surprise("a value the type refuses") from exc
-            if coerced is None:
-                raise Surprise("a value the type refuses")
-            return coerced
-
-        return leaf
+        return _leaf_completer(type_, non_null=False)
     if isinstance(type_, GraphQLObjectType) and type_.is_type_of is None:
         return _object_completer(type_, selection_set, selected)
     raise Unplannable("interfaces and unions")
+
+
+def _leaf_completer(type_: Any, non_null: bool) -> Complete:
+    """A scalar or enum value serialized by the schema's own type; a null is a surprise
+    where the schema says non-null."""
+    coerce = type_.coerce_output_value
+    # graphql-core's String and Boolean return a str, a bool, unchanged: no call for them
+    same = str if type_ is GraphQLString else bool if type_ is GraphQLBoolean else None
+
+    def leaf(value: Any) -> Any:
+        if value is None:
+            if non_null:
+                raise Surprise("null for a non-null field")
+            return None
+        if type(value) is same:
+            return value
+        try:
+            coerced = coerce(value)
+        except Exception as exc:
+            raise Surprise("a value the type refuses") from exc
+        if coerced is None:
+            raise Surprise("a value the type refuses")
+        return coerced
+
+    return leaf
 
 
 def _object_completer(
