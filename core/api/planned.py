@@ -467,13 +467,16 @@ def _object_coercer(type_: GraphQLInputObjectType) -> Coerce | None:
     """A household part: its given fields, its defaults, its nulls left out."""
     fields: dict[str, tuple[str, Coerce]] = {}
     defaults: list[tuple[str, str, Any]] = []
-    required = []
+    required = []  #: non-null without a default: must be given
+    non_null = set()  #: may not be given as null, default or not
     for name, field_ in type_.fields.items():
         coerce = _input_coercer(field_.type, household=True)
         if coerce is None:
             return None
         out = field_.out_name or name
         fields[name] = (out, coerce)
+        if isinstance(field_.type, GraphQLNonNull):
+            non_null.add(name)
         default = coerce_default_value(field_)
         if default is not Undefined:
             if default is not None:  # a null default is left out, as _given does
@@ -490,7 +493,7 @@ def _object_coercer(type_: GraphQLInputObjectType) -> Coerce | None:
             if found is None:
                 raise Slow
             if given is None:
-                if key in required:
+                if key in non_null:
                     raise Slow
                 continue
             out[found[0]] = found[1](given)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import strawberry
-from graphql import parse
+from graphql import GraphQLNonNull, parse
 from graphql.execution.values import get_variable_values
 
 from core.api.context import BangfuContext
@@ -359,3 +359,24 @@ def test_a_lean_query_answers_what_the_full_one_does(api_registry):
         {"programme": e["programme"], "amount": e["amount"]} for e in full["entitlements"]
     ]
     assert all(e["explanation"] for e in full["entitlements"])
+
+
+def test_one_walk_follows_graphql_for_defaults_and_nulls():
+    from graphql import GraphQLInputField, GraphQLInputObjectType, GraphQLInt
+
+    from core.api.planned import Slow, _object_coercer
+
+    part = GraphQLInputObjectType(
+        "Part",
+        {
+            "a": GraphQLInputField(GraphQLNonNull(GraphQLInt), default_value=3),
+            "b": GraphQLInputField(GraphQLInt),
+            "c": GraphQLInputField(GraphQLNonNull(GraphQLInt)),
+        },
+    )
+    walk = _object_coercer(part)
+    assert walk({"c": 1}) == {"a": 3, "c": 1}  # the default, as graphql-core fills it
+    assert walk({"a": 5, "b": None, "c": 1}) == {"a": 5, "c": 1}  # a null left out
+    for refused in ({"a": None, "c": 1}, {}, {"c": None}, {"c": True}, {"c": 1, "d": 2}):
+        with pytest.raises(Slow):  # graphql-core refuses each: the old way reports it
+            walk(refused)
