@@ -463,6 +463,15 @@ def report(runs: dict[str, dict[str, list[dict[str, Any]]]]) -> list[dict[str, A
             "the difference from the GraphQL figure",
         ),
         row(
+            "plain route: server CPU per request",
+            None,
+            "ms",
+            rounds=figures(plain, "cpu_ms"),
+            baseline=median(figures(hello, "cpu_ms")),
+            note="the same evaluation without GraphQL: what the GraphQL layer costs in CPU is "
+            "the difference from the GraphQL figure",
+        ),
+        row(
             "CPUs busy during the runs (whole machine)",
             None,
             "share of CPU",
