@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from typing import Any
 
@@ -11,6 +12,11 @@ from core.model import parse_household
 from core.registry import Registry, load_registry
 
 ON = date(2026, 6, 1)
+#: The whole suite runs on the server's clock pinned to this day (``$BANGFU_TODAY``, which
+#: live servers started by the tests inherit), so that no test depends on the day it runs;
+#: a test that needs another day pins it with ``monkeypatch.setenv``.
+TODAY = "2026-11-20"
+os.environ.setdefault("BANGFU_TODAY", TODAY)
 
 
 @pytest.fixture(scope="session")

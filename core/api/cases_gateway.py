@@ -99,7 +99,7 @@ def statistics(
 
 
 def open_case(
-    context: BangfuContext, tenant: str, household: Household, urgent: bool, on: date
+    context: BangfuContext, tenant: str, household: Household, urgent: bool, on: date | None
 ) -> CaseView:
     """Open a file for a validated household in the tenant, evaluated on ``on``."""
     context.registry.get(tenant)
@@ -112,7 +112,7 @@ def transition(
     case_id: str,
     action: str,
     expected_version: int,
-    on: date,
+    on: date | None,
     comment: str | None,
     household: Household | None = None,
 ) -> CaseView:
@@ -125,3 +125,16 @@ def transition(
     return _service(context).transition(
         who, case_id, action, expected_version, on, comment, household
     )
+
+
+def decide_facts(
+    context: BangfuContext,
+    case_id: str,
+    expected_version: int,
+    approve: bool,
+    comment: str | None,
+    on: date | None,
+) -> CaseView:
+    """Approve or reject the new facts waiting on a decided file (a second person)."""
+    who = _staff(context)
+    return _service(context).decide_facts(who, case_id, expected_version, approve, comment, on)
