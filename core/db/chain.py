@@ -93,6 +93,9 @@ class BrokenLink:
     def describe(self) -> str:
         return f"tenant {self.tenant}, case #{self.case_id}, event {self.seq}: {self.reason}"
 
+    def describe_zh(self) -> str:
+        return f"地区 {self.tenant},档案(内部编号){self.case_id},第{self.seq}条:{self.reason}"
+
 
 def verify(events: Iterable[Any]) -> tuple[int, BrokenLink | None]:
     """Check the chains of ``events`` (ordered by tenant, case, seq). Returns how many
@@ -118,3 +121,20 @@ def verify(events: Iterable[Any]) -> tuple[int, BrokenLink | None]:
             return checked, broken("its content does not match its hash (changed after entry)")
         previous, expected_seq = e["hash"], expected_seq + 1
     return checked, None
+
+
+def verify_tenants(session: Any, tenants: Iterable[str]) -> tuple[int, BrokenLink | None]:
+    """Check every chain of each tenant (each read within the tenant's scope, so that it
+    works under row-level security too); stops at the first broken link."""
+    from core.db.repositories import chain_rows
+    from core.db.session import tenant_scope
+
+    total = 0
+    for tenant in tenants:
+        with tenant_scope(session, tenant):
+            checked, broken = verify(chain_rows(session, tenant))
+            session.rollback()
+        total += checked
+        if broken is not None:
+            return total, broken
+    return total, None
