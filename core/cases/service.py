@@ -442,7 +442,9 @@ class CaseService:
         self._finish()
         row = SimpleNamespace(id=case_id, number=number, pending=None, **values)
         masked = {index: shown for index, _, shown in identities}
-        return self._view(p, tenant, flow, row, [event], masked, self.today())
+        today = self.today()
+        same = evaluation if on == today else None  # evaluated once when dated today
+        return self._view(p, tenant, flow, row, [event], masked, today, same)
 
     @_one_call_scope
     def transition(
@@ -588,7 +590,9 @@ class CaseService:
         for key, value in values.items():
             setattr(changed, key, value)
         changed.version = expected_version + 1
-        return self._view(p, tenant, flow, changed, [*events, event], masked, self.today())
+        today = self.today()
+        same = evaluation if on == today and not reapproval else None
+        return self._view(p, tenant, flow, changed, [*events, event], masked, today, same)
 
     def _decided(self, flow: Workflow) -> set[str]:
         """Statuses of a decided file: admitted, or reached by a four-eyes step (approval).

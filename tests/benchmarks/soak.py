@@ -501,6 +501,13 @@ def check_events(owner_url: str, results: Results) -> None:
             if after_from != before:
                 results.history_problems.append(f"case {case_id}: events do not chain")
                 break
+    from core.db.chain import verify_tenants
+    from core.db.session import session_factory
+
+    with session_factory(owner_url)() as session:  # every event chained to the one before
+        _, broken = verify_tenants(session, PROCEDURES)
+    if broken is not None:
+        results.history_problems.append(f"hash chain: {broken.describe()}")
     if len(versions) != len(results.cases):
         results.history_problems.append(
             f"{len(versions)} cases in the database, {len(results.cases)} opened"
