@@ -222,3 +222,32 @@ def test_reads_of_a_file_are_audited_without_personal_data(staff, database_url):
             ("hebei", 1, "reviewer.hebei", "cases"),
         ]
         assert all(r.at is not None for r in reads)
+
+
+# --------------------------------------------------------------------------- 8. fast
+def test_a_known_token_costs_no_lookup_and_revoking_it_in_the_process_ends_it(staff, database_url):
+    from sqlalchemy import event
+
+    from core.auth.tokens import revoke_token
+    from core.db.request import forget_principals
+    from core.db.session import engine_for
+
+    reviewer = staff("hebei", "reviewer")
+    reviewer.ok(CASES, t="hebei")  # looked up once
+    seen: list[str] = []
+
+    def statement(_conn, _cursor, sql, *_args) -> None:
+        seen.append(sql)
+
+    engine = engine_for(database_url)
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        reviewer.ok(CASES, t="hebei")
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+    assert seen and not any("api_tokens" in s for s in seen)
+    token = reviewer.headers["authorization"].split()[1]
+    with session_factory(database_url)() as session:
+        assert revoke_token(session, token)
+    forget_principals()
+    reviewer.refused("UNAUTHENTICATED", CASES, t="hebei")
