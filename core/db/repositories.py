@@ -22,7 +22,6 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
-    literal,
     literal_column,
     select,
     text,
@@ -34,7 +33,6 @@ from core.db.models import (
     AUDIT_TARGET,
     AccessAudit,
     Assignment,
-    CaseCounter,
     CaseEvent,
     CaseFile,
     CaseRead,
@@ -137,31 +135,31 @@ def masked_ids_of(
     return found
 
 
+@functools.cache
+def _add_case_pg(keys: tuple[str, ...]) -> TextClause:
+    """Bump the tenant's counter and insert the file with that number: one statement,
+    built once per set of columns."""
+    cases = CaseFile.__table__
+    columns = ", ".join(f'"{k}"' for k in keys)
+    sql = (
+        "WITH bumped AS (INSERT INTO case_counters (tenant, last) VALUES (:tenant, 1) "
+        "ON CONFLICT (tenant) DO UPDATE SET last = case_counters.last + 1 RETURNING last) "
+        f"INSERT INTO cases ({columns}, number) "
+        f"SELECT {', '.join(f':v_{k}' for k in keys)}, bumped.last FROM bumped "
+        "RETURNING id, number"
+    )
+    return text(sql).bindparams(*(bindparam(f"v_{k}", type_=cases.c[k].type) for k in keys))
+
+
 def add_case(session: Session, values: dict[str, Any]) -> tuple[int, int]:
     """Insert a file with the tenant's next number: (internal id, number). The tenant's
     counter row is bumped in the same statement (PostgreSQL) or transaction (SQLite)."""
     tenant = values["tenant"]
     cases = CaseFile.__table__
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        bump = (
-            pg_insert(CaseCounter.__table__)
-            .values(tenant=tenant, last=1)
-            .on_conflict_do_update(
-                index_elements=["tenant"], set_={"last": CaseCounter.__table__.c.last + 1}
-            )
-            .returning(CaseCounter.__table__.c.last)
-            .cte("bumped")
-        )
-        columns = list(values)
-        chosen = select(*(literal(values[c], type_=cases.c[c].type) for c in columns), bump.c.last)
-        statement = (
-            insert(cases)
-            .from_select([*columns, "number"], chosen)
-            .returning(cases.c.id, cases.c.number)
-        )
-        case_id, number = session.execute(statement).one()
+        statement = _add_case_pg(tuple(values))
+        parameters = {f"v_{k}": v for k, v in values.items()} | {"tenant": tenant}
+        case_id, number = session.execute(statement, parameters).one()
         return case_id, number
     number = session.execute(
         text(
