@@ -459,7 +459,12 @@ def case_counts(session: Session, tenant: str, as_of: date | None = None) -> lis
     else:
         latest = (
             select(CaseEvent.case_id, func.max(CaseEvent.seq).label("seq"))
-            .where(CaseEvent.tenant == tenant, CaseEvent.taken_on <= as_of)
+            .where(
+                CaseEvent.tenant == tenant,
+                CaseEvent.taken_on <= as_of,
+                # not a step whose new facts were still waiting for a second person
+                func.coalesce(func.json_extract(CaseEvent.determination, "$.pending"), 0) == 0,
+            )
             .group_by(CaseEvent.case_id)
             .subquery()
         )

@@ -190,6 +190,40 @@ def _postgres_walls() -> None:
             f"USING ({STATISTICS_SCOPE})"
         )
         op.execute(f"GRANT SELECT ON {table} TO {STATS_ROLE}")
+    # A historical count reads each file at its latest step on or before the date, but
+    # not at a step whose determination was still pending (new facts not yet approved).
+    op.execute(
+        """
+        CREATE OR REPLACE FUNCTION bangfu_case_counts(p_tenant text, p_as_of date)
+        RETURNS TABLE (status text, category text, groups text, n bigint)
+        LANGUAGE plpgsql STABLE
+        SET app.scope = 'statistics'
+        AS $$
+        BEGIN
+          IF p_as_of IS NULL THEN
+            RETURN QUERY
+              SELECT c.status::text, c.category::text, c.groups::text, count(*)
+              FROM cases c WHERE c.tenant = p_tenant
+              GROUP BY 1, 2, 3;
+          ELSE
+            RETURN QUERY
+              SELECT e.to_status::text,
+                     e.determination #>> '{outcome,category}',
+                     e.determination #>> '{outcome,groups}',
+                     count(*)
+              FROM case_events e
+              JOIN (SELECT l.case_id, max(l.seq) AS seq FROM case_events l
+                    WHERE l.tenant = p_tenant AND l.taken_on <= p_as_of
+                      AND coalesce(l.determination ->> 'pending', 'false') <> 'true'
+                    GROUP BY l.case_id) latest
+                ON latest.case_id = e.case_id AND latest.seq = e.seq
+              WHERE e.tenant = p_tenant
+              GROUP BY 1, 2, 3;
+          END IF;
+        END
+        $$
+        """
+    )
     # Handing a function to another role: the owner must be a member of it (PostgreSQL 15:
     # a CREATEROLE owner may grant itself that), and the role must be able to create in the
     # schema for the moment of the hand-over.
