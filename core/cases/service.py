@@ -465,6 +465,11 @@ class CaseService:
         approved or filed file they wait for a second person (:meth:`decide_facts`).
         """
         try:
+            if action in _FACTS_DECISIONS and household is None:  # as decideFacts
+                approve = action == "approve_facts"
+                return self._decide_facts(
+                    principal, case_id, expected_version, approve, comment, on
+                )
             return self._transition(
                 principal, case_id, action, expected_version, on, comment, household
             )
@@ -594,6 +599,11 @@ class CaseService:
         same = evaluation if on == today and not reapproval else None
         return self._view(p, tenant, flow, changed, [*events, event], masked, today, same)
 
+    @staticmethod
+    def _fact_deciders(flow: Workflow) -> set[str]:
+        """Who may decide on new facts: the roles of the procedure's four-eyes steps."""
+        return {r for a in flow.procedure.actions if a.four_eyes for r in a.roles} | {ADMIN}
+
     def _decided(self, flow: Workflow) -> set[str]:
         """Statuses of a decided file: admitted, or reached by a four-eyes step (approval).
         New facts on such a file need a second person before they take effect."""
@@ -654,7 +664,7 @@ class CaseService:
                 "no new facts wait for a decision on this file",
                 "本档案没有待审批的家庭情况变更",
             )
-        roles = {r for a in flow.procedure.actions if a.four_eyes for r in a.roles} | {ADMIN}
+        roles = self._fact_deciders(flow)
         if p.role not in roles:
             raise _forbidden(
                 f"your role '{p.role}' may not decide on new facts; it is done by: "
@@ -875,6 +885,8 @@ class CaseService:
         pending = None
         if row.pending:
             waiting = row.pending
+            if p.role in self._fact_deciders(flow) and p.user != waiting["by"]:
+                available = [*available, *_FACTS_DECISIONS]
             ids = {i[0]: i[2] for i in waiting.get("identities", ())}
             pending = PendingFacts(
                 entered_by=waiting["by"],

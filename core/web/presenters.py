@@ -158,7 +158,7 @@ class Procedures:
 
     def needs_comment(self, name: str) -> bool:
         found = self.procedure.action(name) if self.procedure else None
-        return bool(found and found.requires_comment)
+        return bool(found and found.requires_comment) or name == "reject_facts"
 
     def statuses(self) -> list[tuple[str, str, str]]:
         """Every status as (code, zh, en), in the procedure's order (the list's filter)."""

@@ -251,3 +251,15 @@ def test_a_known_token_costs_no_lookup_and_revoking_it_in_the_process_ends_it(st
         assert revoke_token(session, token)
     forget_principals()
     reviewer.refused("UNAUTHENTICATED", CASES, t="hebei")
+
+
+def test_deciding_on_new_facts_is_offered_to_a_second_person_and_taken_as_a_step(staff):
+    caseworker, approver = staff("hebei", "caseworker"), staff("hebei", "approver")
+    case = _filed(staff)
+    more = {**ILL, "annualMedicalOutOfPocket": "100000"}
+    case = caseworker.ok(MOVE_H, id=case["id"], action="update_facts", v=case["version"], h=more)
+    actions = "query($id: ID!) { case(id: $id) { availableActions } }"
+    assert "approve_facts" in approver.ok(actions, id=case["id"])["availableActions"]
+    assert "approve_facts" not in caseworker.ok(actions, id=case["id"])["availableActions"]
+    case = approver.ok(MOVE_H, id=case["id"], action="approve_facts", v=case["version"])
+    assert medical(case) == "8000.00" and case["history"][-1]["action"] == "approve_facts"

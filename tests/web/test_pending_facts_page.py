@@ -33,3 +33,12 @@ def test_the_case_page_shows_entry_times_late_entries_and_waiting_facts(
     assert "补录逾期" in page.text  # the back-dated steps were entered long after
     assert "录入" in page.text and "2026-11-20" in page.text
     assert "待审批 awaiting approval" in page.text
+    # the approver decides on the page; the caseworker who entered them is offered nothing
+    assert 'value="approve_facts"' in page.text and 'value="reject_facts"' in page.text
+    version = int(__import__("re").search(r'<dd class="version">(\d+)</dd>', page.text).group(1))
+    from tests.web.test_staff_pages import step
+
+    done = step(browser, f"/staff/hebei/cases/{case.id}", "approve_facts", "", version=version)
+    assert done.status_code == 303, done.text
+    page = browser.get(f"/staff/hebei/cases/{case.id}")
+    assert "待审批的家庭情况变更" not in page.text and "审批通过家庭情况变更" in page.text
