@@ -19,6 +19,8 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 token_app = typer.Typer(help="Bearer tokens for staff and national users.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
+audit_app = typer.Typer(help="Checks of the recorded history.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 console = Console()
 
 
@@ -161,6 +163,28 @@ def review(
         console.print(f"[red]--as-of {as_of!r} is not a date (YYYY-MM-DD)[/]")
         raise typer.Exit(code=2) from None
     run_review_command(database_url(database), tenant, on, console)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    tenant: Annotated[
+        list[str] | None, typer.Option("--tenant", help="tenant code (default: every tenant)")
+    ] = None,
+    database: DatabaseUrl = None,
+) -> None:
+    """Check the hash chain of every file's history; name the first broken link."""
+    from core.db.chain import verify_tenants
+    from core.db.session import session_factory
+    from core.registry import load_registry
+
+    codes = tenant or sorted(load_registry().tenants)
+    with session_factory(database_url(database))() as session:
+        checked, broken = verify_tenants(session, codes)
+    if broken is not None:
+        console.print(f"[red]history changed after entry: {broken.describe()}[/]")
+        console.print(f"[red]历史记录被改动:{broken.describe_zh()}[/]")
+        raise typer.Exit(code=1)
+    console.print(f"{checked} events of {', '.join(codes)}: every chain holds / 全部记录完整")
 
 
 @app.command("new-tenant")

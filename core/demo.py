@@ -193,10 +193,14 @@ def load_demo(session: Session, registry: Registry) -> int:
 
     service = CaseService(session, registry)
     created = 0
+    # no step may be dated after the server's today: a demo loaded earlier than the dates
+    # written here moves every file back by the same number of days
+    latest = max(D(o) + timedelta(days=max([d for _, d in s] or [0])) for *_, o, s in DEMO_FILES)
+    shift = max(timedelta(0), latest - service.today())
     for tenant, household, urgent, opened, steps in DEMO_FILES:
         if tenant not in registry.tenants:
             continue
-        start = D(opened)
+        start = D(opened) - shift
         case = service.open_case(_staff(tenant, "caseworker"), tenant, household, urgent, start)
         for action, days in steps:
             actor = _staff(tenant, ROLE_OF.get(action, "caseworker"))
@@ -210,6 +214,10 @@ def load_demo(session: Session, registry: Registry) -> int:
                     start + timedelta(days=days),
                     household=changed,
                 )
+                if case.pending_facts is not None:  # new facts on a decided file: 2nd person
+                    case = service.decide_facts(
+                        actor, case.id, case.version, True, on=start + timedelta(days=days)
+                    )
             case = service.transition(
                 actor,
                 case.id,

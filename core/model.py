@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import enum
 import unicodedata
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -29,6 +28,7 @@ from pydantic.alias_generators import to_camel
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
+from core import clock
 from core.errors import BangfuError, bad_input
 
 #: The largest amount of yuan any single money field may carry. Far above any household's
@@ -143,7 +143,7 @@ def _check_id_number(value: str | None) -> str | None:
         born = ric.get_birth_date(value)
     except StdnumError as exc:
         raise ValueError(f"the resident ID number is not valid: {exc}") from None
-    if born > date.today():
+    if born > clock.today():
         raise ValueError("the resident ID number gives a birth date in the future")
     return value
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from typing import Any
 
@@ -29,6 +30,13 @@ def pytest_configure(config: pytest.Config) -> None:
         return {name: ep for name, ep in discover().items() if name in BUNDLED}
 
     registry_module._entry_points = bundled_only
+
+
+#: The whole suite runs on the server's clock pinned to this day (``$BANGFU_TODAY``, which
+#: live servers started by the tests inherit), so that no test depends on the day it runs;
+#: a test that needs another day pins it with ``monkeypatch.setenv``.
+TODAY = "2026-11-20"
+os.environ.setdefault("BANGFU_TODAY", TODAY)
 
 
 @pytest.fixture(scope="session")

@@ -102,7 +102,7 @@ def statistics(
 
 
 def open_case(
-    context: BangfuContext, tenant: str, household: Household, urgent: bool, on: date
+    context: BangfuContext, tenant: str, household: Household, urgent: bool, on: date | None
 ) -> CaseView:
     """Open a file for a validated household in the tenant, evaluated on ``on``."""
     context.registry.get(tenant)
@@ -115,7 +115,7 @@ def transition(
     case_id: str,
     action: str,
     expected_version: int,
-    on: date,
+    on: date | None,
     comment: str | None,
     household: Household | None = None,
 ) -> CaseView:
@@ -162,3 +162,16 @@ def submit_report(context: BangfuContext, tenant: str, report: str) -> ReportVie
     """Send up the tenant's report on the period that has just ended (server's date)."""
     who = _staff(context)
     return reports.submit_report(_service(context), who, tenant, report)
+
+
+def decide_facts(
+    context: BangfuContext,
+    case_id: str,
+    expected_version: int,
+    approve: bool,
+    comment: str | None,
+    on: date | None,
+) -> CaseView:
+    """Approve or reject the new facts waiting on a decided file (a second person)."""
+    who = _staff(context)
+    return _service(context).decide_facts(who, case_id, expected_version, approve, comment, on)

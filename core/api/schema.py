@@ -23,6 +23,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 from strawberry.types.unset import UnsetType
 
+from core import clock
 from core.api import cases_gateway, policy
 from core.api.errors import contract_error, shape_in_place
 from core.api.inputs import HouseholdInput, to_household
@@ -49,7 +50,13 @@ def _registry(info: strawberry.Info) -> Registry:
 
 def _day(value: Any) -> date:
     """The date given, or today when the argument was left out or null."""
-    return value if isinstance(value, date) else date.today()
+    return value if isinstance(value, date) else clock.today()
+
+
+def _paper_date(value: Any) -> date | None:
+    """A step's ``on``: the date written on the paper file (back-dating), or None for the
+    server's today. The case service refuses a date after today or out of order."""
+    return value if isinstance(value, date) else None
 
 
 def _given(value: Any) -> Any:
@@ -225,7 +232,7 @@ class Mutation:
     ) -> Case:
         _registry(info).get(tenant)
         return cases_gateway.open_case(  # type: ignore[return-value]
-            info.context, tenant, to_household(household), bool(urgent), _day(on)
+            info.context, tenant, to_household(household), bool(urgent), _paper_date(on)
         )
 
     @strawberry.mutation(description="Apply a workflow action to a case at expectedVersion.")
@@ -242,7 +249,31 @@ class Mutation:
         facts = _given(household)  # only for a step that records the household's facts
         more = {"household": to_household(facts)} if facts is not None else {}
         return cases_gateway.transition(  # type: ignore[return-value]
-            info.context, str(case_id), action, expected_version, _day(on), _given(comment), **more
+            info.context,
+            str(case_id),
+            action,
+            expected_version,
+            _paper_date(on),
+            _given(comment),
+            **more,
+        )
+
+    @strawberry.mutation(
+        description="Approve (or reject, with a comment) the new facts waiting on an approved or "
+        "filed file; taken by an approver who did not enter them. on: the date on the paper "
+        "record (default today; never after today)."
+    )
+    def decide_facts(
+        self,
+        info: strawberry.Info,
+        case_id: strawberry.ID,
+        expected_version: int,
+        approve: bool,
+        comment: str | None = strawberry.UNSET,
+        on: date | None = strawberry.UNSET,
+    ) -> Case:
+        return cases_gateway.decide_facts(  # type: ignore[return-value]
+            info.context, str(case_id), expected_version, approve, _given(comment), _paper_date(on)
         )
 
     @strawberry.mutation(

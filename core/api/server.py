@@ -12,6 +12,7 @@ import os
 
 import uvicorn
 
+from core import clock
 from core.db.setup import prepare_database
 from core.settings import DATABASE_ENV
 
@@ -28,6 +29,7 @@ def serve(
     demo: bool = True,
 ) -> None:
     """Migrate (and seed) the database once, then run ``workers`` uvicorn processes."""
+    clock.warn_if_pinned()  # a pinned clock must not go unnoticed
     if database:
         os.environ[DATABASE_ENV] = database  # before the workers start: they inherit it
         prepare_database(database, demo=demo)

@@ -9,7 +9,7 @@ and ``Parameter`` are built here, from the registry, because their shape differs
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import strawberry
@@ -145,12 +145,34 @@ class CaseEvent:
     action: str
     from_status: str
     to_status: str
-    on: date
+    on: date = strawberry.field(
+        description="The date of the step: the day it was entered, or the earlier date on its "
+        "paper record (never after the server's today)"
+    )
     actor: str
     comment: str | None
     warnings: list[str] = strawberry.field(
         description="What the step was allowed despite, Chinese first (Hebei's quota passed "
         "under the 'warn' reading of 原则上)"
+    )
+    recorded_at: datetime | None = strawberry.field(
+        description="When the step was entered (server time, Asia/Shanghai)"
+    )
+
+    @strawberry.field(
+        description="true when the step was entered more working days after its date than "
+        "the tenant's procedure.late_entry_days (a late back-dated entry)"
+    )
+    def late(self) -> bool:
+        return bool(getattr(self, "entered_late", False))
+
+    @strawberry.field(description="true when the step was taken after its deadline")
+    def after_deadline(self) -> bool:
+        return bool(getattr(self, "details", {}).get("late"))
+
+    pending: bool = strawberry.field(
+        description="true when the step's determination waits for a second person (new facts "
+        "on an approved or filed file; see decideFacts)"
     )
 
 
@@ -161,9 +183,24 @@ class Deadline:
     provisional: bool
 
 
+@strawberry.type(
+    description="New facts on an approved or filed file, not in effect until a second person "
+    "approves them"
+)
+class PendingFacts:
+    entered_by: str
+    entered_on: date
+    seq: int = strawberry.field(description="The history entry that recorded them")
+    evaluation: Evaluation = strawberry.field(description="What the new facts would give, today")
+
+
 @strawberry.type(description="A hardship file.")
 class Case:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="The file's number within its tenant (1, 2, 3 ...); tells nothing of other "
+        "tenants"
+    )
+    number: str = strawberry.field(description="The file number people see: HEBEI-2026-000123")
     tenant: str
     status: str
     version: int = strawberry.field(description="Optimistic concurrency: every change bumps it")
@@ -173,6 +210,10 @@ class Case:
     available_actions: list[str]
     history: list[CaseEvent]
     deadlines: list[Deadline]
+    pending_facts: PendingFacts | None = strawberry.field(
+        description="New facts waiting for a second person; the evaluation above stays the "
+        "approved one until then"
+    )
 
 
 @strawberry.type(description="A count by key.")

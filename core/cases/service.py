@@ -19,28 +19,32 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.auth.principal import Principal, require_principal
-from core.auth.roles import NATIONAL
+from core.auth.roles import ADMIN, NATIONAL, label
 from core.calendar import WorkingCalendar, default_calendar
 from core.cases import summary
 from core.cases.privacy import hash_id_number, protect, shown_household
-from core.cases.views import CaseView, Count, EventView, TenantStatistics
+from core.cases.views import CaseView, Count, EventView, PendingFacts, TenantStatistics
+from core.db import chain
 from core.db import repositories as repo
 from core.db.facts_row import LAYOUT_ID, facts_from_rows, facts_row
-from core.db.models import CaseEvent, CaseFile
+from core.db.models import CaseFile
 from core.db.session import TENANT_KEY, scope_to_tenant, tenant_scope
-from core.errors import CONFLICT, FORBIDDEN, BangfuError, bad_input, not_found
+from core.errors import CONFLICT, FORBIDDEN, BangfuError, bad_input, not_found, rule_violation
 from core.evaluation import Evaluation, evaluate, evaluate_batch, evaluate_many
 from core.model import Household, parse_household
 from core.registry import Registry, Tenant
 from core.workflow.determination import DeterminationChange, compare_determinations, snapshot
 from core.workflow.engine import Decision, Workflow, procedure_of
+from core.workflow.procedure import OPEN, Action
 from core.workflow.state import CaseState, Step
 
 T = TypeVar("T")
@@ -49,6 +53,16 @@ MAX_PAGE = 500
 #: Lists up to this long carry explained evaluations; longer ones are evaluated as a batch.
 EXPLAINED_UP_TO = 50
 RESPONSIBLE = "responsible"  #: the assignment duty of the person who opened the file
+#: The tenant parameter: working days after its paper date within which a step is entered
+#: on time (later entries are flagged ``late`` in the history), and its default.
+LATE_ENTRY_PARAMETER = "procedure.late_entry_days"
+DEFAULT_LATE_ENTRY_DAYS = 5
+_CASE_COLUMNS = tuple(c.key for c in CaseFile.__table__.columns)
+#: The history entries of a decision on new facts (not steps of any tenant's procedure).
+_FACTS_DECISIONS = {
+    "approve_facts": Action("approve_facts", "审批通过家庭情况变更", "approve new facts", ()),
+    "reject_facts": Action("reject_facts", "驳回家庭情况变更", "reject new facts", ()),
+}
 
 
 def _not_found(case_id: object) -> BangfuError:
@@ -95,32 +109,58 @@ def _check_comment(comment: str | None) -> str | None:
 _INVISIBLE = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-def case_state(row: CaseFile, events: Sequence[CaseEvent]) -> CaseState:
+def _field(event: Any, name: str) -> Any:
+    return event[name] if isinstance(event, dict) else getattr(event, name)
+
+
+def case_state(row: Any, events: Sequence[Any]) -> CaseState:
+    """A file as the engine sees it (events as rows or as dicts)."""
     return CaseState(
         tenant=row.tenant,
         status=row.status,
         urgent=row.urgent,
         opened_on=row.opened_on,
         history=tuple(
-            Step(e.action, e.from_status, e.to_status, e.taken_on, e.actor, e.role, e.comment)
+            Step(
+                _field(e, "action"),
+                _field(e, "from_status"),
+                _field(e, "to_status"),
+                _field(e, "taken_on"),
+                _field(e, "actor"),
+                _field(e, "role"),
+                _field(e, "comment"),
+            )
             for e in events
         ),
     )
 
 
-def _event_view(e: CaseEvent) -> EventView:
+def _shanghai(moment: datetime | None) -> datetime | None:
+    """An instant as read back (naive UTC on SQLite), in the server's time zone."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(clock.ZONE)
+
+
+def _event_view(e: dict[str, Any]) -> EventView:
+    determination = dict(e.get("determination") or {})
     return EventView(
-        seq=e.seq,
-        action=e.action,
-        from_status=e.from_status,
-        to_status=e.to_status,
-        on=e.taken_on,
-        actor=e.actor,
-        role=e.role,
-        comment=e.comment,
-        late=e.late,
-        details=dict(e.details or {}),
-        determination=dict(e.determination or {}),
+        seq=e["seq"],
+        action=e["action"],
+        from_status=e["from_status"],
+        to_status=e["to_status"],
+        on=e["taken_on"],
+        actor=e["actor"],
+        role=e["role"],
+        comment=e["comment"],
+        late=bool(e["late"]),
+        details=dict(e.get("details") or {}),
+        determination=determination,
+        recorded_at=_shanghai(e.get("recorded_at")),
+        entered_late=bool(e.get("entered_late")),
+        pending=bool(determination.get("pending")),
     )
 
 
@@ -146,7 +186,8 @@ class CaseService:
     :param session: the request's database session (the service commits its mutations)
     :param registry: the loaded tenants
     :param calendar: working days (default: :func:`core.calendar.default_calendar`)
-    :param today: the date "today" means (tests pin it)
+    :param today: the date "today" means: the server's clock (:func:`core.clock.today`,
+        pinned by ``$BANGFU_TODAY``); tests may pass their own
     """
 
     def __init__(
@@ -154,7 +195,7 @@ class CaseService:
         session: Session,
         registry: Registry,
         calendar: WorkingCalendar | None = None,
-        today: Callable[[], date] = date.today,
+        today: Callable[[], date] = clock.today,
     ) -> None:
         self.session = session
         self.registry = registry
@@ -252,18 +293,25 @@ class CaseService:
             "due_provisional": first.provisional if first else False,
         }
 
-    @staticmethod
     def _event(
-        tenant: str, case_id: int, seq: int, decision: Decision, record: dict[str, Any]
+        self,
+        tenant: Tenant,
+        case_id: int,
+        seq: int,
+        decision: Decision,
+        record: dict[str, Any],
+        prev_hash: str,
     ) -> dict[str, Any]:
+        """The history entry of a decided step, stamped with when it was entered and
+        chained to the entry before it (:mod:`core.db.chain`)."""
         details: dict[str, Any] = {}
         if decision.late is not None:
             details["late"] = decision.late.as_record()
         if decision.notes:
             details["notes"] = dict(decision.notes)
         step = decision.step
-        return {
-            "tenant": tenant,
+        event = {
+            "tenant": tenant.code,
             "case_id": case_id,
             "seq": seq,
             "action": step.action,
@@ -276,7 +324,50 @@ class CaseService:
             "late": decision.late is not None,
             "details": details,
             "determination": record,
+            "recorded_at": chain.stored_instant(clock.now()),
+            "entered_late": self._entered_late(tenant, step.on),
+            "prev_hash": prev_hash,
         }
+        event["hash"] = chain.event_hash(event, prev_hash)
+        return event
+
+    def _entered_late(self, tenant: Tenant, on: date) -> bool:
+        """Entered more working days after its paper date than the tenant allows."""
+        today = self.today()
+        if on >= today:
+            return False
+        try:
+            allowed = tenant.parameters(today).integer(LATE_ENTRY_PARAMETER)
+        except BangfuError:
+            allowed = DEFAULT_LATE_ENTRY_DAYS
+        days, _ = self.calendar.working_days_after(on, today)
+        return days > allowed
+
+    def _paper_date(self, on: date | None, after: date | None, what: tuple[str, str]) -> date:
+        """The date a step is recorded on: today by default; a back-dated paper date may
+        be given, never after today nor before the file's previous step (``after``)."""
+        today = self.today()
+        if on is None:
+            on = today
+        if on > today:
+            raise rule_violation(
+                f"{what[1]} cannot be dated {on}: that is after today ({today}, the server's "
+                "date in China). A step is recorded on the day it happens or, for a paper "
+                "record, on the earlier date written on it",
+                f"{what[0]}的日期{on}晚于今天({today},服务器的北京时间日期),不能预先登记;"
+                "补录纸质记录时请填写纸面上的日期",
+                on=on.isoformat(),
+                today=today.isoformat(),
+            )
+        if after is not None and on < after:
+            raise rule_violation(
+                f"{what[1]} cannot be dated {on}: the file's previous step is dated {after}. "
+                "Steps are recorded in the order they happen",
+                f"{what[0]}的日期{on}早于本档案上一步骤的日期{after},请核对日期",
+                on=on.isoformat(),
+                previous=after.isoformat(),
+            )
+        return on
 
     # ------------------------------------------------------------------ changing
     @_one_call_scope
@@ -288,7 +379,8 @@ class CaseService:
         urgent: bool = False,
         on: date | None = None,
     ) -> CaseView:
-        """Open a file for ``household`` in ``tenant`` (``openCase``)."""
+        """Open a file for ``household`` in ``tenant`` (``openCase``). ``on``: the date on
+        the paper record (default today; never after today)."""
         try:
             return self._open_case(principal, tenant, household, urgent, on)
         except BaseException:
@@ -313,7 +405,7 @@ class CaseService:
             )
         household = parse_household(household)
         flow = self.workflow(tenant)
-        on = on or self.today()
+        on = self._paper_date(on, None, (flow.procedure.opening.zh, flow.procedure.opening.en))
         evaluation_cache: list[Evaluation] = []
 
         def evaluated() -> Evaluation:
@@ -328,30 +420,30 @@ class CaseService:
         protected = protect(household)
         state = CaseState(tenant.code, decision.to_status, bool(urgent), on, (decision.step,))
         record = snapshot(evaluation, protected.shown, decision.guard_parameters, decision.notes)
-        case_id = repo.add_case(
-            self.session,
-            {
-                "tenant": tenant.code,
-                "version": 1,
-                "opened_on": on,
-                "urgent": bool(urgent),
-                "opened_by": p.user,
-                "household": protected.stored,
-                "facts": facts_row(household),
-                "facts_layout": LAYOUT_ID,
-                **self._summary(evaluation, decision.notes, flow, state),
-            },
+        values = {
+            "tenant": tenant.code,
+            "version": 1,
+            "opened_on": on,
+            "urgent": bool(urgent),
+            "opened_by": p.user,
+            "household": protected.stored,
+            "facts": facts_row(household),
+            "facts_layout": LAYOUT_ID,
+            "due_provisional": False,
+            **self._summary(evaluation, decision.notes, flow, state),
+        }
+        case_id, number = repo.add_case(self.session, values)
+        event = self._event(tenant, case_id, 1, decision, record, "")
+        identities = [(i.member_index, i.id_hash, i.id_masked) for i in protected.identities]
+        repo.open_rest(
+            self.session, tenant.code, case_id, event, identities, p.user, RESPONSIBLE, on
         )
-        repo.add_event(self.session, self._event(tenant.code, case_id, 1, decision, record))
-        repo.replace_identities(
-            self.session,
-            tenant.code,
-            case_id,
-            [(i.member_index, i.id_hash, i.id_masked) for i in protected.identities],
-        )
-        repo.assign(self.session, tenant.code, case_id, p.user, RESPONSIBLE, on)
         self._finish()
-        return self.get_case(p, str(case_id))
+        row = SimpleNamespace(id=case_id, number=number, pending=None, **values)
+        masked = {index: shown for index, _, shown in identities}
+        today = self.today()
+        same = evaluation if on == today else None  # evaluated once when dated today
+        return self._view(p, tenant, flow, row, [event], masked, today, same)
 
     @_one_call_scope
     def transition(
@@ -366,16 +458,42 @@ class CaseService:
     ) -> CaseView:
         """Take ``action`` on a file at ``expected_version`` (``transition``).
 
-        ``household`` carries updated facts for a step that records them (a survey, a
-        re-entry); the file is re-evaluated on them.
+        ``on``: the date on the paper record (default today; never after today, never
+        before the file's previous step). ``household`` carries updated facts for a step
+        that records them (a survey, a re-entry); the file is re-evaluated on them. On an
+        approved or filed file they wait for a second person (:meth:`decide_facts`).
         """
         try:
+            if action in _FACTS_DECISIONS and household is None:  # as decideFacts
+                approve = action == "approve_facts"
+                return self._decide_facts(
+                    principal, case_id, expected_version, approve, comment, on
+                )
             return self._transition(
                 principal, case_id, action, expected_version, on, comment, household
             )
         except BaseException:
             self.session.rollback()
             raise
+
+    def _load_for_change(
+        self, p: Principal, case_id: str | int, expected_version: int, action: str
+    ) -> tuple[Any, list[dict[str, Any]], dict[int, str]]:
+        number = _case_number(case_id)
+        loaded = repo.load_case(self.session, p.tenant, number) if number else None
+        if loaded is None:
+            self._refused(p, action, case_id, "not_found")
+            raise _not_found(case_id)
+        row = loaded[0]
+        if expected_version != row.version:
+            raise BangfuError(
+                CONFLICT,
+                f"the file is at version {row.version}, not {expected_version}: someone "
+                "changed it since you loaded it. Reload it and try again",
+                f"档案当前版本为{row.version},不是{expected_version}:已被他人修改,请刷新后重试",
+                {"version": row.version, "expectedVersion": expected_version},
+            )
+        return loaded
 
     def _transition(
         self,
@@ -389,19 +507,7 @@ class CaseService:
     ) -> CaseView:
         p = self._staff(principal, "transition", case_id)
         comment = _check_comment(comment)
-        number = _case_number(case_id)
-        row = repo.find_case(self.session, p.tenant, number) if number else None
-        if row is None:
-            self._refused(p, "transition", case_id, "not_found")
-            raise _not_found(case_id)
-        if expected_version != row.version:
-            raise BangfuError(
-                CONFLICT,
-                f"the file is at version {row.version}, not {expected_version}: someone "
-                "changed it since you loaded it. Reload it and try again",
-                f"档案当前版本为{row.version},不是{expected_version}:已被他人修改,请刷新后重试",
-                {"version": row.version, "expectedVersion": expected_version},
-            )
+        row, events, masked = self._load_for_change(p, case_id, expected_version, "transition")
         tenant = self.registry.get(row.tenant)
         flow = self.workflow(tenant)
         step = flow.procedure.action(action)
@@ -413,9 +519,11 @@ class CaseService:
             )
         new_household = parse_household(household) if household is not None else None
         current = new_household or parse_household(row.household)
-        events = repo.events_of(self.session, row.tenant, [row.id])[row.id]
         state = case_state(row, events)
-        on = on or self.today()
+        if step is not None and step.name != OPEN:  # unknown steps are refused by the engine
+            on = self._paper_date(on, state.last_date, (step.zh, step.en))
+        else:
+            on = on or self.today()
         evaluation_cache: list[Evaluation] = []
 
         def evaluated() -> Evaluation:
@@ -427,13 +535,14 @@ class CaseService:
             state, p.actor, action, on, comment, evaluated, self._counter(tenant, flow, True)
         )
         evaluation = evaluated()
+        reapproval = new_household is not None and row.status in self._decided(flow)
         if new_household is not None:
             protected = protect(new_household)
             shown = protected.shown
         else:
-            masked = repo.masked_ids_of(self.session, row.tenant, [row.id])[row.id]
             shown = shown_household(row.household, masked)
         record = snapshot(evaluation, shown, decision.guard_parameters, decision.notes)
+        seq = len(events) + 1
         after = CaseState(
             row.tenant,
             decision.to_status,
@@ -441,40 +550,196 @@ class CaseService:
             row.opened_on,
             (*state.history, decision.step),
         )
-        values = self._summary(evaluation, decision.notes, flow, after)
-        if new_household is not None:
-            values |= {
-                "household": protected.stored,
-                "facts": facts_row(new_household),
-                "facts_layout": LAYOUT_ID,
-            }
-        if not repo.update_case(self.session, row.tenant, row.id, expected_version, values):
-            raise self._conflict()
-        repo.add_event(
-            self.session, self._event(row.tenant, row.id, len(events) + 1, decision, record)
+        identities = (
+            [(i.member_index, i.id_hash, i.id_masked) for i in protected.identities]
+            if new_household is not None
+            else None
         )
-        if new_household is not None:
-            repo.replace_identities(
-                self.session,
-                row.tenant,
-                row.id,
-                [(i.member_index, i.id_hash, i.id_masked) for i in protected.identities],
-            )
+        if reapproval:
+            # new facts on a decided file: recorded, not in effect until a second person
+            # approves them; the file keeps its approved determination meanwhile
+            record["pending"] = True
+            values = self._deadline_columns(flow, after) | {
+                "status": decision.to_status,
+                "pending": {
+                    "household": protected.stored,
+                    "facts": facts_row(new_household),
+                    "identities": [list(i) for i in identities or ()],
+                    "by": p.user,
+                    "on": on.isoformat(),
+                    "seq": seq,
+                },
+            }
+            identities = None
+        else:
+            values = self._summary(evaluation, decision.notes, flow, after)
+            if new_household is not None:
+                values |= {
+                    "household": protected.stored,
+                    "facts": facts_row(new_household),
+                    "facts_layout": LAYOUT_ID,
+                    "pending": None,
+                }
+        prev_hash = events[-1]["hash"] if events else ""
+        event = self._event(tenant, row.id, seq, decision, record, prev_hash)
+        if not repo.apply_step(self.session, row.tenant, row.id, expected_version, values, event):
+            raise self._conflict()
+        if identities is not None:
+            repo.replace_identities(self.session, row.tenant, row.id, identities)
+            masked = {index: shown for index, _, shown in identities}
         self._finish()
-        return self.get_case(p, str(row.id))
+        changed = SimpleNamespace(
+            **{c: getattr(row, c) for c in _CASE_COLUMNS},
+        )
+        for key, value in values.items():
+            setattr(changed, key, value)
+        changed.version = expected_version + 1
+        today = self.today()
+        same = evaluation if on == today and not reapproval else None
+        return self._view(p, tenant, flow, changed, [*events, event], masked, today, same)
+
+    @staticmethod
+    def _fact_deciders(flow: Workflow) -> set[str]:
+        """Who may decide on new facts: the roles of the procedure's four-eyes steps."""
+        return {r for a in flow.procedure.actions if a.four_eyes for r in a.roles} | {ADMIN}
+
+    def _decided(self, flow: Workflow) -> set[str]:
+        """Statuses of a decided file: admitted, or reached by a four-eyes step (approval).
+        New facts on such a file need a second person before they take effect."""
+        procedure = flow.procedure
+        return set(procedure.admitted) | {
+            a.to_status for a in procedure.actions if a.four_eyes and a.to_status
+        }
+
+    def _deadline_columns(self, flow: Workflow, state: CaseState) -> dict[str, Any]:
+        pending = flow.deadlines(state)
+        first = pending[0] if pending else None
+        return {
+            "due_step": first.step if first else None,
+            "due_on": first.due if first else None,
+            "due_provisional": first.provisional if first else False,
+        }
+
+    @_one_call_scope
+    def decide_facts(
+        self,
+        principal: Principal | None,
+        case_id: str | int,
+        expected_version: int,
+        approve: bool,
+        comment: str | None = None,
+        on: date | None = None,
+    ) -> CaseView:
+        """Approve (or reject) the new facts waiting on a decided file (``decideFacts``).
+
+        Taken by a role that may approve files in the tenant's procedure (or ``admin``),
+        never by the person who entered the facts. Approval puts the new facts and their
+        determination in effect; rejection drops them (a comment is required). Either is
+        a history entry of its own: ``approve_facts`` or ``reject_facts``.
+        """
+        try:
+            return self._decide_facts(principal, case_id, expected_version, approve, comment, on)
+        except BaseException:
+            self.session.rollback()
+            raise
+
+    def _decide_facts(
+        self,
+        principal: Principal | None,
+        case_id: str | int,
+        expected_version: int,
+        approve: bool,
+        comment: str | None,
+        on: date | None,
+    ) -> CaseView:
+        p = self._staff(principal, "decideFacts", case_id)
+        comment = _check_comment(comment)
+        row, events, masked = self._load_for_change(p, case_id, expected_version, "decideFacts")
+        tenant = self.registry.get(row.tenant)
+        flow = self.workflow(tenant)
+        pending = row.pending
+        if not pending:
+            raise rule_violation(
+                "no new facts wait for a decision on this file",
+                "本档案没有待审批的家庭情况变更",
+            )
+        roles = self._fact_deciders(flow)
+        if p.role not in roles:
+            raise _forbidden(
+                f"your role '{p.role}' may not decide on new facts; it is done by: "
+                f"{', '.join(sorted(roles))}",
+                f"您的角色({label(p.role)[0]})不能审批家庭情况变更",
+            )
+        if p.user == pending["by"]:
+            raise rule_violation(
+                "new facts are approved by a second person, not by the one who entered them",
+                "家庭情况变更须由录入人以外的另一人审批",
+                enteredBy=pending["by"],
+            )
+        if not approve and not comment:
+            raise rule_violation(
+                "say why the new facts are rejected (a comment is required)",
+                "驳回家庭情况变更须填写理由",
+            )
+        state = case_state(row, events)
+        name = "approve_facts" if approve else "reject_facts"
+        on = self._paper_date(on, state.last_date, ("审批家庭情况变更", "deciding on new facts"))
+        stored = pending["household"] if approve else row.household
+        evaluation = evaluate(tenant, parse_household(stored), on)
+        identities = [tuple(i) for i in pending.get("identities", ())]
+        shown_masked = {i[0]: i[2] for i in identities} if approve else masked
+        record = snapshot(evaluation, shown_household(stored, shown_masked))
+        if not approve:
+            record["rejected"] = {"seq": pending["seq"], "by": pending["by"]}
+        step = Step(name, row.status, row.status, on, p.user, p.role, comment)
+        decision = Decision(action=_FACTS_DECISIONS[name], step=step)
+        after = CaseState(row.tenant, row.status, row.urgent, row.opened_on, (*state.history, step))
+        if approve:
+            values = self._summary(evaluation, {}, flow, after) | {
+                "household": pending["household"],
+                "facts": pending["facts"],
+                "facts_layout": LAYOUT_ID,
+                "pending": None,
+            }
+        else:
+            values = {"pending": None}
+        prev_hash = events[-1]["hash"] if events else ""
+        event = self._event(tenant, row.id, len(events) + 1, decision, record, prev_hash)
+        if not repo.apply_step(self.session, row.tenant, row.id, expected_version, values, event):
+            raise self._conflict()
+        if approve:
+            repo.replace_identities(self.session, row.tenant, row.id, identities)
+            masked = shown_masked
+        self._finish()
+        changed = SimpleNamespace(**{c: getattr(row, c) for c in _CASE_COLUMNS})
+        for key, value in values.items():
+            setattr(changed, key, value)
+        changed.version = expected_version + 1
+        return self._view(p, tenant, flow, changed, [*events, event], masked, self.today())
 
     # ------------------------------------------------------------------ reading
     @_one_call_scope
     def find_case(self, principal: Principal | None, case_id: str | int) -> CaseView | None:
         """The file, or None when it does not exist or belongs to another tenant (the two
-        are one answer; each such lookup is recorded in ``access_audit``)."""
+        are one answer; each such lookup is recorded in ``access_audit``). Each file shown
+        is recorded in ``case_reads``."""
         p = self._staff(principal, "case", case_id)
         number = _case_number(case_id)
-        row = repo.find_case(self.session, p.tenant, number) if number else None
-        if row is None:
+        loaded = repo.load_case(self.session, p.tenant, number) if number else None
+        if loaded is None:
             self._refused(p, "case", case_id, "not_found")
             return None
-        return self._views(p, [row])[0]
+        row, events, masked = loaded
+        tenant = self.registry.get(row.tenant)
+        view = self._view(p, tenant, self.workflow(tenant), row, events, masked, self.today())
+        self._read(p, "case", [row.number])
+        return view
+
+    def _read(self, p: Principal, action: str, numbers: Sequence[int]) -> None:
+        """Record who read which files, and commit it (a read's only write)."""
+        if numbers:
+            repo.record_reads(self.session, p.tenant, p.user, p.role, action, numbers)
+            self._finish()
 
     @_one_call_scope
     def get_case(self, principal: Principal | None, case_id: str | int) -> CaseView:
@@ -507,7 +772,9 @@ class CaseService:
             if cursor is None:
                 raise bad_input(f"'after' {after!r} is not a case id", "翻页游标不是档案编号")
         rows = repo.page_of_cases(self.session, code, status, first, cursor)
-        return self._views(p, rows)
+        views = self._views(p, rows)
+        self._read(p, "cases", [r.number for r in rows])
+        return views
 
     @_one_call_scope
     def overdue(
@@ -523,16 +790,19 @@ class CaseService:
         self._own_tenant(p, code, "overdueCases")
         on = on or self.today()
         rows = repo.overdue_cases(self.session, code, on, min(max(first, 0), MAX_PAGE))
-        views = self._views(p, rows)
-        return [v for v in views if v.overdue_on(on)]
+        views = [v for v in self._views(p, rows) if v.overdue_on(on)]
+        self._read(p, "overdueCases", [int(v.id) for v in views])
+        return views
 
     @_one_call_scope
     def find_by_id_number(self, principal: Principal | None, id_number: str) -> list[CaseView]:
         """The files of the caller's tenant with a member of this resident ID number."""
         p = self._staff(principal, "findByIdNumber", "")
-        ids = repo.find_by_id_hash(self.session, p.tenant, hash_id_number(id_number))
-        rows = [r for r in (repo.find_case(self.session, p.tenant, i) for i in ids) if r]
-        return self._views(p, rows)
+        numbers = repo.find_by_id_hash(self.session, p.tenant, hash_id_number(id_number))
+        rows = [r for r in (repo.find_case(self.session, p.tenant, n) for n in numbers) if r]
+        views = self._views(p, rows)
+        self._read(p, "findByIdNumber", [r.number for r in rows])
+        return views
 
     @_one_call_scope
     def changes(
@@ -576,32 +846,72 @@ class CaseService:
         else:  # a long list: one batch, without the step-by-step explanations
             evaluations = evaluate_many(tenant, households, today)
         counter = self._counter(tenant, flow)
-        views = []
-        for row, evaluation in zip(rows, evaluations, strict=True):
-            state = case_state(row, events[row.id])
-            status = flow.procedure.status(row.status)
-            available = flow.available_actions(
-                state, p.actor, today, _constant(evaluation), counter
+        return [
+            self._view(
+                p,
+                tenant,
+                flow,
+                row,
+                [repo.event_dict(e) for e in events[row.id]],
+                masked[row.id],
+                today,
+                evaluation,
+                counter,
             )
-            views.append(
-                CaseView(
-                    id=str(row.id),
-                    tenant=row.tenant,
-                    status=row.status,
-                    status_zh=status.zh if status else row.status,
-                    status_en=status.en if status else row.status,
-                    version=row.version,
-                    opened_on=row.opened_on,
-                    urgent=row.urgent,
-                    opened_by=row.opened_by,
-                    evaluation=evaluation,
-                    available_actions=tuple(available),
-                    history=tuple(_event_view(e) for e in events[row.id]),
-                    deadlines=tuple(flow.deadlines(state)),
-                    household=shown_household(row.household, masked[row.id]),
-                )
+            for row, evaluation in zip(rows, evaluations, strict=True)
+        ]
+
+    def _view(
+        self,
+        p: Principal,
+        tenant: Tenant,
+        flow: Workflow,
+        row: Any,
+        events: Sequence[dict[str, Any]],
+        masked: dict[int, str],
+        today: date,
+        evaluation: Evaluation | None = None,
+        counter: Callable[[str], int] | None = None,
+    ) -> CaseView:
+        """A file as ``p`` may see it, evaluated under the rules in force today."""
+        if evaluation is None:
+            evaluation = evaluate(tenant, parse_household(row.household), today)
+        state = case_state(row, events)
+        status = flow.procedure.status(row.status)
+        available = flow.available_actions(
+            state, p.actor, today, _constant(evaluation), counter or self._counter(tenant, flow)
+        )
+        pending = None
+        if row.pending:
+            waiting = row.pending
+            if p.role in self._fact_deciders(flow) and p.user != waiting["by"]:
+                available = [*available, *_FACTS_DECISIONS]
+            ids = {i[0]: i[2] for i in waiting.get("identities", ())}
+            pending = PendingFacts(
+                entered_by=waiting["by"],
+                entered_on=date.fromisoformat(waiting["on"]),
+                seq=waiting["seq"],
+                evaluation=evaluate(tenant, parse_household(waiting["household"]), today),
+                household=shown_household(waiting["household"], ids),
             )
-        return views
+        return CaseView(
+            id=str(row.number),
+            tenant=row.tenant,
+            status=row.status,
+            status_zh=status.zh if status else row.status,
+            status_en=status.en if status else row.status,
+            version=row.version,
+            opened_on=row.opened_on,
+            urgent=row.urgent,
+            opened_by=row.opened_by,
+            evaluation=evaluation,
+            available_actions=tuple(available),
+            history=tuple(_event_view(e) for e in events),
+            deadlines=tuple(flow.deadlines(state)),
+            household=shown_household(row.household, masked),
+            number=f"{row.tenant.upper()}-{row.opened_on.year}-{row.number:06d}",
+            pending_facts=pending,
+        )
 
     # ------------------------------------------------------------------ statistics
     @_one_call_scope

@@ -7,7 +7,7 @@ directly. Resident ID numbers appear masked, never in clear.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from core.evaluation import Evaluation
@@ -26,9 +26,26 @@ class EventView:
     actor: str
     role: str
     comment: str | None
-    late: bool
+    late: bool  #: taken after its deadline
     details: dict[str, Any]
     determination: dict[str, Any]
+    recorded_at: datetime | None = None  #: when it was entered (server time)
+    #: entered more working days after ``on`` than the tenant's ``procedure.late_entry_days``
+    entered_late: bool = False
+    #: its determination waits for a second person (new facts on an approved or filed file)
+    pending: bool = False
+
+
+@dataclass(frozen=True)
+class PendingFacts:
+    """New facts entered on an approved or filed file, not in effect until a second person
+    approves them (``decideFacts``); the file's evaluation stays the approved one."""
+
+    entered_by: str
+    entered_on: date
+    seq: int  #: the history entry that recorded them
+    evaluation: Evaluation  #: the household under the new facts, today
+    household: dict[str, Any]  #: the new facts, ID numbers masked
 
     @property
     def warnings(self) -> list[str]:
@@ -55,6 +72,8 @@ class CaseView:
     history: tuple[EventView, ...]
     deadlines: tuple[Deadline, ...]
     household: dict[str, Any]  #: the recorded facts, ID numbers masked
+    number: str = ""  #: the file number shown to people, e.g. HEBEI-2026-000123
+    pending_facts: PendingFacts | None = None
 
     def overdue_on(self, on: date) -> tuple[Deadline, ...]:
         return tuple(d for d in self.deadlines if d.overdue_on(on))

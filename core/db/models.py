@@ -66,7 +66,10 @@ class CaseFile(TenantScoped, Base):
 
     __tablename__ = "cases"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  #: internal, never shown
+    #: the file's number within its tenant (1, 2, 3 ...): the API's ``Case.id``, so that no
+    #: answer tells how many files other tenants keep (migration 0003, ``case_counters``)
+    number: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(CODE))
     #: optimistic concurrency: bumped by every change; a stale expected version is refused
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -90,13 +93,26 @@ class CaseFile(TenantScoped, Base):
     due_step: Mapped[str | None] = mapped_column(String(CODE))
     due_on: Mapped[date | None] = mapped_column(Date)
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    # --- new facts entered on an approved or filed file, waiting for a second person
+    #: {"household", "facts", "by", "seq", "on"}; None when nothing waits (re-approval)
+    pending: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (
         Index("ix_cases_tenant_status", "tenant", "status"),
         Index("ix_cases_tenant_due_on", "tenant", "due_on"),
+        UniqueConstraint("tenant", "number"),
     )
+
+
+class CaseCounter(TenantScoped, Base):
+    """The last file number given in a tenant; bumped in the transaction that opens a file."""
+
+    __tablename__ = "case_counters"
+
+    tenant: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class CaseEvent(TenantScoped, Base):
@@ -115,12 +131,19 @@ class CaseEvent(TenantScoped, Base):
     actor: Mapped[str] = mapped_column(String(USER))
     role: Mapped[str] = mapped_column(String(CODE))
     comment: Mapped[str | None] = mapped_column(Text)
-    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)  #: after its deadline
     details: Mapped[dict[str, Any]]  #: the missed deadline, guard notes
     determination: Mapped[dict[str, Any]]
+    #: when the step was entered (server time); ``taken_on`` is the date on the paper
     recorded_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+    #: entered more working days after ``taken_on`` than ``procedure.late_entry_days``
+    entered_late: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: SHA-256 of the case's previous event ("" for the first), and of this one
+    #: (:mod:`core.db.chain`): a changed or removed row breaks the chain
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    hash: Mapped[str] = mapped_column(String(64), default="")
 
     __table_args__ = (UniqueConstraint("case_id", "seq"),)
 
@@ -268,3 +291,19 @@ class AccessAudit(TenantScoped, Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (Index("ix_access_audit_tenant_at", "tenant", "at"),)
+
+
+class CaseRead(TenantScoped, Base):
+    """Who read which file, and when: one row per file shown (no personal data, only the
+    file's number within the tenant). Append-only for the serving role."""
+
+    __tablename__ = "case_reads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_number: Mapped[int] = mapped_column(Integer)
+    user: Mapped[str] = mapped_column(String(USER))
+    role: Mapped[str] = mapped_column(String(CODE))
+    action: Mapped[str] = mapped_column(String(CODE))  #: "case", "cases", "overdueCases" ...
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (Index("ix_case_reads_tenant_case", "tenant", "case_number"),)

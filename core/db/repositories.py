@@ -8,14 +8,26 @@ match nothing and the caller answers CONFLICT.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, text, update
+from sqlalchemy import (
+    Integer,
+    TextClause,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from core.db.models import (
@@ -24,6 +36,7 @@ from core.db.models import (
     Assignment,
     CaseEvent,
     CaseFile,
+    CaseRead,
     MemberIdentity,
     TenantReport,
 )
@@ -33,12 +46,64 @@ from core.logmask import mask_ids
 log = logging.getLogger("bangfu.audit")
 
 
-def find_case(session: Session, tenant: str, case_id: int) -> CaseFile | None:
+def find_case(session: Session, tenant: str, number: int) -> CaseFile | None:
+    """The file numbered ``number`` in ``tenant`` (the API's ``Case.id``)."""
     return session.scalars(
         select(CaseFile)
-        .where(CaseFile.id == case_id, CaseFile.tenant == tenant)
+        .where(CaseFile.number == number, CaseFile.tenant == tenant)
         .execution_options(populate_existing=True)
     ).first()
+
+
+def event_dict(row: CaseEvent) -> dict[str, Any]:
+    return {c.key: getattr(row, c.key) for c in CaseEvent.__table__.columns}
+
+
+def _from_json_event(e: dict[str, Any]) -> dict[str, Any]:
+    """An event as PostgreSQL's ``to_jsonb`` gives it, with Python dates and instants."""
+    e = dict(e)
+    e["taken_on"] = date.fromisoformat(e["taken_on"])
+    e["recorded_at"] = datetime.fromisoformat(e["recorded_at"])
+    return e
+
+
+_EVENTS_JSON = literal_column(
+    "(select coalesce(json_agg(to_jsonb(e) order by e.seq), '[]'::json) from case_events e"
+    " where e.case_id = cases.id and e.tenant = cases.tenant)"
+)
+_MASKED_JSON = literal_column(
+    "(select coalesce(json_object_agg(m.member_index, m.id_masked), '{}'::json)"
+    " from member_identities m where m.case_id = cases.id and m.tenant = cases.tenant)"
+)
+
+
+_LOAD_PG = (
+    select(CaseFile, _EVENTS_JSON.label("events"), _MASKED_JSON.label("masked"))
+    .where(CaseFile.number == bindparam("number"), CaseFile.tenant == bindparam("tenant"))
+    .execution_options(populate_existing=True)
+)
+
+
+def load_case(
+    session: Session, tenant: str, number: int
+) -> tuple[CaseFile, list[dict[str, Any]], dict[int, str]] | None:
+    """The file numbered ``number`` with its history (events as dicts, oldest first) and
+    its members' masked ID numbers: one round trip on PostgreSQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        found = session.execute(_LOAD_PG, {"number": number, "tenant": tenant}).first()
+        if found is None:
+            return None
+        row, events, masked = found
+        return (
+            row,
+            [_from_json_event(e) for e in events],
+            {int(k): v for k, v in masked.items()},
+        )
+    row = find_case(session, tenant, number)
+    if row is None:
+        return None
+    events = [event_dict(e) for e in events_of(session, tenant, [row.id])[row.id]]
+    return row, events, masked_ids_of(session, tenant, [row.id])[row.id]
 
 
 def events_of(session: Session, tenant: str, case_ids: Sequence[int]) -> dict[int, list[CaseEvent]]:
@@ -72,11 +137,43 @@ def masked_ids_of(
     return found
 
 
-def add_case(session: Session, values: dict[str, Any]) -> int:
-    row = CaseFile(**values)
-    session.add(row)
-    session.flush()
-    return row.id
+@functools.cache
+def _add_case_pg(keys: tuple[str, ...]) -> TextClause:
+    """Bump the tenant's counter and insert the file with that number: one statement,
+    built once per set of columns."""
+    cases = CaseFile.__table__
+    columns = ", ".join(f'"{k}"' for k in keys)
+    sql = (
+        "WITH bumped AS (INSERT INTO case_counters (tenant, last) VALUES (:tenant, 1) "
+        "ON CONFLICT (tenant) DO UPDATE SET last = case_counters.last + 1 RETURNING last) "
+        f"INSERT INTO cases ({columns}, number) "
+        f"SELECT {', '.join(f':v_{k}' for k in keys)}, bumped.last FROM bumped "
+        "RETURNING id, number"
+    )
+    return text(sql).bindparams(*(bindparam(f"v_{k}", type_=cases.c[k].type) for k in keys))
+
+
+def add_case(session: Session, values: dict[str, Any]) -> tuple[int, int]:
+    """Insert a file with the tenant's next number: (internal id, number). The tenant's
+    counter row is bumped in the same statement (PostgreSQL) or transaction (SQLite)."""
+    tenant = values["tenant"]
+    cases = CaseFile.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        statement = _add_case_pg(tuple(values))
+        parameters = {f"v_{k}": v for k, v in values.items()} | {"tenant": tenant}
+        case_id, number = session.execute(statement, parameters).one()
+        return case_id, number
+    number = session.execute(
+        text(
+            "INSERT INTO case_counters (tenant, last) VALUES (:t, 1) ON CONFLICT (tenant) "
+            "DO UPDATE SET last = last + 1 RETURNING last"
+        ),
+        {"t": tenant},
+    ).scalar_one()
+    case_id = session.execute(
+        insert(cases).values(**values, number=number).returning(cases.c.id)
+    ).scalar_one()
+    return case_id, number
 
 
 def update_case(
@@ -99,6 +196,119 @@ def update_case(
 
 def add_event(session: Session, values: dict[str, Any]) -> None:
     session.execute(insert(CaseEvent), [values])
+
+
+def apply_step(
+    session: Session,
+    tenant: str,
+    case_id: int,
+    expected_version: int,
+    values: dict[str, Any],
+    event: dict[str, Any],
+) -> bool:
+    """Change the file (only if still at ``expected_version``) and append its event; False
+    when someone else changed it first (then nothing is written). PostgreSQL: one
+    statement (the update in a CTE, the insert selecting from it)."""
+    cases, events = CaseFile.__table__, CaseEvent.__table__
+    changed = (
+        update(cases)
+        .where(cases.c.id == case_id, cases.c.tenant == tenant, cases.c.version == expected_version)
+        .values(**values, version=expected_version + 1, updated_at=func.now())
+    )
+    if session.get_bind().dialect.name != "postgresql":
+        if getattr(session.execute(changed), "rowcount", 0) != 1:
+            return False
+        session.execute(insert(events), [event])
+        return True
+    statement = _apply_step_pg(tuple(values), tuple(event))
+    parameters = {f"v_{k}": v for k, v in values.items()} | {f"e_{k}": v for k, v in event.items()}
+    parameters |= {"case_id": case_id, "tenant": tenant, "expected": expected_version}
+    return len(session.execute(statement, parameters).all()) == 1
+
+
+@functools.cache
+def _apply_step_pg(value_keys: tuple[str, ...], event_keys: tuple[str, ...]) -> TextClause:
+    """The update of a file and the insert of its event as one statement (a data-modifying
+    CTE), built once per set of columns: building SQLAlchemy constructs per call cost more
+    than the round trip it saved."""
+    cases, events = CaseFile.__table__, CaseEvent.__table__
+    sets = ", ".join(f'"{k}" = :v_{k}' for k in value_keys)
+    columns = ", ".join(f'"{k}"' for k in event_keys)
+    sql = (
+        f"WITH changed AS (UPDATE cases SET {sets}, version = :expected + 1, "
+        "updated_at = now() WHERE id = :case_id AND tenant = :tenant "
+        "AND version = :expected RETURNING id) "
+        f"INSERT INTO case_events ({columns}) "
+        f"SELECT {', '.join(f':e_{k}' for k in event_keys)} FROM changed RETURNING id"
+    )
+    return text(sql).bindparams(
+        *(bindparam(f"v_{k}", type_=cases.c[k].type) for k in value_keys),
+        *(bindparam(f"e_{k}", type_=events.c[k].type) for k in event_keys),
+        bindparam("case_id", type_=Integer()),
+        bindparam("expected", type_=Integer()),
+    )
+
+
+def record_reads(
+    session: Session, tenant: str, user: str, role: str, action: str, numbers: Sequence[int]
+) -> None:
+    """Who read which files (case numbers only, no personal data)."""
+    if numbers:
+        session.execute(
+            insert(CaseRead),
+            [
+                {
+                    "tenant": tenant,
+                    "case_number": n,
+                    "user": user[:100],
+                    "role": role,
+                    "action": action,
+                }
+                for n in numbers
+            ],
+        )
+
+
+def chain_rows(session: Session, tenant: str | None = None) -> Iterable[CaseEvent]:
+    """Every event (of ``tenant``), ordered for :func:`core.db.chain.verify`."""
+    query = select(CaseEvent).order_by(CaseEvent.tenant, CaseEvent.case_id, CaseEvent.seq)
+    if tenant is not None:
+        query = query.where(CaseEvent.tenant == tenant)
+    return session.scalars(query.execution_options(yield_per=1000))
+
+
+def open_rest(
+    session: Session,
+    tenant: str,
+    case_id: int,
+    event: dict[str, Any],
+    identities: Sequence[tuple[int, str, str]],
+    user: str,
+    duty: str,
+    since: date,
+) -> None:
+    """A new file's first event, its members' identities and its responsible person: one
+    statement on PostgreSQL (data-modifying CTEs), three elsewhere."""
+    members = [
+        {"tenant": tenant, "case_id": case_id, "member_index": i, "id_hash": h, "id_masked": m}
+        for i, h, m in identities
+    ]
+    assignment = {"tenant": tenant, "case_id": case_id, "user": user, "duty": duty, "since": since}
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(CaseEvent.__table__), [event])
+        if members:
+            session.execute(insert(MemberIdentity.__table__), members)
+        session.execute(insert(Assignment.__table__), [assignment])
+        return
+    events, ids, duties = CaseEvent.__table__, MemberIdentity.__table__, Assignment.__table__
+    first = insert(events).values(**event).cte("first_event")
+    parts = [first]
+    if members:
+        parts.append(insert(ids).values(members).cte("members"))
+    statement = insert(duties).values(**assignment)
+    for part in parts:
+        statement = statement.add_cte(part)
+    session.execute(statement)
 
 
 def replace_identities(
@@ -164,8 +374,8 @@ def page_of_cases(
     if status:
         query = query.where(CaseFile.status == status)
     if after is not None:
-        query = query.where(CaseFile.id > after)
-    query = query.order_by(CaseFile.id).limit(first).execution_options(populate_existing=True)
+        query = query.where(CaseFile.number > after)
+    query = query.order_by(CaseFile.number).limit(first).execution_options(populate_existing=True)
     return list(session.scalars(query))
 
 
@@ -175,7 +385,7 @@ def overdue_cases(session: Session, tenant: str, on: date, limit: int) -> list[C
         session.scalars(
             select(CaseFile)
             .where(CaseFile.tenant == tenant, CaseFile.due_on.is_not(None), CaseFile.due_on < on)
-            .order_by(CaseFile.due_on, CaseFile.id)
+            .order_by(CaseFile.due_on, CaseFile.number)
             .limit(limit)
             .execution_options(populate_existing=True)
         )
@@ -183,11 +393,18 @@ def overdue_cases(session: Session, tenant: str, on: date, limit: int) -> list[C
 
 
 def find_by_id_hash(session: Session, tenant: str, id_hash: str) -> list[int]:
+    """The numbers of the tenant's files with a member of this ID hash."""
     return list(
         session.scalars(
-            select(MemberIdentity.case_id)
-            .where(MemberIdentity.tenant == tenant, MemberIdentity.id_hash == id_hash)
+            select(CaseFile.number)
+            .join(MemberIdentity, MemberIdentity.case_id == CaseFile.id)
+            .where(
+                MemberIdentity.tenant == tenant,
+                CaseFile.tenant == tenant,
+                MemberIdentity.id_hash == id_hash,
+            )
             .distinct()
+            .order_by(CaseFile.number)
         )
     )
 
@@ -262,7 +479,12 @@ def case_counts(session: Session, tenant: str, as_of: date | None = None) -> lis
     else:
         latest = (
             select(CaseEvent.case_id, func.max(CaseEvent.seq).label("seq"))
-            .where(CaseEvent.tenant == tenant, CaseEvent.taken_on <= as_of)
+            .where(
+                CaseEvent.tenant == tenant,
+                CaseEvent.taken_on <= as_of,
+                # not a step whose new facts were still waiting for a second person
+                func.coalesce(func.json_extract(CaseEvent.determination, "$.pending"), 0) == 0,
+            )
             .group_by(CaseEvent.case_id)
             .subquery()
         )

@@ -2,8 +2,9 @@
 
 Most requests (published policy, evaluations) never touch the database, so nothing is
 opened until a case resolver asks: the session on first use, the principal when a
-resolver needs to know who is asking (one lookup of the token's hash). The request's
-dependency closes the session when the response is done.
+resolver needs to know who is asking (one lookup of the token's hash, then kept for
+:data:`PRINCIPAL_TTL_S` seconds by the worker). The request's dependency closes the session
+when the response is done.
 
 The URL is the application's ``database_url`` state when set (tests, embedding), else
 :func:`core.settings.database_url` (``$BANGFU_DATABASE_URL``, which ``bangfu serve`` sets
@@ -12,6 +13,10 @@ for its workers).
 
 from __future__ import annotations
 
+import hashlib
+import threading
+import time
+from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -22,6 +27,56 @@ from core.db.session import session_factory
 from core.settings import database_url
 
 STATE_KEY = "database_url"
+#: How long a worker trusts a token it has looked up, in seconds. A token revoked with
+#: ``bangfu token revoke`` (another process) is refused by every worker at most this long
+#: after; :func:`forget_principals` ends it at once within this process.
+PRINCIPAL_TTL_S = 5.0
+PRINCIPAL_CACHE_SIZE = 1024
+
+
+class PrincipalCache:
+    """Valid principals by the SHA-256 of their ``Authorization`` header, for a few
+    seconds: a request of a known token costs no database round trip. Only successful
+    look-ups are kept; a bad token is looked up (and refused) every time."""
+
+    def __init__(self, ttl: float = PRINCIPAL_TTL_S, size: int = PRINCIPAL_CACHE_SIZE) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._entries: OrderedDict[tuple[str, str], tuple[float, Principal]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(url: str, authorization: str) -> tuple[str, str]:
+        return url, hashlib.sha256(authorization.strip().encode()).hexdigest()
+
+    def get(self, url: str, authorization: str) -> Principal | None:
+        key = self.key(url, authorization)
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            if found[0] < time.monotonic():
+                del self._entries[key]
+                return None
+            return found[1]
+
+    def put(self, url: str, authorization: str, principal: Principal) -> None:
+        with self._lock:
+            self._entries[self.key(url, authorization)] = (time.monotonic() + self.ttl, principal)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_principals = PrincipalCache()
+
+
+def forget_principals() -> None:
+    """Forget every cached principal of this process (after revoking a token in it)."""
+    _principals.clear()
 
 
 class RequestDatabase:
@@ -51,7 +106,12 @@ class RequestDatabase:
         """Who is asking: None when anonymous; UNAUTHENTICATED for a bad token."""
         if not self._resolved:
             if self.authorization and self.authorization.strip():
-                self._principal = principal_from_header(self.session, self.authorization)
+                cached = _principals.get(self.url, self.authorization)
+                if cached is None:
+                    cached = principal_from_header(self.session, self.authorization)
+                    if cached is not None:
+                        _principals.put(self.url, self.authorization, cached)
+                self._principal = cached
             self._resolved = True
         return self._principal
 

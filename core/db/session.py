@@ -75,7 +75,11 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # No pool_pre_ping: it cost every checkout a round trip. A connection the server closed
+    # meanwhile fails its request once; SQLAlchemy then discards the pool's connections
+    # (a disconnect invalidates the pool) and the next request gets a fresh one. Connections
+    # are also replaced after half an hour, before idle timeouts of proxies usually strike.
+    return create_engine(url, pool_recycle=1800)
 
 
 def engine_for(url: str) -> Engine:

@@ -152,11 +152,13 @@ class Procedures:
 
     def step(self, name: str) -> tuple[str, str]:
         found = self.procedure.action(name) if self.procedure else None
-        return (found.zh, found.en) if found else (name, name)
+        if found:
+            return found.zh, found.en
+        return FACTS_DECISIONS.get(name, (name, name))
 
     def needs_comment(self, name: str) -> bool:
         found = self.procedure.action(name) if self.procedure else None
-        return bool(found and found.requires_comment)
+        return bool(found and found.requires_comment) or name == "reject_facts"
 
     def statuses(self) -> list[tuple[str, str, str]]:
         """Every status as (code, zh, en), in the procedure's order (the list's filter)."""
@@ -234,7 +236,17 @@ class HistoryLine:
     actor: str
     role_zh: str
     comment: str | None
-    late: bool
+    late: bool  #: taken after its deadline
+    recorded_at: str = ""  #: when it was entered, "2026-11-20 09:31" (Asia/Shanghai)
+    entered_late: bool = False  #: entered later than procedure.late_entry_days
+    pending: bool = False  #: new facts waiting for a second person
+
+
+#: History entries of decisions on new facts (no step of any procedure)
+FACTS_DECISIONS = {
+    "approve_facts": ("审批通过家庭情况变更", "new facts approved"),
+    "reject_facts": ("驳回家庭情况变更", "new facts rejected"),
+}
 
 
 @dataclass(frozen=True)
@@ -268,6 +280,8 @@ class CasePage:
     actions: list[ActionForm]
     members: list[MemberLine]
     evaluation: Evaluation
+    #: new facts waiting for a second person: (entered by, on, what they would give)
+    pending: tuple[str, date, Evaluation] | None = None
 
 
 MEMBER_NOTES = (
@@ -312,6 +326,9 @@ def case_page(view: CaseView, labels: Procedures, today: date) -> CasePage:
                 role_zh=role_label(e.role)[0],
                 comment=e.comment,
                 late=e.late,
+                recorded_at=e.recorded_at.strftime("%Y-%m-%d %H:%M") if e.recorded_at else "",
+                entered_late=e.entered_late,
+                pending=e.pending,
             )
         )
     actions = [
@@ -326,4 +343,13 @@ def case_page(view: CaseView, labels: Procedures, today: date) -> CasePage:
         actions=actions,
         members=_members(view.household),
         evaluation=view.evaluation,
+        pending=(
+            (
+                view.pending_facts.entered_by,
+                view.pending_facts.entered_on,
+                view.pending_facts.evaluation,
+            )
+            if view.pending_facts
+            else None
+        ),
     )

@@ -12,7 +12,6 @@ request: the service commits only a step that passed every check.
 from __future__ import annotations
 
 import logging
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,6 +25,7 @@ from litestar.static_files import create_static_files_router
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.cases.reports import report_deadlines
+from core import clock
 from core.errors import UNAUTHENTICATED, BangfuError, not_found
 from core.evaluation import evaluate
 from core.registry import Registry, Tenant
@@ -180,7 +180,7 @@ def case_list(
     """The tenant's files, oldest first, a page at a time; overdue deadlines stand out."""
     where = _tenant(request, tenant)
     status = status or None
-    today = date.today()
+    today = clock.today()
     with open_desk(request, where) as desk:
         views = desk.cases.list_cases(desk.principal, where.code, status, PAGE_SIZE + 1, after)
         lines = [case_line(v, today) for v in views[:PAGE_SIZE]]
@@ -223,7 +223,7 @@ def _new_case_page(
 def new_case_form(request: Request, tenant: FromPath[str]) -> Template:
     where = _tenant(request, tenant)
     with open_desk(request, where) as desk:
-        return _new_case_page(request, where, desk, blank_household_form(date.today()))
+        return _new_case_page(request, where, desk, blank_household_form(clock.today()))
 
 
 @post("/{tenant:str}/cases/new", sync_to_thread=True)
@@ -262,7 +262,7 @@ def _case_page(
     view = desk.cases.find_case(desk.principal, case_id)
     if view is None:
         raise _case_not_found(case_id)
-    today = date.today()
+    today = clock.today()
     return page(
         request,
         "case.html",
@@ -319,7 +319,7 @@ def _evaluate_page(
 def evaluation_form(request: Request, tenant: FromPath[str]) -> Template:
     """The published rules applied to a household: open to anyone, nothing is stored."""
     where = _tenant(request, tenant)
-    typed = blank_household_form(date.today())
+    typed = blank_household_form(clock.today())
     typed.values["asOf"] = typed.values.pop("on")
     return _evaluate_page(request, where, typed)
 
@@ -330,10 +330,10 @@ def evaluation_result(request: Request, tenant: FromPath[str], data: Form) -> Te
     check_form_token(request, data)
     household, typed = read_household(data)
     try:
-        on = read_date(data, "asOf", typed) or date.today()
+        on = read_date(data, "asOf", typed) or clock.today()
     except BangfuError as exc:
         typed.add_problem("asOf", exc.en)
-        on = date.today()
+        on = clock.today()
     if household is None or typed.problems:
         notice = Notice("家庭信息有误,请修改标出的项目", "the household has problems: see below")
         return _evaluate_page(request, where, typed, 400, notice=notice)

@@ -8,16 +8,17 @@ On every database:
 On PostgreSQL, as in 0002:
 
 * row-level security on ``tenant_reports`` (policy ``tenant_isolation`` on ``app.tenant``)
-  and a ``statistics_read`` policy so the national level reads reports through
-  ``bangfu_tenant_reports``;
+  and a ``statistics_read`` policy for ``bangfu_stats`` only, so the national level reads
+  reports through ``bangfu_tenant_reports``;
 * ``bangfu_status_pairs(tenant, baseline, on)``: how many files were in one status on the
   baseline and in another on a later date (the progress against a target), counts only;
 * ``bangfu_step_counts(tenant, from, to)``: how many steps of each action were taken in a
   period (the quarterly report), counts only;
 * ``bangfu_tenant_reports(tenant, report)``: the reports a tenant sent up (counts only
   by construction);
-* each runs with ``app.scope = 'statistics'`` for its own duration only, and ``bangfu_app``
-  may execute them and read and add reports.
+* each runs with ``app.scope = 'statistics'`` for its own duration only, as a
+  ``SECURITY DEFINER`` function owned by ``bangfu_stats`` (as 0003 made the statistics);
+  ``bangfu_app`` may execute them and read and add its own tenant's reports.
 
 Revision ID: 0005
 Revises: 0004
@@ -32,6 +33,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from migrations.statistics import owned_by_statistics_role, statistics_readable
+
 revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
@@ -40,7 +43,6 @@ depends_on: str | Sequence[str] | None = None
 APP_ROLE = "bangfu_app"
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 TENANT_SETTING = "current_setting('app.tenant', true)"
-STATISTICS_SCOPE = "current_setting('app.scope', true) = 'statistics'"
 FUNCTIONS = (
     "bangfu_status_pairs(text, date, date)",
     "bangfu_step_counts(text, date, date)",
@@ -79,9 +81,6 @@ def _postgresql() -> None:
     op.execute(
         "CREATE POLICY tenant_isolation ON tenant_reports "
         f"USING (tenant = {TENANT_SETTING}) WITH CHECK (tenant = {TENANT_SETTING})"
-    )
-    op.execute(
-        f"CREATE POLICY statistics_read ON tenant_reports FOR SELECT USING ({STATISTICS_SCOPE})"
     )
     op.execute(
         """
@@ -135,9 +134,8 @@ def _postgresql() -> None:
         $$
         """
     )
-    for function in FUNCTIONS:
-        op.execute(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC")
-    grants = "\n".join(f"GRANT EXECUTE ON FUNCTION {f} TO {APP_ROLE};" for f in FUNCTIONS)
+    statistics_readable(["tenant_reports"])
+    owned_by_statistics_role(FUNCTIONS)
     op.execute(
         f"""
         DO $$
@@ -146,7 +144,6 @@ def _postgresql() -> None:
         BEGIN
           IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
             GRANT SELECT, INSERT ON tenant_reports TO {APP_ROLE};
-            {grants}
             seq := pg_get_serial_sequence('tenant_reports', 'id');
             IF seq IS NOT NULL THEN
               EXECUTE format('GRANT USAGE, SELECT ON SEQUENCE %s TO {APP_ROLE}', seq);

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from core import clock
 from tests.api.conftest import AS_OF, EVALUATE, EVALUATION_FIELDS, ill_household, member, need
 
 TENANT_FIELDS = "code name level parent branding { displayName primaryColor logoUrl locale }"
@@ -56,7 +57,7 @@ def test_parameters_default_to_today(gql):
     today = gql('{ parameters(tenant: "national") { name } }')["data"]["parameters"]
     assert today == [
         {"name": p["name"]}
-        for p in gql(PARAMETERS, t="national", on=date.today().isoformat())["data"]["parameters"]
+        for p in gql(PARAMETERS, t="national", on=clock.today().isoformat())["data"]["parameters"]
     ]
 
 
@@ -98,9 +99,12 @@ def test_evaluate_under_national_rules(gql):
         assert entitlement["period"] in {"ONCE", "MONTHLY", "YEARLY"}
 
 
-def test_evaluate_defaults_to_today(gql):
+def test_evaluate_defaults_to_the_servers_today(gql, monkeypatch):
     e = gql(EVALUATE, tenant="national", household=ill_household())["data"]["evaluate"]
-    assert e["asOf"] == date.today().isoformat()
+    assert e["asOf"] == clock.today().isoformat() == "2026-11-20"  # the suite's pinned day
+    monkeypatch.setenv("BANGFU_TODAY", "2026-03-02")
+    e = gql(EVALUATE, tenant="national", household=ill_household())["data"]["evaluate"]
+    assert e["asOf"] == "2026-03-02"
 
 
 def test_amounts_are_accepted_as_strings_or_numbers(gql):

@@ -110,7 +110,7 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(service, session):
 
 def test_a_concurrent_change_between_read_and_write_is_a_conflict(service, session, monkeypatch):
     case = service.open_case(CASEWORKER, "hebei", ILL, on=D("2026-09-30"))
-    monkeypatch.setattr(repositories, "update_case", lambda *a, **k: False)
+    monkeypatch.setattr(repositories, "apply_step", lambda *a, **k: False)
     refused(CONFLICT, service.transition, REVIEWER, case.id, "review", 1, D("2026-10-08"))
     monkeypatch.undo()
     assert service.get_case(REVIEWER, case.id).version == 1
@@ -244,6 +244,9 @@ def test_gansu_g2_and_g3_through_the_service(service):
     case = service.transition(
         cw, case.id, "update_facts", case.version, D("2026-09-02"), household=RESTRUCTURED
     )
+    # new facts on a filed file wait for a second person before they count
+    refused(RULE_VIOLATION, service.transition, ap, case.id, "exit", case.version, D("2026-09-03"))
+    case = service.decide_facts(ap, case.id, case.version, approve=True, on=D("2026-09-03"))
     case = service.transition(ap, case.id, "exit", case.version, D("2026-09-03"))
     assert case.status == "exited"
     assert [d.step for d in case.deadlines] == ["follow_up"]
@@ -269,9 +272,12 @@ def test_a_tenant_bound_session_sees_only_its_tenant_even_without_a_filter(servi
     gansu = service.open_case(staff("gansu", "caseworker"), "gansu", ILL, on=D("2026-09-30"))
     assert TENANT_KEY not in session.info  # each call of the service leaves it unbound
     with tenant_scope(session, "gansu"):  # what the service does for a gansu principal
-        assert [str(r.id) for r in session.scalars(select(CaseFile))] == [gansu.id]
+        assert [str(r.number) for r in session.scalars(select(CaseFile))] == [gansu.id]
         assert [e.tenant for e in session.scalars(select(CaseEvent))] == ["gansu"]
-    assert {str(r.id) for r in session.scalars(select(CaseFile))} == {hebei.id, gansu.id}
+    assert {(r.tenant, str(r.number)) for r in session.scalars(select(CaseFile))} == {
+        ("hebei", hebei.id),
+        ("gansu", gansu.id),
+    }
 
 
 @pytest.mark.parametrize("lookalike", ["１", "٣", " 1", "1_0", "+1", "01", "1.0"])

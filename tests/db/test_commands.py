@@ -91,3 +91,29 @@ def test_a_wrong_tenant_or_role_for_a_token_is_one_line_not_a_traceback(tmp_path
         lines = [line for line in result.output.splitlines() if line.strip()]
         assert len(lines) == 1 and "Traceback" not in result.output, result.output
         assert "token create" in lines[0]
+
+
+def test_audit_verify_names_the_first_broken_link(tmp_path, registry):
+    from sqlalchemy import text
+
+    from core.cases.service import CaseService
+    from core.db.migrate import upgrade
+    from tests.casefile_samples import ILL, D, staff
+
+    url = f"sqlite:///{tmp_path / 'audit.db'}"
+    upgrade(url)
+    with session_factory(url)() as session:
+        service = CaseService(session, registry, today=lambda: D("2026-11-20"))
+        case = service.open_case(staff("hebei", "caseworker"), "hebei", ILL, on=D("2026-11-02"))
+        service.transition(staff("hebei", "reviewer"), case.id, "review", 1, D("2026-11-03"))
+        service.open_case(staff("gansu", "caseworker"), "gansu", ILL, on=D("2026-11-02"))
+    result = runner.invoke(app, ["audit", "verify", *db(url)])
+    assert result.exit_code == 0, result.output
+    assert "3 events" in result.output
+    with session_factory(url)() as session:  # someone with the database file rewrites history
+        session.execute(text("update case_events set taken_on = '2026-11-04' where seq = 2"))
+        session.commit()
+    result = runner.invoke(app, ["audit", "verify", "--tenant", "hebei", *db(url)])
+    assert result.exit_code == 1
+    assert "tenant hebei" in result.output and "event 2" in result.output
+    assert runner.invoke(app, ["audit", "verify", "--tenant", "gansu", *db(url)]).exit_code == 0

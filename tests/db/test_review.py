@@ -141,7 +141,7 @@ def test_provisional_deadlines_follow_a_newly_loaded_calendar(session, registry)
     from core.workflow.engine import Workflow
 
     unpublished = WorkingCalendar()  # 2027 unknown: Monday to Friday
-    service = CaseService(session, registry, calendar=unpublished)
+    service = CaseService(session, registry, calendar=unpublished, today=lambda: D("2026-12-30"))
     case = service.open_case(CW, "hebei", ILL, on=D("2026-12-30"))
     assert [(d.due, d.provisional) for d in case.deadlines] == [(D("2027-01-04"), True)]
     published = WorkingCalendar(

@@ -84,13 +84,14 @@ def issue_tokens(url: str, known: set[str], tenants=TENANTS) -> dict[tuple[str, 
 @pytest.fixture
 def serve(app, http, api_registry):
     """``serve(url)``: the shared test app serves ``url``; returns ``caller(tenant, role)``.
-    Tokens are made through ``url`` too (as the serving role, when it is one)."""
+    Tokens are made through ``owner`` (default ``url``): the serving role may not."""
     used: list[str] = []
 
-    def start(url: str):
+    def start(url: str, owner: str | None = None):
         app.state[STATE_KEY] = url
         used.append(url)
-        tokens = issue_tokens(url, set(api_registry.tenants))
+        # tokens are made by the owner: the serving role may not write them (0003)
+        tokens = issue_tokens(owner or url, set(api_registry.tenants))
         return lambda tenant=None, role=None: Caller(http, tokens.get((tenant, role)))
 
     yield start

@@ -108,6 +108,27 @@ def test_filed_and_exited_follow_the_procedure_and_as_of_counts_the_past(service
     assert hebei(D("2026-09-23")) == (None, None, None, [("tekun", None)])  # none opened
 
 
+def test_new_facts_waiting_for_a_second_person_are_not_counted(service):
+    from tests.casefile_samples import COMFORTABLE
+
+    for number in filed(service, 5):  # then each caseworker enters a comfortable household
+        case = service.get_case(staff("hebei", "admin"), number)
+        service.transition(
+            staff("hebei", "caseworker"),
+            number,
+            "update_facts",
+            case.version,
+            D("2026-11-02"),
+            household=COMFORTABLE,
+        )
+
+    def tekun(as_of=None):
+        [s] = service.statistics(NATIONAL, ["hebei"], as_of)
+        return counts(s.by_category)
+
+    assert tekun() == tekun(D("2026-11-10")) == [("tekun", 5)]  # the approved facts count
+
+
 def test_statistics_are_aggregates_no_file_is_loaded(service, session):
     filed(service, 5)
     loaded: list[object] = []

@@ -47,6 +47,7 @@ def two_tenants(database_url, registry):
                 staff(tenant, "caseworker"), tenant, with_id, on=D("2026-09-30")
             )
             service.find_case(staff(tenant, "admin"), "999999")  # an audit row
+            service.find_case(staff(tenant, "admin"), case.id)  # a read recorded
             run_review(session, registry, tenant, D("2026-10-30"))
             start_session(session, staff(tenant, "reviewer"), via="password")  # a sign-in
             with tenant_scope(session, tenant):  # a report sent up (counts only)

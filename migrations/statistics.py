@@ -1,0 +1,53 @@
+"""How a migration gives the national level a counts-only reader on PostgreSQL.
+
+Since 0003 the statistics functions are ``SECURITY DEFINER`` functions owned by the role
+``bangfu_stats``, and only that role reads tenant rows under the ``statistics`` scope. The
+serving role may execute the functions; setting ``app.scope`` itself widens nothing. Every
+later migration that adds such a reader uses these two steps, so the rule holds for all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from alembic import op
+
+STATS_ROLE = "bangfu_stats"
+APP_ROLE = "bangfu_app"
+STATISTICS_SCOPE = "current_setting('app.scope', true) = 'statistics'"
+
+
+def statistics_readable(tables: Iterable[str]) -> None:
+    """Let ``bangfu_stats``, and no other role, read ``tables`` under the statistics scope."""
+    for table in tables:
+        op.execute(f"DROP POLICY IF EXISTS statistics_read ON {table}")
+        op.execute(
+            f"CREATE POLICY statistics_read ON {table} FOR SELECT TO {STATS_ROLE} "
+            f"USING ({STATISTICS_SCOPE})"
+        )
+        op.execute(f"GRANT SELECT ON {table} TO {STATS_ROLE}")
+
+
+def owned_by_statistics_role(functions: Iterable[str]) -> None:
+    """Hand counting functions to ``bangfu_stats`` as ``SECURITY DEFINER``, executable by
+    the serving role only (the owner must be a member of ``bangfu_stats``: 0003 sees to it)."""
+    functions = list(functions)
+    op.execute(f"GRANT USAGE, CREATE ON SCHEMA public TO {STATS_ROLE}")
+    for function in functions:
+        op.execute(f"ALTER FUNCTION {function} SECURITY DEFINER")
+        op.execute(f"ALTER FUNCTION {function} SET search_path = public, pg_temp")
+        op.execute(f"ALTER FUNCTION {function} OWNER TO {STATS_ROLE}")
+        op.execute(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC")
+    op.execute(f"REVOKE CREATE ON SCHEMA public FROM {STATS_ROLE}")
+    grants = "\n".join(f"GRANT EXECUTE ON FUNCTION {f} TO {APP_ROLE};" for f in functions)
+    op.execute(
+        f"""
+        DO $$
+        BEGIN
+          IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
+            {grants}
+          END IF;
+        END
+        $$
+        """
+    )
