@@ -101,28 +101,86 @@ def token_create(
         str, typer.Option(help="caseworker, reviewer, approver, chairman, national, admin")
     ],
     user: Annotated[str, typer.Option(help="the person's user name")],
+    days: Annotated[int, typer.Option(help="days until the token expires")] = 90,
     database: DatabaseUrl = None,
 ) -> None:
-    """Print a new bearer token (only its hash is stored)."""
+    """Print a new bearer token (only its hash is stored); it expires after --days."""
     from core.auth.tokens import create_token
+    from core.errors import BangfuError
 
-    print(create_token(database_url(database), tenant=tenant, role=role, user=user))
+    try:
+        print(create_token(database_url(database), tenant=tenant, role=role, user=user, days=days))
+    except BangfuError as exc:
+        console.print(f"[red]{exc.zh} / {exc.en}[/]")
+        raise typer.Exit(code=2) from None
+
+
+@token_app.command("list")
+def token_list(
+    tenant: Annotated[str | None, typer.Option(help="only this tenant's tokens")] = None,
+    user: Annotated[str | None, typer.Option(help="only this user's tokens")] = None,
+    database: DatabaseUrl = None,
+) -> None:
+    """List tokens without their secrets: number, tenant, role, user, dates, state."""
+    from core.auth.tokens import list_tokens
+    from core.db.migrate import upgrade
+    from core.db.session import session_factory
+
+    url = database_url(database)
+    upgrade(url)
+    with session_factory(url)() as session:
+        listed = list_tokens(session, tenant, user)
+    table = Table(title="Tokens 令牌")
+    for column in ("id", "tenant", "role", "user", "created", "expires", "revoked", "state"):
+        table.add_column(column)
+
+    def when(moment):
+        return moment.strftime("%Y-%m-%d %H:%M") if moment is not None else "-"
+
+    for t in listed:
+        table.add_row(
+            str(t.id),
+            t.tenant,
+            t.role,
+            t.user,
+            when(t.created),
+            when(t.expires),
+            when(t.revoked),
+            t.state(),
+        )
+    console.print(table)
 
 
 @token_app.command("revoke")
 def token_revoke(
-    token: Annotated[str, typer.Argument(help="the token to revoke (bf_...)")],
+    token: Annotated[
+        str | None, typer.Argument(help="the token to revoke (bf_...), if you have it")
+    ] = None,
+    token_id: Annotated[
+        list[int] | None, typer.Option("--id", help="the token's number (bangfu token list)")
+    ] = None,
+    user: Annotated[str | None, typer.Option(help="revoke every token of this user")] = None,
     database: DatabaseUrl = None,
 ) -> None:
-    """Revoke a token: every later request with it is refused."""
-    from core.auth.tokens import revoke_token
+    """Revoke tokens by number, by user or by secret: every later request with them is
+    refused, and the staff-page sessions opened with them end."""
+    from core.auth.tokens import revoke_token, revoke_tokens
     from core.db.session import session_factory
 
+    if sum(x is not None and x != [] for x in (token, token_id, user)) != 1:
+        console.print("[red]give one of: a token, --id N (repeatable), --user NAME[/]")
+        raise typer.Exit(code=2)
     with session_factory(database_url(database))() as session:
-        if not revoke_token(session, token):
-            console.print("[red]no active token matches[/]")
-            raise typer.Exit(code=1)
-    console.print("token revoked")
+        if token is not None:
+            revoked = [1] if revoke_token(session, token) else []
+        elif token_id:
+            revoked = revoke_tokens(session, ids=list(token_id))
+        else:
+            revoked = revoke_tokens(session, user=user)
+    if not revoked:
+        console.print("[red]no active token matches[/]")
+        raise typer.Exit(code=1)
+    console.print(f"{len(revoked)} token(s) revoked" + (f": {revoked}" if token is None else ""))
 
 
 @app.command()
