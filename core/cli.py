@@ -36,11 +36,33 @@ def serve(
     workers: Annotated[int, typer.Option(help="worker processes")] = 1,
     database: DatabaseUrl = None,
     demo: Annotated[bool, typer.Option(help="load demo data when the database is empty")] = True,
+    local_demo: Annotated[
+        bool,
+        typer.Option(
+            "--local-demo",
+            help="without $BANGFU_ID_HASH_KEY, make (once) and use a random key file next to "
+            "the database: for a local demonstration only (make run)",
+        ),
+    ] = False,
 ) -> None:
-    """Migrate the database, load demo data when empty, and serve GraphQL and the staff pages."""
+    """Migrate the database, load demo data when empty, and serve GraphQL and the staff pages.
+
+    Needs $BANGFU_ID_HASH_KEY (or $BANGFU_ID_HASH_KEY_FILE) unless --local-demo."""
+    from core.api.server import NotConfigured
     from core.api.server import serve as run_server
 
-    run_server(host=host, port=port, workers=workers, database=database_url(database), demo=demo)
+    try:
+        run_server(
+            host=host,
+            port=port,
+            workers=workers,
+            database=database_url(database),
+            demo=demo,
+            local_demo=local_demo,
+        )
+    except NotConfigured as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(code=2) from None
 
 
 @db_app.command("upgrade")

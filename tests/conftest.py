@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from typing import Any
 
@@ -11,6 +12,10 @@ from core.model import parse_household
 from core.registry import Registry, load_registry
 
 ON = date(2026, 6, 1)
+
+# The resident-ID hash key of the tests (and of the servers they start): there is no
+# default key (core.cases.privacy). A fixed value, used for test data only.
+os.environ.setdefault("BANGFU_ID_HASH_KEY", "tests-only-id-hash-key-never-served-0123456789")
 
 
 @pytest.fixture(scope="session")

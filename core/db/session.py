@@ -43,6 +43,7 @@ from sqlalchemy.orm import (
 )
 
 from core.db.models import TenantScoped
+from core.settings import postgres_connect_args
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
@@ -72,10 +73,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str) -> Engine:
     """A new engine for ``url`` (callers usually want the shared :func:`engine_for`)."""
     if is_sqlite(url):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # hide_parameters: an error's log line never quotes the (personal) values bound to it;
+    # statement_timeout: $BANGFU_STATEMENT_TIMEOUT_MS (core.settings)
+    return create_engine(
+        url, pool_pre_ping=True, hide_parameters=True, connect_args=postgres_connect_args()
+    )
 
 
 def engine_for(url: str) -> Engine:
