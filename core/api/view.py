@@ -133,13 +133,15 @@ def answer_directly(
     return result
 
 
-def _works_in_postgres(context: Any) -> bool:
-    """An authenticated request on PostgreSQL: case work, with database round trips.
+def _works_in_database(context: Any) -> bool:
+    """An authenticated request: case work, with blocking database calls.
 
-    SQLite stays in the event loop: it is the embedded, single-writer default, where
-    threads would only contend for its one write lock."""
+    On SQLite too: a write waits for the one write lock (up to the busy timeout, 10 s),
+    and in the event loop that wait held up every published-policy query of the worker
+    (they stalled 9.8 s while another process wrote). Anonymous queries read no database
+    and stay in the loop."""
     db = getattr(context, "db", None)
-    return bool(db is not None and db.authorization and db.url.startswith("postgresql"))
+    return bool(db is not None and db.authorization)
 
 
 _Base = make_graphql_controller(schema, path=PATH, graphql_ide="graphiql")
@@ -271,8 +273,8 @@ class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
         answer = answer_directly(request_data, context, root_value)
         if answer is not None:
             return answer
-        if _works_in_postgres(context):
-            # Case work makes several blocking round trips to PostgreSQL; in the event loop
+        if _works_in_database(context):
+            # Case work makes several blocking database calls; in the event loop
             # they would hold up every other request of this worker. A thread of its own
             # (with a loop of its own) keeps evaluations flowing meanwhile. The request's
             # session is used by that thread alone, and closed after it finishes.
