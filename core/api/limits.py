@@ -19,7 +19,7 @@ case id can carry them to the database or the audit log.
 GraphQL's own validation costs time in the square of the fields of a selection set (its
 rule that overlapping fields can be merged compares every pair): one anonymous 10 KB query
 with 490 copies of one field took a second of CPU. So the fields are counted right after
-parsing, before any validation: at most 60 in one selection set and 300 in an operation,
+parsing, before any validation: at most 40 in one selection set and 200 in an operation,
 fragments counted wherever they are spread (:func:`cost_problem`). An answer larger than
 4 MiB is not sent (:data:`MAX_RESPONSE_BYTES`): the caller is told to ask for less.
 
@@ -71,12 +71,12 @@ MAX_COMPARES = 1  #: ``compare`` fields per operation (each evaluates up to 50 t
 CACHE_SIZE = 256  #: distinct query texts remembered per worker
 MAX_STRING_CHARS = 10_000  #: any one string of a request (a comment is the longest use)
 MAX_INPUT_DEPTH = 16  #: nesting of the variables (a household needs 5)
-#: Fields of one selection set, fragments spread in (the widest honest one, an evaluation's
-#: entitlements, has 7; the contract's widest type about 30).
-MAX_SELECTION_FIELDS = 60
-#: Fields of a whole operation, every fragment spread counted each time it is spread (the
-#: contract's fullest evaluation query asks for about 40).
-MAX_FIELDS = 300
+#: Fields of one selection set, fragments spread in (the contract's widest type,
+#: ``Evaluation``, has 12 fields).
+MAX_SELECTION_FIELDS = 40
+#: Fields of a whole operation, every fragment spread counted each time it is spread (a
+#: case with its evaluation and history, every field, is under 100).
+MAX_FIELDS = 200
 #: The encoded answer (a page of 200 case files with their histories is under 2 MiB).
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 

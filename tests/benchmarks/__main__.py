@@ -29,6 +29,7 @@ BENCHES = {
     "batch": "tests.benchmarks.bench_batch",
     "http": "tests.benchmarks.bench_http",
     "compare": "tests.benchmarks.bench_compare",
+    "cost": "tests.benchmarks.bench_cost",  # hostile GraphQL before validation (issue 8)
     "review": "tests.benchmarks.bench_review",  # written separately; optional
     "soak": "tests.benchmarks.soak",
 }
