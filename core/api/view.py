@@ -174,10 +174,9 @@ class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
         if len(authorizations) > 1 or (authorizations and b"," in authorizations[0]):
             return two_authorizations()
         sub_response: Response[Any] = Response({})  # where resolvers may set headers
-        if authorizations:
-            # an authenticated caller's answer may carry personal data: never kept by a
-            # browser or a proxy
-            sub_response.headers["Cache-Control"] = "no-store"
+        # an answer may carry personal data (a case file; an evaluation of the household a
+        # caller typed in): no browser or proxy keeps it
+        sub_response.headers["Cache-Control"] = "no-store"
         # strawberry's own hand-over (see its handle_http_post): read by get_sub_response
         # before this request yields to the event loop
         self.temporal_response = sub_response

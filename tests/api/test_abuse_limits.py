@@ -92,7 +92,7 @@ def token(app, database_url):
     app.state[STATE_KEY] = None
 
 
-def test_answers_to_authenticated_callers_are_never_stored(http, token):
+def test_graphql_answers_are_never_stored(http, token):
     headers = {"authorization": f"Bearer {token}"}
     response = post(http, '{ cases(tenant: "hebei") { id } }', headers=headers)
     assert "errors" not in response.json(), response.text
