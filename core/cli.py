@@ -18,7 +18,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 token_app = typer.Typer(help="Bearer tokens for staff and national users.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+session_app = typer.Typer(help="Staff-page sessions.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+app.add_typer(session_app, name="session")
 console = Console()
 
 DatabaseUrl = Annotated[
@@ -203,6 +205,21 @@ def token_revoke(
         console.print("[red]no active token matches[/]")
         raise typer.Exit(code=1)
     console.print(f"{len(revoked)} token(s) revoked" + (f": {revoked}" if token is None else ""))
+
+
+@session_app.command("end")
+def session_end(
+    tenant: Annotated[str, typer.Option(help="the user's tenant code")],
+    user: Annotated[str, typer.Option(help="the user whose sessions end")],
+    database: DatabaseUrl = None,
+) -> None:
+    """Sign a user out everywhere: every live staff-page session of theirs ends now."""
+    from core.auth.sessions import end_sessions_of
+    from core.db.session import session_factory
+
+    with session_factory(database_url(database))() as session:
+        ended = end_sessions_of(session, tenant, user.strip())
+    console.print(f"{ended} session(s) ended")
 
 
 @app.command()
