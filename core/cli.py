@@ -18,9 +18,11 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 token_app = typer.Typer(help="Bearer tokens for staff and national users.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+session_app = typer.Typer(help="Staff-page sessions.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 audit_app = typer.Typer(help="Checks of the recorded history.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+app.add_typer(session_app, name="session")
 console = Console()
 
 
@@ -47,11 +49,33 @@ def serve(
     workers: Annotated[int, typer.Option(help="worker processes")] = 1,
     database: DatabaseUrl = None,
     demo: Annotated[bool, typer.Option(help="load demo data when the database is empty")] = True,
+    local_demo: Annotated[
+        bool,
+        typer.Option(
+            "--local-demo",
+            help="without $BANGFU_ID_HASH_KEY, make (once) and use a random key file next to "
+            "the database: for a local demonstration only (make run)",
+        ),
+    ] = False,
 ) -> None:
-    """Migrate the database, load demo data when empty, and serve GraphQL and the staff pages."""
+    """Migrate the database, load demo data when empty, and serve GraphQL and the staff pages.
+
+    Needs $BANGFU_ID_HASH_KEY (or $BANGFU_ID_HASH_KEY_FILE) unless --local-demo."""
+    from core.api.server import NotConfigured
     from core.api.server import serve as run_server
 
-    run_server(host=host, port=port, workers=workers, database=database_url(database), demo=demo)
+    try:
+        run_server(
+            host=host,
+            port=port,
+            workers=workers,
+            database=database_url(database),
+            demo=demo,
+            local_demo=local_demo,
+        )
+    except NotConfigured as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(code=2) from None
 
 
 @db_app.command("upgrade")
@@ -118,34 +142,102 @@ def token_create(
         str, typer.Option(help="caseworker, reviewer, approver, chairman, national, admin")
     ],
     user: Annotated[str, typer.Option(help="the person's user name")],
+    days: Annotated[int, typer.Option(help="days until the token expires")] = 90,
     database: DatabaseUrl = None,
 ) -> None:
-    """Print a new bearer token (only its hash is stored)."""
+    """Print a new bearer token (only its hash is stored); it expires after --days."""
     from core.auth.tokens import create_token
     from core.errors import BangfuError
 
     try:
-        token = create_token(database_url(database), tenant=tenant, role=role, user=user)
+        token = create_token(database_url(database), tenant=tenant, role=role, user=user, days=days)
     except BangfuError as exc:  # a wrong tenant, role or name: one line, no traceback
         typer.echo(f"bangfu token create: {exc.zh} / {exc.en}", err=True)
         raise typer.Exit(code=2) from None
     print(token)
 
 
-@token_app.command("revoke")
-def token_revoke(
-    token: Annotated[str, typer.Argument(help="the token to revoke (bf_...)")],
+@token_app.command("list")
+def token_list(
+    tenant: Annotated[str | None, typer.Option(help="only this tenant's tokens")] = None,
+    user: Annotated[str | None, typer.Option(help="only this user's tokens")] = None,
     database: DatabaseUrl = None,
 ) -> None:
-    """Revoke a token: every later request with it is refused."""
-    from core.auth.tokens import revoke_token
+    """List tokens without their secrets: number, tenant, role, user, dates, state."""
+    from core.auth.tokens import list_tokens
+    from core.db.migrate import upgrade
+    from core.db.session import session_factory
+
+    url = database_url(database)
+    upgrade(url)
+    with session_factory(url)() as session:
+        listed = list_tokens(session, tenant, user)
+    table = Table(title="Tokens 令牌")
+    for column in ("id", "tenant", "role", "user", "created", "expires", "revoked", "state"):
+        table.add_column(column)
+
+    def when(moment):
+        return moment.strftime("%Y-%m-%d %H:%M") if moment is not None else "-"
+
+    for t in listed:
+        table.add_row(
+            str(t.id),
+            t.tenant,
+            t.role,
+            t.user,
+            when(t.created),
+            when(t.expires),
+            when(t.revoked),
+            t.state(),
+        )
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token: Annotated[
+        str | None, typer.Argument(help="the token to revoke (bf_...), if you have it")
+    ] = None,
+    token_id: Annotated[
+        list[int] | None, typer.Option("--id", help="the token's number (bangfu token list)")
+    ] = None,
+    user: Annotated[str | None, typer.Option(help="revoke every token of this user")] = None,
+    database: DatabaseUrl = None,
+) -> None:
+    """Revoke tokens by number, by user or by secret: every later request with them is
+    refused, and the staff-page sessions opened with them end."""
+    from core.auth.tokens import revoke_token, revoke_tokens
+    from core.db.session import session_factory
+
+    if sum(x is not None and x != [] for x in (token, token_id, user)) != 1:
+        console.print("[red]give one of: a token, --id N (repeatable), --user NAME[/]")
+        raise typer.Exit(code=2)
+    with session_factory(database_url(database))() as session:
+        if token is not None:
+            revoked = [1] if revoke_token(session, token) else []
+        elif token_id:
+            revoked = revoke_tokens(session, ids=list(token_id))
+        else:
+            revoked = revoke_tokens(session, user=user)
+    if not revoked:
+        console.print("[red]no active token matches[/]")
+        raise typer.Exit(code=1)
+    console.print(f"{len(revoked)} token(s) revoked" + (f": {revoked}" if token is None else ""))
+
+
+@session_app.command("end")
+def session_end(
+    tenant: Annotated[str, typer.Option(help="the user's tenant code")],
+    user: Annotated[str, typer.Option(help="the user whose sessions end")],
+    database: DatabaseUrl = None,
+) -> None:
+    """Sign a user out everywhere: every live staff-page session of theirs ends now."""
+    from core.auth.sessions import end_sessions_of
     from core.db.session import session_factory
 
     with session_factory(database_url(database))() as session:
-        if not revoke_token(session, token):
-            console.print("[red]no active token matches[/]")
-            raise typer.Exit(code=1)
-    console.print("token revoked")
+        ended = end_sessions_of(session, tenant, user.strip())
+    console.print(f"{ended} session(s) ended")
 
 
 @app.command()

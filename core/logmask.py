@@ -1,8 +1,8 @@
 """No resident ID number is written to a log in full.
 
-Every log record made in a process that imports :mod:`core` has anything shaped like an
-18-character resident ID number (17 digits and a digit or X, standing alone) masked the
-way the case files show it: ``110105********002X`` (region code and last four). That
+Every log record made in a process that imports :mod:`core` has anything shaped like a
+resident ID number (17 digits and a digit or X, or the old 15 digits, standing alone)
+masked the way the case files show it: ``**************002X`` (the last four only). That
 covers the message with its arguments, the traceback and the stack of the record, for
 every logger (ours, strawberry's, Litestar's, uvicorn's, SQLAlchemy's echo), because the
 masking is done where records are made (:func:`logging.setLogRecordFactory`), before any
@@ -20,15 +20,22 @@ import logging
 import re
 from typing import Any
 
-#: 6 digits of region, 8 of birth date, 3 of sequence and a check character, standing
-#: alone (not inside a longer run of letters or digits).
-ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
+#: 6 digits of region, 8 of birth date, 3 of sequence and a check character (or the first
+#: generation's 15 digits), standing alone (not inside a longer run of letters or digits).
+ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])(?:\d{14}(\d{3}[0-9Xx])|\d{11}(\d{4}))(?![0-9A-Za-z])")
 _FORMATTER = logging.Formatter()
 
 
+def _mask(found: re.Match[str]) -> str:
+    last = found.group(1) or found.group(2)
+    return "*" * (len(found.group(0)) - 4) + last
+
+
 def mask_ids(text: str) -> str:
-    """``text`` with every resident-ID-shaped number masked."""
-    return ID_PATTERN.sub(r"\1********\2", text)
+    """``text`` with every resident-ID-shaped number masked (the last four kept)."""
+    if len(text) < 15:
+        return text
+    return ID_PATTERN.sub(_mask, text)
 
 
 def mask_record(record: logging.LogRecord) -> logging.LogRecord:

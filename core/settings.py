@@ -50,3 +50,36 @@ def session_idle_timeout() -> timedelta:
 def session_absolute_timeout() -> timedelta:
     """``$BANGFU_SESSION_ABSOLUTE_HOURS`` (default 12 hours)."""
     return timedelta(hours=_positive_int(SESSION_ABSOLUTE_ENV, DEFAULT_SESSION_ABSOLUTE_HOURS))
+
+
+# --------------------------------------------------------------------------- serving
+BODY_TIMEOUT_ENV = "BANGFU_BODY_TIMEOUT_SECONDS"
+DEFAULT_BODY_TIMEOUT_SECONDS = 10
+STATEMENT_TIMEOUT_ENV = "BANGFU_STATEMENT_TIMEOUT_MS"
+DEFAULT_STATEMENT_TIMEOUT_MS = 30_000
+TRUSTED_PROXIES_ENV = "BANGFU_TRUSTED_PROXIES"
+
+
+def body_timeout() -> float:
+    """``$BANGFU_BODY_TIMEOUT_SECONDS`` (default 10): the longest a client may take to send
+    a request's body, from its first byte to its last; slower is answered 408."""
+    return float(_positive_int(BODY_TIMEOUT_ENV, DEFAULT_BODY_TIMEOUT_SECONDS))
+
+
+def statement_timeout_ms() -> int:
+    """``$BANGFU_STATEMENT_TIMEOUT_MS`` (default 30,000): PostgreSQL's ``statement_timeout``
+    on every connection of the application, so no statement holds a connection longer."""
+    return _positive_int(STATEMENT_TIMEOUT_ENV, DEFAULT_STATEMENT_TIMEOUT_MS)
+
+
+def postgres_connect_args() -> dict[str, str]:
+    """Connection options for PostgreSQL engines (libpq ``options``)."""
+    return {"options": f"-c statement_timeout={statement_timeout_ms()}"}
+
+
+def trusted_proxies() -> str | None:
+    """``$BANGFU_TRUSTED_PROXIES``: addresses (comma-separated, or ``*``) of the reverse
+    proxies whose ``X-Forwarded-Proto`` and ``X-Forwarded-For`` are believed; None: none
+    (``bangfu serve`` then ignores those headers)."""
+    value = os.environ.get(TRUSTED_PROXIES_ENV, "").strip()
+    return value or None

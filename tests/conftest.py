@@ -38,6 +38,10 @@ def pytest_configure(config: pytest.Config) -> None:
 TODAY = "2026-11-20"
 os.environ.setdefault("BANGFU_TODAY", TODAY)
 
+# The resident-ID hash key of the tests (and of the servers they start): there is no
+# default key (core.cases.privacy). A fixed value, used for test data only.
+os.environ.setdefault("BANGFU_ID_HASH_KEY", "tests-only-id-hash-key-never-served-0123456789")
+
 
 @pytest.fixture(scope="session")
 def registry() -> Registry:

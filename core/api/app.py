@@ -1,12 +1,14 @@
-"""The Litestar application: GraphQL at ``/graphql``, a health check at ``/healthz`` and
-the staff pages under ``/staff`` (:mod:`core.web`).
+"""The Litestar application: GraphQL at ``/graphql``, a liveness check at ``/healthz``, a
+readiness check at ``/ready`` (the database answers and is migrated) and the staff pages
+under ``/staff`` (:mod:`core.web`).
 
 ``create_app`` is a factory (uvicorn calls it once per worker process). It loads the
 tenant registry once, at start-up, and every request reads it from the application state:
 a request never discovers plugins or reads parameter files.
 
-The app is kept lean on purpose (no OpenAPI routes, no middleware): evaluation over HTTP
-has a budget of about a millisecond a request.
+The app is kept lean on purpose (no OpenAPI routes, one middleware: the read timeout of
+request bodies, :mod:`core.api.slowbody`): evaluation over HTTP has a budget of about a
+millisecond a request.
 """
 
 from __future__ import annotations
@@ -15,15 +17,17 @@ import gc
 import logging
 from typing import Any
 
-from litestar import Litestar, get
+from litestar import Litestar, Response, get
 from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
 from litestar.status_codes import HTTP_405_METHOD_NOT_ALLOWED
 
 from core.api.limits import MAX_BODY_BYTES
+from core.api.slowbody import SlowBodyGuard
 from core.api.view import graphql_controller, litestar_refusal
 from core.db.request import STATE_KEY as DATABASE_URL_KEY
 from core.registry import Registry, load_registry
-from core.settings import database_url
+from core.settings import body_timeout, database_url
 from core.web import staff_pages, staff_templates
 
 log = logging.getLogger("bangfu.api")
@@ -42,6 +46,31 @@ def health(registry: Registry) -> dict[str, Any]:
 def healthz(state: State) -> dict[str, Any]:
     """Liveness and the tenants loaded: for load balancers and operators."""
     return state.health
+
+
+@get("/ready", sync_to_thread=True, cache=False)
+def ready(state: State) -> Response[dict[str, Any]]:
+    """Readiness: the database answers (one ``select 1``) and is at the newest migration.
+    503 otherwise, with the kind of fault only (never a driver's message)."""
+    from sqlalchemy import text
+
+    from core.db.migrate import is_up_to_date
+    from core.db.session import engine_for
+
+    url = state.get(DATABASE_URL_KEY) or database_url()
+    headers = {"Cache-Control": "no-store"}
+    try:
+        with engine_for(url).connect() as connection:
+            connection.execute(text("select 1"))
+        migrated = is_up_to_date(url)
+    except Exception as exc:  # any failure means: not ready
+        log.warning("not ready: the database failed (%s)", type(exc).__name__)
+        body = {"status": "unavailable", "database": type(exc).__name__}
+        return Response(body, status_code=503, headers=headers)
+    if not migrated:
+        body = {"status": "unavailable", "database": "migrations pending"}
+        return Response(body, status_code=503, headers=headers)
+    return Response({"status": "ready", "database": "ok"}, headers=headers)
 
 
 def settle_memory() -> None:
@@ -69,11 +98,13 @@ def create_app(registry: Registry | None = None) -> Litestar:
         DATABASE_URL_KEY: database_url(),
     }
     return Litestar(
-        route_handlers=[graphql_controller(), healthz, staff_pages()],
+        route_handlers=[graphql_controller(), healthz, ready, staff_pages()],
         template_config=staff_templates(),  # the staff pages' HTML (core.web)
         state=State(state),
         request_max_body_size=MAX_BODY_BYTES,
         exception_handlers={HTTP_405_METHOD_NOT_ALLOWED: litestar_refusal},
+        # a body must arrive within $BANGFU_BODY_TIMEOUT_SECONDS (core.api.slowbody)
+        middleware=[DefineMiddleware(SlowBodyGuard, timeout=body_timeout())],
         openapi_config=None,
         on_startup=[settle_memory],
         debug=False,

@@ -16,6 +16,13 @@ surrogates. Variables nest at most 16 levels (a household needs 5). These are re
 ``BAD_INPUT`` naming the variable before any resolver runs, so no comment, status filter or
 case id can carry them to the database or the audit log.
 
+GraphQL's own validation costs time in the square of the fields of a selection set (its
+rule that overlapping fields can be merged compares every pair): one anonymous 10 KB query
+with 490 copies of one field took a second of CPU. So the fields are counted right after
+parsing, before any validation: at most 40 in one selection set and 200 in an operation,
+fragments counted wherever they are spread (:func:`cost_problem`). An answer larger than
+4 MiB is not sent (:data:`MAX_RESPONSE_BYTES`): the caller is told to ask for less.
+
 Parsing and validating the same query text again and again is the main fixed cost of a
 GraphQL request (over a millisecond, more than most evaluations), so both are cached: bounded LRU
 caches shared by every request of the worker. The depth and alias rules are made **once**,
@@ -64,6 +71,14 @@ MAX_COMPARES = 1  #: ``compare`` fields per operation (each evaluates up to 50 t
 CACHE_SIZE = 256  #: distinct query texts remembered per worker
 MAX_STRING_CHARS = 10_000  #: any one string of a request (a comment is the longest use)
 MAX_INPUT_DEPTH = 16  #: nesting of the variables (a household needs 5)
+#: Fields of one selection set, fragments spread in (the contract's widest type,
+#: ``Evaluation``, has 12 fields).
+MAX_SELECTION_FIELDS = 40
+#: Fields of a whole operation, every fragment spread counted each time it is spread (a
+#: case with its evaluation and history, every field, is under 100).
+MAX_FIELDS = 200
+#: The encoded answer (a page of 200 case files with their histories is under 2 MiB).
+MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 
 #: Characters no field of the contract needs: C0 controls but tab, line feed and carriage
 #: return; DEL and C1 controls; bidirectional embeddings, overrides and isolates; lone
@@ -171,9 +186,88 @@ def prepare(schema: Any, query: str, rules: tuple) -> PreparedQuery:
     if empty is not None:
         problem = GraphQLError("a selection set ({ }) must select at least one field", empty)
         return PreparedQuery(document, [problem], notes={"document": document})
+    too_costly = cost_problem(document)
+    if too_costly is not None:  # before validation, whose cost it bounds
+        return PreparedQuery(document, [too_costly], notes={"document": document})
     return PreparedQuery(
         document, validate_document(schema, document, rules), notes={"document": document}
     )
+
+
+def cost_problem(document: DocumentNode) -> GraphQLError | None:
+    """Too many fields in one selection set or in one operation, fragments spread in:
+    counted in one pass over the document (each fragment's count is remembered), before
+    graphql-core validates anything. None when the document is within the limits."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    #: fragment name -> (fields at its own level, fields in total); None while counting
+    counted: dict[str, tuple[int, int] | None] = {}
+    worst: list[tuple[int, Any]] = []  # (fields, node) of the widest selection set
+
+    def selection(selection_set: SelectionSetNode | None) -> tuple[int, int]:
+        """(fields at this level, fields below and at this level), spreads included."""
+        if selection_set is None:
+            return 0, 0
+        level = total = 0
+        for node in selection_set.selections:
+            if isinstance(node, FieldNode):
+                level += 1
+                total += 1 + selection(node.selection_set)[1]
+            elif isinstance(node, InlineFragmentNode):
+                inner_level, inner_total = selection(node.selection_set)
+                level += inner_level
+                total += inner_total
+            elif isinstance(node, FragmentSpreadNode):
+                inner_level, inner_total = fragment(node.name.value)
+                level += inner_level
+                total += inner_total
+            if level > MAX_SELECTION_FIELDS or total > MAX_FIELDS:
+                break  # no need to count further: refused
+        if level > MAX_SELECTION_FIELDS and not worst:
+            worst.append((level, selection_set))
+        return level, total
+
+    def fragment(name: str) -> tuple[int, int]:
+        if name in counted:
+            return counted[name] or (0, 0)  # None: a cycle, which validation reports
+        definition = fragments.get(name)
+        if definition is None:
+            return 0, 0  # unknown: validation reports it
+        counted[name] = None
+        counted[name] = selection(definition.selection_set)
+        return counted[name] or (0, 0)
+
+    def refused(en: str, zh: str, node: Any, limit: int) -> GraphQLError:
+        return GraphQLError(en, node, original_error=bad_input(en, zh, limit=limit))
+
+    def too_wide() -> GraphQLError:
+        return refused(
+            f"a selection set asks for more than {MAX_SELECTION_FIELDS} fields (fragments "
+            "counted where they are spread); ask for fewer",
+            f"一个选择集最多 {MAX_SELECTION_FIELDS} 个字段(片段按展开处计算),请减少字段",
+            worst[0][1],
+            MAX_SELECTION_FIELDS,
+        )
+
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            _, total = selection(definition.selection_set)
+            if worst:
+                return too_wide()
+            if total > MAX_FIELDS:
+                return refused(
+                    f"the operation asks for more than {MAX_FIELDS} fields (fragments counted "
+                    "each time they are spread); split it into smaller queries",
+                    f"一次请求最多 {MAX_FIELDS} 个字段(片段按每次展开计算),请拆分为多个请求",
+                    definition,
+                    MAX_FIELDS,
+                )
+    for name in fragments:  # a fragment no operation spreads is still validated
+        fragment(name)
+        if worst:
+            return too_wide()
+    return None
 
 
 def empty_selection(document: DocumentNode) -> SelectionSetNode | None:

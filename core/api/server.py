@@ -3,22 +3,64 @@
 Each worker process calls :func:`core.api.app.create_app` once (uvicorn's factory mode),
 so each loads the tenant registry once and shares nothing mutable with the others. The
 database URL travels to the workers in ``BANGFU_DATABASE_URL``.
+
+It refuses to start without a key for the hashes of resident ID numbers
+(``BANGFU_ID_HASH_KEY`` or ``BANGFU_ID_HASH_KEY_FILE``, :mod:`core.cases.privacy`), except
+for the local demonstration (``--local-demo``, which ``make run`` passes): that makes a
+random key file once, next to its SQLite database, and reuses it.
+
+Behind a reverse proxy, ``BANGFU_TRUSTED_PROXIES`` names the proxies whose
+``X-Forwarded-Proto`` and ``X-Forwarded-For`` uvicorn believes (so that cookies are
+``Secure`` when the proxy speaks HTTPS); without it those headers are ignored. Idle
+keep-alive connections are closed after 5 seconds, and a request body must arrive within
+``BANGFU_BODY_TIMEOUT_SECONDS`` (:mod:`core.api.slowbody`).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 
 import uvicorn
+from sqlalchemy.engine import make_url
 
 from core import clock
+from core.cases.privacy import KEY_FILE_ENV, demo_key_file, key_problem
 from core.db.setup import prepare_database
-from core.settings import DATABASE_ENV
+from core.settings import DATABASE_ENV, trusted_proxies
 
 log = logging.getLogger("bangfu.api")
 
 APP_FACTORY = "core.api.app:create_app"
+KEEP_ALIVE_SECONDS = 5
+
+
+class NotConfigured(RuntimeError):
+    """The server may not start as configured (the message says what to set)."""
+
+
+def data_folder(database: str | None) -> Path:
+    """Where the local demo keeps its files: its SQLite database's folder, else here."""
+    if database:
+        url = make_url(database)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            return Path(url.database).resolve().parent
+    return Path.cwd()
+
+
+def ensure_hash_key(database: str | None, local_demo: bool) -> None:
+    """A key for resident ID hashes is configured, or (local demo) made; else refuse."""
+    if key_problem() is None:
+        return
+    if local_demo and not os.environ.get(KEY_FILE_ENV):
+        os.environ[KEY_FILE_ENV] = str(demo_key_file(data_folder(database)))  # workers inherit
+        if key_problem() is None:
+            return
+    raise NotConfigured(
+        f"bangfu serve will not start: {key_problem()}. "
+        "(For a local demonstration only: bangfu serve --local-demo, as make run does.)"
+    )
 
 
 def serve(
@@ -27,12 +69,15 @@ def serve(
     workers: int = 1,
     database: str | None = None,
     demo: bool = True,
+    local_demo: bool = False,
 ) -> None:
     """Migrate (and seed) the database once, then run ``workers`` uvicorn processes."""
+    ensure_hash_key(database, local_demo)
     clock.warn_if_pinned()  # a pinned clock must not go unnoticed
     if database:
         os.environ[DATABASE_ENV] = database  # before the workers start: they inherit it
         prepare_database(database, demo=demo)
+    proxies = trusted_proxies()
     uvicorn.run(
         APP_FACTORY,
         factory=True,
@@ -43,4 +88,8 @@ def serve(
         loop="uvloop",
         access_log=False,  # one log line per request costs more than an evaluation
         log_level="info",
+        # X-Forwarded-* from the configured proxies only (uvicorn's default trusts 127.0.0.1)
+        proxy_headers=proxies is not None,
+        forwarded_allow_ips=proxies or "",
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )

@@ -45,6 +45,7 @@ from strawberry.litestar import make_graphql_controller
 from strawberry.litestar.controller import GraphQLController
 from strawberry.types import ExecutionResult
 
+from core.api import limits
 from core.api.context import context_for
 from core.api.errors import INTERNAL_EN, INTERNAL_ZH, contract_error, error_body
 from core.api.limits import SERVED_RULES, check_variables, prepare
@@ -77,6 +78,21 @@ def http_error(status: int, reason: str) -> Response[bytes]:
     else:
         body = error_body(code, reason, _REASONS_ZH.get(status, "请求有误"))
     return Response(msgspec.json.encode(body), status_code=status, media_type=MediaType.JSON)
+
+
+def two_authorizations() -> Response[bytes]:
+    """A request with more than one ``Authorization`` header: which would be meant?"""
+    body = error_body(
+        UNAUTHENTICATED,
+        "the request has more than one Authorization header; send exactly one",
+        "请求含有多个 Authorization 请求头,只能有一个",
+    )
+    return Response(
+        msgspec.json.encode(body),
+        status_code=401,
+        media_type=MediaType.JSON,
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def litestar_refusal(_: Request, exc: HTTPException) -> Response[bytes]:
@@ -141,13 +157,15 @@ def answer_directly(
     return result
 
 
-def _works_in_postgres(context: Any) -> bool:
-    """An authenticated request on PostgreSQL: case work, with database round trips.
+def _works_in_database(context: Any) -> bool:
+    """An authenticated request: case work, with blocking database calls.
 
-    SQLite stays in the event loop: it is the embedded, single-writer default, where
-    threads would only contend for its one write lock."""
+    On SQLite too: a write waits for the one write lock (up to the busy timeout, 10 s),
+    and in the event loop that wait held up every published-policy query of the worker
+    (they stalled 9.8 s while another process wrote). Anonymous queries read no database
+    and stay in the loop."""
     db = getattr(context, "db", None)
-    return bool(db is not None and db.authorization and db.url.startswith("postgresql"))
+    return bool(db is not None and db.authorization)
 
 
 _Base = make_graphql_controller(schema, path=PATH, graphql_ide="graphiql")
@@ -174,12 +192,41 @@ class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
         return await self._answer(request)
 
     async def _answer(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        authorizations = [v for k, v in request.scope["headers"] if k == b"authorization"]
+        # two headers, or two values joined with a comma (as proxies and clients merge
+        # repeated headers; no token has a comma)
+        if len(authorizations) > 1 or (authorizations and b"," in authorizations[0]):
+            return two_authorizations()
         sub_response: Response[Any] = Response({})  # where resolvers may set headers
+        # an answer may carry personal data (a case file; an evaluation of the household a
+        # caller typed in): no browser or proxy keeps it
+        sub_response.headers["Cache-Control"] = "no-store"
         # strawberry's own hand-over (see its handle_http_post): read by get_sub_response
         # before this request yields to the event loop
         self.temporal_response = sub_response
         async with _request_context(request, sub_response) as context:
             return await self.execute_request(request, context=context, root_value=None)
+
+    def create_response(self, response_data: Any, sub_response: Response[bytes]) -> Response[bytes]:
+        """The answer, unless it is larger than :data:`core.api.limits.MAX_RESPONSE_BYTES`:
+        then a ``BAD_INPUT`` error asking for less (and nothing of the data)."""
+        response = super().create_response(response_data, sub_response)
+        size = len(response.content)
+        if size > limits.MAX_RESPONSE_BYTES:
+            log.warning(
+                "an answer of %d bytes was not sent (limit %d)", size, limits.MAX_RESPONSE_BYTES
+            )
+            response.content = msgspec.json.encode(
+                error_body(
+                    BAD_INPUT,
+                    f"the answer would be {size} bytes, more than {limits.MAX_RESPONSE_BYTES}: "
+                    "ask for fewer fields or a smaller page (first)",
+                    f"应答将有 {size} 字节,超过上限 {limits.MAX_RESPONSE_BYTES}:"
+                    "请减少字段或缩小分页(first)",
+                    limit=limits.MAX_RESPONSE_BYTES,
+                )
+            )
+        return response
 
     def decode_json(self, data: str | bytes) -> object:
         return msgspec.json.decode(data)
@@ -246,8 +293,8 @@ class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
         refused = refusal(request_data.variables)
         if refused is not None:
             return refused
-        if _works_in_postgres(context):
-            # Case work makes several blocking round trips to PostgreSQL; in the event loop
+        if _works_in_database(context):
+            # Case work makes several blocking database calls; in the event loop
             # they would hold up every other request of this worker. A thread of its own
             # (with a loop of its own) keeps evaluations flowing meanwhile. The request's
             # session is used by that thread alone, and closed after it finishes.

@@ -31,7 +31,7 @@ from core.auth.principal import Principal, require_principal
 from core.auth.roles import ADMIN, NATIONAL, label
 from core.calendar import WorkingCalendar, default_calendar
 from core.cases import summary
-from core.cases.privacy import hash_id_number, protect, shown_household
+from core.cases.privacy import hash_id_number, mask_free_text, protect, shown_household
 from core.cases.views import CaseView, Count, EventView, PendingFacts, TenantStatistics
 from core.db import chain
 from core.db import repositories as repo
@@ -103,7 +103,7 @@ def _check_comment(comment: str | None) -> str | None:
         raise bad_input(
             "the comment contains control or invisible characters", "意见含有控制字符或不可见字符"
         )
-    return comment.strip() or None
+    return mask_free_text(comment.strip()) or None  # an ID number typed in: masked
 
 
 _INVISIBLE = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

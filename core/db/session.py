@@ -43,6 +43,7 @@ from sqlalchemy.orm import (
 )
 
 from core.db.models import TenantScoped
+from core.settings import postgres_connect_args
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
@@ -72,14 +73,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str) -> Engine:
     """A new engine for ``url`` (callers usually want the shared :func:`engine_for`)."""
     if is_sqlite(url):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # No pool_pre_ping: it cost every checkout a round trip. A connection the server closed
     # meanwhile fails its request once; SQLAlchemy then discards the pool's connections
     # (a disconnect invalidates the pool) and the next request gets a fresh one. Connections
     # are also replaced after half an hour, before idle timeouts of proxies usually strike.
-    return create_engine(url, pool_recycle=1800)
+    # hide_parameters: an error's log line never quotes the (personal) values bound to it;
+    # statement_timeout: $BANGFU_STATEMENT_TIMEOUT_MS (core.settings)
+    return create_engine(
+        url, pool_recycle=1800, hide_parameters=True, connect_args=postgres_connect_args()
+    )
 
 
 def engine_for(url: str) -> Engine:

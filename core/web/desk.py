@@ -89,8 +89,9 @@ def sign_in_with_token(request: Request, tenant: Tenant, token: str) -> str:
         principal = None if row is None else Principal(row.user, row.tenant, row.role)
         if row is None or not _works_in(principal, tenant):
             raise token_not_accepted(tenant)
-        db.session.rollback()
-        return start_session(db.session, principal, via="token", token_id=row.id)
+        token_id = row.id
+        db.session.rollback()  # the read's transaction ends before the session is stored
+        return start_session(db.session, principal, via="token", token_id=token_id)
     finally:
         db.close()
 

@@ -24,8 +24,8 @@ from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.cases.reports import report_deadlines
 from core import clock
+from core.cases.reports import report_deadlines
 from core.errors import UNAUTHENTICATED, BangfuError, not_found
 from core.evaluation import evaluate
 from core.registry import Registry, Tenant

@@ -6,6 +6,9 @@
   (settings, checked when it is read) and by revoking the token it was opened with.
 * ``api_tokens.expires_at``: a token is refused after it (``bangfu token create --days``,
   90 by default). Tokens made before this migration expire 90 days after it.
+* ``member_identities.id_masked`` keeps the last four characters only
+  (``**************002X``): the region code, which left only the birth date unknown, is
+  dropped. (Determination records already written keep the form they were written with.)
 
 On PostgreSQL ``staff_sessions`` gets row-level security exactly as the tables of 0002
 (``ENABLE`` and ``FORCE``, policy ``tenant_isolation`` on ``app.tenant``): the session id
@@ -63,6 +66,18 @@ def upgrade() -> None:
 
     with op.batch_alter_table("api_tokens") as batch:
         batch.add_column(_timestamp("expires_at", nullable=True))
+    # the masked ID numbers keep the last four characters only (no region code); on
+    # PostgreSQL the owner lifts FORCE for this one statement, or it would see no row
+    postgres = op.get_bind().dialect.name == "postgresql"
+    if postgres:
+        op.execute("ALTER TABLE member_identities NO FORCE ROW LEVEL SECURITY")
+    op.execute(
+        "UPDATE member_identities SET id_masked = "
+        "substr('**************', 1, length(id_masked) - 4) || "
+        "substr(id_masked, length(id_masked) - 3, 4)"
+    )
+    if postgres:
+        op.execute("ALTER TABLE member_identities FORCE ROW LEVEL SECURITY")
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             f"UPDATE api_tokens SET expires_at = now() + interval '{TOKEN_DAYS} days' "

@@ -34,3 +34,66 @@ def test_the_app_factory_is_importable_by_name():
     module, name = server.APP_FACTORY.split(":")
     factory = getattr(__import__(module, fromlist=[name]), name)
     assert callable(factory)
+
+
+def _no_key(monkeypatch):
+    from core.cases import privacy
+
+    monkeypatch.delenv(privacy.KEY_ENV, raising=False)
+    monkeypatch.delenv(privacy.KEY_FILE_ENV, raising=False)
+
+
+def test_serve_refuses_to_start_without_a_hash_key(uvicorn_run, monkeypatch, tmp_path):
+    _no_key(monkeypatch)
+    prepared = []
+    monkeypatch.setattr(server, "prepare_database", lambda url, demo: prepared.append(url))
+    with pytest.raises(server.NotConfigured) as info:
+        server.serve(database=f"sqlite:///{tmp_path / 'x.db'}")
+    assert "BANGFU_ID_HASH_KEY" in str(info.value)
+    assert uvicorn_run == [] and prepared == []  # nothing started, nothing migrated
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_cli_says_why_it_will_not_serve(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from core.cli import app
+
+    _no_key(monkeypatch)
+    monkeypatch.setattr(server.uvicorn, "run", lambda *a, **k: pytest.fail("served"))
+    result = CliRunner().invoke(app, ["serve", "--database-url", f"sqlite:///{tmp_path}/x.db"])
+    assert result.exit_code == 2 and "BANGFU_ID_HASH_KEY" in result.output
+
+
+def test_the_local_demo_makes_a_private_key_file_once(uvicorn_run, monkeypatch, tmp_path):
+    from core.cases import privacy
+
+    _no_key(monkeypatch)
+    monkeypatch.setattr(server, "prepare_database", lambda url, demo: None)
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    server.serve(database=url, local_demo=True)
+    key_file = tmp_path / privacy.DEMO_KEY_FILE
+    assert os.environ[privacy.KEY_FILE_ENV] == str(key_file)
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    first = key_file.read_text()
+    assert len(first.strip()) >= privacy.MIN_KEY_CHARS
+    hashed = privacy.hash_id_number("11010519491231002X")
+    monkeypatch.delenv(privacy.KEY_FILE_ENV)
+    server.serve(database=url, local_demo=True)  # the next start reuses it
+    assert key_file.read_text() == first
+    assert privacy.hash_id_number("11010519491231002X") == hashed
+    assert len(uvicorn_run) == 2
+
+
+def test_proxy_headers_are_believed_from_configured_proxies_only(uvicorn_run, monkeypatch):
+    monkeypatch.setattr(server, "prepare_database", lambda url, demo: None)
+    monkeypatch.delenv("BANGFU_TRUSTED_PROXIES", raising=False)
+    server.serve(database="sqlite:///x.db")
+    kwargs = uvicorn_run[-1][1]
+    assert kwargs["proxy_headers"] is False and kwargs["forwarded_allow_ips"] == ""
+    monkeypatch.setenv("BANGFU_TRUSTED_PROXIES", "10.0.0.5,10.0.0.6")
+    server.serve(database="sqlite:///x.db")
+    kwargs = uvicorn_run[-1][1]
+    assert kwargs["proxy_headers"] is True
+    assert kwargs["forwarded_allow_ips"] == "10.0.0.5,10.0.0.6"
+    assert kwargs["timeout_keep_alive"] > 0

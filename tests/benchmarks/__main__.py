@@ -49,6 +49,7 @@ BENCHES = {
     "casework": "tests.benchmarks.bench_casework",
     "payments": "tests.benchmarks.bench_payments",
     "simulation": "tests.benchmarks.bench_simulation",
+    "cost": "tests.benchmarks.bench_cost",  # hostile GraphQL before validation (issue 8)
     "soak": "tests.benchmarks.soak",
 }
 OPTIONAL = {"review", "casework", "payments", "simulation"}

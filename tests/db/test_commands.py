@@ -117,3 +117,67 @@ def test_audit_verify_names_the_first_broken_link(tmp_path, registry):
     assert result.exit_code == 1
     assert "tenant hebei" in result.output and "event 2" in result.output
     assert runner.invoke(app, ["audit", "verify", "--tenant", "gansu", *db(url)]).exit_code == 0
+
+
+def _create(url: str, tenant: str, role: str, user: str, *extra: str) -> str:
+    made = runner.invoke(
+        app,
+        ["token", "create", "--tenant", tenant, "--role", role, "--user", user, *extra, *db(url)],
+    )
+    assert made.exit_code == 0, made.output
+    return made.output.strip()
+
+
+def test_token_list_shows_tokens_without_their_secrets(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    zhao = _create(url, "hebei", "approver", "zhao")
+    ma = _create(url, "gansu", "caseworker", "ma", "--days", "7")
+    listed = runner.invoke(app, ["token", "list", *db(url)], env={"COLUMNS": "200"})
+    assert listed.exit_code == 0, listed.output
+    for text in ("zhao", "ma", "hebei", "gansu", "approver", "caseworker", "active"):
+        assert text in listed.output
+    for secret in (zhao, ma):
+        assert secret not in listed.output and secret[3:15] not in listed.output
+    with session_factory(url)() as session:
+        from core.auth.tokens import list_tokens
+
+        rows = {t.user: t for t in list_tokens(session)}
+    assert (rows["zhao"].expires - rows["zhao"].created).days == 90  # the default
+    assert (rows["ma"].expires - rows["ma"].created).days == 7
+    only = runner.invoke(app, ["token", "list", "--user", "ma", *db(url)], env={"COLUMNS": "200"})
+    assert "gansu" in only.output and "hebei" not in only.output
+
+
+def test_tokens_are_revoked_by_number_or_by_user_without_the_secret(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    first = _create(url, "hebei", "approver", "zhao")
+    second = _create(url, "hebei", "reviewer", "zhao")
+    other = _create(url, "hebei", "caseworker", "wang")
+    with session_factory(url)() as session:
+        from core.auth.tokens import find_token
+
+        first_id = find_token(session, first).id
+    by_id = runner.invoke(app, ["token", "revoke", "--id", str(first_id), *db(url)])
+    assert by_id.exit_code == 0, by_id.output
+    with session_factory(url)() as session:
+        assert verify_token(session, first) is None
+        assert verify_token(session, second) is not None
+    by_user = runner.invoke(app, ["token", "revoke", "--user", "zhao", *db(url)])
+    assert by_user.exit_code == 0, by_user.output
+    with session_factory(url)() as session:
+        assert verify_token(session, second) is None
+        assert verify_token(session, other) is not None  # another user's stays
+    listed = runner.invoke(app, ["token", "list", *db(url)], env={"COLUMNS": "200"})
+    assert listed.output.count("revoked") >= 2
+    nothing = runner.invoke(app, ["token", "revoke", "--user", "zhao", *db(url)])
+    assert nothing.exit_code == 1
+    neither = runner.invoke(app, ["token", "revoke", *db(url)])
+    assert neither.exit_code == 2
+
+
+def test_a_token_lifetime_must_be_sensible(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    for days in ("0", "-1", "5000"):
+        grant = ["--tenant", "hebei", "--role", "approver", "--user", "z"]
+        made = runner.invoke(app, ["token", "create", *grant, "--days", days, *db(url)])
+        assert made.exit_code == 2, made.output

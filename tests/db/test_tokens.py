@@ -73,3 +73,23 @@ def test_the_command_migrates_and_prints_a_working_token(database_url):
     token = create_token(database_url, tenant="national", role="national", user="acftu")
     with session_factory(database_url)() as session:
         assert verify_token(session, token) == Principal("acftu", "national", "national")
+
+
+def test_a_token_expires_after_90_days_by_default(session):
+    from datetime import UTC, datetime, timedelta
+
+    from core.auth.tokens import find_token, is_live
+
+    token = issue_token(session, "hebei", "approver", "zhao", KNOWN)
+    row = find_token(session, token)
+    now = datetime.now(UTC)
+    assert is_live(row, now + timedelta(days=89))
+    assert not is_live(row, now + timedelta(days=90, minutes=1))
+    # an expired token is refused like an unknown one
+    row.expires_at = now - timedelta(seconds=1)
+    session.commit()
+    assert verify_token(session, token) is None
+    with pytest.raises(BangfuError) as info:
+        principal_from_header(session, f"Bearer {token}")
+    assert info.value.code == UNAUTHENTICATED
+    assert "expired" in info.value.en and "过期" in info.value.zh

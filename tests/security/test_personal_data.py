@@ -104,11 +104,16 @@ def test_an_invalid_number_is_refused(caller):
 # --------------------------------------------------------------------------- logs
 def test_mask_ids():
     assert mask_ids(f"id {APPLICANT_ID}.") == f"id {mask_id_number(APPLICANT_ID)}."
-    assert mask_ids("身份证11010519491231002x号") == "身份证110105********002x号"
-    assert mask_ids('{"idNumber": "11010519491231002X"}') == '{"idNumber": "110105********002X"}'
+    assert mask_ids("身份证11010519491231002x号") == "身份证**************002x号"
+    assert mask_ids('{"idNumber": "11010519491231002X"}') == '{"idNumber": "**************002X"}'
     assert mask_ids("1101051949123100201") == "1101051949123100201"  # 19 digits: not an ID
     assert mask_ids("case 42, version 7") == "case 42, version 7"
     assert mask_ids(mask_ids(APPLICANT_ID)) == mask_id_number(APPLICANT_ID)
+    # the old 15-digit numbers too; neither form keeps the region or the birth date
+    assert mask_ids("旧证号110105491231002,") == "旧证号***********1002,"
+    assert "110105" not in mask_ids(APPLICANT_ID) and APPLICANT_ID[6:14] not in mask_ids(
+        APPLICANT_ID
+    )
 
 
 def test_a_logged_error_has_the_number_masked(caplog):

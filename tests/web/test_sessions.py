@@ -117,3 +117,29 @@ def test_cookies_are_secure_over_https(app, tokens):
         response = browser.sign_in("hebei", tokens["hebei", "caseworker"])
         cookies = response.headers.get_list("set-cookie")
         assert all("Secure" in c for c in cookies if "bangfu_" in c), cookies
+
+
+def test_an_administrator_signs_a_user_out_everywhere(app, browser, tokens):
+    from typer.testing import CliRunner
+
+    from core.cli import app as cli
+
+    cookie = _session_cookie(browser.sign_in("hebei", tokens["hebei", "caseworker"]))
+    assert _replay(app, cookie).status_code == 200
+    url = app.state[STATE_KEY]
+    result = CliRunner().invoke(
+        cli,
+        [
+            "session",
+            "end",
+            "--tenant",
+            "hebei",
+            "--user",
+            "caseworker.hebei",
+            "--database-url",
+            url,
+        ],
+    )
+    assert result.exit_code == 0 and "1 session(s) ended" in result.output, result.output
+    assert _replay(app, cookie).status_code == 401
+    assert browser.get("/staff/hebei/cases").status_code == 401
