@@ -35,6 +35,12 @@ class EventView:
     #: its determination waits for a second person (new facts on an approved or filed file)
     pending: bool = False
 
+    @property
+    def warnings(self) -> list[str]:
+        """What the step was allowed despite (a quota passed under the ``warn`` reading)."""
+        notes = self.details.get("notes") or {}
+        return [str(v) for k, v in sorted(notes.items()) if k.endswith("_warning")]
+
 
 @dataclass(frozen=True)
 class PendingFacts:
@@ -46,12 +52,6 @@ class PendingFacts:
     seq: int  #: the history entry that recorded them
     evaluation: Evaluation  #: the household under the new facts, today
     household: dict[str, Any]  #: the new facts, ID numbers masked
-
-    @property
-    def warnings(self) -> list[str]:
-        """What the step was allowed despite (a quota passed under the ``warn`` reading)."""
-        notes = self.details.get("notes") or {}
-        return [str(v) for k, v in sorted(notes.items()) if k.endswith("_warning")]
 
 
 @dataclass(frozen=True)

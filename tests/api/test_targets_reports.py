@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 
+from core import clock as server_clock
 from core.auth.tokens import issue_token
 from core.cases.service import CaseService
 from core.db.request import STATE_KEY
@@ -87,6 +88,8 @@ def gansu_exit(service: CaseService, clock: Clock, case, day: str):
     case = take(
         service, clock, "gansu", case, "update_facts", "caseworker", day, household=RESTRUCTURED
     )
+    # new facts on a filed file take effect when a second person approves them (issue 8)
+    case = take(service, clock, "gansu", case, "approve_facts", "approver", day)
     return take(service, clock, "gansu", case, "exit", "approver", day)
 
 
@@ -295,7 +298,7 @@ def test_submit_report_through_graphql_is_dated_by_the_server(
 
     gql = graphql_on(database_url)
     rule = Workflow.for_tenant(api_registry.get("hebei")).procedure.reports[0]
-    today = date.today()
+    today = server_clock.today()  # the server's date (pinned for the suite)
     expected = rule.period_code(rule.previous_start(rule.period_start(today)))
     sent = gql(("hebei", "approver"), SUBMIT, tenant="hebei", report="quarterly_report")
     assert sent["data"]["submitReport"]["period"] == expected
