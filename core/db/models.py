@@ -224,3 +224,8 @@ class AccessAudit(TenantScoped, Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (Index("ix_access_audit_tenant_at", "tenant", "at"),)
+
+
+# The assistance funds ledger's tables (migration 0006) live with the ledger; imported here
+# so that every table is on ``Base.metadata`` whichever module is imported first.
+from core.funds import models as _funds_models  # noqa: E402, F401
