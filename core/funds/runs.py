@@ -1,0 +1,190 @@
+"""Payment runs (清册): every filed case with a recurring entitlement, for one period.
+
+A period is a month (``2026-12``: the programmes paid ``MONTHLY``) or a year (``2026``: the
+programmes paid ``YEARLY``). The run reads the summary columns of the tenant's admitted
+files (the latest determination's entitlements, rule set and date) and links each payment
+to that determination's record (the file's latest case event). It inserts the payments
+that are still missing and ignores the rest: the unique constraint on (tenant, case,
+programme, period) is what makes a second run pay nobody twice, even when two runs race.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.orm import Session
+
+from core.db.models import CaseEvent, CaseFile
+from core.errors import bad_input
+from core.funds.models import FundPayment
+from core.funds.payments import PROPOSED
+from core.model import PayPeriod
+from core.registry import Tenant
+
+MONTH = re.compile(r"(20[0-9]{2})-(0[1-9]|1[0-2])")
+YEAR = re.compile(r"20[0-9]{2}")
+#: Payments per INSERT (and per step of the progress bar).
+CHUNK = 10_000
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Period:
+    text: str
+    year: int
+    cadence: PayPeriod
+
+
+def parse_period(value: str) -> Period:
+    """``2026-12`` (monthly) or ``2026`` (yearly); anything else is ``BAD_INPUT``."""
+    value = (value or "").strip()
+    if MONTH.fullmatch(value):
+        return Period(value, int(value[:4]), PayPeriod.MONTHLY)
+    if YEAR.fullmatch(value):
+        return Period(value, int(value), PayPeriod.YEARLY)
+    raise bad_input(
+        f"the period {value[:20]!r} is neither a month (2026-12) nor a year (2026)",
+        "期间应为月份(如2026-12)或年度(如2026)",
+        period=value[:20],
+    )
+
+
+def recurring(tenant: Tenant, cadence: PayPeriod) -> set[str]:
+    """The tenant's programmes paid at ``cadence``."""
+    return {p.code for p in tenant.programmes if p.period == cadence}
+
+
+def parse_entitlements(summary: str) -> dict[str, int]:
+    """``living_relief=790.00;medical_relief=*`` -> ``{"living_relief": 79000}`` (fen;
+    in-kind entitlements are left out: the ledger pays money)."""
+    out: dict[str, int] = {}
+    for part in (summary or "").split(";"):
+        code, _, amount = part.partition("=")
+        if not code or not amount or amount == "*":
+            continue
+        whole, _, cents = amount.partition(".")
+        out[code] = int(whole) * 100 + int((cents + "00")[:2])
+    return out
+
+
+def due_payments(
+    session: Session, tenant: Tenant, admitted: Sequence[str], programmes: set[str]
+) -> list[tuple[int, int, str, int, str, date]]:
+    """(case id, determination id, programme, amount in fen, rule set, determined on) of
+    every admitted file of ``tenant`` with a money entitlement in ``programmes``."""
+    latest = (
+        select(CaseEvent.case_id, func.max(CaseEvent.id).label("event_id"))
+        .where(CaseEvent.tenant == tenant.code)
+        .group_by(CaseEvent.case_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            CaseFile.id,
+            latest.c.event_id,
+            CaseFile.entitlements,
+            CaseFile.ruleset,
+            CaseFile.evaluated_on,
+        )
+        .join(latest, latest.c.case_id == CaseFile.id)
+        .where(CaseFile.tenant == tenant.code, CaseFile.status.in_(list(admitted)))
+        .order_by(CaseFile.id)
+    )
+    due = []
+    for case_id, event_id, summary, ruleset, evaluated_on in rows:
+        if not summary:
+            continue
+        for code, fen in parse_entitlements(summary).items():
+            if code in programmes and fen > 0:
+                due.append((case_id, event_id, code, fen, ruleset, evaluated_on))
+    return due
+
+
+def insert_payments(
+    session: Session,
+    rows: list[dict[str, Any]],
+    progress: Progress | None = None,
+) -> None:
+    """Insert payments, skipping any (tenant, case, programme, period) already there."""
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    done = 0
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        if postgres:
+            _insert_postgres(session, chunk)
+        else:
+            statement = insert(FundPayment.__table__).prefix_with("OR IGNORE")
+            connection.execute(statement, chunk)
+        done += len(chunk)
+        if progress:
+            progress(done, len(rows))
+    if progress and not rows:
+        progress(0, 0)
+
+
+_TYPES = {
+    "tenant": "text",
+    "case_id": "int",
+    "determination_id": "int",
+    "determined_on": "date",
+    "ruleset": "text",
+    "programme": "text",
+    "period": "text",
+    "year": "int",
+    "source": "text",
+    "amount_fen": "bigint",
+    "status": "text",
+    "run_id": "int",
+    "proposed_by": "text",
+    "proposed_on": "date",
+    "sendings": "int",
+    "version": "int",
+}
+
+
+def _insert_postgres(session: Session, rows: list[dict[str, Any]]) -> None:
+    columns = list(_TYPES)
+    arrays = ", ".join(f"CAST(:{c} AS {_TYPES[c]}[])" for c in columns)
+    session.connection().execute(
+        text(
+            f"INSERT INTO fund_payments ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "
+            "ON CONFLICT (tenant, case_id, programme, period) DO NOTHING"
+        ),
+        {c: [r[c] for r in rows] for c in columns},
+    )
+
+
+def payment_row(
+    tenant: str,
+    due: tuple[int, int, str, int, str, date],
+    period: Period,
+    source: str,
+    run_id: int | None,
+    user: str,
+    today: date,
+) -> dict[str, Any]:
+    case_id, event_id, programme, fen, ruleset, determined_on = due
+    return {
+        "tenant": tenant,
+        "case_id": case_id,
+        "determination_id": event_id,
+        "determined_on": determined_on,
+        "ruleset": ruleset,
+        "programme": programme,
+        "period": period.text,
+        "year": period.year,
+        "source": source,
+        "amount_fen": fen,
+        "status": PROPOSED,
+        "run_id": run_id,
+        "proposed_by": user,
+        "proposed_on": today,
+        "sendings": 0,
+        "version": 1,
+    }
