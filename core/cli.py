@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from core.funds.cli import funds_app, payments_app
 from core.settings import database_url
 
 app = typer.Typer(
@@ -19,6 +20,8 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 token_app = typer.Typer(help="Bearer tokens for staff and national users.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
+app.add_typer(payments_app, name="payments")
+app.add_typer(funds_app, name="funds")
 console = Console()
 
 DatabaseUrl = Annotated[

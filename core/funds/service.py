@@ -921,6 +921,32 @@ class FundsService:
             )
         )
 
+    # ------------------------------------------------------------------ reports
+    @_one_call_scope
+    def annual_report(self, principal: Principal | None, year: int) -> Any:
+        """The tenant's annual fund report (:class:`core.funds.reports.AnnualReport`)."""
+        from core.funds import reports
+
+        p = self._staff(principal)
+        return reports.annual_report(self.session, p.tenant, _year(year))
+
+    @_one_call_scope
+    def audit(self, principal: Principal | None, year: int) -> list[dict[str, Any]]:
+        """Every entry of the year with actor and time (the internal audit, 内部审计)."""
+        from core.funds import reports
+
+        p = self._staff(principal, TREASURERS)
+        return reports.audit_rows(self.session, p.tenant, _year(year))
+
+    @_one_call_scope
+    def spending(
+        self, principal: Principal | None, year: int, tenants: Sequence[str] | None = None
+    ) -> list[Any]:
+        """Spending per tenant and programme, households suppressed below 5 (national)."""
+        from core.funds import reports
+
+        return reports.national_spending(self.session, self.registry, principal, year, tenants)
+
     # ------------------------------------------------------------------ reconciliation
     @_one_call_scope
     def reconcile(self, principal: Principal | None, year: int) -> Reconciliation:

@@ -15,7 +15,11 @@ On PostgreSQL only:
 * a statement-level trigger refuses any INSERT whose journals do not sum to zero (the
   application writes each journal in one statement);
 * the serving role ``bangfu_app`` may only INSERT and SELECT ``fund_entries``; it reads,
-  inserts and updates payments and runs (their state), and never deletes.
+  inserts and updates payments and runs (their state), and never deletes;
+* the national level reads spending through ``bangfu_fund_spending(year)`` only: totals
+  per tenant and programme and the number of households paid, under
+  ``app.scope = 'statistics'`` for the function's duration (as 0002's
+  ``bangfu_case_counts``), with a ``statistics_read`` policy on entries and payments.
 
 Revision ID: 0006
 Revises: 0002
@@ -198,6 +202,32 @@ def _postgresql() -> None:
         "REFERENCING NEW TABLE AS new_entries "
         "FOR EACH STATEMENT EXECUTE FUNCTION bangfu_fund_journals_balance()"
     )
+    for table in ("fund_entries", "fund_payments"):
+        op.execute(
+            f"CREATE POLICY statistics_read ON {table} FOR SELECT "
+            "USING (current_setting('app.scope', true) = 'statistics')"
+        )
+    op.execute(
+        """
+        CREATE FUNCTION bangfu_fund_spending(p_year integer)
+        RETURNS TABLE (tenant text, programme text, spent bigint, households bigint)
+        LANGUAGE sql STABLE
+        SET app.scope = 'statistics'
+        AS $$
+          SELECT s.tenant::text, s.programme::text, s.spent, coalesce(h.n, 0)
+          FROM (SELECT e.tenant, e.programme, sum(e.amount_fen)::bigint AS spent
+                FROM fund_entries e WHERE e.year = p_year AND e.account = 'expense'
+                GROUP BY 1, 2) s
+          LEFT JOIN (SELECT p.tenant, p.programme, count(DISTINCT p.case_id) AS n
+                     FROM fund_payments p
+                     WHERE p.year = p_year
+                       AND p.status IN ('approved', 'sent', 'paid', 'returned')
+                     GROUP BY 1, 2) h
+            ON h.tenant = s.tenant AND h.programme = s.programme
+        $$
+        """
+    )
+    op.execute("REVOKE ALL ON FUNCTION bangfu_fund_spending(integer) FROM PUBLIC")
     op.execute(
         f"""
         DO $$
@@ -207,6 +237,7 @@ def _postgresql() -> None:
           IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
             GRANT SELECT, INSERT ON fund_entries TO {APP_ROLE};
             GRANT SELECT, INSERT, UPDATE ON fund_payments, fund_runs TO {APP_ROLE};
+            GRANT EXECUTE ON FUNCTION bangfu_fund_spending(integer) TO {APP_ROLE};
             FOR seq IN
               SELECT pg_get_serial_sequence(t, 'id')
               FROM unnest(ARRAY['fund_entries', 'fund_payments', 'fund_runs']) AS t
@@ -235,6 +266,7 @@ def downgrade() -> None:
             $$
             """
         )
+        op.execute("DROP FUNCTION IF EXISTS bangfu_fund_spending(integer)")
         op.execute("DROP TRIGGER IF EXISTS fund_journals_balance ON fund_entries")
         op.execute("DROP TRIGGER IF EXISTS fund_entries_append_only ON fund_entries")
         op.execute("DROP FUNCTION IF EXISTS bangfu_fund_journals_balance()")
