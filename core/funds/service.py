@@ -49,6 +49,7 @@ from core.errors import (
 from core.funds import ledger, runs
 from core.funds.ledger import (
     BANK,
+    EXPENSE,
     INCOME,
     RECEIPT,
     REVERSAL,
@@ -574,19 +575,45 @@ class FundsService:
         if kind is None:
             return
         today = self.today()
-        entries: list[dict[str, Any]] = []
+        ids = ledger.journal_ids()
+        entries: list[tuple[Any, ...]] = []
+        tenant, actor, role = p.tenant, p.user, p.role
+        (debit, _), (credit, _) = ((x.account, x.amount_fen) for x in lines(kind, 1, "", 0))
         for r in rows:
-            journal = Journal(
-                p.tenant,
-                r.year,
-                r.source,
-                kind,
-                today,
-                p.user,
-                p.role,
-                lines(kind, r.amount_fen, r.programme, r.id),
+            journal, amount, expense = next(ids), r.amount_fen, r.programme
+            fund = (r.year, r.source)
+            entries.append(
+                (
+                    tenant,
+                    journal,
+                    1,
+                    *fund,
+                    debit,
+                    expense if debit == EXPENSE else None,
+                    amount,
+                    kind,
+                    today,
+                    r.id,
+                    actor,
+                    role,
+                )
             )
-            entries += journal.rows()
+            entries.append(
+                (
+                    tenant,
+                    journal,
+                    2,
+                    *fund,
+                    credit,
+                    expense if credit == EXPENSE else None,
+                    -amount,
+                    kind,
+                    today,
+                    r.id,
+                    actor,
+                    role,
+                )
+            )
         ledger.post_bulk(self.session, entries)
 
     # ------------------------------------------------------------------ runs
