@@ -30,6 +30,7 @@ from core.api.limits import RequestLimits, check_page, check_tenant_list
 from core.api.planned import run_planned
 from core.api.scalars import SCALAR_MAP
 from core.api.types import Case, Evaluation, Parameter, Tenant, TenantStatistics
+from core.funds.graphql import FundsMutation, FundsQuery
 from core.registry import Registry
 
 
@@ -48,7 +49,7 @@ def _given(value: Any) -> Any:
 
 
 @strawberry.type(description="Published policy (open to anyone) and case files (staff).")
-class Query:
+class Query(FundsQuery):
     @strawberry.field(description="Every tenant: national, then each province and its cities.")
     def tenants(self, info: strawberry.Info) -> list[Tenant]:
         return policy.tenants(_registry(info))
@@ -130,7 +131,7 @@ class Query:
 
 
 @strawberry.type(description="Changes to case files (staff only).")
-class Mutation:
+class Mutation(FundsMutation):
     @strawberry.mutation(description="Open a case file for a household in a tenant.")
     def open_case(
         self,

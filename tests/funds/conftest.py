@@ -12,6 +12,9 @@ from core.db.session import session_factory, tenant_scope
 from core.funds.service import FundsService
 from tests.casefile_samples import ILL, D, staff
 
+# GraphQL callers with tokens and the serving role's URL, as the security tests have them
+from tests.security.conftest import app_url, caller, serve  # noqa: F401
+
 TODAY = D("2026-12-10")
 CASEWORKER = staff("hebei", "caseworker")
 REVIEWER = staff("hebei", "reviewer")
