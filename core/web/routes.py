@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.errors import UNAUTHENTICATED, BangfuError, not_found
 from core.evaluation import evaluate
+from core.funds.web import funds_pages
 from core.registry import Registry, Tenant
 from core.web.desk import Desk, NotSignedIn, open_desk, staff_principal, token_not_accepted
 from core.web.forms import (
@@ -394,6 +395,7 @@ def staff_pages() -> Router:
             take_step,
             evaluation_form,
             evaluation_result,
+            *funds_pages(),
             create_static_files_router(
                 path="/static",
                 directories=[STATIC],

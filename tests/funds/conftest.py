@@ -15,6 +15,9 @@ from tests.casefile_samples import ILL, D, staff
 # GraphQL callers with tokens and the serving role's URL, as the security tests have them
 from tests.security.conftest import app_url, caller, serve  # noqa: F401
 
+# a browser with cookies and the form token, and staff tokens, as the page tests have them
+from tests.web.conftest import browser, tokens, web_client  # noqa: F401
+
 TODAY = D("2026-12-10")
 CASEWORKER = staff("hebei", "caseworker")
 REVIEWER = staff("hebei", "reviewer")
