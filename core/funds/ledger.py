@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, literal, null, select, text, union_all
 from sqlalchemy.orm import Session
 
 from core.funds.models import FundEntry
@@ -220,6 +220,53 @@ def sqlite_executemany(
     raw = session.connection().connection.driver_connection
     marks = ", ".join("?" * len(columns))
     raw.executemany(f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+
+def post_from_payments(
+    session: Session,
+    selected: Any,
+    kind: str,
+    pair: tuple[Line, Line],
+    booked_on: date,
+    actor: str,
+    role: str,
+) -> None:
+    """One journal of ``kind`` per payment matching ``selected``: the two lines of
+    ``pair`` (accounts and signs for an amount of 1) times the payment's amount, written
+    by one INSERT ... SELECT (each journal whole in the one statement). Journal ids are a
+    random prefix and the payment id."""
+    from core.funds.models import FundPayment
+
+    payments = FundPayment.__table__.c
+    prefix = uuid.uuid4().hex[:20]
+    if session.connection().dialect.name == "postgresql":
+        number = func.lpad(func.to_hex(payments.id), 12, "0")
+    else:
+        number = func.printf("%012x", payments.id)
+    journal = literal(prefix) + number
+
+    def line(n: int, part: Line) -> Any:
+        return select(
+            payments.tenant,
+            journal,
+            literal(n),
+            payments.year,
+            payments.source,
+            literal(part.account),
+            payments.programme if part.account == EXPENSE else null(),
+            payments.amount_fen * part.amount_fen,
+            literal(kind),
+            literal(booked_on),
+            payments.id,
+            literal(actor),
+            literal(role),
+        ).where(selected)
+
+    session.execute(
+        insert(FundEntry.__table__).from_select(
+            list(BULK_COLUMNS), union_all(line(1, pair[0]), line(2, pair[1]))
+        )
+    )
 
 
 # --------------------------------------------------------------------------- balances

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
@@ -32,7 +33,7 @@ from core.funds import ledger
 from core.funds.ledger import ACCOUNTS, EXPENSE, KINDS, SOURCES, FundBalance
 from core.funds.models import FundEntry, FundPayment
 from core.funds.payments import COMMITTED
-from core.money import format_yuan
+from core.money import format_yuan, to_yuan
 from core.registry import Registry
 
 
@@ -74,10 +75,10 @@ def annual_report(session: Session, tenant: str, year: int) -> AnnualReport:
     return AnnualReport(tenant, year, raised, dict(sorted(used.items())), funds)
 
 
-def _money(fen: int) -> float:
-    """A cell's value in yuan: openpyxl writes numbers; the fen is exact to 2 decimals
-    (values far below 2**53 fen), and the cell is formatted ``0.00``."""
-    return int(fen) / 100
+def _money(fen: int) -> Decimal:
+    """A cell's value: yuan as a ``Decimal`` (openpyxl writes it as a number, exactly as
+    written: never a float of ours), formatted ``#,##0.00``."""
+    return to_yuan(fen)
 
 
 def report_xlsx(report: AnnualReport, programme_names: dict[str, str]) -> bytes:
@@ -104,7 +105,7 @@ def report_xlsx(report: AnnualReport, programme_names: dict[str, str]) -> bytes:
     sheet.append(["其中:应付未付 approved, not yet paid", _money(report.payable)])
     for row in sheet.iter_rows(min_col=2, max_col=2):
         for cell in row:
-            if isinstance(cell.value, float):
+            if isinstance(cell.value, Decimal):
                 cell.number_format = "#,##0.00"
     sheet.column_dimensions["A"].width = 44
     sheet.column_dimensions["B"].width = 18

@@ -49,7 +49,6 @@ from core.errors import (
 from core.funds import ledger, runs
 from core.funds.ledger import (
     BANK,
-    EXPENSE,
     INCOME,
     RECEIPT,
     REVERSAL,
@@ -557,13 +556,21 @@ class FundsService:
 
     def _move(self, p: Principal, rows: list[Any], move: str, where: Any, **values: Any) -> None:
         """Move ``rows`` (all in the move's start state, selected by ``where``) to its end
-        state, and book its journal for each: one conditional UPDATE, one INSERT."""
+        state, and book its journal for each: one INSERT ... SELECT of the journals (two
+        lines per payment, made by the database from the payments' own rows, so that
+        100,000 payments cost one statement), then one conditional UPDATE whose count must
+        be the rows' (else someone moved one meanwhile: ``CONFLICT``, nothing changes)."""
         start, end, kind = MOVES[move]
+        selected = and_(FundPayment.tenant == p.tenant, FundPayment.status == start, where)
+        if kind is not None:
+            ledger.post_from_payments(
+                self.session, selected, kind, lines(kind, 1, "", 0), self.today(), p.user, p.role
+            )
         if move in ("send", "reissue"):
             values["sendings"] = FundPayment.sendings + 1
         changed = self.session.execute(
             update(FundPayment)
-            .where(and_(FundPayment.tenant == p.tenant, FundPayment.status == start, where))
+            .where(selected)
             .values(status=end, version=FundPayment.version + 1, **values)
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -572,49 +579,6 @@ class FundsService:
                 "the payments were changed by someone else meanwhile; reload and try again",
                 "支付已被他人修改,请刷新后重试",
             )
-        if kind is None:
-            return
-        today = self.today()
-        ids = ledger.journal_ids()
-        entries: list[tuple[Any, ...]] = []
-        tenant, actor, role = p.tenant, p.user, p.role
-        (debit, _), (credit, _) = ((x.account, x.amount_fen) for x in lines(kind, 1, "", 0))
-        for r in rows:
-            journal, amount, expense = next(ids), r.amount_fen, r.programme
-            fund = (r.year, r.source)
-            entries.append(
-                (
-                    tenant,
-                    journal,
-                    1,
-                    *fund,
-                    debit,
-                    expense if debit == EXPENSE else None,
-                    amount,
-                    kind,
-                    today,
-                    r.id,
-                    actor,
-                    role,
-                )
-            )
-            entries.append(
-                (
-                    tenant,
-                    journal,
-                    2,
-                    *fund,
-                    credit,
-                    expense if credit == EXPENSE else None,
-                    -amount,
-                    kind,
-                    today,
-                    r.id,
-                    actor,
-                    role,
-                )
-            )
-        ledger.post_bulk(self.session, entries)
 
     # ------------------------------------------------------------------ runs
     @_one_call_scope
