@@ -23,10 +23,9 @@ less what has been approved (paid or not).
 
 from __future__ import annotations
 
-import itertools
 import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -144,7 +143,7 @@ def post(session: Session, journals: Iterable[Journal]) -> int:
 # explicitly: Python 3.12 deprecates the implicit one.
 sqlite3.register_adapter(date, date.isoformat)
 
-#: The columns of :func:`post_bulk`'s tuples, in order.
+#: The columns :func:`post_from_payments` writes, in order.
 BULK_COLUMNS = (
     "tenant",
     "journal",
@@ -162,51 +161,6 @@ BULK_COLUMNS = (
 )
 
 
-def journal_ids() -> Iterator[str]:
-    """Journal ids for a bulk posting: a random prefix and a counter (32 hex digits), so
-    that one posting's journals sort together in the index."""
-    prefix = uuid.uuid4().hex[:20]
-    return (f"{prefix}{i:012x}" for i in itertools.count())
-
-
-def post_bulk(session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Write many lines at once (tuples in :data:`BULK_COLUMNS` order; the journals whole,
-    one after another).
-
-    PostgreSQL: one statement from arrays (``unnest``), so the balance trigger sees every
-    journal whole. SQLite: the driver's ``executemany`` in the session's transaction."""
-    if not rows:
-        return
-    connection = session.connection()
-    columns = BULK_COLUMNS
-    if connection.dialect.name == "postgresql":
-        types = {
-            "tenant": "text",
-            "journal": "text",
-            "line": "int",
-            "year": "int",
-            "source": "text",
-            "account": "text",
-            "programme": "text",
-            "amount_fen": "bigint",
-            "kind": "text",
-            "booked_on": "date",
-            "document": "text",
-            "payment_id": "int",
-            "reverses": "text",
-            "memo": "text",
-            "actor": "text",
-            "role": "text",
-        }
-        arrays = ", ".join(f"CAST(:{c} AS {types[c]}[])" for c in columns)
-        statement = text(
-            f"INSERT INTO fund_entries ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
-        )
-        connection.execute(statement, {c: [r[i] for r in rows] for i, c in enumerate(columns)})
-    else:
-        sqlite_executemany(session, "fund_entries", columns, rows)
-
-
 def sqlite_executemany(
     session: Session,
     table: str,
@@ -216,7 +170,7 @@ def sqlite_executemany(
 ) -> None:
     """The SQLite driver's ``executemany`` on the session's connection (in its transaction):
     SQLAlchemy's per-row parameter processing costs more than the insert. Dates go in as
-    ISO text, as SQLAlchemy stores them (the adapter registered below)."""
+    ISO text, as SQLAlchemy stores them (the adapter registered above)."""
     raw = session.connection().connection.driver_connection
     marks = ", ".join("?" * len(columns))
     raw.executemany(f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
