@@ -2,7 +2,7 @@
 
 Each ``bench_*`` module has a ``run()`` that returns rows (:func:`row`): a figure, its
 unit, the baseline it is compared with, the ratio, the target and whether it is met.
-``python -m tests.benchmarks [batch] [http] [compare] [review]`` runs them (all by
+``python -m tests.benchmarks [batch] [http] [compare] [review] [payments]`` runs them (all by
 default), prints a table and writes ``bench-results.json`` at the repository root.
 
 * ``batch``   1,000,000 synthetic households under Hebei, against OpenFisca-core running
@@ -10,6 +10,8 @@ default), prints a table and writes ``bench-results.json`` at the repository roo
 * ``http``    ``evaluate`` over HTTP on loopback with wrk, against a plain Litestar route.
 * ``compare`` ``compare`` across the three tenants and across 34 synthetic provinces.
 * ``review``  the review benchmark, when ``bench_review.py`` is present.
+* ``payments`` a 100,000-file payment run (清册) and its approval, SQLite and PostgreSQL,
+  against a raw-SQL insert of the same payment rows.
 """
 
 from __future__ import annotations
