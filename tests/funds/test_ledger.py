@@ -332,4 +332,5 @@ def test_new_facts_waiting_for_a_second_person_pay_nothing_yet(funds, cases, ses
     assert record == in_force.determination
     due = runs.due_payments(session, cases.registry.get("hebei"), ["filed"], {"medical_relief"})
     [(case_id, event_id, _code, fen, _ruleset, _on)] = due
+    assert str(case_id) == str(first)
     assert fen == MEDICAL and event_id == one.determination_id
