@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from core.funds.cli import funds_app, payments_app
 from core.settings import database_url
 
 app = typer.Typer(
@@ -23,6 +24,8 @@ app.add_typer(token_app, name="token")
 audit_app = typer.Typer(help="Checks of the recorded history.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(session_app, name="session")
+app.add_typer(payments_app, name="payments")
+app.add_typer(funds_app, name="funds")
 console = Console()
 
 

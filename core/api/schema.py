@@ -41,6 +41,7 @@ from core.api.types import (
     TenantReport,
     TenantStatistics,
 )
+from core.funds.graphql import FundsMutation, FundsQuery
 from core.registry import Registry
 
 
@@ -65,7 +66,7 @@ def _given(value: Any) -> Any:
 
 
 @strawberry.type(description="Published policy (open to anyone) and case files (staff).")
-class Query:
+class Query(FundsQuery):
     @strawberry.field(description="Every tenant: national, then each province and its cities.")
     def tenants(self, info: strawberry.Info) -> list[Tenant]:
         return policy.tenants(_registry(info))
@@ -220,7 +221,7 @@ class Query:
 
 
 @strawberry.type(description="Changes to case files (staff only).")
-class Mutation:
+class Mutation(FundsMutation):
     @strawberry.mutation(description="Open a case file for a household in a tenant.")
     def open_case(
         self,

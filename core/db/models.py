@@ -307,3 +307,8 @@ class CaseRead(TenantScoped, Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (Index("ix_case_reads_tenant_case", "tenant", "case_number"),)
+
+
+# The assistance funds ledger's tables (migration 0006) live with the ledger; imported here
+# so that every table is on ``Base.metadata`` whichever module is imported first.
+from core.funds import models as _funds_models  # noqa: E402, F401

@@ -28,6 +28,7 @@ from core import clock
 from core.cases.reports import report_deadlines
 from core.errors import UNAUTHENTICATED, BangfuError, not_found
 from core.evaluation import evaluate
+from core.funds.web import funds_pages
 from core.registry import Registry, Tenant
 from core.web.desk import (
     Desk,
@@ -407,6 +408,7 @@ def staff_pages() -> Router:
             take_step,
             evaluation_form,
             evaluation_result,
+            *funds_pages(),
             create_static_files_router(
                 path="/static",
                 directories=[STATIC],

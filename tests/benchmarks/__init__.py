@@ -15,6 +15,8 @@ flagged) and writes ``bench-results.json`` at the repository root.
 * ``batch``   1,000,000 synthetic households under Hebei, against OpenFisca-core running
   the same rules on the same households (OpenFisca lives in ``.venv-bench`` only).
 * ``review``  the periodic review of 100,000 open files, end to end.
+* ``payments`` a 100,000-file payment run (清册) and its approval, SQLite and PostgreSQL,
+  against a raw-SQL insert of the same payment rows.
 
 The pure functions here (:func:`median`, :func:`spread`, :func:`regressions` ...) are
 unit-tested in ``tests/benchmarks/test_harness.py``; the benchmarks themselves are not.

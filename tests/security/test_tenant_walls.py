@@ -66,7 +66,49 @@ def two_tenants(database_url, registry):
                 )
                 session.commit()
             assert case.tenant == tenant
+            _funds(session, registry, tenant, int(case.id))
         yield session
+
+
+def _funds(session, registry, tenant: str, case_id: int) -> None:
+    """A receipt (ledger entries), a payment run and a payment of ``tenant``."""
+    from core.funds.models import FundPayment, FundRun
+    from core.funds.service import FundsService
+
+    funds = FundsService(session, registry, today=lambda: D("2026-11-20"))
+    funds.record_receipt(staff(tenant, "admin"), 2026, "government", 100_00, "doc")
+    event = session.scalar(select(CaseEvent.id).where(CaseEvent.case_id == case_id))
+    run = FundRun(
+        tenant=tenant,
+        period="2026",
+        year=2026,
+        source="government",
+        cadence="YEARLY",
+        started_by="x",
+    )
+    session.add(run)
+    session.flush()
+    session.add(
+        FundPayment(
+            tenant=tenant,
+            case_id=case_id,
+            determination_id=event,
+            determined_on=D("2026-09-30"),
+            ruleset="r",
+            programme="living_relief",
+            period="2026",
+            year=2026,
+            source="government",
+            amount_fen=1,
+            status="proposed",
+            run_id=run.id,
+            proposed_by="x",
+            proposed_on=D("2026-11-20"),
+            sendings=0,
+            version=1,
+        )
+    )
+    session.commit()
 
 
 def test_every_table_with_a_tenant_column_is_a_tenant_scoped_model():

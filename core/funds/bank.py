@@ -1,0 +1,125 @@
+"""The files exchanged with the bank (一卡通代发): the payment file out, the result file in.
+
+Out: one line per payment waiting for the bank, as CSV (UTF-8 with a byte-order mark, so
+that spreadsheet programs read the Chinese) or XLSX (openpyxl). In: the bank's answer per
+payment, CSV or XLSX, with a header line; the columns are found by name, in Chinese or
+English:
+
+=============  ==================  ===========================================
+column         names accepted      values
+=============  ==================  ===========================================
+payment        付款编号, payment    the payment number of the file sent
+result         结果, result         成功/paid/已发放, or 退票/returned/失败
+note           说明, note           the bank's reason (optional)
+=============  ==================  ===========================================
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+
+from core.errors import bad_input
+
+#: (key, Chinese header, English header) of the payment file.
+COLUMNS = (
+    ("payment", "付款编号", "payment"),
+    ("case", "档案编号", "case"),
+    ("name", "收款人", "payee"),
+    ("idNumber", "身份证号(脱敏)", "ID number (masked)"),
+    ("programme", "帮扶项目", "programme"),
+    ("period", "期间", "period"),
+    ("amount", "金额(元)", "amount (yuan)"),
+    ("sending", "发送次数", "sending"),
+)
+PAID_WORDS = {"paid", "成功", "已发放", "ok"}
+RETURNED_WORDS = {"returned", "退票", "失败", "failed"}
+MAX_LINES = 200_000
+
+
+def _header() -> list[str]:
+    return [f"{zh} {en}" for _, zh, en in COLUMNS]
+
+
+def to_csv(rows: Sequence[dict[str, Any]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(_header())
+    for r in rows:
+        writer.writerow([r[key] for key, _, _ in COLUMNS])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(rows: Sequence[dict[str, Any]], title: str = "代发清单") -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    sheet.append(_header())
+    for r in rows:
+        sheet.append([r[key] for key, _, _ in COLUMNS])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _table(content: bytes, filename: str) -> list[list[str]]:
+    if filename.lower().endswith(".xlsx"):
+        try:
+            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as exc:
+            raise bad_input(
+                f"the result file is not a readable XLSX workbook ({type(exc).__name__})",
+                "回盘文件不是可读取的XLSX工作簿",
+            ) from None
+        sheet = book.worksheets[0]
+        return [
+            ["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)
+        ]
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = content.decode("gb18030")
+        except UnicodeDecodeError:
+            raise bad_input(
+                "the result file is neither UTF-8 nor GB18030 text", "回盘文件编码无法识别"
+            ) from None
+    return [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+
+
+def _column(header: list[str], names: tuple[str, ...]) -> int | None:
+    for i, cell in enumerate(header):
+        words = cell.strip().lower().split()
+        if any(n in words or cell.strip().lower().startswith(n) for n in names):
+            return i
+    return None
+
+
+def read_result(content: bytes, filename: str = "result.csv") -> list[tuple[str, str, str]]:
+    """(payment, "paid" or "returned", note) per line of the bank's result file."""
+    table = _table(content, filename)
+    if not table:
+        raise bad_input("the result file is empty", "回盘文件为空")
+    if len(table) > MAX_LINES:
+        raise bad_input(f"the result file has more than {MAX_LINES} lines", "回盘文件行数过多")
+    header, lines = table[0], table[1:]
+    payment = _column(header, ("付款编号", "payment"))
+    result = _column(header, ("结果", "result"))
+    note = _column(header, ("说明", "note"))
+    if payment is None or result is None:
+        raise bad_input(
+            "the result file needs the columns 付款编号/payment and 结果/result",
+            "回盘文件须有“付款编号”和“结果”两列",
+        )
+    out = []
+    for line in lines:
+        cells = [*line, "", "", ""]
+        word = cells[result].strip().lower()
+        outcome = "paid" if word in PAID_WORDS else "returned" if word in RETURNED_WORDS else word
+        out.append(
+            (cells[payment].strip(), outcome, cells[note].strip() if note is not None else "")
+        )
+    return out

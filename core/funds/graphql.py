@@ -1,0 +1,548 @@
+"""The funds ledger in GraphQL: queries and mutations, merged into the contract's
+``Query`` and ``Mutation`` (:mod:`core.api.schema` inherits :class:`FundsQuery` and
+:class:`FundsMutation`). Documented in ``docs/contract-additions.md``.
+
+Resolvers are thin: they find who is asking as the case resolvers do
+(:mod:`core.api.cases_gateway`) and hand over to :class:`core.funds.service.FundsService`
+(or :mod:`core.funds.reports`), which enforce roles and tenant scoping. Money travels as
+the contract's ``Decimal`` (yuan, two decimals), never a float; dates are the server's.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from core.api.cases_gateway import _database, _staff
+from core.api.context import BangfuContext
+from core.errors import bad_input
+from core.funds.ledger import ACCOUNTS, KINDS, SOURCES, FundBalance
+from core.funds.models import FundEntry, FundPayment, FundRun
+from core.funds.payments import STATES
+from core.funds.service import FundsService, RunResult
+from core.money import to_fen, to_yuan
+
+
+def _service(info: strawberry.Info) -> tuple[FundsService, Any]:
+    context: BangfuContext = info.context
+    who = _staff(context)
+    return FundsService(_database(context).session, context.registry), who
+
+
+def _fen(amount: Decimal) -> int:
+    try:
+        return to_fen(amount)
+    except (ValueError, ArithmeticError):
+        raise bad_input(
+            f"the amount {amount} has more than two decimals", "金额最多两位小数"
+        ) from None
+
+
+def _given(value: Any) -> Any:
+    return None if value is strawberry.UNSET else value
+
+
+# --------------------------------------------------------------------------- types
+@strawberry.type(description="A fund (a year's money from one source): balances from its entries.")
+class Fund:
+    year: int
+    source: str
+    source_zh: str
+    raised: Decimal = strawberry.field(description="income (收入)")
+    spent: Decimal = strawberry.field(description="approved payments, paid or not (支出)")
+    available: Decimal = strawberry.field(description="raised - spent: what may be approved")
+    bank: Decimal = strawberry.field(description="in the dedicated account (专户)")
+    payable: Decimal = strawberry.field(description="approved, not yet paid out (应付)")
+
+    @classmethod
+    def of(cls, b: FundBalance) -> Fund:
+        return cls(
+            year=b.year,
+            source=b.source,
+            source_zh=SOURCES.get(b.source, (b.source,))[0],
+            raised=to_yuan(b.raised),
+            spent=to_yuan(b.spent),
+            available=to_yuan(b.available),
+            bank=to_yuan(b.bank),
+            payable=to_yuan(b.payable),
+        )
+
+
+@strawberry.type(description="One line of a journal of the ledger (debit positive).")
+class LedgerEntry:
+    id: strawberry.ID
+    journal: str
+    line: int
+    year: int
+    source: str
+    account: str
+    account_zh: str
+    programme: str | None
+    amount: Decimal
+    kind: str
+    kind_zh: str
+    booked_on: date
+    document: str | None
+    payment_id: strawberry.ID | None
+    reverses: str | None
+    memo: str | None
+    actor: str
+    role: str
+    recorded_at: datetime | None
+
+    @classmethod
+    def of(cls, e: FundEntry) -> LedgerEntry:
+        return cls(
+            id=strawberry.ID(str(e.id)),
+            journal=e.journal,
+            line=e.line,
+            year=e.year,
+            source=e.source,
+            account=e.account,
+            account_zh=ACCOUNTS.get(e.account, (e.account,))[0],
+            programme=e.programme,
+            amount=to_yuan(e.amount_fen),
+            kind=e.kind,
+            kind_zh=KINDS.get(e.kind, (e.kind,))[0],
+            booked_on=e.booked_on,
+            document=e.document,
+            payment_id=strawberry.ID(str(e.payment_id)) if e.payment_id else None,
+            reverses=e.reverses,
+            memo=e.memo,
+            actor=e.actor,
+            role=e.role,
+            recorded_at=e.recorded_at,
+        )
+
+
+@strawberry.type(description="A payment of one programme to one filed case for one period.")
+class Payment:
+    id: strawberry.ID
+    case_id: strawberry.ID
+    programme: str
+    period: str
+    year: int
+    source: str
+    amount: Decimal
+    status: str
+    status_zh: str
+    determination_id: strawberry.ID = strawberry.field(
+        description="the case event whose determination record the amount was computed in"
+    )
+    determined_on: date
+    ruleset: str
+    run_id: strawberry.ID | None
+    proposed_by: str
+    proposed_on: date
+    approved_by: str | None
+    approved_on: date | None
+    sendings: int
+    bank_note: str | None
+    version: int
+
+    @strawberry.field(
+        description="The parameters (with effective dates and sources) of the determination "
+        "record the amount was computed from."
+    )
+    def parameters(self, info: strawberry.Info) -> JSON:
+        service, who = _service(info)
+        payment = service.payment(who, str(self.id))
+        if payment is None:
+            return []
+        return service.determination_of(who, payment).get("parameters", [])
+
+    @classmethod
+    def of(cls, p: FundPayment) -> Payment:
+        return cls(
+            id=strawberry.ID(str(p.id)),
+            case_id=strawberry.ID(str(p.case_id)),
+            programme=p.programme,
+            period=p.period,
+            year=p.year,
+            source=p.source,
+            amount=to_yuan(p.amount_fen),
+            status=p.status,
+            status_zh=STATES.get(p.status, (p.status,))[0],
+            determination_id=strawberry.ID(str(p.determination_id)),
+            determined_on=p.determined_on,
+            ruleset=p.ruleset,
+            run_id=strawberry.ID(str(p.run_id)) if p.run_id else None,
+            proposed_by=p.proposed_by,
+            proposed_on=p.proposed_on,
+            approved_by=p.approved_by,
+            approved_on=p.approved_on,
+            sendings=p.sendings,
+            bank_note=p.bank_note,
+            version=p.version,
+        )
+
+
+@strawberry.type(description="A payment run (清册) of one period and fund.")
+class PaymentRun:
+    id: strawberry.ID
+    period: str
+    year: int
+    source: str
+    cadence: str
+    started_by: str
+    published_on: date | None
+    created: int | None = strawberry.field(
+        default=None, description="payments added by this call (runPayments only)"
+    )
+    payments: int | None = None
+    total: Decimal | None = None
+
+    @classmethod
+    def of(cls, r: FundRun, result: RunResult | None = None) -> PaymentRun:
+        return cls(
+            id=strawberry.ID(str(r.id)),
+            period=r.period,
+            year=r.year,
+            source=r.source,
+            cadence=r.cadence,
+            started_by=r.started_by,
+            published_on=r.published_on,
+            created=result.created if result else None,
+            payments=result.total if result else None,
+            total=to_yuan(result.total_fen) if result else None,
+        )
+
+
+@strawberry.type(description="A line of the published list (公示): the name masked.")
+class PublicLine:
+    payment: strawberry.ID
+    name: str
+    programme: str
+    period: str
+    amount: Decimal
+
+
+@strawberry.type(description="A line of the bank file.")
+class BankLine:
+    payment: strawberry.ID
+    case_id: strawberry.ID
+    name: str
+    id_number: str = strawberry.field(description="masked")
+    programme: str
+    period: str
+    amount: Decimal
+    sending: int
+
+
+@strawberry.input(description="The bank's answer for one payment.")
+class BankResultInput:
+    payment: strawberry.ID
+    result: str = strawberry.field(description="paid or returned")
+    note: str | None = None
+
+
+@strawberry.type
+class BankImport:
+    paid: int
+    returned: int
+
+
+@strawberry.type
+class StateTotal:
+    status: str
+    status_zh: str
+    payments: int
+    amount: Decimal
+
+
+@strawberry.type(description="A year's reconciliation: every payment in exactly one state.")
+class Reconciliation:
+    year: int
+    balanced: bool
+    states: list[StateTotal]
+    funds: list[Fund]
+    problems: list[str]
+    mismatched_payments: list[strawberry.ID]
+    unbalanced_journals: list[str]
+
+
+@strawberry.type
+class Amount:
+    key: str
+    name: str
+    amount: Decimal
+
+
+@strawberry.type(description="The annual fund report: raised, used by programme, balance.")
+class FundReport:
+    tenant: str
+    year: int
+    raised: list[Amount]
+    used: list[Amount]
+    total_raised: Decimal
+    total_used: Decimal
+    balance: Decimal
+    in_bank: Decimal
+    payable: Decimal
+
+
+@strawberry.type(description="Spending of a tenant on a programme; no personal data.")
+class FundSpending:
+    tenant: str
+    programme: str
+    spent: Decimal
+    households: int | None = strawberry.field(description="null when fewer than 5")
+
+
+# --------------------------------------------------------------------------- queries
+@strawberry.type
+class FundsQuery:
+    @strawberry.field(description="The caller's tenant's funds (of year), balances from entries.")
+    def funds(self, info: strawberry.Info, year: int | None = strawberry.UNSET) -> list[Fund]:
+        service, who = _service(info)
+        return [Fund.of(b) for b in service.balances(who, _given(year))]
+
+    @strawberry.field(description="The entries of a year's funds, oldest first, after the cursor.")
+    def fund_entries(
+        self,
+        info: strawberry.Info,
+        year: int,
+        source: str | None = strawberry.UNSET,
+        first: int | None = 100,
+        after: strawberry.ID | None = strawberry.UNSET,
+    ) -> list[LedgerEntry]:
+        service, who = _service(info)
+        cursor = _cursor(_given(after))
+        rows = service.entries(who, year, _given(source), first or 0, cursor)
+        return [LedgerEntry.of(e) for e in rows]
+
+    @strawberry.field(description="Payments of the caller's tenant, by status, case or run.")
+    def payments(
+        self,
+        info: strawberry.Info,
+        status: str | None = strawberry.UNSET,
+        case_id: strawberry.ID | None = strawberry.UNSET,
+        run_id: strawberry.ID | None = strawberry.UNSET,
+        first: int | None = 100,
+        after: strawberry.ID | None = strawberry.UNSET,
+    ) -> list[Payment]:
+        service, who = _service(info)
+        rows = service.payments(
+            who,
+            _given(status),
+            _given(case_id),
+            _given(run_id),
+            first or 0,
+            _cursor(_given(after)),
+        )
+        return [Payment.of(p) for p in rows]
+
+    @strawberry.field(description="One payment; null when it does not exist or is not yours.")
+    def payment(self, info: strawberry.Info, id: strawberry.ID) -> Payment | None:
+        service, who = _service(info)
+        found = service.payment(who, str(id))
+        return Payment.of(found) if found else None
+
+    @strawberry.field(description="The caller's tenant's payment runs, newest first.")
+    def payment_runs(self, info: strawberry.Info) -> list[PaymentRun]:
+        service, who = _service(info)
+        return [PaymentRun.of(r) for r in service.runs_of(who)]
+
+    @strawberry.field(description="A run's published list (公示): names masked.")
+    def public_list(self, info: strawberry.Info, run_id: strawberry.ID) -> list[PublicLine]:
+        service, who = _service(info)
+        return [_public(r) for r in service.public_list(who, str(run_id))]
+
+    @strawberry.field(description="A year's reconciliation of payments and ledger.")
+    def reconciliation(self, info: strawberry.Info, year: int) -> Reconciliation:
+        service, who = _service(info)
+        r = service.reconcile(who, year)
+        return Reconciliation(
+            year=r.year,
+            balanced=r.balanced,
+            states=[
+                StateTotal(
+                    status=s, status_zh=STATES.get(s, (s,))[0], payments=n, amount=to_yuan(fen)
+                )
+                for s, (n, fen) in sorted(r.by_state.items())
+            ],
+            funds=[Fund.of(b) for b in r.balances],
+            problems=r.problems,
+            mismatched_payments=[strawberry.ID(str(i)) for i in r.mismatched_payments],
+            unbalanced_journals=r.unbalanced_journals,
+        )
+
+    @strawberry.field(description="The caller's tenant's annual fund report.")
+    def fund_report(self, info: strawberry.Info, year: int) -> FundReport:
+        service, who = _service(info)
+        report = service.annual_report(who, year)
+        names = {p.code: p.name for p in info.context.registry.get(who.tenant).programmes}
+        return FundReport(
+            tenant=report.tenant,
+            year=report.year,
+            raised=[
+                Amount(key=k, name=SOURCES.get(k, (k,))[0], amount=to_yuan(v))
+                for k, v in sorted(report.raised.items())
+            ],
+            used=[
+                Amount(key=k, name=names.get(k, k), amount=to_yuan(v))
+                for k, v in report.used.items()
+            ],
+            total_raised=to_yuan(report.total_raised),
+            total_used=to_yuan(report.total_used),
+            balance=to_yuan(report.balance),
+            in_bank=to_yuan(report.in_bank),
+            payable=to_yuan(report.payable),
+        )
+
+    @strawberry.field(description="Every entry of the year with actor and time (internal audit).")
+    def fund_audit(self, info: strawberry.Info, year: int) -> JSON:
+        service, who = _service(info)
+        return service.audit(who, year)
+
+    @strawberry.field(
+        description="Spending per tenant and programme (national: every tenant; staff: "
+        "their own); household counts below 5 are null."
+    )
+    def fund_spending(
+        self, info: strawberry.Info, year: int, tenants: list[str] | None = strawberry.UNSET
+    ) -> list[FundSpending]:
+        service, who = _service(info)
+        codes = _given(tenants)
+        if codes is not None and len(codes) > 50:
+            raise bad_input("at most 50 tenants", "最多50个地区")
+        return [
+            FundSpending(
+                tenant=s.tenant,
+                programme=s.programme,
+                spent=to_yuan(s.spent),
+                households=s.households,
+            )
+            for s in service.spending(who, year, codes)
+        ]
+
+
+def _cursor(after: Any) -> int | None:
+    if after is None:
+        return None
+    text = str(after)
+    if not (text.isascii() and text.isdigit() and len(text) < 10):
+        raise bad_input(f"'after' {text[:20]!r} is not an id", "翻页游标有误")
+    return int(text)
+
+
+def _public(r: dict[str, Any]) -> PublicLine:
+    return PublicLine(
+        payment=strawberry.ID(str(r["payment"])),
+        name=r["name"],
+        programme=r["programme"],
+        period=r["period"],
+        amount=Decimal(r["amount"]),
+    )
+
+
+# --------------------------------------------------------------------------- mutations
+@strawberry.type
+class FundsMutation:
+    @strawberry.mutation(description="Record money received into a fund; the journal id.")
+    def record_receipt(
+        self,
+        info: strawberry.Info,
+        year: int,
+        source: str,
+        amount: Decimal,
+        document: str,
+        received_on: date | None = strawberry.UNSET,
+        memo: str | None = strawberry.UNSET,
+    ) -> strawberry.ID:
+        service, who = _service(info)
+        journal = service.record_receipt(
+            who, year, source, _fen(amount), document, _given(received_on), _given(memo)
+        )
+        return strawberry.ID(journal)
+
+    @strawberry.mutation(description="Correct a receipt by a reversing journal; its id.")
+    def reverse_receipt(
+        self, info: strawberry.Info, journal: strawberry.ID, reason: str
+    ) -> strawberry.ID:
+        service, who = _service(info)
+        return strawberry.ID(service.reverse(who, str(journal), reason))
+
+    @strawberry.mutation(description="Propose a payment to a filed case from its determination.")
+    def propose_payment(
+        self,
+        info: strawberry.Info,
+        case_id: strawberry.ID,
+        programme: str,
+        period: str,
+        source: str,
+    ) -> Payment:
+        service, who = _service(info)
+        return Payment.of(service.propose(who, str(case_id), programme, period, source))
+
+    @strawberry.mutation(description="Approve payments (four eyes; 量入为出); how many.")
+    def approve_payments(self, info: strawberry.Info, ids: list[strawberry.ID]) -> int:
+        if len(ids) > 500:
+            raise bad_input("at most 500 payments at once; approve a run instead", "单次最多500笔")
+        service, who = _service(info)
+        return service.approve(who, [str(i) for i in ids])
+
+    @strawberry.mutation(description="Refuse a proposed payment, with the reason.")
+    def reject_payment(self, info: strawberry.Info, id: strawberry.ID, reason: str) -> Payment:
+        service, who = _service(info)
+        service.reject(who, str(id), reason)
+        return Payment.of(service.payment(who, str(id)))  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="The payment run (清册) of a period (idempotent).")
+    def run_payments(self, info: strawberry.Info, period: str, source: str) -> PaymentRun:
+        service, who = _service(info)
+        result = service.run(who, period, source)
+        return PaymentRun.of(result.run, result)
+
+    @strawberry.mutation(description="Approve every proposed payment of a run; how many.")
+    def approve_run(self, info: strawberry.Info, run_id: strawberry.ID) -> int:
+        service, who = _service(info)
+        return service.approve_run(who, str(run_id))
+
+    @strawberry.mutation(description="Publish a run's list (公示); the list, names masked.")
+    def publish_run(self, info: strawberry.Info, run_id: strawberry.ID) -> list[PublicLine]:
+        service, who = _service(info)
+        return [_public(r) for r in service.publish(who, str(run_id))]
+
+    @strawberry.mutation(description="Send a published run's approved payments to the bank.")
+    def send_to_bank(self, info: strawberry.Info, run_id: strawberry.ID) -> list[BankLine]:
+        service, who = _service(info)
+        return [
+            BankLine(
+                payment=strawberry.ID(str(r["payment"])),
+                case_id=strawberry.ID(str(r["case"])),
+                name=r["name"],
+                id_number=r["idNumber"],
+                programme=r["programme"],
+                period=r["period"],
+                amount=Decimal(r["amount"]),
+                sending=r["sending"],
+            )
+            for r in service.send_to_bank(who, str(run_id))
+        ]
+
+    @strawberry.mutation(description="Import the bank's answer: paid or returned (all or nothing).")
+    def import_bank_result(self, info: strawberry.Info, lines: list[BankResultInput]) -> BankImport:
+        if len(lines) > 10_000:
+            raise bad_input("at most 10,000 lines; use the CLI for larger files", "单次最多10000行")
+        service, who = _service(info)
+        counts = service.import_bank_result(
+            who, [(str(x.payment), x.result, x.note or "") for x in lines]
+        )
+        return BankImport(paid=counts["paid"], returned=counts["returned"])
+
+    @strawberry.mutation(description="补发: send a returned payment again.")
+    def reissue_payment(self, info: strawberry.Info, id: strawberry.ID) -> Payment:
+        service, who = _service(info)
+        service.reissue(who, str(id))
+        return Payment.of(service.payment(who, str(id)))  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="追回: a returned payment is not paid; its money is free.")
+    def recover_payment(self, info: strawberry.Info, id: strawberry.ID) -> Payment:
+        service, who = _service(info)
+        service.recover(who, str(id))
+        return Payment.of(service.payment(who, str(id)))  # type: ignore[arg-type]

@@ -1,0 +1,124 @@
+"""The tables of the assistance funds ledger (帮扶资金台账), migration 0006.
+
+* ``fund_entries``: the ledger. Append-only: the serving role may only INSERT and SELECT
+  it on PostgreSQL, and on every database a trigger refuses UPDATE and DELETE. Every
+  movement is one *journal* of lines whose signed amounts (fen; debit positive, credit
+  negative) sum to zero. No balance is stored anywhere: balances are sums of lines.
+* ``fund_payments``: a payment proposed from a filed case's determination, and the state
+  it is in (proposed, approved, sent, paid, returned, recovered, rejected). Its money is
+  in the ledger; the state says which lines it must have, and reconciliation checks that
+  it has exactly those.
+* ``fund_runs``: a payment run (清册) for a period, one per tenant, period and fund.
+
+All three are :class:`core.db.models.TenantScoped`: the application's tenant filter and
+PostgreSQL's row-level security apply to them as to case files.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db.models import CODE, USER, Base, TenantScoped
+
+JOURNAL = 32  #: a journal id: 32 hex digits
+DOCUMENT = 100  #: a receipt's document reference (文号/凭证号)
+PERIOD = 7  #: "2026-12" (a month) or "2026" (a year)
+
+
+class FundEntry(TenantScoped, Base):
+    """One line of a journal: an account of a fund (tenant, year, source) moved by a
+    signed amount in fen (debit positive, credit negative)."""
+
+    __tablename__ = "fund_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    journal: Mapped[str] = mapped_column(String(JOURNAL))
+    line: Mapped[int] = mapped_column(Integer)
+    year: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(CODE))  #: the fund: government, union_budget ...
+    account: Mapped[str] = mapped_column(String(CODE))  #: bank, income, expense, payable
+    programme: Mapped[str | None] = mapped_column(String(CODE))  #: expense lines
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(CODE))  #: receipt, approval, sending, return ...
+    booked_on: Mapped[date] = mapped_column(Date)  #: the server's date of the movement
+    document: Mapped[str | None] = mapped_column(String(DOCUMENT))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("fund_payments.id"))
+    reverses: Mapped[str | None] = mapped_column(String(JOURNAL))  #: the journal corrected
+    memo: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(USER))
+    role: Mapped[str] = mapped_column(String(CODE))
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+    __table_args__ = (
+        UniqueConstraint("journal", "line"),
+        Index("ix_fund_entries_tenant_year_source", "tenant", "year", "source"),
+        Index("ix_fund_entries_payment_id", "payment_id"),
+    )
+
+
+class FundRun(TenantScoped, Base):
+    """A payment run (清册) of one period and fund: made once, re-run adds only the
+    payments still missing."""
+
+    __tablename__ = "fund_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(String(PERIOD))
+    year: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(CODE))
+    cadence: Mapped[str] = mapped_column(String(CODE))  #: MONTHLY or YEARLY
+    started_by: Mapped[str] = mapped_column(String(USER))
+    published_on: Mapped[date | None] = mapped_column(Date)  #: 公示 of the list
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (UniqueConstraint("tenant", "period", "source"),)
+
+
+class FundPayment(TenantScoped, Base):
+    """A payment of one programme to one filed case for one period, and its state."""
+
+    __tablename__ = "fund_payments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    #: the determination record (the case event) the amount was computed in
+    determination_id: Mapped[int] = mapped_column(ForeignKey("case_events.id"))
+    determined_on: Mapped[date] = mapped_column(Date)  #: the record's asOf
+    ruleset: Mapped[str] = mapped_column(String(40))
+    programme: Mapped[str] = mapped_column(String(CODE))
+    period: Mapped[str] = mapped_column(String(PERIOD))
+    year: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(CODE))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(CODE))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("fund_runs.id"))
+    proposed_by: Mapped[str] = mapped_column(String(USER))
+    proposed_on: Mapped[date] = mapped_column(Date)
+    approved_by: Mapped[str | None] = mapped_column(String(USER))
+    approved_on: Mapped[date | None] = mapped_column(Date)
+    sendings: Mapped[int] = mapped_column(Integer, default=0)  #: times sent to the bank
+    bank_note: Mapped[str | None] = mapped_column(String(200))  #: the bank's last answer
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (
+        # idempotent per period: one payment of a programme to a case per period, ever
+        UniqueConstraint("tenant", "case_id", "programme", "period"),
+        Index("ix_fund_payments_tenant_status", "tenant", "status"),
+        Index("ix_fund_payments_run_id", "run_id"),
+    )
