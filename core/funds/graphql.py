@@ -159,7 +159,7 @@ class Payment:
     def of(cls, p: FundPayment) -> Payment:
         return cls(
             id=strawberry.ID(str(p.id)),
-            case_id=strawberry.ID(str(p.case_id)),
+            case_id=strawberry.ID(str(p.case_number)),
             programme=p.programme,
             period=p.period,
             year=p.year,

@@ -122,3 +122,23 @@ class FundPayment(TenantScoped, Base):
         Index("ix_fund_payments_tenant_status", "tenant", "status"),
         Index("ix_fund_payments_run_id", "run_id"),
     )
+
+
+def _case_numbers() -> None:
+    """``FundPayment.case_number``: the file's number within its tenant (``Case.id``), the
+    number people and the API know; ``case_id`` is the row's key (issue 8 numbers files per
+    tenant, so the two differ once a database holds several tenants)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import column_property
+
+    from core.db.models import CaseFile
+
+    FundPayment.case_number = column_property(
+        select(CaseFile.number)
+        .where(CaseFile.id == FundPayment.case_id)
+        .correlate_except(CaseFile)  # its own read of cases, even beside a join to them
+        .scalar_subquery()
+    )
+
+
+_case_numbers()

@@ -388,17 +388,18 @@ class FundsService:
                 {"programme": programme},
             )
         fen = runs.parse_entitlements(f"{programme}={amount}")[programme]
+        row_id = self.session.scalar(_row_of(p.tenant, case.id))
         event_id = self.session.scalar(
             select(CaseEvent.id).where(
                 CaseEvent.tenant == p.tenant,
-                CaseEvent.case_id == int(case.id),
+                CaseEvent.case_id == row_id,
                 CaseEvent.seq == last.seq,
             )
         )
         record = last.determination
         payment = FundPayment(
             tenant=p.tenant,
-            case_id=int(case.id),
+            case_id=row_id,
             determination_id=event_id,
             determined_on=date.fromisoformat(record.get("asOf") or last.on.isoformat()),
             ruleset=str(record.get("ruleset", ""))[:40],
@@ -723,7 +724,7 @@ class FundsService:
         return [
             {
                 "payment": pay.id,
-                "case": pay.case_id,
+                "case": pay.case_number,
                 "name": applicant_name(household),
                 "idNumber": masked.get(pay.case_id, ""),
                 "programme": pay.programme,
@@ -878,7 +879,7 @@ class FundsService:
             text = str(case_id)
             if not (text.isascii() and text.isdigit() and len(text) < 10):
                 return []
-            query = query.where(FundPayment.case_id == int(text))
+            query = query.where(FundPayment.case_id == _row_of(p.tenant, text).scalar_subquery())
         if run_id is not None:
             query = query.where(FundPayment.run_id == self._run(p, run_id).id)
         if after:
@@ -1024,3 +1025,8 @@ def mask_name(name: str) -> str:
     if not name:
         return ""
     return name[0] + "*" * max(len(name) - 1, 1)
+
+
+def _row_of(tenant: str, number: str | int) -> Any:
+    """The key of the tenant's file ``number`` (``Case.id`` is the number within a tenant)."""
+    return select(CaseFile.id).where(CaseFile.tenant == tenant, CaseFile.number == int(number))

@@ -56,7 +56,7 @@ def _payment_lines(rows: list[Any], names: dict[str, str]) -> list[dict[str, Any
     return [
         {
             "id": p.id,
-            "case_id": p.case_id,
+            "case_id": p.case_number,
             "programme": names.get(p.programme, p.programme),
             "period": p.period,
             "source": SOURCES.get(p.source, (p.source,))[0],

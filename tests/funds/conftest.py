@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from core.cases.service import CaseService
-from core.db.models import CaseEvent, CaseFile
+from core.db.models import CaseCounter, CaseEvent, CaseFile
 from core.db.session import session_factory, tenant_scope
 from core.funds.service import FundsService
 from tests.casefile_samples import ILL, D, staff
@@ -70,10 +70,12 @@ def clone_filed(session, case_id: str, n: int, tenant: str = "hebei") -> list[in
         values = {
             c.key: getattr(row, c.key) for c in CaseFile.__table__.columns if c.key not in skip
         }
+        counter = session.get(CaseCounter, tenant)  # file numbers are per tenant (issue 8)
         ids = []
         for _ in range(n):
+            counter.last += 1
             new = session.execute(
-                insert(CaseFile).values(values).returning(CaseFile.id)
+                insert(CaseFile).values({**values, "number": counter.last}).returning(CaseFile.id)
             ).scalar_one()
             ids.append(new)
         event_rows = []

@@ -334,3 +334,14 @@ def test_new_facts_waiting_for_a_second_person_pay_nothing_yet(funds, cases, ses
     [(case_id, event_id, _code, fen, _ruleset, _on)] = due
     assert str(case_id) == str(first)
     assert fen == MEDICAL and event_id == one.determination_id
+
+
+def test_payments_name_the_file_by_its_number_within_the_tenant(funds, cases, session):
+    """Files are numbered per tenant (issue 8): with another tenant's file in the database,
+    a Hebei file's number and its row differ; payments are proposed, shown and found by
+    the number people know."""
+    cases.open_case(staff("gansu", "caseworker"), "gansu", ILL, on=D("2026-09-24"))
+    first = file_case(cases)
+    pay = funds.propose(CASEWORKER, first, "medical_relief", "2026-12", "union_budget")
+    assert str(pay.case_number) == str(first) and pay.case_id != pay.case_number
+    assert [p.id for p in funds.payments(APPROVER, case_id=first)] == [pay.id]
