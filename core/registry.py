@@ -355,22 +355,25 @@ def load_registry(
         only = [c.strip() for c in os.environ[ONLY_ENV].split(",") if c.strip()]
     wanted = set(only) if only is not None else None
     registry = Registry()
-    sources: dict[str, tuple[Any, str]] = {}  # name -> (loader, version)
+    # name -> (entry point or plugin, version, whether it is an entry point to load): told
+    # apart by where it came from, not by type (a library that brings in the
+    # importlib_metadata backport hands out entry points of another class)
+    sources: dict[str, tuple[Any, str, bool]] = {}
     if use_entry_points:
         for name, ep in _entry_points().items():
             version = ep.dist.version if ep.dist else "unknown"
-            sources[name] = (ep, version)
+            sources[name] = (ep, version, True)
     for name, plugin in plugins:
-        sources[name] = (plugin, getattr(plugin, "__version__", "local"))
+        sources[name] = (plugin, getattr(plugin, "__version__", "local"), False)
 
     def load(name: str) -> PluginRecord | None:
         if name in registry.records:
             return registry.records[name]
         if name not in sources:
             return None
-        loader, version = sources[name]
+        loader, version, is_entry_point = sources[name]
         try:
-            plugin = loader.load() if isinstance(loader, EntryPoint) else loader
+            plugin = loader.load() if is_entry_point else loader
             version = getattr(plugin, "__version__", None) or version
             record = load_plugin(name, plugin, version)
         except (ParameterFileError, pluggy.PluginValidationError) as exc:

@@ -177,3 +177,24 @@ def test_a_rule_that_raises_fails_that_evaluation_only():
     assert "test_city" in caught.value.en and "programme test_city.broken" in caught.value.en
     assert "oops" not in caught.value.en  # no internals leak to the caller
     assert evaluate(registry.get("hebei"), household(), ON).tenant == "hebei"
+
+
+def test_entry_points_of_another_class_are_loaded(monkeypatch):
+    """The importlib_metadata backport (brought in by dask, for one) hands out entry points
+    that are not importlib.metadata.EntryPoint: they are loaded all the same."""
+    import core.registry as registry_module
+    import plugins.national
+
+    class BackportEntryPoint:
+        name = "national"
+        dist = None
+
+        def load(self):
+            return plugins.national
+
+    monkeypatch.setattr(
+        registry_module, "_entry_points", lambda: {"national": BackportEntryPoint()}
+    )
+    registry = registry_module.load_registry()
+    assert not registry.problems, registry.problems
+    assert list(registry.tenants) == ["national"]
