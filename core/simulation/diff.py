@@ -126,9 +126,17 @@ def household_types() -> list[HouseholdType]:
     """The grid of household types the diff checks (36 x 4 = 144 types)."""
     out = []
     for size, income, ill, dibao in itertools.product(SIZES, INCOMES, (False, True), (False, True)):
-        members = [{"name": "申请人", "relation": "APPLICANT", "age": 45, "ableToWork": True,
-                    "employment": "EMPLOYED" if income else "UNEMPLOYED",
-                    "monthlyIncome": str(income * size), "seriousIllness": ill}]  # fmt: skip
+        members = [
+            {
+                "name": "申请人",
+                "relation": "APPLICANT",
+                "age": 45,
+                "ableToWork": True,
+                "employment": "EMPLOYED" if income else "UNEMPLOYED",
+                "monthlyIncome": str(income * size),
+                "seriousIllness": ill,
+            }
+        ]
         for i in range(1, size):
             child = i >= 2
             members.append(
