@@ -27,6 +27,7 @@ from core.api import cases_gateway, policy
 from core.api.errors import shape_in_place
 from core.api.inputs import HouseholdInput, to_household
 from core.api.limits import RequestLimits, check_page, check_tenant_list
+from core.api.national import NationalMutation, NationalQuery
 from core.api.planned import run_planned
 from core.api.scalars import SCALAR_MAP
 from core.api.types import Case, Evaluation, Parameter, Tenant, TenantStatistics
@@ -48,7 +49,7 @@ def _given(value: Any) -> Any:
 
 
 @strawberry.type(description="Published policy (open to anyone) and case files (staff).")
-class Query:
+class Query(NationalQuery):  # national comparison: core/api/national.py
     @strawberry.field(description="Every tenant: national, then each province and its cities.")
     def tenants(self, info: strawberry.Info) -> list[Tenant]:
         return policy.tenants(_registry(info))
@@ -130,7 +131,7 @@ class Query:
 
 
 @strawberry.type(description="Changes to case files (staff only).")
-class Mutation:
+class Mutation(NationalMutation):
     @strawberry.mutation(description="Open a case file for a household in a tenant.")
     def open_case(
         self,

@@ -165,11 +165,16 @@ def _batches(path: Path, rows: int) -> Iterator[dict[str, np.ndarray]]:
     elif path.suffix == ".csv":
         import pyarrow.csv as pcsv
 
+        with path.open(encoding="utf-8-sig") as f:
+            header = [c.strip().strip('"') for c in f.readline().strip().split(",")]
+        missing = [c for c in FILE_COLUMNS if c not in header]
+        if missing:
+            raise _missing(path, missing)
         types = {c: (pa.bool_() if c in BOOL_COLUMNS else pa.int64()) for c in FILE_COLUMNS}
         try:
             reader = pcsv.open_csv(
                 path,
-                read_options=pcsv.ReadOptions(block_size=1 << 24),
+                read_options=pcsv.ReadOptions(block_size=max(1 << 14, rows * 120)),
                 convert_options=pcsv.ConvertOptions(
                     column_types=types,
                     include_columns=list(FILE_COLUMNS),
@@ -181,9 +186,6 @@ def _batches(path: Path, rows: int) -> Iterator[dict[str, np.ndarray]]:
                 yield _numpy(batch)
         except pa.ArrowInvalid as exc:
             text = str(exc)
-            if "No match for" in text or "not found" in text:
-                header = path.open(encoding="utf-8").readline().strip().split(",")
-                raise _missing(path, [c for c in FILE_COLUMNS if c not in header]) from None
             raise _bad(f"{path.name}: {text}", f"{path.name}:文件内容有误({text})") from None
     else:
         raise _bad(f"{path.name}: read .csv or .parquet", f"{path.name}:仅支持 .csv 或 .parquet")
