@@ -13,6 +13,7 @@ streamed from a file larger than memory stays bounded here too.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from functools import cache
@@ -25,15 +26,57 @@ from core.simulation.simulate import SimulationResult, TenantTotals, empty_total
 IN_FLIGHT_PER_WORKER = 2
 
 
+Spec = tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...]]
+
+
+def spec_of(tenants: Sequence[Tenant]) -> Spec:
+    """What a worker needs to rebuild the tenants: their codes, each plugin of their stacks
+    as (name, module), and the rule sets the rebuilt tenants must have.
+
+    Workers import the plugin modules by name instead of discovering entry points: on
+    Python < 3.12 dask brings in the ``importlib_metadata`` backport, whose entry points
+    :func:`core.registry.load_registry` does not take for entry points, and a worker's
+    search path may not see an editable install's metadata at all.
+    """
+    plugins: dict[str, str] = {}
+    for t in tenants:
+        for record in t.stack:
+            module = getattr(record.plugin, "__name__", None)
+            if not isinstance(module, str):
+                raise ValueError(
+                    f"plugin {record.name} is not a module: it cannot be loaded on a worker"
+                )
+            plugins.setdefault(record.name, module)
+    return (
+        tuple(t.code for t in tenants),
+        tuple(plugins.items()),
+        tuple(t.ruleset for t in tenants),
+    )
+
+
 @cache
-def _tenants(codes: tuple[str, ...]) -> tuple[Tenant, ...]:
-    registry = load_registry(only=list(codes))
-    return tuple(registry.get(c) for c in codes)
+def _tenants(spec: Spec) -> tuple[Tenant, ...]:
+    codes, plugins, rulesets = spec
+    registry = load_registry(
+        only=list(codes),
+        plugins=[(name, importlib.import_module(module)) for name, module in plugins],
+        use_entry_points=False,
+    )
+    if registry.problems:
+        raise RuntimeError(f"the worker could not load every tenant: {registry.problems}")
+    tenants = tuple(registry.get(c) for c in codes)
+    for t, expected in zip(tenants, rulesets, strict=True):
+        if t.ruleset != expected:
+            raise RuntimeError(
+                f"{t.code}: the worker has rule set {t.ruleset}, the client {expected}: "
+                "install the same plugin versions on every worker"
+            )
+    return tenants
 
 
-def chunk_totals(codes: tuple[str, ...], chunk: Population, on: date) -> list[TenantTotals]:
-    """What a worker computes: the chunk's totals under each tenant (in ``codes`` order)."""
-    return [totals_of(t, chunk, on) for t in _tenants(codes)]
+def chunk_totals(spec: Spec, chunk: Population, on: date) -> list[TenantTotals]:
+    """What a worker computes: the chunk's totals under each tenant (in the spec's order)."""
+    return [totals_of(t, chunk, on) for t in _tenants(spec)]
 
 
 def simulate_on_cluster(
@@ -51,7 +94,8 @@ def simulate_on_cluster(
     own = not isinstance(scheduler, Client)
     client = Client(scheduler) if own else scheduler
     try:
-        codes = tuple(t.code for t in tenants)
+        spec = spec_of(tenants)
+        codes = spec[0]
         totals = {t.code: empty_totals(t) for t in tenants}
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         limit = workers * IN_FLIGHT_PER_WORKER
@@ -66,7 +110,7 @@ def simulate_on_cluster(
             future.release()
 
         for chunk in chunks:
-            future = client.submit(chunk_totals, codes, chunk, on, pure=False)
+            future = client.submit(chunk_totals, spec, chunk, on, pure=False)
             sizes[future.key] = chunk.size
             pending.add(future)
             while pending.count() >= limit:

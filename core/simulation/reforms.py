@@ -29,7 +29,6 @@ decile of income per person. Every figure is an integer (fen, weighted household
 from __future__ import annotations
 
 import hashlib
-import json
 import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -104,11 +103,10 @@ class Reform:
         return cls.from_yaml(path.read_text(encoding="utf-8"))
 
     def fingerprint(self) -> str:
-        canonical = json.dumps(
+        canonical = yaml.safe_dump(
             {"parameters": self.parameters, "programmes": self.programmes},
             sort_keys=True,
-            default=str,
-            ensure_ascii=False,
+            allow_unicode=True,
         )
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
