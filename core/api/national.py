@@ -269,7 +269,13 @@ def _start_simulation(registry: Registry, who: Principal, given: SimulationInput
 def _side(s: Any) -> ParameterSide | None:
     if s is None:
         return None
-    return ParameterSide(s.value, s.unit, s.defined_by, s.effective_from, s.source)
+    return ParameterSide(
+        value=s.value,
+        unit=s.unit,
+        defined_by=s.defined_by,
+        effective_from=s.effective_from,
+        source=s.source,
+    )
 
 
 def _yuan(fen: int) -> Decimal:
@@ -307,21 +313,24 @@ class NationalQuery:
             a=d.a,
             b=d.b,
             parameters=[
-                ParameterDifference(p.name, p.description, p.same, _side(p.a), _side(p.b))
+                ParameterDifference(
+                    name=p.name, description=p.description, same=p.same, a=_side(p.a), b=_side(p.b)
+                )
                 for p in d.parameters
             ],
             programmes=[
-                ProgrammeDifference(p.code, p.name, p.a_basis, p.b_basis) for p in d.programmes
+                ProgrammeDifference(code=p.code, name=p.name, a_basis=p.a_basis, b_basis=p.b_basis)
+                for p in d.programmes
             ],
             household_types_checked=d.types_checked,
             flipped=[
                 FlippedHousehold(
-                    f.household.label_zh,
-                    f.household.label_en,
-                    f.a_eligible,
-                    f.b_eligible,
-                    list(f.a_programmes),
-                    list(f.b_programmes),
+                    label=f.household.label_zh,
+                    label_en=f.household.label_en,
+                    a_eligible=f.a_eligible,
+                    b_eligible=f.b_eligible,
+                    a_programmes=list(f.a_programmes),
+                    b_programmes=list(f.b_programmes),
                 )
                 for f in d.flips
             ],
@@ -359,7 +368,13 @@ class NationalQuery:
                 tenant=s.tenant,
                 name=s.name,
                 cliffs=[
-                    Cliff(_yuan(c.wages), c.what, _yuan(c.before), _yuan(c.after)) for c in s.cliffs
+                    Cliff(
+                        monthly_wages=_yuan(c.wages),
+                        what=c.what,
+                        before=_yuan(c.before),
+                        after=_yuan(c.after),
+                    )
+                    for c in s.cliffs
                 ],
                 points={
                     k: v for k, v in s.as_dict().items() if k not in ("tenant", "name", "cliffs")
@@ -394,8 +409,16 @@ class NationalQuery:
         )
         return [
             TenantTrend(
-                code,
-                [TrendPoint(p.on, p.open_cases, p.filed_cases, p.exited_cases) for p in points],
+                tenant=code,
+                points=[
+                    TrendPoint(
+                        as_of=p.on,
+                        open_cases=p.open_cases,
+                        filed_cases=p.filed_cases,
+                        exited_cases=p.exited_cases,
+                    )
+                    for p in points
+                ],
             )
             for code, points in trend.items()
         ]
