@@ -10,6 +10,8 @@ default), prints a table and writes ``bench-results.json`` at the repository roo
 * ``http``    ``evaluate`` over HTTP on loopback with wrk, against a plain Litestar route.
 * ``compare`` ``compare`` across the three tenants and across 34 synthetic provinces.
 * ``review``  the review benchmark, when ``bench_review.py`` is present.
+* ``simulation`` 1,000,000 households under every tenant (households x tenants per
+  second, target 10 s), streamed from Parquet, and on a two-worker Dask LocalCluster.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """``python -m tests.benchmarks [NAME ...]``: run the benchmarks, print a table, write
 ``bench-results.json`` at the repository root.
 
-Names: ``batch``, ``http``, ``compare``, ``review`` (every one by default), and ``soak``
+Names: ``batch``, ``http``, ``compare``, ``review``, ``simulation`` (every one by default), and ``soak``
 (a three-minute mixed load, only when named). A benchmark that cannot run here (no wrk, no
 OpenFisca venv, no review module) says so in its row instead of failing the others.
 """
@@ -30,6 +30,7 @@ BENCHES = {
     "http": "tests.benchmarks.bench_http",
     "compare": "tests.benchmarks.bench_compare",
     "review": "tests.benchmarks.bench_review",  # written separately; optional
+    "simulation": "tests.benchmarks.bench_simulation",  # national simulation throughput
     "soak": "tests.benchmarks.soak",
 }
 OPTIONAL = {"review"}
