@@ -118,3 +118,12 @@ def test_a_bad_reform_is_refused_and_changes_nothing(registry, data, words):
         reformed_tenant(hebei, Reform.from_data(data), registry)
     assert words in info.value.en and info.value.zh
     assert hebei.parameter_table.resolve("dibao.standard_monthly", ON) == before
+
+
+def test_the_documented_example_reform_applies(registry):
+    from tests.live import ROOT
+
+    reform = Reform.load(ROOT / "docs" / "examples" / "reform.yaml")
+    changed = reformed_tenant(registry.get(reform.tenant), reform, registry)
+    assert changed.parameter_table.resolve("dibao.standard_monthly", ON).value == Decimal("900.00")
+    assert "education_grant" in [p.code for p in changed.programmes]
