@@ -1,7 +1,10 @@
 """The national dashboard, under ``/national``: server-rendered, Chinese first, charts in SVG.
 
-For the national role (a ``national`` bearer token, pasted once into the sign-in form and
-kept in an HttpOnly, ``SameSite=Strict`` cookie scoped to ``/national``). It shows:
+For the national role: a ``national`` bearer token, pasted once into the sign-in form, is
+exchanged for a server-side session (:mod:`core.auth.sessions`, as the staff pages do);
+the browser keeps only the session's random id, in an HttpOnly, ``SameSite=Strict``
+cookie scoped to ``/national``. Forms carry the session's form token and are refused
+from another origin. It shows:
 
 * coverage and yearly cost by tenant, by programme and by national group, for an
   illustrative synthetic population (:mod:`core.simulation.synthetic`) on today's date;
@@ -33,11 +36,19 @@ from litestar.response import Redirect, Template
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.auth.principal import Principal
+from core.auth.sessions import (
+    SESSION_ID,
+    end_session,
+    form_token_of,
+    resolve_session,
+    start_session,
+)
+from core.auth.tokens import find_token
 from core.db.request import STATE_KEY, RequestDatabase
 from core.errors import UNAUTHENTICATED, BangfuError
 from core.money import format_yuan
 from core.registry import Registry
-from core.settings import database_url
+from core.settings import database_url, session_absolute_timeout
 from core.simulation import tables
 from core.simulation.caseload import caseload_trend, month_ends
 from core.simulation.reforms import Reform, ReformResult, compare, reformed_tenant
@@ -45,17 +56,27 @@ from core.simulation.simulate import SimulationResult, simulate
 from core.simulation.synthetic import synthetic_population
 from core.web import charts
 from core.web.pages import SECURITY_HEADERS
-from core.web.session import MAX_TOKEN_LENGTH, new_form_token, pasted_token
+from core.web.session import (
+    MAX_TOKEN_LENGTH,
+    check_origin,
+    new_form_token,
+    pasted_token,
+    request_scheme,
+)
 
 log = logging.getLogger("bangfu.web.national")
 PATH = "/national"
-TOKEN_COOKIE = "bangfu_national"
+SESSION_COOKIE = "bangfu_national"  #: the server-side session's id
+NATIONAL = "national"
 CSRF_COOKIE = "bangfu_national_csrf"
 CSRF_FIELD = "csrf"
-SIGNED_IN_SECONDS = 12 * 3600
 SAMPLE_HOUSEHOLDS = 20_000
 SAMPLE_SEED = 2026
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+#: The staff pages' headers, but the referrer policy "same-origin": with "no-referrer"
+#: Chromium sends ``Origin: null`` on a same-site form POST, which the origin check must
+#: refuse. "same-origin" still sends nothing to other sites.
+HEADERS = {**SECURITY_HEADERS, "Referrer-Policy": "same-origin"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -68,11 +89,20 @@ def _cookie(request: Request, key: str, value: str, max_age: int | None) -> Cook
         max_age=max_age,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=request_scheme(request) == "https",
     )
 
 
+def _session_id(request: Request) -> str | None:
+    value = request.cookies.get(SESSION_COOKIE)
+    return value if isinstance(value, str) and SESSION_ID.fullmatch(value) else None
+
+
 def _form_token(request: Request) -> tuple[str, list[Cookie]]:
+    """Signed in: the session's form token; otherwise one kept in a cookie of its own."""
+    session_id = _session_id(request)
+    if session_id is not None:
+        return form_token_of(session_id), []
     current = request.cookies.get(CSRF_COOKIE) or ""
     if 20 <= len(current) <= 100 and current.isascii():
         return current, []
@@ -81,7 +111,14 @@ def _form_token(request: Request) -> tuple[str, list[Cookie]]:
 
 
 def _form_ok(request: Request, form: dict[str, Any]) -> bool:
-    sent, expected = form.get(CSRF_FIELD), request.cookies.get(CSRF_COOKIE)
+    """The POST came from this site (``Origin``) with the form token of this browser."""
+    try:
+        check_origin(request)
+    except BangfuError:
+        return False
+    session_id = _session_id(request)
+    expected = form_token_of(session_id) if session_id else request.cookies.get(CSRF_COOKIE)
+    sent = form.get(CSRF_FIELD)
     if not isinstance(sent, str) or not expected or not sent.isascii() or not expected.isascii():
         return False
     return hmac.compare_digest(sent.encode(), expected.encode())
@@ -100,37 +137,32 @@ def _page(
         context={"csrf": token, "csrf_field": CSRF_FIELD, **context},
         status_code=status,
         cookies=[*(cookies or []), *more],
-        headers=SECURITY_HEADERS,
+        headers=HEADERS,
     )
 
 
 def _see_other(url: str, cookies: list[Cookie] | None = None) -> Redirect:
-    return Redirect(url, status_code=303, cookies=cookies or [], headers=SECURITY_HEADERS)
+    return Redirect(url, status_code=303, cookies=cookies or [], headers=HEADERS)
 
 
 # --------------------------------------------------------------------------- who
-def _database(request: Request, token: str) -> RequestDatabase:
+def _database(request: Request) -> RequestDatabase:
     url = request.app.state.get(STATE_KEY) or database_url()
-    return RequestDatabase(url, f"Bearer {token}")
-
-
-def _national(db: RequestDatabase) -> Principal | None:
-    try:
-        principal = db.principal()
-    except BangfuError as exc:
-        if exc.code == UNAUTHENTICATED:
-            return None
-        raise
-    return principal if principal is not None and principal.is_national else None
+    return RequestDatabase(url)
 
 
 def _signed_in(request: Request) -> tuple[RequestDatabase, Principal] | None:
-    token = pasted_token(request.cookies.get(TOKEN_COOKIE))
-    if token is None:
+    """The database and the national user of this browser's live session, or None."""
+    session_id = _session_id(request)
+    if session_id is None or not session_id.startswith(f"{NATIONAL}."):
         return None
-    db = _database(request, token)
-    principal = _national(db)
-    if principal is None:
+    db = _database(request)
+    try:
+        principal = resolve_session(db.session, session_id)
+    except BaseException:
+        db.close()
+        raise
+    if principal is None or not principal.is_national:
         db.close()
         return None
     return db, principal
@@ -329,6 +361,7 @@ def door(request: Request) -> Template | Redirect:
 
 @post("/sign-in", sync_to_thread=True)
 def sign_in(request: Request, data: Form) -> Template | Redirect:
+    """Exchange a national token for a server-side session (core/auth/sessions.py)."""
     refused = BangfuError(
         UNAUTHENTICATED,
         "this token does not sign in to the national dashboard: it is unknown, revoked or "
@@ -338,8 +371,8 @@ def sign_in(request: Request, data: Form) -> Template | Redirect:
     if not _form_ok(request, data):
         expired = BangfuError(
             UNAUTHENTICATED,
-            "the form has expired: nothing was changed; sign in again",
-            "表单已过期,未作任何更改,请重新登录",
+            "the form has expired or came from another site: nothing was changed; sign in again",
+            "表单已过期或来自其他网站,未作任何更改,请重新登录",
         )
         return _page(request, "national_signin.html", status=403, notice=expired)
     raw = data.get("token")
@@ -348,28 +381,38 @@ def sign_in(request: Request, data: Form) -> Template | Redirect:
     )
     if token is None:
         return _page(request, "national_signin.html", status=401, notice=refused)
-    db = _database(request, token)
+    db = _database(request)
     try:
-        principal = _national(db)
+        row = find_token(db.session, token)
+        if row is None or row.tenant != NATIONAL or row.role != NATIONAL:
+            return _page(request, "national_signin.html", status=401, notice=refused)
+        principal = Principal(row.user, row.tenant, row.role)
+        db.session.rollback()
+        session_id = start_session(db.session, principal, via="token", token_id=row.id)
     finally:
         db.close()
-    if principal is None:
-        return _page(request, "national_signin.html", status=401, notice=refused)
-    fresh = new_form_token()
+    seconds = int(session_absolute_timeout().total_seconds())
     return _see_other(
         f"{PATH}/dashboard",
         [
-            _cookie(request, TOKEN_COOKIE, token, SIGNED_IN_SECONDS),
-            _cookie(request, CSRF_COOKIE, fresh, None),
+            _cookie(request, SESSION_COOKIE, session_id, seconds),
+            _cookie(request, CSRF_COOKIE, "", 0),
         ],
     )
 
 
-@post("/sign-out", sync_to_thread=False)
+@post("/sign-out", sync_to_thread=True)
 def sign_out(request: Request, data: Form) -> Redirect:
     if not _form_ok(request, data):
         return _see_other(f"{PATH}/dashboard")
-    return _see_other(f"{PATH}/", [_cookie(request, TOKEN_COOKIE, "", 0)])
+    session_id = _session_id(request)
+    if session_id is not None:
+        db = _database(request)
+        try:
+            end_session(db.session, session_id)
+        finally:
+            db.close()
+    return _see_other(f"{PATH}/", [_cookie(request, SESSION_COOKIE, "", 0)])
 
 
 @get("/dashboard", sync_to_thread=True)
@@ -432,7 +475,7 @@ def download(request: Request, key: FromPath[str]) -> Response | Redirect:
             content="没有这个表格或格式 / no such table or format (csv, xlsx)\n",
             status_code=404,
             media_type="text/plain; charset=utf-8",
-            headers=SECURITY_HEADERS,
+            headers=HEADERS,
         )
     body = tables.to_csv(table) if fmt == "csv" else tables.to_xlsx(table)
     return Response(

@@ -37,6 +37,15 @@ def chromium() -> str:
 
 
 @pytest.fixture
+def database_url(sqlite_template, tmp_path):
+    """One database is enough here (SQLite): the page tests run on PostgreSQL too."""
+    from core.db.testing import sqlite_database
+
+    with sqlite_database(sqlite_template, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
 def server(database_url, registry, tmp_path):
     with session_factory(database_url)() as session:
         service = CaseService(session, registry)
@@ -48,14 +57,14 @@ def server(database_url, registry, tmp_path):
         yield base, tokens["acftu"]
 
 
-def test_the_dashboard_in_headless_chromium(server, tmp_path, request):
+def test_the_dashboard_in_headless_chromium(server, tmp_path):
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="playwright is not installed (make test installs it)"
     )
     executable = chromium()
     base, token = server
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    name = request.node.callspec.id if hasattr(request.node, "callspec") else "run"
+    name = "sqlite"
     elsewhere = []
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(
@@ -98,6 +107,11 @@ def test_the_dashboard_in_headless_chromium(server, tmp_path, request):
             with page.expect_download() as info:
                 page.click("a[data-download=coverage-xlsx]")
             assert Path(info.value.path()).read_bytes()[:2] == b"PK"
+
+            page.click("form[action='/national/sign-out'] button")
+            page.wait_for_url(f"{base}/national/")
+            page.goto(f"{base}/national/dashboard")
+            assert page.url == f"{base}/national/"  # the session ended on the server
         finally:
             browser.close()
     assert elsewhere == [], f"the page loaded from elsewhere: {elsewhere}"

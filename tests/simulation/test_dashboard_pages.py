@@ -67,6 +67,26 @@ def test_only_a_national_token_signs_in(site):
     assert "全国对比" in page.text and "河北省" in page.text
 
 
+def test_a_form_from_another_site_signs_nobody_in(site):
+    client, tokens = site
+    page = client.get("/national/")
+    csrf = unescape(FORM_TOKEN.search(page.text).group(1))
+    foreign = client.post(
+        "/national/sign-in",
+        data={"csrf": csrf, "token": tokens["national"]},
+        headers={"origin": "https://elsewhere.example"},
+        follow_redirects=False,
+    )
+    assert foreign.status_code == 403 and "bangfu_national=" not in foreign.headers.get(
+        "set-cookie", ""
+    )
+    no_token = client.post(
+        "/national/sign-in", data={"token": tokens["national"]}, follow_redirects=False
+    )
+    assert no_token.status_code == 403
+    assert client.get("/national/dashboard", follow_redirects=False).status_code == 303
+
+
 def test_every_table_downloads_with_the_rows_shown(site, api_registry):
     client, tokens = site
     sign_in(client, tokens["national"])
