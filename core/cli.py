@@ -179,13 +179,27 @@ def simulate(
     ] = None,
     chunk: Annotated[int, typer.Option(help="households per chunk")] = 250_000,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+    caseload: Annotated[
+        str | None,
+        typer.Option(help="use this tenant's open files as the population (facts only)"),
+    ] = None,
+    database: DatabaseUrl = None,
 ) -> None:
     """Simulate a population under every tenant: coverage and yearly cost per programme."""
     from core.simulation.commands import simulate_command
 
     raise typer.Exit(
         code=simulate_command(
-            population, households, seed, as_of, scheduler, chunk, as_json, console
+            population,
+            households,
+            seed,
+            as_of,
+            scheduler,
+            chunk,
+            as_json,
+            console,
+            caseload=caseload,
+            database=database_url(database) if caseload else None,
         )
     )
 

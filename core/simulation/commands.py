@@ -101,6 +101,8 @@ def simulate_command(
     chunk: int,
     as_json: bool,
     console: Any,
+    caseload: str | None = None,
+    database: str | None = None,
 ) -> int:
     from pathlib import Path
 
@@ -127,7 +129,16 @@ def simulate_command(
             transient=True,
             disable=as_json,
         ) as bar:
-            if population:
+            if caseload:
+                from core.db.session import session_factory
+                from core.simulation.caseload import caseload_population
+
+                with session_factory(database)() as session:
+                    pop = caseload_population(session, registry.get(caseload))
+                task = bar.add_task("open files", total=pop.size)
+                chunks = pop.chunks(chunk)
+                source = f"open files of {caseload} (facts only, no personal data)"
+            elif population:
                 rows = row_count(population)
                 task = bar.add_task(f"reading {Path(population).name}", total=rows)
                 chunks = stream_population(population, chunk, lambda n: bar.advance(task, n))
@@ -137,7 +148,7 @@ def simulate_command(
                 task = bar.add_task("households", total=pop.size)
                 chunks = pop.chunks(chunk)
                 source = f"synthetic, seed {seed}, {households} households (illustrative)"
-            advance = None if population else (lambda n: bar.advance(task, n))
+            advance = None if population and not caseload else (lambda n: bar.advance(task, n))
             if scheduler:
                 from core.simulation.distributed import simulate_on_cluster
 
