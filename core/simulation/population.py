@@ -278,7 +278,7 @@ def _empty() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
 def row_count(path: str | Path) -> int | None:
     """Rows in the file when cheap to know (Parquet metadata); None for CSV."""
     path = Path(path)
-    if path.suffix == ".parquet":
+    if path.suffix == ".parquet" and path.is_file():
         import pyarrow.parquet as pq
 
         return pq.ParquetFile(path).metadata.num_rows
