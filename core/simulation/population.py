@@ -156,7 +156,12 @@ def _batches(path: Path, rows: int) -> Iterator[dict[str, np.ndarray]]:
     if path.suffix == ".parquet":
         import pyarrow.parquet as pq
 
-        reader = pq.ParquetFile(path)
+        try:
+            reader = pq.ParquetFile(path)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise _bad(
+                f"{path.name}: not a Parquet file ({exc})", f"{path.name}:不是有效的 Parquet 文件"
+            ) from None
         missing = [c for c in FILE_COLUMNS if c not in reader.schema_arrow.names]
         if missing:
             raise _missing(path, missing)
@@ -279,7 +284,11 @@ def row_count(path: str | Path) -> int | None:
     """Rows in the file when cheap to know (Parquet metadata); None for CSV."""
     path = Path(path)
     if path.suffix == ".parquet" and path.is_file():
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        return pq.ParquetFile(path).metadata.num_rows
+        try:
+            return pq.ParquetFile(path).metadata.num_rows
+        except (pa.ArrowInvalid, OSError):
+            return None  # reading it says what is wrong
     return None

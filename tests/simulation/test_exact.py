@@ -137,3 +137,13 @@ def test_a_bad_file_is_refused_with_a_clear_message(tmp_path):
     with pytest.raises(BangfuError) as info:
         read_population(path)
     assert "missing columns" in info.value.en and "缺少列" in info.value.zh
+
+
+def test_a_file_that_is_not_parquet_is_refused(tmp_path):
+    from core.errors import BangfuError
+
+    path = tmp_path / "bad.parquet"
+    path.write_bytes(b"not parquet at all")
+    with pytest.raises(BangfuError) as info:
+        read_population(path)
+    assert "not a Parquet file" in info.value.en and "Parquet" in info.value.zh
