@@ -31,7 +31,7 @@ from core.money import to_fen
 from core.registry import Registry
 from core.simulation import jobs
 
-MAX_HOUSEHOLDS = 2_000_000
+MAX_HOUSEHOLDS = 1_000_000  #: per job; larger populations: bangfu simulate (streams)
 MAX_TREND_MONTHS = 36
 
 

@@ -24,15 +24,18 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from core.errors import BangfuError
+from core.errors import RULE_VIOLATION, BangfuError
 
 JOBS_ENV = "BANGFU_JOBS_DIR"
 ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 KEEP_SECONDS = 7 * 24 * 3600
 QUEUED, RUNNING, DONE, FAILED = "QUEUED", "RUNNING", "DONE", "FAILED"
 
+MAX_WAITING = 4  #: jobs queued or running in one server process; more are refused
+
 _executor: ThreadPoolExecutor | None = None
 _lock = threading.Lock()
+_waiting = 0
 
 
 def jobs_folder() -> Path:
@@ -96,12 +99,33 @@ Work = Callable[[Callable[[int], None]], dict[str, Any]]
 
 
 def start(kind: str, owner: str, total: int, work: Work) -> Job:
-    """Queue ``work(progress)``; it returns the result as JSON-ready data."""
+    """Queue ``work(progress)``; it returns the result as JSON-ready data.
+
+    :raises BangfuError: ``RULE_VIOLATION`` when :data:`MAX_WAITING` jobs already wait
+    """
+    global _waiting
+    with _lock:
+        if _waiting >= MAX_WAITING:
+            raise BangfuError(
+                RULE_VIOLATION,
+                f"{MAX_WAITING} simulations are already queued or running here: try again "
+                "when one has finished",
+                f"已有{MAX_WAITING}项模拟在排队或计算中,请稍后再试",
+            )
+        _waiting += 1
     _forget_old()
     job = Job(uuid.uuid4().hex, kind, QUEUED, owner, total=total, created=time.time())
     _save(job)
 
     def run() -> None:
+        global _waiting
+        try:
+            _run()
+        finally:
+            with _lock:
+                _waiting -= 1
+
+    def _run() -> None:
         job.status = RUNNING
         _save(job)
         last = [0.0]

@@ -121,3 +121,19 @@ def test_caseload_trend_for_staff_and_national(caller):  # noqa: F811
     own = caller("hebei", "admin").ok(query)
     assert [t["tenant"] for t in own] == ["hebei"]
     caller().refused("UNAUTHENTICATED", query)
+
+
+def test_jobs_beyond_the_queue_limit_are_refused_and_none_is_lost(monkeypatch):
+    import threading
+
+    release = threading.Event()
+    started = [
+        jobs.start("test", "acftu", 1, lambda p: release.wait(10) and {"ok": True})
+        for _ in range(jobs.MAX_WAITING)
+    ]
+    with pytest.raises(jobs.BangfuError) as info:
+        jobs.start("test", "acftu", 1, lambda p: {})
+    assert info.value.code == "RULE_VIOLATION" and info.value.zh
+    release.set()
+    assert all(jobs.wait(j.id, 20).status == "DONE" for j in started)
+    assert jobs.wait(jobs.start("test", "acftu", 1, lambda p: {"ok": 1}).id, 20).result == {"ok": 1}
