@@ -57,7 +57,8 @@ def diverging(
     width: int = 720,
 ) -> Markup:
     """Two-sided bars per row: (label, up, down, up shown, down shown); up to the right
-    in green (winners, gains), down to the left in red (losers, losses)."""
+    in green (winners, gains), down to the left in red (losers, losses). A side that is
+    zero shows no bar and no figure."""
     top = max([max(u, d) for _, u, d, _, _ in items] + [1])
     half = (width - LABEL_W - 20) // 2
     mid = LABEL_W + half
@@ -67,15 +68,16 @@ def diverging(
         wu = 0 if up <= 0 else max(1, round((half - 70) * up / top))
         wd = 0 if down <= 0 else max(1, round((half - 70) * down / top))
         parts.append(
-            f'<text x="{LABEL_W - 100}" y="{y + 15}" text-anchor="end" font-size="13">'
+            f'<text x="{LABEL_W - 8}" y="{y + 15}" text-anchor="end" font-size="13">'
             f"{escape(label)}</text>"
             f'<rect x="{mid - wd}" y="{y + 3}" width="{wd}" height="{ROW_H - 8}" fill="{BAD}">'
             f"<title>{escape(label)}: {escape(down_shown)}</title></rect>"
             f'<text x="{mid - wd - 4}" y="{y + 15}" text-anchor="end" font-size="11">'
-            f"{escape(down_shown)}</text>"
+            f"{escape(down_shown) if down > 0 else ''}</text>"
             f'<rect x="{mid}" y="{y + 3}" width="{wu}" height="{ROW_H - 8}" fill="{GOOD}">'
             f"<title>{escape(label)}: {escape(up_shown)}</title></rect>"
-            f'<text x="{mid + wu + 4}" y="{y + 15}" font-size="11">{escape(up_shown)}</text>'
+            f'<text x="{mid + wu + 4}" y="{y + 15}" font-size="11">'
+            f"{escape(up_shown) if up > 0 else ''}</text>"
         )
     return _svg(key, title, width, 16 + len(items) * ROW_H, "".join(parts))
 

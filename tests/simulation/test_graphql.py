@@ -137,3 +137,13 @@ def test_jobs_beyond_the_queue_limit_are_refused_and_none_is_lost(monkeypatch):
     release.set()
     assert all(jobs.wait(j.id, 20).status == "DONE" for j in started)
     assert jobs.wait(jobs.start("test", "acftu", 1, lambda p: {"ok": 1}).id, 20).result == {"ok": 1}
+
+
+def test_one_tenant_at_two_dates(caller):  # noqa: F811
+    query = """{ policyDiff(tenantA: "hebei", tenantB: "hebei", asOfA: "2024-06-01", asOfB: "2025-06-01") {
+      parameters { name same a { value effectiveFrom source } b { value effectiveFrom } } } }"""
+    diff = caller().ok(query)
+    dibao = next(p for p in diff["parameters"] if p["name"] == "dibao.standard_monthly")
+    assert not dibao["same"]
+    assert (dibao["a"]["value"], dibao["b"]["value"]) == ("760.00", "790.00")
+    assert dibao["a"]["effectiveFrom"] == "2024-01-01" and dibao["a"]["source"]
