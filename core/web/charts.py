@@ -65,8 +65,8 @@ def diverging(
     parts = [f'<line x1="{mid}" y1="0" x2="{mid}" y2="{16 + len(items) * ROW_H}" stroke="#999"/>']
     for i, (label, up, down, up_shown, down_shown) in enumerate(items):
         y = 8 + i * ROW_H
-        wu = 0 if up <= 0 else max(1, round((half - 70) * up / top))
-        wd = 0 if down <= 0 else max(1, round((half - 70) * down / top))
+        wu = 0 if up <= 0 else max(1, round((half - 110) * up / top))
+        wd = 0 if down <= 0 else max(1, round((half - 110) * down / top))
         parts.append(
             f'<text x="{LABEL_W - 8}" y="{y + 15}" text-anchor="end" font-size="13">'
             f"{escape(label)}</text>"
