@@ -76,7 +76,7 @@ class SimulationJob:
             progress=job.progress,
             done=job.done,
             total=job.total,
-            result=job.result,
+            result=job.result,  # type: ignore[arg-type]
             error=error,
         )
 
@@ -238,13 +238,13 @@ def _start_simulation(registry: Registry, who: Principal, given: SimulationInput
         changed = reformed_tenant(base, reform, registry)  # refused now, not in the job
         total = given.households * 2
 
-        def work(progress):
+        def reform_work(progress):
             population = synthetic_population(given.households, given.seed, given.region)
             result = compare(base, changed, population, on, reform.name)
             progress(total)
             return result.as_dict()
 
-        return jobs.start("reform", who.user, total, work)
+        return jobs.start("reform", who.user, total, reform_work)
     codes = given.tenants
     check_tenant_list(codes)
     tenants = [registry.get(c) for c in codes] if codes else registry.ordered()
@@ -376,7 +376,7 @@ class NationalQuery:
                     )
                     for c in s.cliffs
                 ],
-                points={
+                points={  # type: ignore[arg-type]
                     k: v for k, v in s.as_dict().items() if k not in ("tenant", "name", "cliffs")
                 },
             )

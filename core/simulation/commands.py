@@ -131,9 +131,10 @@ def simulate_command(
         ) as bar:
             if caseload:
                 from core.db.session import session_factory
+                from core.settings import database_url
                 from core.simulation.caseload import caseload_population
 
-                with session_factory(database)() as session:
+                with session_factory(database or database_url())() as session:
                     pop = caseload_population(session, registry.get(caseload))
                 task = bar.add_task("open files", total=pop.size)
                 chunks = pop.chunks(chunk)

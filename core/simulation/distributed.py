@@ -92,7 +92,7 @@ def simulate_on_cluster(
     from distributed import Client, as_completed
 
     own = not isinstance(scheduler, Client)
-    client = Client(scheduler) if own else scheduler
+    client: Any = Client(scheduler) if own else scheduler
     try:
         spec = spec_of(tenants)
         codes = spec[0]
@@ -100,7 +100,7 @@ def simulate_on_cluster(
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         limit = workers * IN_FLIGHT_PER_WORKER
         pending = as_completed()
-        sizes: dict[str, int] = {}
+        sizes: dict[Any, int] = {}
 
         def collect(future: Any) -> None:
             for part in future.result():

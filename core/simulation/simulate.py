@@ -205,12 +205,12 @@ def totals_of_batch(tenant: Tenant, batch: BatchEvaluation, population: Populati
         g.people = int(people_w[mask].sum())
         g.covered_households = int(w[mask & covered].sum())
         g.yearly_cost = {p: int(c[mask].sum()) for p, c in costs.items()}
-    for p in batch.parameters_used:
-        totals.parameters[p.name] = (
-            p.json_value(),
-            p.defined_by,
-            p.effective_from.isoformat(),
-            p.source,
+    for used in batch.parameters_used:
+        totals.parameters[used.name] = (
+            used.json_value(),
+            used.defined_by,
+            used.effective_from.isoformat(),
+            used.source,
         )
     return totals
 
