@@ -12,7 +12,7 @@ step, with only wages and annual income changed (exact integers throughout).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -59,17 +59,20 @@ class Sweep:
 
 
 def swept_facts(household: Household, wages: np.ndarray) -> HouseholdFacts:
+    """The household's facts once per wage level, only wages and annual income changed."""
+    from core.simulation.population import HOUSEHOLD_FIELDS, MEMBER_ARRAYS
+
     base = HouseholdFacts.of(household)
     n = len(wages)
     other = int(base.annual_income[0] - base.monthly_wages[0] * 12)
-    values = {
-        name: np.repeat(getattr(base, name), n)
-        for name in base.__dataclass_fields__
-        if name != "size"
-    }
+    values: dict[str, Any] = {name: np.repeat(getattr(base, name), n) for name in HOUSEHOLD_FIELDS}
+    for name in MEMBER_ARRAYS:
+        values[name] = np.tile(getattr(base, name), n)
+    people = len(base.member_household)
+    values["member_household"] = np.repeat(np.arange(n, dtype=np.int64), people)
     values["monthly_wages"] = wages.astype(np.int64)
     values["annual_income"] = wages.astype(np.int64) * 12 + other
-    return replace(base, size=n, **values)
+    return HouseholdFacts(size=n, **values)
 
 
 def sweep(

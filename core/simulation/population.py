@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -75,18 +76,55 @@ class Population:
         return cls(facts, _weights(weight, facts.size))
 
     def slice(self, start: int, stop: int) -> Population:
-        """Households ``start`` to ``stop`` (a view, no copy)."""
-        values = {
-            f.name: getattr(self.facts, f.name)[start:stop]
-            for f in fields(HouseholdFacts)
-            if f.name != "size"
-        }
-        size = len(self.weight[start:stop])
-        return Population(HouseholdFacts(size=size, **values), self.weight[start:stop])
+        """Households ``start`` to ``stop``, with their members."""
+        return Population(slice_facts(self.facts, start, stop), self.weight[start:stop])
 
     def chunks(self, size: int = DEFAULT_CHUNK) -> Iterator[Population]:
         for start in range(0, self.size, size):
             yield self.slice(start, min(start + size, self.size))
+
+
+# --------------------------------------------------------------------------- facts
+def _is_member_field(name: str) -> bool:
+    """Fields with one entry per member (``member_household``, ``member_age`` ...)."""
+    return name.startswith("member_")
+
+
+HOUSEHOLD_FIELDS = tuple(
+    f.name
+    for f in fields(HouseholdFacts)
+    if f.name not in ("size", "derived") and not _is_member_field(f.name)
+)
+MEMBER_ARRAYS = tuple(f.name for f in fields(HouseholdFacts) if _is_member_field(f.name))
+
+
+def slice_facts(facts: HouseholdFacts, start: int, stop: int) -> HouseholdFacts:
+    """Households ``start`` to ``stop`` of ``facts``, their members renumbered."""
+    stop = min(stop, facts.size)
+    values: dict[str, Any] = {name: getattr(facts, name)[start:stop] for name in HOUSEHOLD_FIELDS}
+    owner = facts.member_household
+    mine = (owner >= start) & (owner < stop)
+    for name in MEMBER_ARRAYS:
+        values[name] = getattr(facts, name)[mine]
+    values["member_household"] = owner[mine] - start
+    values["derived"] = {
+        k: v[start:stop] for k, v in dict(facts.derived).items() if isinstance(v, np.ndarray)
+    }
+    return HouseholdFacts(size=max(stop - start, 0), **values)
+
+
+def concat_facts(parts: list[HouseholdFacts]) -> HouseholdFacts:
+    """One batch of the households of ``parts``, in order."""
+    values: dict[str, Any] = {
+        name: np.concatenate([getattr(p, name) for p in parts]) for name in HOUSEHOLD_FIELDS
+    }
+    for name in MEMBER_ARRAYS:
+        values[name] = np.concatenate([getattr(p, name) for p in parts])
+    offsets = np.cumsum([0] + [p.size for p in parts[:-1]])
+    values["member_household"] = np.concatenate(
+        [p.member_household + off for p, off in zip(parts, offsets, strict=True)]
+    )
+    return HouseholdFacts(size=sum(p.size for p in parts), **values)
 
 
 def _weights(weight: np.ndarray | None, n: int) -> np.ndarray:
@@ -260,13 +298,9 @@ def read_population(path: str | Path) -> Population:
 
 
 def concat(parts: list[Population]) -> Population:
-    values = {
-        f.name: np.concatenate([getattr(p.facts, f.name) for p in parts])
-        for f in fields(HouseholdFacts)
-        if f.name != "size"
-    }
-    weight = np.concatenate([p.weight for p in parts])
-    return Population(HouseholdFacts(size=len(weight), **values), weight)
+    return Population(
+        concat_facts([p.facts for p in parts]), np.concatenate([p.weight for p in parts])
+    )
 
 
 def _empty() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
