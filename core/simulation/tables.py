@@ -243,6 +243,45 @@ def trend_table(trend: dict[str, list[TrendPoint]], names: dict[str, str]) -> Da
     )
 
 
+def target_table(progress: list[Any], names: dict[str, str]) -> DataTable:
+    """Targets (``core.targets.TargetProgress``, already suppressed as statistics)."""
+    rows = []
+    for t in progress:
+        met = None if t.met is None else ("是 yes" if t.met else "否 no")
+        rows.append(
+            [
+                names.get(t.tenant, t.tenant),
+                t.tenant,
+                t.due,
+                t.required_percent,
+                t.baseline,
+                t.baseline_files,
+                t.exited_files,
+                t.percent,
+                met,
+                t.source,
+            ]
+        )
+    return DataTable(
+        "targets",
+        "脱困目标完成情况(少于5件不显示)",
+        "Exits against targets (counts below 5 suppressed)",
+        (
+            ("地区", "tenant"),
+            ("代码", "code"),
+            ("截止日期", "due"),
+            ("要求比例(%)", "required (%)"),
+            ("基准日期", "baseline"),
+            ("基准档案数", "baseline files"),
+            ("已退出", "exited"),
+            ("完成比例(%)", "reached (%)"),
+            ("是否达标", "met"),
+            ("依据", "source"),
+        ),
+        rows,
+    )
+
+
 # --------------------------------------------------------------------------- files
 def _cell(value: Any) -> Any:
     if value is None:

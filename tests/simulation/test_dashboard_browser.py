@@ -80,7 +80,7 @@ def test_the_dashboard_in_headless_chromium(server, tmp_path):
             page.click("button[type=submit].primary")
             page.wait_for_url(f"{base}/national/dashboard")
             assert page.locator("h1").first.inner_text().startswith("全国对比")
-            for chart in ("cost", "coverage", "trend"):
+            for chart in ("cost", "coverage", "trend", "targets"):
                 assert page.locator(f"svg[data-chart={chart}]").is_visible()
             assert page.locator("svg[data-chart=cost] rect").count() >= 2
             assert page.locator("table[data-table=coverage] tbody tr").count() == 4

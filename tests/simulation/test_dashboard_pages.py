@@ -62,7 +62,7 @@ def test_only_a_national_token_signs_in(site):
     assert "<script" not in page.text and "http://" not in page.text.replace(
         'xmlns="http://www.w3.org/2000/svg"', ""
     )
-    for chart in ("cost", "coverage", "trend"):
+    for chart in ("cost", "coverage", "trend", "targets"):
         assert f'data-chart="{chart}"' in page.text
     assert "全国对比" in page.text and "河北省" in page.text
 
@@ -124,6 +124,17 @@ def test_trend_counts_are_suppressed_as_statistics(site):
     today = {r[1]: r for r in rows[1:] if r[2] == max(x[2] for x in rows[1:])}
     assert today["hebei"][3] == "6"  # six open files: shown
     assert today["gansu"][3] == ""  # one open file: suppressed, as statistics does
+    targets = list(
+        csv.reader(
+            io.StringIO(
+                client.get("/national/download/targets?format=csv").content.decode("utf-8-sig")
+            )
+        )
+    )
+    gansu = [r for r in targets[1:] if r[1] == "gansu"]
+    assert [r[3] for r in gansu] == ["30.00", "60.00"]  # 002: 30% by 2018, 60% by 2019
+    assert all(r[5] == "" and r[7] == "" for r in gansu)  # no files on the baseline: suppressed
+    assert all("002" in r[9] for r in gansu)  # cited
 
 
 def test_a_reform_shows_its_deltas_and_a_bad_one_is_refused(site):
