@@ -33,9 +33,12 @@ browser: $(STAMP)
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; } \
 	  || echo "chromium could not be installed: the dashboard's browser tests will be skipped"
 
-# `make bench` (or `make bench BENCHES="batch compare"`): prints a table, writes
-# bench-results.json. OpenFisca, the batch baseline, lives in its own venv only (it is no
-# dependency of ours); wrk, the HTTP load generator, comes from apt when missing.
+# `make bench` (or `make bench BENCHES="engine http compare batch review"`): prints every
+# figure (median of >= 3 rounds, min - max) with its target and met / not met, and how busy
+# the machine was; compares it with bench-results.json as last committed and fails when a
+# figure is more than 20% worse; writes bench-results.json (commit it to move the baseline).
+# OpenFisca, the batch baseline, lives in its own venv only (it is no dependency of ours);
+# wrk, the HTTP load generator, comes from apt when missing.
 BENCH_VENV := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 OPENFISCA ?= openfisca-core==46.0.1

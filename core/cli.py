@@ -21,6 +21,15 @@ app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 console = Console()
 
+
+@app.callback()
+def _fresh_console() -> None:
+    """Each run prints at the width its environment gives now (``$COLUMNS`` included), not
+    the width of whoever imported this module first."""
+    global console
+    console = Console()
+
+
 DatabaseUrl = Annotated[
     str | None,
     typer.Option(

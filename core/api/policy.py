@@ -13,7 +13,8 @@ from datetime import date
 from core.api.limits import check_tenant_list
 from core.api.types import Label, Parameter, Tenant
 from core.errors import PLUGIN_ERROR, BangfuError
-from core.evaluation import Evaluation, evaluate
+from core.evaluation import Evaluation, evaluate, evaluate_batch
+from core.facts import HouseholdFacts
 from core.model import Household
 from core.registry import Registry
 
@@ -35,13 +36,27 @@ def parameters(registry: Registry, code: str, on: date) -> list[Parameter]:
     return [Parameter.of(p) for p in table.resolve_all(on).values()]
 
 
-def evaluate_one(registry: Registry, code: str, household: Household, on: date) -> Evaluation:
+def _evaluate(tenant, household: Household, on: date, explain: bool) -> Evaluation:
+    """The engine's evaluation; without ``explain`` no entitlement's explanation is built
+    (its ``explanation`` is empty), which a query not selecting it never shows."""
+    if explain:
+        return evaluate(tenant, household, on)
+    return evaluate_batch(tenant, HouseholdFacts.of(household), on, explain=False).evaluation(0)
+
+
+def evaluate_one(
+    registry: Registry, code: str, household: Household, on: date, explain: bool = True
+) -> Evaluation:
     """What the tenant's rules say about the household on the date."""
-    return evaluate(registry.get(code), household, on)
+    return _evaluate(registry.get(code), household, on, explain)
 
 
 def compare(
-    registry: Registry, household: Household, codes: list[str] | None, on: date
+    registry: Registry,
+    household: Household,
+    codes: list[str] | None,
+    on: date,
+    explain: bool = True,
 ) -> list[Evaluation]:
     """The same household under several tenants' rules.
 
@@ -49,14 +64,18 @@ def compare(
     ``codes``: those tenants, in the order given; an unknown code is ``NOT_FOUND`` before
     anything is evaluated.
     """
-    answers, failures = compare_each(registry, household, codes, on)
+    answers, failures = compare_each(registry, household, codes, on, explain)
     if failures:
         raise failures[0][1]
     return answers
 
 
 def compare_each(
-    registry: Registry, household: Household, codes: list[str] | None, on: date
+    registry: Registry,
+    household: Household,
+    codes: list[str] | None,
+    on: date,
+    explain: bool = True,
 ) -> tuple[list[Evaluation], list[tuple[str, BangfuError]]]:
     """As :func:`compare`, but a tenant whose rules fail (``PLUGIN_ERROR``) does not fail
     the others: the evaluations of those that answered, and ``(tenant, error)`` for each
@@ -66,7 +85,7 @@ def compare_each(
     answers, failures = [], []
     for t in chosen:
         try:
-            answers.append(evaluate(t, household, on))
+            answers.append(_evaluate(t, household, on, explain))
         except BangfuError as exc:
             if exc.code != PLUGIN_ERROR:
                 raise

@@ -28,7 +28,7 @@ from core.api.errors import contract_error, shape_in_place
 from core.api.inputs import HouseholdInput, to_household
 from core.api.limits import RequestLimits, check_page, check_tenant_list
 from core.api.national import NationalMutation, NationalQuery
-from core.api.planned import run_planned
+from core.api.planned import explanations_selected, run_planned
 from core.api.scalars import SCALAR_MAP
 from core.api.types import (
     Case,
@@ -93,7 +93,13 @@ class Query(NationalQuery):  # national comparison: core/api/national.py
         household: HouseholdInput,
         as_of: date | None = strawberry.UNSET,
     ) -> Evaluation:
-        return policy.evaluate_one(_registry(info), tenant, to_household(household), _day(as_of))  # type: ignore[return-value]
+        return policy.evaluate_one(  # type: ignore[return-value]
+            _registry(info),
+            tenant,
+            to_household(household),
+            _day(as_of),
+            explain=explanations_selected(info),
+        )
 
     @strawberry.field(
         description="The household under several tenants (default: every province and city)."
@@ -107,7 +113,11 @@ class Query(NationalQuery):  # national comparison: core/api/national.py
     ) -> list[Evaluation]:
         codes = tenants if isinstance(tenants, list) else None
         answers, failures = policy.compare_each(
-            _registry(info), to_household(household), codes, _day(as_of)
+            _registry(info),
+            to_household(household),
+            codes,
+            _day(as_of),
+            explain=explanations_selected(info),
         )
         if failures:  # each failing tenant is one error; the others still answer
             path = info.path.as_list()  # (a planned request goes to graphql-core here)

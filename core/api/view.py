@@ -9,7 +9,9 @@ the contract's promises:
 * a body over :data:`core.api.limits.MAX_BODY_BYTES` is a 413, in the same form;
 * variables holding an over-long string, a control character or too deep a nesting are a
   ``BAD_INPUT`` error naming the variable (:func:`core.api.limits.check_variables`), before
-  anything runs;
+  anything runs (a planned query's variables are checked in the same walk that coerces
+  them, :func:`core.api.planned.fast_variables`; when that walk does not vouch for them,
+  the limits and graphql-core check them as for any other query);
 * anything unexpected is a 500 with a generic ``INTERNAL`` error, the trace in the log;
 * JSON is read and written with msgspec, and the sub-response is made in the event loop
   rather than in a worker thread (strawberry's default), to keep requests cheap.
@@ -46,7 +48,7 @@ from strawberry.types import ExecutionResult
 from core.api.context import context_for
 from core.api.errors import INTERNAL_EN, INTERNAL_ZH, contract_error, error_body
 from core.api.limits import SERVED_RULES, check_variables, prepare
-from core.api.planned import execute_plan, plan_of
+from core.api.planned import execute_plan, fast_variables, plan_of
 from core.api.schema import ServedRequest, schema
 from core.errors import BAD_INPUT, FORBIDDEN, INTERNAL, NOT_FOUND, UNAUTHENTICATED, BangfuError
 
@@ -94,12 +96,27 @@ _request_context = asynccontextmanager(context_for)
 _DIRECT = tuple(schema.extensions) == (ServedRequest,)
 
 
+def refusal(variables: dict[str, Any] | None) -> ExecutionResult | None:
+    """The ``BAD_INPUT`` answer to variables the request limits refuse; None if they pass."""
+    try:
+        check_variables(variables)
+    except BangfuError as refused:
+        return ExecutionResult(
+            data=None, errors=[GraphQLError(refused.message, original_error=refused)]
+        )
+    return None
+
+
 def answer_directly(
     request_data: GraphQLRequestData, context: Any, root_value: Any
 ) -> ExecutionResult | None:
     """The answer to an already prepared, valid, planned query, without strawberry's
     per-request machinery (execution context, extension hooks); None for anything else,
-    which then takes the normal way and gets the same answer, only slower."""
+    which then takes the normal way and gets the same answer, only slower.
+
+    The variables are checked once: by the plan's walk, which includes the request
+    limits; only when it does not vouch for them are the limits checked apart (and a
+    refusal answered here, exactly as on the normal way)."""
     if not _DIRECT or not request_data.query:
         return None
     try:
@@ -111,7 +128,14 @@ def answer_directly(
     plan = plan_of(schema, prepared.notes, request_data.operation_name)
     if plan is None:
         return None
-    result = execute_plan(plan, schema._schema, request_data.variables, context, root_value)
+    variables = fast_variables(plan, request_data.variables)
+    if variables is None:
+        refused = refusal(request_data.variables)
+        if refused is not None:
+            return refused
+    result = execute_plan(
+        plan, schema._schema, request_data.variables, context, root_value, variables
+    )
     if result is not None and result.errors:
         schema.process_errors(result.errors)
     return result
@@ -216,15 +240,12 @@ class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
         request_data: GraphQLRequestData,
     ) -> Any:
         """A planned query is answered here; anything else by strawberry's pipeline."""
-        try:
-            check_variables(request_data.variables)
-        except BangfuError as refused:
-            return ExecutionResult(
-                data=None, errors=[GraphQLError(refused.message, original_error=refused)]
-            )
         answer = answer_directly(request_data, context, root_value)
         if answer is not None:
             return answer
+        refused = refusal(request_data.variables)
+        if refused is not None:
+            return refused
         if _works_in_postgres(context):
             # Case work makes several blocking round trips to PostgreSQL; in the event loop
             # they would hold up every other request of this worker. A thread of its own

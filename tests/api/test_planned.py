@@ -11,13 +11,22 @@ from typing import Any
 
 import pytest
 import strawberry
-from graphql import parse
+from graphql import GraphQLNonNull, parse
+from graphql.execution.values import get_variable_values
 
 from core.api.context import BangfuContext
+from core.api.inputs import to_household
 from core.api.limits import prepare
-from core.api.planned import Plan, make_plan
+from core.api.planned import Plan, fast_variables, make_plan
 from core.api.schema import build_schema, schema
-from tests.api.conftest import AS_OF, EVALUATE, EVALUATION_FIELDS, ill_household, member
+from tests.api.conftest import (
+    AS_OF,
+    EVALUATE,
+    EVALUATION_FIELDS,
+    ill_household,
+    member,
+    only_error,
+)
 
 UNPLANNED = build_schema(planned=False)
 
@@ -216,3 +225,158 @@ def test_http_answers_planned_queries_directly_and_the_same(gql, monkeypatch, ap
     assert gql(EVALUATE, **variables)["data"] == over_http["data"]
     error = gql(EVALUATE, **{**variables, "tenant": "atlantis"})["errors"][0]
     assert error["extensions"]["code"] == "NOT_FOUND"  # shaped on the direct way too
+
+
+# --------------------------------------------------------------------------- one walk
+def _plan(query: str = EVALUATE):
+    plan = plan_of(query)
+    assert plan is not None
+    return plan
+
+
+def _old_way(plan, variables):
+    """The household as graphql-core's coercion, then the case model, make it."""
+    coerced = get_variable_values(schema._schema, plan.operation.variable_definitions, variables)
+    assert not isinstance(coerced, list), coerced
+    return to_household(coerced.coerced["household"]), coerced.coerced
+
+
+VALID = ["ill", "dibao family", "migrant", "laid off", "nulls"]
+
+
+@pytest.mark.parametrize("household", VALID)
+def test_one_walk_gives_what_graphql_core_and_the_model_give(household):
+    plan = _plan()
+    variables = {"tenant": "hebei", "household": HOUSEHOLDS[household], "asOf": AS_OF}
+    fast = fast_variables(plan, variables)
+    assert fast is not None, "an ordinary household must take the one walk"
+    expected, coerced = _old_way(plan, variables)
+    assert fast.coerced["household"] == expected
+    assert fast.coerced["asOf"] == coerced["asOf"]
+    assert fast.coerced["tenant"] == coerced["tenant"]
+    assert set(fast.sources) == {"tenant", "household", "asOf"}
+
+
+def test_one_walk_leaves_an_absent_nullable_variable_out():
+    plan = _plan()
+    fast = fast_variables(plan, {"tenant": "hebei", "household": ill_household()})
+    assert fast is not None and "asOf" not in fast.coerced
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {"tenant": "hebei", "household": HOUSEHOLDS["negative"]},  # the model refuses
+        {"tenant": "hebei", "household": HOUSEHOLDS["no applicant"]},
+        {"tenant": "hebei", "household": HOUSEHOLDS["not a number"]},  # the scalar refuses
+        {"tenant": "hebei", "household": HOUSEHOLDS["bad enum"]},
+        {"tenant": "hebei", "household": {"members": member()}},  # a list of one
+        {"tenant": "hebei", "household": {"members": [member(age=52.0)]}},  # Int as float
+        {"tenant": "hebei", "household": {"members": [member(surname="张")]}},
+        {"tenant": "hebei", "household": {"members": [member(name=None)]}},
+        {"tenant": "hebei\x00", "household": ill_household()},  # the limits refuse
+        {"tenant": "hebei", "household": {"members": [member(name="x" * 10_001)]}},
+        {"tenant": "hebei", "household": ill_household(), "extra": "\u202e"},  # undeclared
+        {"household": ill_household()},  # a required variable missing
+        {"tenant": 42, "household": ill_household()},
+    ],
+)
+def test_one_walk_vouches_for_nothing_unusual(variables, api_registry):
+    assert fast_variables(_plan(), variables) is None
+    assert_same(EVALUATE, variables, api_registry)  # and the old way answers as before
+
+
+def test_limits_still_refuse_planned_queries_over_http(gql):
+    bad = {"tenant": "hebei", "household": {"members": [member(name="张\x00伟")]}}
+    error = only_error(gql(EVALUATE, **bad))
+    assert error["extensions"]["code"] == "BAD_INPUT"
+    assert "$household.members[0].name" in error["message"]
+    extra = gql(EVALUATE, tenant="hebei", household=ill_household(), junk="\x07")
+    assert only_error(extra)["extensions"]["code"] == "BAD_INPUT"
+
+
+# --------------------------------------------------------------------------- explanations
+LEAN = (
+    "query($t: String!, $h: HouseholdInput!) { evaluate(tenant: $t, household: $h,"
+    f' asOf: "{AS_OF}") {{ eligible entitlements {{ programme amount }} }} }}'
+)
+WITH_FRAGMENT = (
+    "query($t: String!, $h: HouseholdInput!) { evaluate(tenant: $t, household: $h,"
+    f' asOf: "{AS_OF}") {{ eligible entitlements {{ ...E }} }} }}'
+    " fragment E on Entitlement { programme amount explanation }"
+)
+COMPARE_LEAN = (
+    'query($h: HouseholdInput!) { compare(household: $h, tenants: ["hebei"],'
+    f' asOf: "{AS_OF}") {{ tenant entitlements {{ amount }} }} }}'
+)
+COMPARE_FULL = (
+    'query($h: HouseholdInput!) { compare(household: $h, tenants: ["hebei"],'
+    f' asOf: "{AS_OF}") {{ tenant entitlements {{ amount explanation }} }} }}'
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "explained"),
+    [
+        (EVALUATE, True),
+        (LEAN, False),
+        (WITH_FRAGMENT, True),  # graphql-core's way reads fragments too
+        (COMPARE_LEAN, False),
+        (COMPARE_FULL, True),
+    ],
+)
+def test_explanations_are_built_only_when_selected(query, explained, monkeypatch, api_registry):
+    from core.api import policy
+
+    asked: list[bool] = []
+    real = policy._evaluate
+
+    def spy(tenant, household, on, explain):
+        asked.append(explain)
+        return real(tenant, household, on, explain)
+
+    monkeypatch.setattr(policy, "_evaluate", spy)
+    variables = {"t": "hebei", "h": ill_household()}
+    if query == EVALUATE:
+        variables = {"tenant": "hebei", "household": ill_household()}
+    answer = assert_same(query, variables, api_registry)  # planned and graphql-core alike
+    assert not answer["errors"]
+    assert asked and set(asked) == {explained}
+
+
+def test_a_lean_query_answers_what_the_full_one_does(api_registry):
+    variables = {"t": "hebei", "h": ill_household()}
+    lean = run(schema, LEAN, variables, api_registry)["data"]["evaluate"]
+    full = run(
+        schema,
+        EVALUATE,
+        {"tenant": "hebei", "household": ill_household(), "asOf": AS_OF},
+        api_registry,
+    )
+    full = full["data"]["evaluate"]
+    assert lean["eligible"] == full["eligible"]
+    assert lean["entitlements"] == [
+        {"programme": e["programme"], "amount": e["amount"]} for e in full["entitlements"]
+    ]
+    assert all(e["explanation"] for e in full["entitlements"])
+
+
+def test_one_walk_follows_graphql_for_defaults_and_nulls():
+    from graphql import GraphQLInputField, GraphQLInputObjectType, GraphQLInt
+
+    from core.api.planned import Slow, _object_coercer
+
+    part = GraphQLInputObjectType(
+        "Part",
+        {
+            "a": GraphQLInputField(GraphQLNonNull(GraphQLInt), default_value=3),
+            "b": GraphQLInputField(GraphQLInt),
+            "c": GraphQLInputField(GraphQLNonNull(GraphQLInt)),
+        },
+    )
+    walk = _object_coercer(part)
+    assert walk({"c": 1}) == {"a": 3, "c": 1}  # the default, as graphql-core fills it
+    assert walk({"a": 5, "b": None, "c": 1}) == {"a": 5, "c": 1}  # a null left out
+    for refused in ({"a": None, "c": 1}, {}, {"c": None}, {"c": True}, {"c": 1, "d": 2}):
+        with pytest.raises(Slow):  # graphql-core refuses each: the old way reports it
+            walk(refused)

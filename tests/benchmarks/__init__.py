@@ -1,26 +1,46 @@
-"""Benchmarks of the rules engine (``make bench``): not tests, never run by ``make test``.
+"""Benchmarks (``make bench``): not tests, never run by ``make test``.
 
-Each ``bench_*`` module has a ``run()`` that returns rows (:func:`row`): a figure, its
-unit, the baseline it is compared with, the ratio, the target and whether it is met.
-``python -m tests.benchmarks [batch] [http] [compare] [review]`` runs them (all by
-default), prints a table and writes ``bench-results.json`` at the repository root.
+Each ``bench_*`` module has a ``run()`` that returns rows (:func:`row`): a figure (the
+median of its rounds, with their min and max), its unit, the baseline it is compared
+with, the ratio, the target and whether it is met. ``python -m tests.benchmarks [NAME ...]``
+runs them (every one by default), prints a table, compares it with the last committed
+results (``bench-results.json`` at ``HEAD``: any figure more than :data:`TOLERANCE` worse is
+flagged) and writes ``bench-results.json`` at the repository root.
 
+* ``engine``  one household through the engine, in-process: CPU per evaluation.
+* ``http``    ``evaluate`` over HTTP with wrk, against a hello-JSON route served the same
+  way in the same run (the physical limit of the stack).
+* ``compare`` ``compare`` over HTTP, through the server's own path: 3 tenants and 34
+  synthetic provinces.
 * ``batch``   1,000,000 synthetic households under Hebei, against OpenFisca-core running
   the same rules on the same households (OpenFisca lives in ``.venv-bench`` only).
-* ``http``    ``evaluate`` over HTTP on loopback with wrk, against a plain Litestar route.
-* ``compare`` ``compare`` across the three tenants and across 34 synthetic provinces.
-* ``review``  the review benchmark, when ``bench_review.py`` is present.
+* ``review``  the periodic review of 100,000 open files, end to end.
 * ``simulation`` 1,000,000 households under every tenant (households x tenants per
   second, target 10 s), streamed from Parquet, and on a two-worker Dask LocalCluster.
+
+The pure functions here (:func:`median`, :func:`spread`, :func:`regressions` ...) are
+unit-tested in ``tests/benchmarks/test_harness.py``; the benchmarks themselves are not.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+TOLERANCE = 0.20  #: a figure this much worse than the last committed one is flagged
+MIN_ROUNDS = 3
+
+#: Units where more is better; every other unit with a figure is a cost (less is better).
+HIGHER_IS_BETTER = ("/s", "x", "share")
+
+
+def better_of(unit: str) -> str:
+    """``"higher"`` or ``"lower"``: which way the unit improves."""
+    return "higher" if unit.endswith(HIGHER_IS_BETTER) else "lower"
 
 
 def row(
@@ -33,18 +53,35 @@ def row(
     target: str | None = None,
     met: bool | None = None,
     note: str = "",
+    rounds: Sequence[float] | None = None,
+    better: str | None = "auto",
 ) -> dict[str, Any]:
-    """One line of the results: what was measured, against what, and whether it passes."""
+    """One line of the results: what was measured, against what, and whether it passes.
+
+    With ``rounds``, the figure is their median and ``min``/``max`` are kept. ``better``:
+    ``"higher"``, ``"lower"`` (default: from the unit), or None for a figure the
+    regression check leaves alone (a count that should stay 0, a note).
+    """
+    low = high = None
+    if rounds:
+        figure = median(list(rounds))
+        low, high = spread(rounds)
     if ratio is None and figure is not None and baseline:
         ratio = figure / baseline
+    if better == "auto":
+        better = better_of(unit) if figure is not None else None
     return {
         "name": name,
         "figure": figure,
+        "min": low,
+        "max": high,
+        "rounds": None if rounds is None else [float(r) for r in rounds],
         "unit": unit,
         "baseline": baseline,
         "ratio": None if ratio is None else round(ratio, 3),
         "target": target,
         "met": met,
+        "better": better,
         "note": note,
     }
 
@@ -60,5 +97,67 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def median(values: list[float]) -> float:
+def median(values: Sequence[float]) -> float:
     return statistics.median(values)
+
+
+def spread(values: Iterable[float]) -> tuple[float, float]:
+    """(min, max) of the rounds."""
+    listed = list(values)
+    return min(listed), max(listed)
+
+
+def worse_by(figure: float, previous: float, better: str) -> float:
+    """How much worse ``figure`` is than ``previous`` (0.25: 25% worse; negative: better).
+
+    For a rate (higher is better) a fall from 100 to 80 is 20% worse; for a cost (lower is
+    better) a rise from 10 to 12 ms is 20% worse."""
+    if previous == 0:
+        return 0.0
+    change = (figure - previous) / abs(previous)
+    return -change if better == "higher" else change
+
+
+def regressions(
+    current: list[dict[str, Any]],
+    previous: list[dict[str, Any]],
+    tolerance: float = TOLERANCE,
+) -> list[dict[str, Any]]:
+    """Rows of ``current`` more than ``tolerance`` worse than the same row (same bench,
+    same measure) of ``previous``; each with ``previous`` and ``worse_by`` added.
+
+    Rows without a figure, without a direction (``better`` None) or without a match in
+    ``previous`` are not compared."""
+    before = {(r.get("bench"), r.get("name")): r for r in previous if r.get("figure") is not None}
+    flagged = []
+    for r in current:
+        old = before.get((r.get("bench"), r.get("name")))
+        if old is None or r.get("figure") is None or not r.get("better"):
+            continue
+        worse = worse_by(float(r["figure"]), float(old["figure"]), r["better"])
+        if worse > tolerance:
+            flagged.append(r | {"previous": old["figure"], "worse_by": round(worse, 3)})
+    return flagged
+
+
+def machine_cpu() -> tuple[int, int] | None:
+    """(total, idle) CPU jiffies of the whole machine so far (None off Linux)."""
+    try:
+        values = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return sum(values), values[3] + values[4]  # idle + iowait
+
+
+def busy_between(start: tuple[int, int] | None, end: tuple[int, int] | None) -> float | None:
+    """Share of the machine's CPU time that was busy between two :func:`machine_cpu`."""
+    if start is None or end is None or end[0] <= start[0]:
+        return None
+    return round(1 - (end[1] - start[1]) / (end[0] - start[0]), 3)
+
+
+def load_average() -> tuple[float, float, float] | None:
+    try:
+        return tuple(round(x, 2) for x in os.getloadavg())  # type: ignore[return-value]
+    except OSError:
+        return None

@@ -1,9 +1,16 @@
-"""``python -m tests.benchmarks [NAME ...]``: run the benchmarks, print a table, write
-``bench-results.json`` at the repository root.
+"""``python -m tests.benchmarks [NAME ...]``: run the benchmarks, print a table, compare it
+with the last committed results, write ``bench-results.json`` at the repository root.
 
-Names: ``batch``, ``http``, ``compare``, ``review``, ``simulation`` (every one by default), and ``soak``
-(a three-minute mixed load, only when named). A benchmark that cannot run here (no wrk, no
-OpenFisca venv, no review module) says so in its row instead of failing the others.
+Names: see :data:`BENCHES` (every one not :data:`ON_REQUEST` by default); ``soak`` (a
+three-minute mixed load) runs only when named. A benchmark that cannot run here (no wrk,
+no OpenFisca venv, a module another branch adds and this one lacks) says so instead of
+failing the others.
+
+Before each benchmark the machine's load average and how busy its CPUs were (over one
+second, while none of ours ran) are printed and kept with its rows: other work on the
+same cores shows there. The regression check compares each figure with the same figure in
+``bench-results.json`` as last committed (``git show HEAD:bench-results.json``) and flags
+any more than 20% worse; the exit status is 1 when one is flagged.
 """
 
 from __future__ import annotations
@@ -17,25 +24,37 @@ import sys
 import time
 import traceback
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from tests.benchmarks import ROOT, row
+from tests.benchmarks import (
+    ROOT,
+    TOLERANCE,
+    busy_between,
+    load_average,
+    machine_cpu,
+    regressions,
+    row,
+)
 
 BENCHES = {
-    "batch": "tests.benchmarks.bench_batch",
+    "engine": "tests.benchmarks.bench_engine",
     "http": "tests.benchmarks.bench_http",
     "compare": "tests.benchmarks.bench_compare",
-    "review": "tests.benchmarks.bench_review",  # written separately; optional
-    "simulation": "tests.benchmarks.bench_simulation",  # national simulation throughput
+    "batch": "tests.benchmarks.bench_batch",
+    "review": "tests.benchmarks.bench_review",
+    # written on other branches; each is skipped where its module is not there yet
+    "casework": "tests.benchmarks.bench_casework",
+    "payments": "tests.benchmarks.bench_payments",
+    "simulation": "tests.benchmarks.bench_simulation",
     "soak": "tests.benchmarks.soak",
 }
-OPTIONAL = {"review"}
+OPTIONAL = {"review", "casework", "payments", "simulation"}
 ON_REQUEST = {"soak"}  #: run only when named
 RESULTS = ROOT / "bench-results.json"
+RESULTS_NAME = "bench-results.json"
 
 
 def _run_one(name: str, console: Console) -> list[dict[str, Any]]:
@@ -73,45 +92,40 @@ def _normal(r: dict[str, Any], bench: str) -> dict[str, Any]:
         target=r.get("target"),
         met=r.get("met"),
         note=str(r.get("note") or ""),
+        better=r.get("better", "auto"),
     )
+    out["min"], out["max"], out["rounds"] = r.get("min"), r.get("max"), r.get("rounds")
     return {"bench": bench, **out, **{k: v for k, v in r.items() if k not in out}}
 
 
-def busy_share(seconds: float = 1.0) -> float | None:
-    """Share of the machine's CPU time busy over ``seconds``, measured while none of ours
-    runs: other work on the same cores (None where /proc/stat cannot be read)."""
-
-    def sample() -> tuple[int, int]:
-        values = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-        return sum(values), values[3] + values[4]  # total, idle + iowait
-
-    try:
-        total0, idle0 = sample()
-        time.sleep(seconds)
-        total1, idle1 = sample()
-    except (OSError, ValueError, IndexError):
-        return None
-    return round(1 - (idle1 - idle0) / max(total1 - total0, 1), 3)
+def machine_state(seconds: float = 1.0) -> dict[str, Any]:
+    """Load average and the share of the CPUs busy over ``seconds`` (none of ours running)."""
+    start = machine_cpu()
+    time.sleep(seconds)
+    return {"load_average": load_average(), "cpu_busy": busy_between(start, machine_cpu())}
 
 
 def _timed(name: str, console: Console) -> list[dict[str, Any]]:
-    """The rows of one benchmark, each with how busy the machine was just before it ran
-    (other sessions may share the cores; their work shows there)."""
-    busy = busy_share()
-    if busy is not None and busy > 0.25:
-        console.print(
-            f"[yellow]{name}: the CPUs were {busy:.0%} busy with other work before "
-            "starting: figures may suffer[/]"
-        )
+    """The rows of one benchmark, each with how busy the machine was just before it ran."""
+    state = machine_state()
+    busy, load = state["cpu_busy"], state["load_average"]
+    colour = "yellow" if busy is not None and busy > 0.25 else "dim"
+    shown = "?" if busy is None else f"{busy:.0%}"
+    console.print(
+        f"[{colour}]{name}: before starting, the CPUs were {shown} busy with other work; "
+        f"load average {load} on {os.cpu_count()} CPUs[/]"
+    )
     start = time.perf_counter()
     rows = _run_one(name, console)
     console.print(f"{name}: {time.perf_counter() - start:.1f} s")
-    return [r | {"cpu_busy_before": busy} for r in rows]
+    return [r | {"cpu_busy_before": busy, "load_before": load} for r in rows]
 
 
-def _fmt(value: Any) -> str:
+def fmt(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return str(value)
     if isinstance(value, float):
         if abs(value) >= 1000:
             return f"{value:,.0f}"
@@ -123,32 +137,66 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def table(rows: list[dict[str, Any]]) -> Table:
-    t = Table(title="Bangfu benchmarks", show_lines=False)
+def met_text(met: bool | None, markup: bool = True) -> str:
+    if met is None:
+        return "info"
+    if markup:
+        return "[green]met[/]" if met else "[red]NOT MET[/]"
+    return "met" if met else "NOT MET"
+
+
+def table(rows: list[dict[str, Any]], flagged: list[dict[str, Any]] | None = None) -> Table:
+    """Every figure with its min-max over the rounds, baseline, target, met, and how it
+    compares with the last committed run."""
+    worse = {(r["bench"], r["name"]): r for r in flagged or []}
+    t = Table(title="Bangfu benchmarks (figure = median of the rounds)", show_lines=False)
     for column, justify in (
         ("bench", "left"),
         ("measure", "left"),
-        ("figure", "right"),
+        ("median", "right"),
+        ("min - max", "right"),
         ("unit", "left"),
         ("baseline", "right"),
         ("ratio", "right"),
         ("target", "left"),
         ("met", "center"),
+        ("vs last commit", "left"),
     ):
         t.add_column(column, justify=justify)  # type: ignore[arg-type]
     for r in rows:
-        met = {True: "[green]yes[/]", False: "[red]NO[/]", None: ""}[r["met"]]
+        low, high = r.get("min"), r.get("max")
+        regressed = worse.get((r["bench"], r["name"]))
         t.add_row(
             r["bench"],
             r["name"],
-            _fmt(r["figure"]),
+            fmt(r["figure"]),
+            "" if low is None else f"{fmt(low)} - {fmt(high)}",
             r["unit"],
-            _fmt(r["baseline"]),
+            fmt(r["baseline"]),
             "" if r["ratio"] is None else f"{r['ratio']:.2f}x",
-            r["target"] or "",
-            met,
+            r["target"] or "(none: context)",
+            met_text(r["met"]),
+            ""
+            if regressed is None
+            else f"[red]{regressed['worse_by']:.0%} worse than {fmt(regressed['previous'])}[/]",
         )
     return t
+
+
+def committed_results() -> dict[str, Any] | None:
+    """``bench-results.json`` as last committed, or None where there is none."""
+    try:
+        done = subprocess.run(
+            ["git", "show", f"HEAD:{RESULTS_NAME}"], cwd=ROOT, capture_output=True, text=True
+        )
+    except OSError:
+        return None
+    if done.returncode != 0:
+        return None
+    try:
+        return json.loads(done.stdout)
+    except ValueError:
+        return None
 
 
 def _commit() -> str:
@@ -169,26 +217,54 @@ def main(argv: list[str]) -> int:
         return 2
     console = Console()
     if not console.is_terminal:
-        console = Console(width=160)
+        console = Console(width=200)
     rows: list[dict[str, Any]] = []
+    when = datetime.now(UTC).isoformat(timespec="seconds")
     for name in names:
-        rows += _timed(name, console)
-    console.print(table(rows))
+        rows += [r | {"when": when} for r in _timed(name, console)]
+    last = committed_results()
+    flagged = regressions(rows, last["results"]) if last else []
+    console.print(table(rows, flagged))
     for r in rows:
         if r.get("note"):
             console.print(f"[dim]- {r['bench']} / {r['name']}: {r['note']}[/]")
+    if last is None:
+        console.print(f"[yellow]no committed {RESULTS_NAME}: nothing to compare with[/]")
+    else:
+        console.print(
+            f"compared with {RESULTS_NAME} of commit {last.get('commit') or '?'} "
+            f"({last.get('when') or '?'}): {len(flagged)} figure(s) more than "
+            f"{TOLERANCE:.0%} worse"
+        )
+        for r in flagged:
+            console.print(
+                f"[red]REGRESSION {r['bench']} / {r['name']}: {fmt(r['figure'])} {r['unit']}, "
+                f"was {fmt(r['previous'])} ({r['worse_by']:.0%} worse)[/]"
+            )
+    not_met = [r for r in rows if r["met"] is False]
+    console.print(
+        f"{sum(r['met'] is True for r in rows)} target(s) met, {len(not_met)} not met"
+        + "".join(f"\n  not met: {r['bench']} / {r['name']}" for r in not_met)
+    )
+    # benchmarks not run this time keep their last committed rows (each row says when)
+    kept = [r for r in (last or {}).get("results", []) if r.get("bench") not in names]
     RESULTS.write_text(
         json.dumps(
             {
-                "when": datetime.now(UTC).isoformat(timespec="seconds"),
+                "when": when,
                 "commit": _commit(),
                 "machine": {
                     "cpus": os.cpu_count(),
                     "python": platform.python_version(),
                     "platform": platform.platform(),
+                    "load_average_at_end": load_average(),
                 },
                 "benchmarks": names,
-                "results": rows,
+                "results": rows + kept,
+                "regressions": [
+                    {k: r[k] for k in ("bench", "name", "figure", "previous", "worse_by")}
+                    for r in flagged
+                ],
             },
             ensure_ascii=False,
             indent=2,
@@ -197,7 +273,7 @@ def main(argv: list[str]) -> int:
         encoding="utf-8",
     )
     console.print(f"wrote {RESULTS.relative_to(ROOT)}")
-    return 0
+    return 1 if flagged else 0
 
 
 if __name__ == "__main__":

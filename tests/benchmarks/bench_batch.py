@@ -10,8 +10,9 @@ subprocess given the same columns as ``.npz``): build the simulation from the ar
 (entities, group membership and roles, ``set_input``) and calculate eligibility and
 medical relief.
 
-Both sides run :data:`RUNS` times on the same households; the best run is the figure and
-the median is reported too. Exactness: our medical relief is checked against an
+Both sides run :data:`RUNS` times on the same households; the figure is the median run's
+rate (with min and max), the target a ratio of medians: at least :data:`TARGET_RATIO` times
+OpenFisca. Exactness: our medical relief is checked against an
 independent ``Decimal`` computation of the tiers on :data:`SAMPLE` households (it must
 differ on none), and OpenFisca's float32 medical relief is compared with ours to the fen.
 """
@@ -46,6 +47,7 @@ from tests.benchmarks import ROOT, median, row
 
 HOUSEHOLDS = int(os.environ.get("BANGFU_BENCH_HOUSEHOLDS", 1_000_000))
 RUNS = 3
+TARGET_RATIO = 4.0
 SAMPLE = 20_000
 SEED = 2026
 ON = date(2026, 6, 1)
@@ -159,61 +161,70 @@ def run() -> list[dict[str, Any]]:
     checked, decimal_diff = decimal_differences(household, member, ours_fen)
     of = _openfisca(household, member, RUNS)
     scope = (
-        f"{n:,} households, {persons:,} members, best of {RUNS}. Ours = facts from columns "
-        f"+ evaluate_batch of everything Hebei's stack says (target groups, measures, "
-        f"eligibility, programmes {programmes}, checklist, budget); OpenFisca = build the "
-        "simulation (entities, membership, set_input) + calculate eligible and medical_relief"
+        f"{n:,} households, {persons:,} members, median of {RUNS} runs. Ours = facts from "
+        f"columns + evaluate_batch of everything Hebei's stack says (target groups, "
+        f"measures, eligibility, programmes {programmes}, checklist, budget); OpenFisca = "
+        "build the simulation (entities, membership, set_input) + calculate eligible and "
+        "medical_relief"
     )
     rows = []
-    best, med = n / min(ours_total), n / median(ours_total)
+    ours_rates = [n / s for s in ours_total]
+    target = f">= {TARGET_RATIO:g}x OpenFisca (medians)"
     if isinstance(of, str):
         rows.append(
             row(
-                "ours, end to end (best of 3)",
-                best,
+                "ours, end to end",
+                None,
                 "households/s",
-                target=">= 2x OpenFisca",
+                rounds=ours_rates,
+                target=target,
+                met=False,
                 note=f"OpenFisca not measured: {of}. {scope}",
             )
         )
     else:
         of_total = (of["build_s"] + of["calculate_s"]).tolist()
-        of_best, of_med = n / min(of_total), n / median(of_total)
+        of_rates = [n / s for s in of_total]
         of_fen = np.rint(of["medical_relief"].astype(np.float64) * 100).astype(np.int64)
         drift = int(np.count_nonzero(np.abs(of_fen - ours_fen) >= 1))
         granted = int(np.count_nonzero((ours_fen > 0) | (of_fen > 0)))
         eligible_diff = int(np.count_nonzero(of["eligible"] != ours_eligible))
+        ratio = median(ours_rates) / median(of_rates)
         rows += [
             row(
-                "ours vs OpenFisca, end to end (best of 3)",
-                best,
+                "ours vs OpenFisca, end to end",
+                None,
                 "households/s",
-                baseline=of_best,
-                target=">= 2x OpenFisca",
-                met=best >= 2 * of_best,
+                rounds=ours_rates,
+                baseline=median(of_rates),
+                target=target,
+                met=ratio >= TARGET_RATIO,
                 note=scope,
             )
             | {"runs_s": {"ours": ours_total, "openfisca": of_total}},
             row(
-                "ours vs OpenFisca, end to end (median of 3)",
-                med,
-                "households/s",
-                baseline=of_med,
-                target=">= 2x OpenFisca",
-                met=med >= 2 * of_med,
+                "ours / OpenFisca, ratio of the medians",
+                ratio,
+                "x",
+                target=f">= {TARGET_RATIO:g}x",
+                met=ratio >= TARGET_RATIO,
+                note="a ratio from the same run: what other work on the machine changes least",
             ),
+            row("OpenFisca, end to end", None, "households/s", rounds=of_rates),
             row(
-                "OpenFisca build (best)",
-                float(of["build_s"].min()),
+                "OpenFisca build",
+                None,
                 "s",
+                rounds=of["build_s"].tolist(),
                 note="SimulationBuilder: entities, ids, join_with_persons, set_input x 20",
             ),
-            row("OpenFisca calculate (best)", float(of["calculate_s"].min()), "s"),
+            row("OpenFisca calculate", None, "s", rounds=of["calculate_s"].tolist()),
             row(
                 "OpenFisca medical relief off by >= 1 fen",
                 drift,
                 f"households ({drift / n:.3%})",
-                target="ours: exact",
+                target="(ours: exact)",
+                better=None,
                 note=(
                     f"{drift / max(granted, 1):.2%} of the {granted:,} households granted "
                     "medical relief; OpenFisca float32 yuan, round_(x, 2); ours int64 fen, "
@@ -226,17 +237,19 @@ def run() -> list[dict[str, Any]]:
                 "households",
                 target="0",
                 met=eligible_diff == 0,
+                better=None,
             ),
         ]
     rows += [
-        row("ours, facts from columns (best)", min(facts_s), "s"),
-        row("ours, evaluate_batch (best)", min(evaluate_s), "s"),
+        row("ours, facts from columns", None, "s", rounds=facts_s),
+        row("ours, evaluate_batch", None, "s", rounds=evaluate_s),
         row(
             f"ours vs exact Decimal tiers ({checked:,} households)",
             decimal_diff,
             "households differing",
             target="0",
             met=decimal_diff == 0,
+            better=None,
         ),
         row(
             "peak RSS of the benchmark process",

@@ -5,8 +5,11 @@ Hebei files made from a handful of households (each with its real facts row and
 determination summary, some filed under the 2024 figures so that their entitlements
 change). Then :func:`core.review.run_review` reviews them as of 2026-04-30: reads the
 rows in chunks, evaluates each chunk as one batch, compares, and writes one decision row
-per file. Two figures: the whole review (target at most 10 s), and the rate at which
-decision rows are written (target at least 200,000 rows/s), timed around the bulk inserts.
+per file. The figure is the whole review's rate, files reviewed per second from the first
+read to the last decision written (target at least 10,000 files/s: 100,000 files in 10 s),
+the median of :data:`ROUNDS` rounds, each on a freshly filled database. The rate at which
+decision rows are written, timed around the bulk inserts alone, is kept as context: it
+is only a part of the review.
 """
 
 from __future__ import annotations
@@ -28,11 +31,13 @@ from core.db.session import dispose_engine, session_factory
 from core.evaluation import evaluate
 from core.model import parse_household
 from core.registry import load_registry
-from tests.benchmarks import row
+from tests.benchmarks import MIN_ROUNDS, median, row
 
 FILES = 100_000
 AS_OF = date(2026, 4, 30)
+ROUNDS = MIN_ROUNDS
 TARGET_SECONDS = 10.0
+TARGET_FILES_PER_SECOND = FILES / TARGET_SECONDS
 TARGET_ROWS_PER_SECOND = 200_000
 
 TEMPLATES: list[tuple[dict[str, Any], str, str]] = [
@@ -140,8 +145,8 @@ def fill(url: str, registry, files: int = FILES) -> float:
     return time.perf_counter() - started
 
 
-def run(files: int = FILES) -> list[dict[str, Any]]:
-    registry = load_registry(only=["hebei"])
+def review_once(registry, files: int) -> dict[str, Any]:
+    """Fill a fresh database and review it: seconds, decision writes, outcome."""
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'review-bench.db'}"
         upgrade(url)
@@ -165,32 +170,57 @@ def run(files: int = FILES) -> list[dict[str, Any]]:
             dispose_engine(url)
     written = sum(n for n, _ in writes)
     write_seconds = sum(s for _, s in writes) or float("nan")
-    rate = written / write_seconds
+    return {
+        "seconds": seconds,
+        "result": result,
+        "filled": filled,
+        "written": written,
+        "write_seconds": write_seconds,
+    }
+
+
+def run(files: int = FILES) -> list[dict[str, Any]]:
+    registry = load_registry(only=["hebei"])
+    rounds = [review_once(registry, files) for _ in range(ROUNDS)]
+    rates = [files / r["seconds"] for r in rounds]
+    seconds = [r["seconds"] for r in rounds]
+    result = rounds[-1]["result"]
+    complete = all(r["result"].files == files for r in rounds)
     rows = [
         row(
-            f"review of {result.files:,} open files (SQLite, end to end)",
-            round(seconds, 2),
-            "s",
-            baseline=TARGET_SECONDS,
-            target=f"<= {TARGET_SECONDS:g} s",
-            met=seconds <= TARGET_SECONDS and result.files == files,
+            f"whole review of {files:,} open files (SQLite, end to end)",
+            None,
+            "files/s",
+            rounds=rates,
+            target=f">= {TARGET_FILES_PER_SECOND:,.0f} files/s",
+            met=median(rates) >= TARGET_FILES_PER_SECOND and complete,
             note=(
+                f"median of {ROUNDS} rounds, each on a freshly filled database; "
                 f"{result.proposed_exits:,} proposed exits, {result.changed_entitlements:,} "
-                f"changed entitlements, {result.overdue:,} overdue; fill took {filled:.1f} s"
+                f"changed entitlements, {result.overdue:,} overdue; each fill took "
+                f"{median([r['filled'] for r in rounds]):.1f} s (not counted)"
             ),
         ),
         row(
-            "review decisions written",
-            round(rate),
+            f"whole review of {files:,} open files, duration",
+            None,
+            "s",
+            rounds=seconds,
+            target=f"<= {TARGET_SECONDS:g} s",
+            met=median(seconds) <= TARGET_SECONDS and complete,
+        ),
+        row(
+            "of which writing the decisions",
+            None,
             "rows/s",
-            baseline=TARGET_ROWS_PER_SECOND,
-            target=f">= {TARGET_ROWS_PER_SECOND:,} rows/s",
-            met=rate >= TARGET_ROWS_PER_SECOND,
-            note=f"{written:,} rows in {write_seconds:.2f} s, one executemany per chunk",
+            rounds=[r["written"] / r["write_seconds"] for r in rounds],
+            target=f"(>= {TARGET_ROWS_PER_SECOND:,} rows/s)",
+            note="timed around the bulk inserts alone (one executemany per chunk): only a "
+            "part of the review",
         ),
     ]
     for r in rows:
-        print(f"{r['name']}: {r['figure']} {r['unit']} (target {r['target']}, met: {r['met']})")
+        print(f"{r['name']}: {r['figure']:.1f} {r['unit']} (target {r['target']}, met: {r['met']})")
     return rows
 
 

@@ -1,4 +1,9 @@
-"""The HTTP benchmark's baseline: the same evaluation behind a plain Litestar JSON route.
+"""The HTTP benchmark's baselines: a hello-JSON route, and the same evaluation behind a
+plain Litestar JSON route.
+
+``POST /hello`` reads the request body and answers ``{"hello": "world"}``: the most this
+stack (uvicorn, httptools, uvloop, Litestar, msgspec) can serve on these cores, the
+physical limit a GraphQL request is measured against.
 
 Not part of the product (it lives with the benchmarks): ``POST /evaluate`` with
 ``{"tenant": ..., "asOf": ..., "household": {...}}`` parses the household with
@@ -90,6 +95,15 @@ async def evaluate_route(request: Request, state: State) -> Response[bytes]:
         return _json({"error": f"bad request: {exc}"}, 400)
 
 
+_HELLO = msgspec.json.encode({"hello": "world"})
+
+
+@post("/hello", sync_to_thread=False)
+async def hello(request: Request) -> Response[bytes]:
+    await request.body()  # as much of the request as any POST route must read
+    return Response(_HELLO, status_code=200, media_type=MediaType.JSON)
+
+
 @get("/healthz", sync_to_thread=False, cache=False)
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
@@ -97,7 +111,7 @@ def healthz() -> dict[str, str]:
 
 def create_app(registry: Registry | None = None) -> Litestar:
     return Litestar(
-        route_handlers=[evaluate_route, healthz],
+        route_handlers=[evaluate_route, hello, healthz],
         state=State({"registry": registry or load_registry()}),
         openapi_config=None,
         debug=False,

@@ -337,7 +337,10 @@ def test_hand_over_to_the_safety_net_opens_in_2020_with_the_union_certificate(re
 
 def test_no_hand_over_before_2020(registry):
     gansu = registry.get("gansu")
-    case = SimulatedCase.open(gansu, NO_HOUSING, CASEWORKER, D("2019-03-01"))
+    # in hardship by 2019's figures too: 700 a month is below 1.5 x Gansu's 560 of 2018
+    member = {**NO_HOUSING["members"][0], "monthlyIncome": "700"}
+    household = {**NO_HOUSING, "members": [member]}
+    case = SimulatedCase.open(gansu, household, CASEWORKER, D("2019-03-01"))
     for action, actor, comment in [
         ("visit", CASEWORKER, None),
         ("inspect", CASEWORKER, None),
