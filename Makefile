@@ -27,7 +27,8 @@ test: $(STAMP) browser
 # The dashboard's browser tests drive Debian's chromium through Playwright: install both
 # when missing (the tests skip, saying so, where no Chromium can be installed).
 browser: $(STAMP)
-	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install --quiet playwright
+	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install --quiet playwright \
+	  || echo "playwright could not be installed: the dashboard's browser tests will be skipped"
 	@command -v chromium >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; } \
