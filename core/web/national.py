@@ -225,16 +225,21 @@ def _asked(request: Request, registry: Registry) -> ReformAsked:
     return ReformAsked(tenant, text("parameter"), text("value"), text("off"))
 
 
-def reform_result(registry: Registry, asked: ReformAsked, on: date) -> ReformResult:
+def _value(text: str) -> Any:
+    """A value typed into the form, read as in a parameter file (900, 0.08, true)."""
     import yaml
 
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def reform_result(registry: Registry, asked: ReformAsked, on: date) -> ReformResult:
     tenant = registry.get(asked.tenant)
     parameters: dict[str, Any] = {}
     if asked.parameter and asked.value:
-        try:
-            parameters[asked.parameter] = yaml.safe_load(asked.value)
-        except yaml.YAMLError:
-            parameters[asked.parameter] = asked.value
+        parameters[asked.parameter] = _value(asked.value)
     name = "; ".join(
         [f"{asked.parameter} = {asked.value}"] * bool(parameters)
         + [f"关闭 {asked.off}"] * bool(asked.off)
@@ -481,6 +486,13 @@ def dashboard(request: Request) -> Template | Redirect:
         parameter_names=chosen.parameter_table.names() if chosen else [],
         programme_codes=[p.code for p in chosen.programmes] if chosen else [],
         yuan=format_yuan,
+        sample_households=SAMPLE_HOUSEHOLDS,
+        sample_seed=SAMPLE_SEED,
+        reform_parameters=repr(
+            {asked.parameter: _value(asked.value)} if asked.parameter and asked.value else {}
+        ),
+        reform_tenant=repr(asked.tenant),
+        reform_programmes=repr({asked.off: False} if asked.off else {}),
     )
 
 

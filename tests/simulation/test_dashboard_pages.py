@@ -154,3 +154,23 @@ def test_a_reform_shows_its_deltas_and_a_bad_one_is_refused(site):
         params={"tenant": "hebei", "parameter": "dibao.standard_monthly", "value": "lots"},
     )
     assert bad.status_code == 400 and "expected a number" in bad.text and "改革参数" in bad.text
+
+
+def test_the_page_says_how_to_reproduce_it_in_python(site, registry):
+    """The snippet on the page, run as it stands, gives the figures the page shows."""
+    client, tokens = site
+    sign_in(client, tokens["national"])
+    page = client.get(
+        "/national/dashboard",
+        params={"tenant": "hebei", "parameter": "dibao.standard_monthly", "value": "900"},
+    )
+    code = unescape(
+        re.search(r"<pre class=\"code\" data-reproduce>(.*?)</pre>", page.text, re.S).group(1)
+    )
+    scope: dict = {}
+    exec(compile(code, "<dashboard>", "exec"), scope)
+    shown = re.search(r'data-figure="cost-change">(-?[\d.]+)', page.text).group(1)
+    from core.money import format_yuan
+
+    assert format_yuan(scope["deltas"].cost_change) == shown
+    assert scope["result"].tenant("hebei").yearly_cost > 0
