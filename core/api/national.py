@@ -240,8 +240,7 @@ def _start_simulation(registry: Registry, who: Principal, given: SimulationInput
 
         def reform_work(progress):
             population = synthetic_population(given.households, given.seed, given.region)
-            result = compare(base, changed, population, on, reform.name)
-            progress(total)
+            result = compare(base, changed, population, on, reform.name, 100_000, progress)
             return result.as_dict()
 
         return jobs.start("reform", who.user, total, reform_work)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -312,8 +313,10 @@ def compare(
     on: date,
     reform_name: str = "",
     chunk: int = DEFAULT_CHUNK * 4,
+    progress: Callable[[int], None] | None = None,
 ) -> ReformResult:
-    """The population under ``baseline`` and ``reformed`` side by side."""
+    """The population under ``baseline`` and ``reformed`` side by side; ``progress`` gets
+    the households evaluated (twice each: baseline and reform) after every chunk."""
     decile_of = deciles(population)
     result = ReformResult(
         tenant=baseline.code,
@@ -344,4 +347,6 @@ def compare(
             row.losers += int(w[here & lose].sum())
             row.gain += int((change * w)[here & win].sum())
             row.loss += int((-change * w)[here & lose].sum())
+        if progress:
+            progress(2 * part.size)
     return result
