@@ -8,7 +8,7 @@ PORT ?= 8000
 # Tests also run on PostgreSQL when it answers here (skipped otherwise).
 export BANGFU_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test bench lint format check tenants clean venv
+.PHONY: run test bench lint format check tenants clean venv browser
 
 venv: $(STAMP)
 
@@ -21,8 +21,18 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/bangfu serve --local-demo --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# The dashboard's browser tests drive Debian's chromium through Playwright: install both
+# when missing (the tests skip, saying so, where no Chromium can be installed).
+browser: $(STAMP)
+	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install --quiet playwright \
+	  || echo "playwright could not be installed: the dashboard's browser tests will be skipped"
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "chromium could not be installed: the dashboard's browser tests will be skipped"
 
 # `make bench` (or `make bench BENCHES="engine http compare batch review"`): prints every
 # figure (median of >= 3 rounds, min - max) with its target and met / not met, and how busy
@@ -63,4 +73,4 @@ tenants: $(STAMP)
 	$(BIN)/bangfu tenants
 
 clean:
-	rm -rf $(VENV) .venv-bench build *.egg-info .pytest_cache .ruff_cache bangfu.db
+	rm -rf $(VENV) .venv-bench build *.egg-info .pytest_cache .ruff_cache bangfu.db artifacts

@@ -282,6 +282,68 @@ def audit_verify(
     console.print(f"{checked} events of {', '.join(codes)}: every chain holds / 全部记录完整")
 
 
+@app.command()
+def replay(
+    tenant: Annotated[str, typer.Option(help="tenant code")],
+    reform: Annotated[str, typer.Option(help="reform YAML file (parameter overrides, programmes)")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="date, YYYY-MM-DD; default today")
+    ] = None,
+    fail_on_change: Annotated[
+        bool, typer.Option(help="exit 1 when any open file would get another determination")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+    database: DatabaseUrl = None,
+) -> None:
+    """Replay the tenant's open files under a reform: how many would change, which programmes move."""
+    from core.simulation.commands import replay_command
+
+    code = replay_command(
+        database_url(database), tenant, reform, as_of, fail_on_change, as_json, console
+    )
+    raise typer.Exit(code=code)
+
+
+@app.command()
+def simulate(
+    population: Annotated[
+        str | None, typer.Option(help="population file (.csv or .parquet); default synthetic")
+    ] = None,
+    households: Annotated[int, typer.Option(help="synthetic households")] = 100_000,
+    seed: Annotated[int, typer.Option(help="synthetic seed")] = 2026,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="date, YYYY-MM-DD; default today")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address (tcp://host:8786) to run on")
+    ] = None,
+    chunk: Annotated[int, typer.Option(help="households per chunk")] = 250_000,
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+    caseload: Annotated[
+        str | None,
+        typer.Option(help="use this tenant's open files as the population (facts only)"),
+    ] = None,
+    database: DatabaseUrl = None,
+) -> None:
+    """Simulate a population under every tenant: coverage and yearly cost per programme."""
+    from core.simulation.commands import simulate_command
+
+    raise typer.Exit(
+        code=simulate_command(
+            population,
+            households,
+            seed,
+            as_of,
+            scheduler,
+            chunk,
+            as_json,
+            console,
+            caseload=caseload,
+            database=database_url(database) if caseload else None,
+        )
+    )
+
+
 @app.command("new-tenant")
 def new_tenant(
     code: Annotated[str, typer.Argument(help="the new tenant's code, e.g. 'shijiazhuang'")],

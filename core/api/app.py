@@ -29,6 +29,7 @@ from core.db.request import STATE_KEY as DATABASE_URL_KEY
 from core.registry import Registry, load_registry
 from core.settings import body_timeout, database_url
 from core.web import staff_pages, staff_templates
+from core.web.national import national_pages
 
 log = logging.getLogger("bangfu.api")
 
@@ -98,7 +99,7 @@ def create_app(registry: Registry | None = None) -> Litestar:
         DATABASE_URL_KEY: database_url(),
     }
     return Litestar(
-        route_handlers=[graphql_controller(), healthz, ready, staff_pages()],
+        route_handlers=[graphql_controller(), healthz, ready, staff_pages(), national_pages()],
         template_config=staff_templates(),  # the staff pages' HTML (core.web)
         state=State(state),
         request_max_body_size=MAX_BODY_BYTES,

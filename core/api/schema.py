@@ -28,6 +28,7 @@ from core.api import cases_gateway, policy
 from core.api.errors import contract_error, shape_in_place
 from core.api.inputs import HouseholdInput, to_household
 from core.api.limits import RequestLimits, check_page, check_tenant_list
+from core.api.national import NationalMutation, NationalQuery
 from core.api.planned import explanations_selected, run_planned
 from core.api.scalars import SCALAR_MAP
 from core.api.types import (
@@ -66,7 +67,9 @@ def _given(value: Any) -> Any:
 
 
 @strawberry.type(description="Published policy (open to anyone) and case files (staff).")
-class Query(FundsQuery):
+class Query(
+    FundsQuery, NationalQuery
+):  # funds: core/funds/graphql.py; national comparison: core/api/national.py
     @strawberry.field(description="Every tenant: national, then each province and its cities.")
     def tenants(self, info: strawberry.Info) -> list[Tenant]:
         return policy.tenants(_registry(info))
@@ -221,7 +224,7 @@ class Query(FundsQuery):
 
 
 @strawberry.type(description="Changes to case files (staff only).")
-class Mutation(FundsMutation):
+class Mutation(FundsMutation, NationalMutation):
     @strawberry.mutation(description="Open a case file for a household in a tenant.")
     def open_case(
         self,

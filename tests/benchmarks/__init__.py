@@ -17,6 +17,8 @@ flagged) and writes ``bench-results.json`` at the repository root.
 * ``review``  the periodic review of 100,000 open files, end to end.
 * ``payments`` a 100,000-file payment run (清册) and its approval, SQLite and PostgreSQL,
   against a raw-SQL insert of the same payment rows.
+* ``simulation`` 1,000,000 households under every tenant (households x tenants per
+  second, target 10 s), streamed from Parquet, and on a two-worker Dask LocalCluster.
 
 The pure functions here (:func:`median`, :func:`spread`, :func:`regressions` ...) are
 unit-tested in ``tests/benchmarks/test_harness.py``; the benchmarks themselves are not.

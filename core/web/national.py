@@ -1,0 +1,534 @@
+"""The national dashboard, under ``/national``: server-rendered, Chinese first, charts in SVG.
+
+For the national role: a ``national`` bearer token, pasted once into the sign-in form, is
+exchanged for a server-side session (:mod:`core.auth.sessions`, as the staff pages do);
+the browser keeps only the session's random id, in an HttpOnly, ``SameSite=Strict``
+cookie scoped to ``/national``. Forms carry the session's form token and are refused
+from another origin. It shows:
+
+* coverage and yearly cost by tenant, by programme and by national group, for an
+  illustrative synthetic population (:mod:`core.simulation.synthetic`) on today's date;
+* a reform (one parameter's value, a programme switched off) against its baseline: cost
+  change per programme, winners and losers by income decile;
+* the caseload of every tenant over the last twelve months, from ``statistics`` (counts
+  below 5 suppressed exactly as there);
+* exits against each tenant's targets (:mod:`core.targets`), suppressed as ``statistics``.
+
+Every table downloads as CSV or XLSX with the same rows (:mod:`core.simulation.tables`).
+Nothing loads from another site and no script runs: the pages' security headers are the
+staff pages' (:data:`core.web.pages.SECURITY_HEADERS`).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+from litestar import Request, Response, Router, get, post
+from litestar.datastructures import Cookie
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
+from sqlalchemy.exc import SQLAlchemyError
+
+from core.auth.principal import Principal
+from core.auth.sessions import (
+    SESSION_ID,
+    end_session,
+    form_token_of,
+    resolve_session,
+    start_session,
+)
+from core.auth.tokens import find_token
+from core.db.request import STATE_KEY, RequestDatabase
+from core.errors import UNAUTHENTICATED, BangfuError
+from core.money import format_yuan
+from core.registry import Registry
+from core.settings import database_url, session_absolute_timeout
+from core.simulation import tables
+from core.simulation.caseload import caseload_trend, month_ends
+from core.simulation.reforms import Reform, ReformResult, compare, reformed_tenant
+from core.simulation.simulate import SimulationResult, simulate
+from core.simulation.synthetic import synthetic_population
+from core.web import charts
+from core.web.pages import SECURITY_HEADERS
+from core.web.session import (
+    MAX_TOKEN_LENGTH,
+    check_origin,
+    new_form_token,
+    pasted_token,
+    request_scheme,
+)
+
+log = logging.getLogger("bangfu.web.national")
+PATH = "/national"
+SESSION_COOKIE = "bangfu_national"  #: the server-side session's id
+NATIONAL = "national"
+CSRF_COOKIE = "bangfu_national_csrf"
+CSRF_FIELD = "csrf"
+SAMPLE_HOUSEHOLDS = 20_000
+SAMPLE_SEED = 2026
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+#: The staff pages' headers, but the referrer policy "same-origin": with "no-referrer"
+#: Chromium sends ``Origin: null`` on a same-site form POST, which the origin check must
+#: refuse. "same-origin" still sends nothing to other sites.
+HEADERS = {**SECURITY_HEADERS, "Referrer-Policy": "same-origin"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --------------------------------------------------------------------------- cookies
+def _cookie(request: Request, key: str, value: str, max_age: int | None) -> Cookie:
+    return Cookie(
+        key=key,
+        value=value,
+        path=PATH,
+        max_age=max_age,
+        httponly=True,
+        samesite="strict",
+        secure=request_scheme(request) == "https",
+    )
+
+
+def _session_id(request: Request) -> str | None:
+    value = request.cookies.get(SESSION_COOKIE)
+    return value if isinstance(value, str) and SESSION_ID.fullmatch(value) else None
+
+
+def _form_token(request: Request) -> tuple[str, list[Cookie]]:
+    """Signed in: the session's form token; otherwise one kept in a cookie of its own."""
+    session_id = _session_id(request)
+    if session_id is not None:
+        return form_token_of(session_id), []
+    current = request.cookies.get(CSRF_COOKIE) or ""
+    if 20 <= len(current) <= 100 and current.isascii():
+        return current, []
+    token = new_form_token()
+    return token, [_cookie(request, CSRF_COOKIE, token, None)]
+
+
+def _form_ok(request: Request, form: dict[str, Any]) -> bool:
+    """The POST came from this site (``Origin``) with the form token of this browser."""
+    try:
+        check_origin(request)
+    except BangfuError:
+        return False
+    session_id = _session_id(request)
+    expected = form_token_of(session_id) if session_id else request.cookies.get(CSRF_COOKIE)
+    sent = form.get(CSRF_FIELD)
+    if not isinstance(sent, str) or not expected or not sent.isascii() or not expected.isascii():
+        return False
+    return hmac.compare_digest(sent.encode(), expected.encode())
+
+
+def _page(
+    request: Request,
+    template: str,
+    status: int = 200,
+    cookies: list[Cookie] | None = None,
+    **context: Any,
+) -> Template:
+    token, more = _form_token(request)
+    return Template(
+        template_name=template,
+        context={"csrf": token, "csrf_field": CSRF_FIELD, **context},
+        status_code=status,
+        cookies=[*(cookies or []), *more],
+        headers=HEADERS,
+    )
+
+
+def _see_other(url: str, cookies: list[Cookie] | None = None) -> Redirect:
+    return Redirect(url, status_code=303, cookies=cookies or [], headers=HEADERS)
+
+
+# --------------------------------------------------------------------------- who
+def _database(request: Request) -> RequestDatabase:
+    url = request.app.state.get(STATE_KEY) or database_url()
+    return RequestDatabase(url)
+
+
+def _signed_in(request: Request) -> tuple[RequestDatabase, Principal] | None:
+    """The database and the national user of this browser's live session, or None."""
+    session_id = _session_id(request)
+    if session_id is None or not session_id.startswith(f"{NATIONAL}."):
+        return None
+    db = _database(request)
+    try:
+        principal = resolve_session(db.session, session_id)
+    except BaseException:
+        db.close()
+        raise
+    if principal is None or not principal.is_national:
+        db.close()
+        return None
+    return db, principal
+
+
+def _registry(request: Request) -> Registry:
+    return request.app.state.registry
+
+
+# --------------------------------------------------------------------------- data
+_cache: dict[tuple[int, date], SimulationResult] = {}
+_cache_lock = threading.Lock()
+
+
+def baseline(registry: Registry, on: date) -> SimulationResult:
+    """Every tenant over the illustrative sample, once per day and registry."""
+    key = (id(registry), on)
+    with _cache_lock:
+        found = _cache.get(key)
+        if found is None:
+            population = synthetic_population(SAMPLE_HOUSEHOLDS, SAMPLE_SEED)
+            source = (
+                f"合成样本 {SAMPLE_HOUSEHOLDS} 户(种子 {SAMPLE_SEED},收入分布仅为示意)"
+                f" / synthetic sample, illustrative"
+            )
+            found = simulate(registry.ordered(), population, on, source=source)
+            if len(_cache) > 8:
+                _cache.clear()
+            _cache[key] = found
+    return found
+
+
+@dataclass(frozen=True)
+class ReformAsked:
+    tenant: str
+    parameter: str
+    value: str
+    off: str
+
+    @property
+    def given(self) -> bool:
+        return bool((self.parameter and self.value) or self.off)
+
+    def query(self) -> str:
+        from urllib.parse import urlencode
+
+        return urlencode(self.__dict__)
+
+
+def _asked(request: Request, registry: Registry) -> ReformAsked:
+    q = request.query_params
+
+    def text(name: str) -> str:
+        value = q.get(name) or ""
+        return value.strip()[:100] if isinstance(value, str) else ""
+
+    regional = registry.regional()
+    default = "hebei" if "hebei" in registry.tenants else (regional[0].code if regional else "")
+    tenant = text("tenant") or default
+    return ReformAsked(tenant, text("parameter"), text("value"), text("off"))
+
+
+def _value(text: str) -> Any:
+    """A value typed into the form, read as in a parameter file (900, 0.08, true)."""
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def reform_result(registry: Registry, asked: ReformAsked, on: date) -> ReformResult:
+    tenant = registry.get(asked.tenant)
+    parameters: dict[str, Any] = {}
+    if asked.parameter and asked.value:
+        parameters[asked.parameter] = _value(asked.value)
+    name = "; ".join(
+        [f"{asked.parameter} = {asked.value}"] * bool(parameters)
+        + [f"关闭 {asked.off}"] * bool(asked.off)
+    )
+    reform = Reform(name, parameters, {asked.off: False} if asked.off else {}, tenant.code)
+    changed = reformed_tenant(tenant, reform, registry)
+    population = synthetic_population(SAMPLE_HOUSEHOLDS, SAMPLE_SEED)
+    return compare(tenant, changed, population, on, reform.name)
+
+
+def _trend_table(db: RequestDatabase, registry: Registry, who: Principal, today: date):
+    trend = caseload_trend(db.session, registry, who, None, month_ends(today, 12))
+    names = {t.code: t.info.name for t in registry.ordered()}
+    return trend, tables.trend_table(trend, names)
+
+
+def _all_tables(
+    request: Request, db: RequestDatabase, who: Principal, today: date
+) -> tuple[dict[str, tables.DataTable], dict[str, Any]]:
+    """Every table of the dashboard, and what the page shows besides."""
+    registry = _registry(request)
+    result = baseline(registry, today)
+    out = {
+        t.key: t
+        for t in (
+            tables.coverage_table(result),
+            tables.programme_table(result),
+            tables.group_table(result),
+            tables.parameter_table(result),
+        )
+    }
+    extra: dict[str, Any] = {
+        "result": result,
+        "notice": None,
+        "reform": None,
+        "trend": None,
+        "targets": None,
+    }
+    asked = _asked(request, registry)
+    extra["asked"] = asked
+    if asked.given:
+        try:
+            reform = reform_result(registry, asked, today)
+        except BangfuError as exc:
+            extra["notice"] = exc
+        else:
+            extra["reform"] = reform
+            out["reform_programmes"] = tables.reform_programme_table(reform)
+            out["reform_deciles"] = tables.reform_decile_table(reform)
+    try:
+        from core.cases.reports import targets
+        from core.cases.service import CaseService
+
+        progress = targets(CaseService(db.session, registry), who, None, today)
+    except (SQLAlchemyError, BangfuError) as exc:
+        log.warning("national dashboard: no targets (%s)", type(exc).__name__)
+        db.session.rollback()
+    else:
+        extra["targets"] = progress
+        names = {t.code: t.info.name for t in registry.ordered()}
+        out["targets"] = tables.target_table(progress, names)
+    try:
+        trend, table = _trend_table(db, registry, who, today)
+    except (SQLAlchemyError, BangfuError) as exc:
+        log.warning("national dashboard: no caseload trend (%s)", type(exc).__name__)
+        db.session.rollback()
+    else:
+        extra["trend"] = trend
+        out["trend"] = table
+    return out, extra
+
+
+def _charts(extra: dict[str, Any], registry: Registry) -> dict[str, Any]:
+    result: SimulationResult = extra["result"]
+    regional = [t for t in result.tenants if t.programmes]
+    shown = {
+        "cost": charts.bars(
+            "cost",
+            "各地区年度支出 yearly cost by tenant",
+            [(t.name, t.yearly_cost, f"{format_yuan(t.yearly_cost)} 元") for t in regional],
+        ),
+        "coverage": charts.bars(
+            "coverage",
+            "各地区受助户数 households covered by tenant",
+            [(t.name, t.covered_households, f"{t.covered_households} 户") for t in result.tenants],
+            colour=charts.PALETTE[1],
+        ),
+    }
+    reform: ReformResult | None = extra["reform"]
+    if reform is not None:
+        shown["reform"] = charts.diverging(
+            "reform",
+            "改革前后各项目年度支出变化 change in yearly cost per programme",
+            [
+                (
+                    n,
+                    max(rc - bc, 0),
+                    max(bc - rc, 0),
+                    f"+{format_yuan(max(rc - bc, 0))}",
+                    f"-{format_yuan(max(bc - rc, 0))}",
+                )
+                for _c, n, _bh, _rh, bc, rc in reform.programme_changes()
+            ],
+        )
+        shown["deciles"] = charts.diverging(
+            "deciles",
+            "按收入十等分的受益户与受损户 winners and losers by decile",
+            [
+                (
+                    f"第{d.decile}组 D{d.decile}",
+                    d.winners,
+                    d.losers,
+                    f"{d.winners} 户受益",
+                    f"{d.losers} 户受损",
+                )
+                for d in reform.deciles
+            ],
+        )
+    progress = extra["targets"]
+    if progress:
+        names = {t.code: t.info.name for t in registry.ordered()}
+        shown["targets"] = charts.bars(
+            "targets",
+            "脱困目标完成比例 share of baseline files exited, against the target",
+            [
+                (
+                    f"{names.get(t.tenant, t.tenant)} {t.due.isoformat()}",
+                    0 if t.percent is None else int(t.percent * 100),
+                    ("—(不足5件不显示)" if t.percent is None else f"{t.percent}%")
+                    + f" / 要求 {t.required_percent}%",
+                )
+                for t in progress
+            ],
+            colour=charts.PALETTE[2],
+        )
+    trend = extra["trend"]
+    if trend:
+        names = {t.code: t.info.name for t in registry.ordered()}
+        shown["trend"] = charts.lines(
+            "trend",
+            "各地区在办档案数 open cases over time (少于5件不显示)",
+            [
+                (names.get(code, code), [(p.on, p.open_cases) for p in points])
+                for code, points in trend.items()
+            ],
+        )
+    return shown
+
+
+# --------------------------------------------------------------------------- pages
+@get("/", sync_to_thread=True)
+def door(request: Request) -> Template | Redirect:
+    signed = _signed_in(request)
+    if signed is not None:
+        signed[0].close()
+        return _see_other(f"{PATH}/dashboard")
+    return _page(request, "national_signin.html")
+
+
+@post("/sign-in", sync_to_thread=True)
+def sign_in(request: Request, data: Form) -> Template | Redirect:
+    """Exchange a national token for a server-side session (core/auth/sessions.py)."""
+    refused = BangfuError(
+        UNAUTHENTICATED,
+        "this token does not sign in to the national dashboard: it is unknown, revoked or "
+        "not a national token",
+        "此令牌不能登录全国总工会页面:令牌不存在、已撤销或不是全国总工会令牌",
+    )
+    if not _form_ok(request, data):
+        expired = BangfuError(
+            UNAUTHENTICATED,
+            "the form has expired or came from another site: nothing was changed; sign in again",
+            "表单已过期或来自其他网站,未作任何更改,请重新登录",
+        )
+        return _page(request, "national_signin.html", status=403, notice=expired)
+    raw = data.get("token")
+    token = (
+        pasted_token(raw) if isinstance(raw, str) and len(raw) <= MAX_TOKEN_LENGTH + 20 else None
+    )
+    if token is None:
+        return _page(request, "national_signin.html", status=401, notice=refused)
+    db = _database(request)
+    try:
+        row = find_token(db.session, token)
+        if row is None or row.tenant != NATIONAL or row.role != NATIONAL:
+            return _page(request, "national_signin.html", status=401, notice=refused)
+        principal = Principal(row.user, row.tenant, row.role)
+        db.session.rollback()
+        session_id = start_session(db.session, principal, via="token", token_id=row.id)
+    finally:
+        db.close()
+    seconds = int(session_absolute_timeout().total_seconds())
+    return _see_other(
+        f"{PATH}/dashboard",
+        [
+            _cookie(request, SESSION_COOKIE, session_id, seconds),
+            _cookie(request, CSRF_COOKIE, "", 0),
+        ],
+    )
+
+
+@post("/sign-out", sync_to_thread=True)
+def sign_out(request: Request, data: Form) -> Redirect:
+    if not _form_ok(request, data):
+        return _see_other(f"{PATH}/dashboard")
+    session_id = _session_id(request)
+    if session_id is not None:
+        db = _database(request)
+        try:
+            end_session(db.session, session_id)
+        finally:
+            db.close()
+    return _see_other(f"{PATH}/", [_cookie(request, SESSION_COOKIE, "", 0)])
+
+
+@get("/dashboard", sync_to_thread=True)
+def dashboard(request: Request) -> Template | Redirect:
+    signed = _signed_in(request)
+    if signed is None:
+        return _see_other(f"{PATH}/")
+    db, who = signed
+    registry = _registry(request)
+    today = date.today()  # the server's clock
+    try:
+        found, extra = _all_tables(request, db, who, today)
+    finally:
+        db.close()
+    asked: ReformAsked = extra["asked"]
+    chosen = registry.tenants.get(asked.tenant)
+    return _page(
+        request,
+        "national.html",
+        status=400 if extra["notice"] else 200,
+        who=who,
+        today=today,
+        tables=found,
+        charts=_charts(extra, registry),
+        result=extra["result"],
+        reform=extra["reform"],
+        notice=extra["notice"],
+        asked=asked,
+        query=asked.query() if asked.given else "",
+        tenants=registry.regional(),
+        parameter_names=chosen.parameter_table.names() if chosen else [],
+        programme_codes=[p.code for p in chosen.programmes] if chosen else [],
+        yuan=format_yuan,
+        sample_households=SAMPLE_HOUSEHOLDS,
+        sample_seed=SAMPLE_SEED,
+        reform_parameters=repr(
+            {asked.parameter: _value(asked.value)} if asked.parameter and asked.value else {}
+        ),
+        reform_tenant=repr(asked.tenant),
+        reform_programmes=repr({asked.off: False} if asked.off else {}),
+    )
+
+
+@get("/download/{key:str}", sync_to_thread=True)
+def download(request: Request, key: FromPath[str]) -> Response | Redirect:
+    signed = _signed_in(request)
+    if signed is None:
+        return _see_other(f"{PATH}/")
+    db, who = signed
+    try:
+        found, _extra = _all_tables(request, db, who, date.today())
+    finally:
+        db.close()
+    fmt = request.query_params.get("format") or "csv"
+    table = found.get(key)
+    if table is None or fmt not in ("csv", "xlsx"):
+        return Response(
+            content="没有这个表格或格式 / no such table or format (csv, xlsx)\n",
+            status_code=404,
+            media_type="text/plain; charset=utf-8",
+            headers=HEADERS,
+        )
+    body = tables.to_csv(table) if fmt == "csv" else tables.to_xlsx(table)
+    return Response(
+        content=body,
+        media_type="text/csv; charset=utf-8" if fmt == "csv" else XLSX,
+        headers={
+            **SECURITY_HEADERS,
+            "Content-Disposition": f'attachment; filename="bangfu-{key}.{fmt}"',
+        },
+    )
+
+
+def national_pages() -> Router:
+    """The national dashboard's pages, under ``/national``."""
+    return Router(path=PATH, route_handlers=[door, sign_in, sign_out, dashboard, download])
+
+
+__all__ = ["national_pages"]
