@@ -19,6 +19,7 @@ from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.status_codes import HTTP_405_METHOD_NOT_ALLOWED
 
+from core.api.graphiql import graphiql_assets
 from core.api.limits import MAX_BODY_BYTES
 from core.api.view import graphql_controller, litestar_refusal
 from core.db.request import STATE_KEY as DATABASE_URL_KEY
@@ -69,7 +70,7 @@ def create_app(registry: Registry | None = None) -> Litestar:
         DATABASE_URL_KEY: database_url(),
     }
     return Litestar(
-        route_handlers=[graphql_controller(), healthz, staff_pages()],
+        route_handlers=[graphql_controller(), healthz, staff_pages(), graphiql_assets],
         template_config=staff_templates(),  # the staff pages' HTML (core.web)
         state=State(state),
         request_max_body_size=MAX_BODY_BYTES,

@@ -21,13 +21,14 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 
+from core.api.limits import MAX_BODY_BYTES
 from core.cases.views import WorkItem
 from core.errors import BangfuError, bad_input
 from core.model import parse_household
 from core.web.labels import code_label
 
 MAX_ROWS = 1000
-MAX_BYTES = 5 * 1024 * 1024
+MAX_BYTES = MAX_BODY_BYTES  #: what the server accepts in one request
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YES = {"是", "有", "y", "yes", "true", "1", "√", "✓"}
 NO = {"", "否", "无", "n", "no", "false", "0"}
@@ -143,7 +144,8 @@ def read_sheet(content: bytes) -> list[Row]:
     """
     if len(content) > MAX_BYTES:
         raise bad_input(
-            f"the file is larger than {MAX_BYTES // 1024 // 1024} MB", "文件超过5MB,请分批导入"
+            f"the file is larger than {MAX_BYTES // 1024} KiB: import it in parts",
+            "文件过大,请分批导入",
         )
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
