@@ -163,6 +163,28 @@ class ApiToken(Base):
     user: Mapped[str] = mapped_column(String(USER))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: after this instant the token is refused (``bangfu token create --days``, 90 by default)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StaffSession(TenantScoped, Base):
+    """A signed-in browser (:mod:`core.auth.sessions`): only the SHA-256 of its random id is
+    kept; the cookie holds the id, never a bearer token. Ended by signing out, by the idle
+    and absolute timeouts, and by revoking the token it was opened with."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user: Mapped[str] = mapped_column(String(USER))
+    role: Mapped[str] = mapped_column(String(CODE))
+    via: Mapped[str] = mapped_column(String(16))  #: "token" or "password"
+    token_id: Mapped[int | None] = mapped_column(Integer, index=True)  #: via a token: which
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_staff_sessions_tenant_user", "tenant", "user"),)
 
 
 class ReviewRun(TenantScoped, Base):

@@ -1,8 +1,9 @@
 """A member of staff at work: who signed in, and the case service acting for them.
 
 Every page that shows or changes a case file opens a :class:`Desk` for the request: the
-token from the sign-in cookie is checked (a revoked token no longer works), its principal
-must be staff of the tenant in the address, and the case service is the one the GraphQL
+server-side session named by the sign-in cookie is resolved (an ended or timed-out
+session, or one whose token was revoked, no longer works), its principal must be staff of
+the tenant in the address, and the case service is the one the GraphQL
 mutations use (:class:`core.cases.service.CaseService`), on the same kind of request
 session. Roles, four eyes, deadlines and tenant scoping are therefore enforced exactly
 as for the API: the pages add no rule of their own.
@@ -20,12 +21,14 @@ from dataclasses import dataclass
 from litestar import Request
 
 from core.auth.principal import Principal
+from core.auth.sessions import end_session, resolve_session, start_session
+from core.auth.tokens import find_token
 from core.cases.service import CaseService
 from core.db.request import STATE_KEY, RequestDatabase
 from core.errors import UNAUTHENTICATED, BangfuError
 from core.registry import Registry, Tenant
 from core.settings import database_url
-from core.web.session import signed_in_token
+from core.web.session import signed_in_session
 
 
 class NotSignedIn(Exception):
@@ -65,53 +68,60 @@ class Desk:
     cases: CaseService
 
 
-def _database(request: Request, token: str) -> RequestDatabase:
+def _database(request: Request) -> RequestDatabase:
     url = request.app.state.get(STATE_KEY) or database_url()
-    return RequestDatabase(url, f"Bearer {token}")
-
-
-def _principal(db: RequestDatabase) -> Principal | None:
-    """The token's principal; None when the token is unknown or revoked."""
-    try:
-        return db.principal()
-    except BangfuError as exc:
-        if exc.code == UNAUTHENTICATED:
-            return None
-        raise
+    return RequestDatabase(url)
 
 
 def _works_in(principal: Principal | None, tenant: Tenant) -> bool:
     return principal is not None and principal.is_staff and principal.tenant == tenant.code
 
 
-def staff_principal(request: Request, tenant: Tenant, token: str) -> Principal:
-    """The principal of a pasted token, checked for sign-in (``UNAUTHENTICATED`` if it
-    is not staff of ``tenant``)."""
-    db = _database(request, token)
+def sign_in_with_token(request: Request, tenant: Tenant, token: str) -> str:
+    """Exchange a pasted token for a new session of its holder; the session id.
+
+    :raises BangfuError: ``UNAUTHENTICATED`` when the token is not a live staff token of
+        ``tenant`` (one answer for every reason)
+    """
+    db = _database(request)
     try:
-        principal = _principal(db)
+        row = find_token(db.session, token)
+        principal = None if row is None else Principal(row.user, row.tenant, row.role)
+        if row is None or not _works_in(principal, tenant):
+            raise token_not_accepted(tenant)
+        db.session.rollback()
+        return start_session(db.session, principal, via="token", token_id=row.id)
     finally:
         db.close()
-    if principal is None or not _works_in(principal, tenant):
-        raise token_not_accepted(tenant)
-    return principal
+
+
+def sign_out_session(request: Request) -> None:
+    """End this browser's session on the server (nothing when it has none)."""
+    session_id = signed_in_session(request)
+    if session_id is None:
+        return
+    db = _database(request)
+    try:
+        end_session(db.session, session_id)
+    finally:
+        db.close()
 
 
 @contextmanager
 def open_desk(request: Request, tenant: Tenant) -> Iterator[Desk]:
     """The desk of the staff member signed in on this browser, for one request.
 
-    :raises NotSignedIn: nobody is signed in, or the token no longer signs in here
+    :raises NotSignedIn: nobody is signed in, or the session no longer works here
     """
-    token = signed_in_token(request)
-    if token is None:
+    session_id = signed_in_session(request)
+    if session_id is None:
         raise please_sign_in()
-    db = _database(request, token)
+    db = _database(request)
     try:
-        principal = _principal(db)
+        principal = resolve_session(db.session, session_id)
         if principal is None or not _works_in(principal, tenant):
             refused = please_sign_in()
-            # a dead token is forgotten; a live one of another region stays for its pages
+            # a dead session is forgotten; a live one of another region stays for its pages
             refused.token_refused = principal is None
             raise refused
         registry: Registry = request.app.state.registry

@@ -16,7 +16,7 @@ from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
 from core.web.presenters import Brand
-from core.web.session import CSRF_COOKIE, CSRF_FIELD, STAFF_PATH, form_token
+from core.web.session import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, STAFF_PATH, form_token
 
 #: the font-size switch (适老化): the sizes, and the cookie that keeps the choice
 TEXT_SIZES = ("normal", "large", "larger")
@@ -49,7 +49,8 @@ def page(
     if renewed is not None:  # a form token set now is the one this page's forms carry
         token = str(renewed.value)
     else:
-        token, new_cookie = form_token(request)
+        signing_out = any(c.key == SESSION_COOKIE and not c.value for c in sent)
+        token, new_cookie = form_token(request, signing_out)
         if new_cookie is not None:
             sent.append(new_cookie)
     size = request.cookies.get(TEXT_SIZE_COOKIE)

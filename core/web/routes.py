@@ -30,7 +30,14 @@ from core.evaluation import evaluate
 from core.registry import Registry, Tenant
 from core.web import excel, printing
 from core.web import worklist as wl
-from core.web.desk import Desk, NotSignedIn, open_desk, staff_principal, token_not_accepted
+from core.web.desk import (
+    Desk,
+    NotSignedIn,
+    open_desk,
+    sign_in_with_token,
+    sign_out_session,
+    token_not_accepted,
+)
 from core.web.forms import (
     AMOUNT_FIELDS,
     EXPENSE_FIELDS,
@@ -132,23 +139,26 @@ def front_door(request: Request, tenant: FromPath[str]) -> Template:
 
 @post("/{tenant:str}/sign-in", sync_to_thread=True)
 def sign_in(request: Request, tenant: FromPath[str], data: Form) -> Redirect:
-    """Keep a valid staff token of this tenant in the sign-in cookie."""
+    """Exchange a valid staff token of this tenant for a server-side session; the cookie
+    holds the session's id, never the token. A session this browser held before ends."""
     where = _tenant(request, tenant)
     check_form_token(request, data)
     token = pasted_token(data.get("token"))
     if token is None:
         raise token_not_accepted(where)
-    staff_principal(request, where, token)
+    session_id = sign_in_with_token(request, where, token)
+    sign_out_session(request)
     _, form_cookie = fresh_form_token(request)
-    cookies = [sign_in_cookie(request, token), form_cookie]
+    cookies = [sign_in_cookie(request, session_id), form_cookie]
     return see_other(f"{brand_of(where).base}/worklist", cookies)
 
 
-@post("/{tenant:str}/sign-out", sync_to_thread=False)
+@post("/{tenant:str}/sign-out", sync_to_thread=True)
 def sign_out(request: Request, tenant: FromPath[str], data: Form) -> Redirect:
-    """Forget the token on this browser."""
+    """End the session on the server, and forget it on this browser."""
     where = _tenant(request, tenant)
     check_form_token(request, data)
+    sign_out_session(request)
     _, form_cookie = fresh_form_token(request)
     return see_other(f"{brand_of(where).base}/", [sign_out_cookie(request), form_cookie])
 

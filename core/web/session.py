@@ -1,17 +1,21 @@
-"""The staff pages' two cookies: the signed-in token, and the form token against CSRF.
+"""The staff pages' cookies: the server-side session, and the form token against CSRF.
 
-Sign-in stores the bearer token a member of staff pasted (from ``bangfu token create``)
-in an HttpOnly, ``SameSite=Strict`` cookie scoped to ``/staff``: scripts cannot read it,
-other sites cannot make the browser send it, and the GraphQL endpoint never sees it (the
-API reads ``Authorization`` only). The token is checked again on every request, so a
-revoked token signs its holder out at once. It is never logged.
+Sign-in exchanges the pasted bearer token (from ``bangfu token create``) for a server-side
+session (:mod:`core.auth.sessions`): the cookie holds the session's random id, never the
+token, in an HttpOnly, ``SameSite=Strict`` cookie scoped to ``/staff``. The session has an
+idle and an absolute timeout; signing out ends it on the server, so a copied cookie is
+worthless after. The GraphQL endpoint never sees the cookie (the API reads
+``Authorization`` only).
 
-Forms carry a second secret against cross-site request forgery: a random value kept in
-its own cookie and repeated in a hidden ``csrf`` field of every form (the double-submit
-pattern). Another site can make a browser post a form, but it can neither read our
-cookie to copy the value nor, with ``SameSite=Strict``, get the cookie sent at all; a
-POST whose field does not match the cookie changes nothing. The check needs no state on
-the server, so every worker process accepts every form.
+Every form carries a form token against cross-site request forgery. Signed in, it is
+derived from the session id (an HMAC keyed by it, :func:`core.auth.sessions.form_token_of`):
+bound to the session, it dies with it. Before signing in (the sign-in and public
+evaluation forms) it is a random value repeated in its own cookie (double submit). A POST
+whose field does not match, or whose ``Origin`` is another site's, changes nothing.
+
+Cookies are ``Secure`` when the request came over HTTPS: directly, or through a proxy
+listed in ``BANGFU_TRUSTED_PROXIES`` that says so in ``X-Forwarded-Proto`` (uvicorn's proxy
+headers, configured by ``bangfu serve``; the proxy must pass the ``Host`` header on).
 """
 
 from __future__ import annotations
@@ -23,15 +27,26 @@ from typing import Any
 from litestar import Request
 from litestar.datastructures import Cookie
 
+from core.auth.sessions import SESSION_ID, form_token_of
 from core.errors import FORBIDDEN, BangfuError
+from core.settings import session_absolute_timeout
 
 STAFF_PATH = "/staff"
-TOKEN_COOKIE = "bangfu_staff"
+SESSION_COOKIE = "bangfu_staff"
 CSRF_COOKIE = "bangfu_csrf"
 CSRF_FIELD = "csrf"
-#: A working day and a half: long enough for a shift, short enough for a forgotten browser.
-SIGNED_IN_SECONDS = 12 * 3600
 MAX_TOKEN_LENGTH = 200
+
+
+def request_scheme(request: Request) -> str:
+    """http or https, as the browser used it (uvicorn rewrites it behind a trusted proxy)."""
+    return request.url.scheme
+
+
+def request_origin(request: Request) -> str:
+    """This site's origin as the browser sees it: scheme and ``Host``."""
+    host = request.headers.get("host") or request.url.netloc
+    return f"{request_scheme(request)}://{host}".lower()
 
 
 def _cookie(request: Request, key: str, value: str, max_age: int | None) -> Cookie:
@@ -43,7 +58,8 @@ def _cookie(request: Request, key: str, value: str, max_age: int | None) -> Cook
         httponly=True,
         samesite="strict",
         # a browser sends a Secure cookie over HTTPS only: set it whenever we are served so
-        secure=request.url.scheme == "https",
+        # (directly, or behind a trusted proxy that terminates TLS)
+        secure=request_scheme(request) == "https",
     )
 
 
@@ -63,17 +79,19 @@ def pasted_token(value: Any) -> str | None:
     return token
 
 
-def signed_in_token(request: Request) -> str | None:
-    """The token of the staff member signed in on this browser, if any."""
-    return pasted_token(request.cookies.get(TOKEN_COOKIE))
+def signed_in_session(request: Request) -> str | None:
+    """The session id this browser holds, if it has the shape of one (live or not)."""
+    value = request.cookies.get(SESSION_COOKIE)
+    return value if isinstance(value, str) and SESSION_ID.fullmatch(value) else None
 
 
-def sign_in_cookie(request: Request, token: str) -> Cookie:
-    return _cookie(request, TOKEN_COOKIE, token, SIGNED_IN_SECONDS)
+def sign_in_cookie(request: Request, session_id: str) -> Cookie:
+    seconds = int(session_absolute_timeout().total_seconds())
+    return _cookie(request, SESSION_COOKIE, session_id, seconds)
 
 
 def sign_out_cookie(request: Request) -> Cookie:
-    return _cookie(request, TOKEN_COOKIE, "", 0)
+    return _cookie(request, SESSION_COOKIE, "", 0)
 
 
 # --------------------------------------------------------------------------- CSRF
@@ -81,9 +99,13 @@ def new_form_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def form_token(request: Request) -> tuple[str, Cookie | None]:
+def form_token(request: Request, signing_out: bool = False) -> tuple[str, Cookie | None]:
     """The form token for the pages rendered now, and the cookie to set when the browser
-    has none yet (None when it already has one)."""
+    has none yet (None when it already has one). Signed in: the session's (unless this
+    answer clears the session cookie: ``signing_out``)."""
+    session_id = None if signing_out else signed_in_session(request)
+    if session_id is not None:
+        return form_token_of(session_id), None
     current = request.cookies.get(CSRF_COOKIE) or ""
     if 20 <= len(current) <= 100 and current.isascii():
         return current, None
@@ -106,10 +128,35 @@ def form_expired() -> BangfuError:
     )
 
 
+def foreign_origin() -> BangfuError:
+    return BangfuError(
+        FORBIDDEN,
+        "the form was sent from another site: nothing was changed",
+        "表单来自其他网站,未作任何更改",
+    )
+
+
+def check_origin(request: Request) -> None:
+    """Refuse (``FORBIDDEN``) a request whose ``Origin`` (or, without one,
+    ``Sec-Fetch-Site``) says it came from another site. A request with neither (not a
+    browser, or a very old one) is left to the form token."""
+    origin = request.headers.get("origin")
+    if origin is not None:
+        if origin.strip().lower().rstrip("/") != request_origin(request):
+            raise foreign_origin()
+        return
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site.strip().lower() not in ("same-origin", "none"):
+        raise foreign_origin()
+
+
 def check_form_token(request: Request, form: dict[str, Any]) -> None:
-    """Refuse (``FORBIDDEN``) a POST whose hidden ``csrf`` field does not match the cookie."""
+    """Refuse (``FORBIDDEN``) a POST from another site (``Origin``), or whose hidden
+    ``csrf`` field does not match the session (signed in) or the form cookie."""
+    check_origin(request)
     sent = form.get(CSRF_FIELD)
-    expected = request.cookies.get(CSRF_COOKIE)
+    session_id = signed_in_session(request)
+    expected = form_token_of(session_id) if session_id else request.cookies.get(CSRF_COOKIE)
     if not isinstance(sent, str) or not expected or not sent.isascii() or not expected.isascii():
         raise form_expired()
     if not hmac.compare_digest(sent.encode(), expected.encode()):
