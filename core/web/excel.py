@@ -19,7 +19,6 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
 
 from core.api.limits import MAX_BODY_BYTES
 from core.cases.views import WorkItem
@@ -148,12 +147,17 @@ def read_sheet(content: bytes) -> list[Row]:
             "文件过大,请分批导入",
         )
     try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, OSError, ValueError, KeyError, TypeError) as exc:
+        return _read_book(load_workbook(io.BytesIO(content), read_only=True, data_only=True))
+    except BangfuError:
+        raise
+    except Exception as exc:  # a zip, XML or cell fault of a file that is no workbook
         raise bad_input(
             f"the file is not an Excel workbook (.xlsx): {type(exc).__name__}",
             "文件不是 Excel 工作簿(.xlsx),请使用导入模板",
         ) from None
+
+
+def _read_book(book: Any) -> list[Row]:
     sheet = book.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     headers = [_cell_text(v) for v in next(rows, ())]

@@ -88,6 +88,6 @@ def code_label(kind: str, code: str) -> tuple[str, str]:
     return _LABELS.get(kind, {}).get(code, (code, code))
 
 
-def zh(kind: str, code: str) -> str:
+def zh(code: str, kind: str) -> str:
     """The Chinese label alone (a Jinja filter: ``{{ code|zh("group") }}``)."""
     return code_label(kind, code)[0]

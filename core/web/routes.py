@@ -30,6 +30,7 @@ from core.evaluation import evaluate
 from core.registry import Registry, Tenant
 from core.web import excel, printing
 from core.web import worklist as wl
+from core.web.accounts import sign_in_with_password
 from core.web.desk import (
     Desk,
     NotSignedIn,
@@ -147,6 +148,19 @@ def sign_in(request: Request, tenant: FromPath[str], data: Form) -> Redirect:
     if token is None:
         raise token_not_accepted(where)
     session_id = sign_in_with_token(request, where, token)
+    sign_out_session(request)
+    _, form_cookie = fresh_form_token(request)
+    cookies = [sign_in_cookie(request, session_id), form_cookie]
+    return see_other(f"{brand_of(where).base}/worklist", cookies)
+
+
+@post("/{tenant:str}/password-sign-in", sync_to_thread=True)
+def password_sign_in(request: Request, tenant: FromPath[str], data: Form) -> Redirect:
+    """Sign in with a user name and password (and one-time code): a server-side session,
+    as for a token. A session this browser held before ends."""
+    where = _tenant(request, tenant)
+    check_form_token(request, data)
+    session_id = sign_in_with_password(request, where, data)
     sign_out_session(request)
     _, form_cookie = fresh_form_token(request)
     cookies = [sign_in_cookie(request, session_id), form_cookie]
@@ -758,6 +772,7 @@ def staff_pages() -> Router:
             tenant_list,
             front_door,
             sign_in,
+            password_sign_in,
             sign_out,
             theme,
             case_list,
