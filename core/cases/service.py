@@ -585,7 +585,8 @@ class CaseService:
                 ),
                 "",
             )
-            my_step = any(
+            # a filed file waits for its deadlines (review, follow-up), not for me
+            my_step = row.status not in procedure.admitted and any(
                 row.status in a.from_statuses and (p.role == ADMIN or p.role in a.roles)
                 for a in procedure.actions
                 if a.to_status or not a.records_facts  # not a mere update of the facts

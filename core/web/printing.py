@@ -91,7 +91,7 @@ def inlined(tenant: Tenant) -> dict[str, str]:
 @dataclass(frozen=True)
 class NoticePeriod:
     start: date
-    end: date  #: the last working day of the notice
+    end: date  #: the day the notice has run its working days (approval allowed from it)
     working_days: int
     from_procedure: bool  #: False: the national default of five working days
     published: bool  #: False: a draft, the notice is not published yet
@@ -108,12 +108,13 @@ def _published(view: CaseView) -> EventView | None:
 def notice_period(
     tenant: Tenant, view: CaseView, calendar: WorkingCalendar, today: date
 ) -> NoticePeriod:
-    """From the day the notice was published (today for a draft) through its last working
-    day: the step after it is allowed from the ``days``-th working day after publication."""
+    """From the day the notice was published (today for a draft) to the ``days``-th
+    working day after it, the day the step after the notice is allowed from (as the
+    procedure's guard ``notice_period_elapsed`` counts)."""
     days, own = notice_days(tenant)
     event = _published(view)
     start = event.on if event else today
-    end = calendar.add_working_days(start, max(days - 1, 0))[0]
+    end = calendar.add_working_days(start, days)[0]
     return NoticePeriod(start, end, days, own, event is not None)
 
 

@@ -183,8 +183,11 @@ def test_worklist_search_and_the_printed_notice(page, server):
     page.goto(f"{case}/print/notice")
     text = page.locator("main").inner_text()
     assert "赵**" in text and "赵丽华" not in text
-    assert "5 个工作日" in text and "所在县(市、区)总工会困难职工帮扶中心" in text
+    assert (
+        "5 个工作日" in text and "期满" in text and "所在县(市、区)总工会困难职工帮扶中心" in text
+    )
     assert_accessible(page, "notice")
+    shot(page, "notice-sheet")  # as the page shows the A4 sheet on screen
     page.emulate_media(media="print")
     shot(page, "notice-printed", full_page=True)
     page.emulate_media(media="screen")

@@ -255,7 +255,7 @@ def test_the_notice_masks_names_and_states_period_and_where_to_object(browser, t
     assert notice.status_code == 200
     assert "张**" in notice.text and "张三丰" not in notice.text
     assert "2026-09-28" in notice.text and "5 个工作日" in notice.text
-    assert "2026-10-09" in notice.text  # the fifth working day, after the National Day week
+    assert "2026-10-10" in notice.text  # the fifth working day after the National Day week
     assert "所在县(市、区)总工会困难职工帮扶中心" in notice.text
     assert 'href="/staff/static/print.css"' in notice.text and "河北省总工会" in notice.text
     for doc in ("application", "approval", "summary"):
