@@ -105,6 +105,7 @@ def _household_form_context(typed: Typed) -> dict[str, Any]:
         "typed": typed,
         "general_problems": typed.general_problems(all_inputs() | {"on", "urgent", "asOf"}),
         "member_rows": range(MEMBER_ROWS),
+        "shown_rows": _shown_rows(typed),
         "member_fields": MEMBER_FIELDS,
         "amount_fields": AMOUNT_FIELDS,
         "flag_fields": FLAG_FIELDS,
@@ -112,6 +113,20 @@ def _household_form_context(typed: Typed) -> dict[str, Any]:
         "member_key": member_key,
         "expense_key": expense_key,
     }
+
+
+def _shown_rows(typed: Typed) -> int:
+    """Member blocks shown one by one: those filled in (or with problems) and one empty
+    block more; the rest wait, folded, under "more members"."""
+    used = [
+        row
+        for row in range(MEMBER_ROWS)
+        if any(
+            typed.value(member_key(row, f)) or typed.problems.get(member_key(row, f))
+            for f in ("name", "idNumber", "age", "monthlyIncome")
+        )
+    ]
+    return min(max(used, default=-1) + 2, MEMBER_ROWS)
 
 
 def _staff_context(desk: Desk) -> dict[str, Any]:

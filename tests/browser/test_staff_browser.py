@@ -128,6 +128,7 @@ def test_gansu_case_walked_through_seven_steps_with_the_household_accounts(page,
             page.locator('[name="members.1.monthlyIncome"]').fill("2000")
             page.locator('[name="members.1.employment"]').select_option("FLEXIBLE")
             page.locator('[name="members.1.ableToWork"]').check()
+            page.locator("details.more-members > summary").click()  # members 3 to 30
             members.nth(2).locator("summary").click()
             page.locator('[name="members.2.name"]').fill("南小明")
             page.locator('[name="members.2.relation"]').select_option("CHILD")
