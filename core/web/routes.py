@@ -343,6 +343,13 @@ def take_step(
 
 
 # --------------------------------------------------------------------------- duplicates
+def _is_open(where: Tenant, status: str) -> bool:
+    """Whether a file in ``status`` is still open (not exited, not refused)."""
+    procedure = Procedures(where).procedure
+    found = procedure.status(status) if procedure else None
+    return found is None or found.open
+
+
 def _duplicate_notice(desk: Desk, where: Tenant, household: Any) -> tuple[Notice, list[Any]] | None:
     """The duplicate check when a file is opened: an open file of this tenant for one of
     the household's ID numbers is shown (number, applicant, status); one of another tenant
@@ -351,9 +358,7 @@ def _duplicate_notice(desk: Desk, where: Tenant, household: Any) -> tuple[Notice
     here = []
     for number in numbers:
         for view in desk.cases.find_by_id_number(desk.principal, number):
-            status = Procedures(where).procedure
-            found = status.status(view.status) if status else None
-            if (found is None or found.open) and view.id not in {v.id for v in here}:
+            if _is_open(where, view.status) and view.id not in {v.id for v in here}:
                 here.append(view)
     if here:
         files = [case_line(v, date.today()) for v in here]
@@ -490,7 +495,9 @@ def import_sheet(request: Request, tenant: FromPath[str], data: Upload) -> Templ
         elsewhere = set()
         for number in numbers:
             here[number] = [
-                v.id for v in desk.cases.find_by_id_number(desk.principal, number) if v.status
+                v.id
+                for v in desk.cases.find_by_id_number(desk.principal, number)
+                if _is_open(where, v.status)
             ]
             if desk.cases.open_elsewhere(desk.principal, number):
                 elsewhere.add(number)
@@ -675,7 +682,12 @@ def logo(request: Request, tenant: FromPath[str]) -> Response[bytes]:
     found = logo_of(_tenant(request, tenant))
     if found is None:
         raise not_found("this region has no logo", "本地区没有标志")
-    return Response(found[0], media_type=found[1], headers={"X-Content-Type-Options": "nosniff"})
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        # an SVG opened on its own runs nothing and loads nothing
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+    }
+    return Response(found[0], media_type=found[1], headers=headers)
 
 
 @post("/{tenant:str}/text-size", sync_to_thread=False)
