@@ -88,11 +88,17 @@ def tenants() -> None:
 @app.command()
 def check(
     tenant_codes: Annotated[list[str] | None, typer.Argument(metavar="[TENANT]...")] = None,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="name each plugin fault: exception, plugin file and line"
+        ),
+    ] = False,
 ) -> None:
     """Run the conformance kit: shared cases and invariants, and each tenant's own cases."""
     from core.conformance.runner import run_kit
 
-    ok = run_kit(tenant_codes or None, console)
+    ok = run_kit(tenant_codes or None, console, verbose=verbose)
     raise typer.Exit(code=0 if ok else 1)
 
 
@@ -107,8 +113,14 @@ def token_create(
 ) -> None:
     """Print a new bearer token (only its hash is stored)."""
     from core.auth.tokens import create_token
+    from core.errors import BangfuError
 
-    print(create_token(database_url(database), tenant=tenant, role=role, user=user))
+    try:
+        token = create_token(database_url(database), tenant=tenant, role=role, user=user)
+    except BangfuError as exc:  # a wrong tenant, role or name: one line, no traceback
+        typer.echo(f"bangfu token create: {exc.zh} / {exc.en}", err=True)
+        raise typer.Exit(code=2) from None
+    print(token)
 
 
 @token_app.command("revoke")

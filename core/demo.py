@@ -94,7 +94,7 @@ COLLEGE_CHILD = {
 }
 RESTRUCTURED = {
     "members": [
-        member("孙杰", age=46, monthlyIncome="4000", employment="EMPLOYED", ableToWork=True)
+        member("孙杰", age=46, monthlyIncome="900", employment="EMPLOYED", ableToWork=True)
     ],
     "laidOffInRestructuring": True,
 }

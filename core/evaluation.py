@@ -11,6 +11,7 @@ Every entitlement carries its clause (``basis``) and the steps that produced its
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,12 +22,12 @@ from typing import Any
 import numpy as np
 
 from core.errors import BangfuError, PluginFault
-from core.facts import HouseholdFacts
+from core.facts import HouseholdFacts, with_ages
 from core.model import Household, PayPeriod
 from core.money import format_yuan, to_yuan
 from core.parameters import Parameters, ResolvedParameter
 from core.registry import Tenant
-from core.rules import BudgetColumns, Check, Eligibility, Grant, Why
+from core.rules import BudgetColumns, Check, Criterion, Eligibility, Grant, Population, Why
 
 
 # --------------------------------------------------------------------------- results
@@ -117,8 +118,8 @@ class BatchEvaluation:
     size: int
     provisional: bool
     eligible: np.ndarray
-    category: str | None
-    eligibility: Eligibility
+    category: str | None  #: the highest-ranked file category the stack can give
+    eligibility: Eligibility  #: every criterion of every population, file mask as eligible
     groups: dict[str, np.ndarray]
     measures: dict[str, np.ndarray]
     grants: dict[str, Grant]
@@ -127,6 +128,17 @@ class BatchEvaluation:
     budget: BudgetColumns
     explanations: dict[str, list[str]] = field(default_factory=dict)
     parameters_used: list[ResolvedParameter] = field(default_factory=list)
+    #: each population's mask, by population code (not in force: nobody)
+    populations: dict[str, np.ndarray] = field(default_factory=dict)
+    #: the file categories, and each household's index into them (-1: no file)
+    categories: tuple[str, ...] = ()
+    category_index: np.ndarray | None = None
+
+    def category_of(self, i: int) -> str | None:
+        if self.category_index is None:
+            return self.category if self.eligible[i] else None
+        k = int(self.category_index[i])
+        return self.categories[k] if k >= 0 else None
 
     def amount(self, programme: str) -> np.ndarray:
         """Fen granted under ``programme`` for each household (0 where not granted)."""
@@ -166,7 +178,7 @@ class BatchEvaluation:
             as_of=self.as_of,
             provisional=self.provisional,
             eligible=eligible,
-            category=self.category if eligible else None,
+            category=self.category_of(i) if eligible else None,
             groups=tuple(code for code, m in self.groups.items() if m[i]),
             measures=tuple(code for code, m in self.measures.items() if m[i]),
             reasons=tuple(
@@ -241,6 +253,10 @@ class _Stack:
 
 def _mask(value: Any, size: int, what: str) -> np.ndarray:
     arr = np.asarray(value)
+    if arr.dtype.kind not in "biu":
+        raise TypeError(
+            f"{what} returned {arr.dtype} values where a condition (bool, one per household) is due"
+        )
     if arr.shape == ():
         arr = np.full(size, bool(arr))
     if arr.shape != (size,):
@@ -251,10 +267,74 @@ def _mask(value: Any, size: int, what: str) -> np.ndarray:
 def _amount(where: str, value: Any, granted: np.ndarray, size: int) -> np.ndarray | None:
     if value is None:
         return None
-    amount = np.broadcast_to(np.asarray(value, dtype=np.int64), (size,))
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(
+            f"{where} returned the amount {value!r:.60} ({arr.dtype}); amounts are integer "
+            "fen (int or an int64 array): write parameters.money(...), not yuan as a float"
+        )
+    amount = np.broadcast_to(arr.astype(np.int64, copy=False), (size,))
     if (np.where(granted, amount, 0) < 0).any():
         raise ValueError(f"{where} computed a negative amount")
     return amount
+
+
+def _grant(where: str, value: Any) -> Grant:
+    if not isinstance(value, Grant):
+        raise TypeError(f"{where} returned {type(value).__name__}; it must return a Grant")
+    return value
+
+
+def _population_answer(
+    pop: Population, value: Any, size: int
+) -> tuple[np.ndarray, list[Criterion]]:
+    """A population test's answer as (mask, criteria): a mask, criteria or Eligibility."""
+    where = f"population {pop.code}"
+    if isinstance(value, Eligibility):
+        return _mask(value.mask(size), size, where), list(value.criteria)
+    if isinstance(value, list | tuple):
+        if not all(isinstance(c, Criterion) for c in value):
+            raise TypeError(f"{where} returned a list of something other than Criterion")
+        met = np.zeros(size, dtype=bool)
+        for c in value:
+            met |= _mask(c.met, size, f"{where} criterion {c.code}")
+        return met, list(value)
+    mask = _mask(value, size, where)
+    return mask, [Criterion(pop.code, pop.label, pop.basis, mask)]
+
+
+def _derive(stack: _Stack, household: HouseholdFacts, params: Parameters) -> HouseholdFacts:
+    """The facts with the tenant's working ages and the plugins' derived facts."""
+    ages = stack.guard(
+        "ages",
+        lambda: (params.integer("ages.working_from"), params.integer("ages.retirement")),
+    )
+    household = with_ages(household, *ages)
+    answers = stack.tenant.hook.bangfu_derived_facts(household=household, parameters=params)
+    if answers:
+        derived = dict(household.derived)
+        for answer in reversed(answers):  # the root first: a child's key wins
+            if not isinstance(answer, dict):
+                raise PluginFault(
+                    stack.tenant.code,
+                    "bangfu_derived_facts",
+                    TypeError(f"returned {type(answer).__name__}, expected a dict"),
+                )
+            for name, value in answer.items():
+                arr = np.asarray(value)
+                if arr.dtype.kind not in "biu" or arr.shape != (household.size,):
+                    raise PluginFault(
+                        stack.tenant.code,
+                        "bangfu_derived_facts",
+                        TypeError(
+                            f"fact {name!r} is {arr.dtype} {arr.shape}; expected bool or int, "
+                            "one value per household"
+                        ),
+                    )
+                derived[name] = arr
+        household = dataclasses.replace(household, derived=derived)
+    stack.arguments["household"] = household
+    return household
 
 
 def evaluate_batch(
@@ -277,22 +357,67 @@ def evaluate_batch(
             used.setdefault(p.name, p)
         return reads
 
+    household = _derive(stack, household, params)
+    params.take_reads()  # the ages are not a rule's reading
     groups = stack.masks("bangfu_target_groups", stack.ask("bangfu_target_groups"))
     measures = stack.masks("bangfu_measures", stack.ask("bangfu_measures", groups=groups))
-    eligibility = stack.ask("bangfu_eligibility", groups=groups) or Eligibility(
-        category="", criteria=[], eligible=np.zeros(n, dtype=bool)
+
+    # populations: each programme's own, and the hardship file
+    nobody = np.zeros(n, dtype=bool)
+    populations: dict[str, np.ndarray] = {}
+    criteria: list[Criterion] = []
+    opening: list[tuple[int, int, str, np.ndarray]] = []  # (rank, order, category, mask)
+    # the reasons of the strongest file first (highest rank, then the most specific)
+    ranked = sorted(
+        enumerate(tenant.populations), key=lambda o: (-o[1].rank if o[1].opens_file else 1, -o[0])
     )
-    eligible = stack.mask(
-        "bangfu_eligibility", stack.guard("bangfu_eligibility", lambda: eligibility.mask(n))
-    )
+    for order, pop in ranked:
+        if not pop.in_force(on):
+            populations[pop.code] = nobody
+            continue
+        where = f"population {pop.code}"
+        value = stack.run(where, pop.test, groups=groups)
+        mask, found = stack.guard(where, lambda p=pop, v=value: _population_answer(p, v, n))
+        populations[pop.code] = mask
+        criteria += found
+        if pop.opens_file:
+            opening.append((pop.rank, order, pop.file_category, mask))
+    legacy = stack.ask("bangfu_eligibility", groups=groups)
+    if legacy is not None:
+        where = "bangfu_eligibility"
+        if not isinstance(legacy, Eligibility):
+            raise PluginFault(tenant.code, where, TypeError(f"returned {type(legacy).__name__}"))
+        mask = stack.mask(where, stack.guard(where, lambda: legacy.mask(n)))
+        populations.setdefault(legacy.category, mask)
+        criteria += legacy.criteria
+        opening.append((0, len(tenant.populations), legacy.category or "legacy", mask))
+    eligible = np.zeros(n, dtype=bool)
+    categories: list[str] = []
+    category_index = np.full(n, -1, dtype=np.int64)
+    for _rank, _order, category, mask in sorted(opening, key=lambda o: (o[0], o[1])):
+        eligible |= mask
+        if category not in categories:
+            categories.append(category)
+        category_index[mask] = categories.index(category)
+    top = categories[-1] if categories else None
+    eligibility = Eligibility(category=top or "", criteria=criteria, eligible=eligible)
     why.discard()
     note_reads()
 
     grants: dict[str, Grant] = {}
     explanations: dict[str, list[str]] = {}
     for programme in tenant.programmes:
+        if not programme.in_force(on):
+            grants[programme.code] = Grant(nobody, None)
+            continue
         where = f"programme {programme.code}"
-        grant = stack.run(where, programme.compute, eligible=eligible)
+        serves = populations[programme.population] if programme.population else eligible
+        grant = stack.guard(
+            where,
+            lambda p=programme, e=serves: _grant(
+                f"programme {p.code}", _invoke(p.compute, **stack.arguments, eligible=e)
+            ),
+        )
         granted = stack.mask(where, grant.granted)
         amount = stack.guard(where, lambda g=grant, w=where, m=granted: _amount(w, g.amount, m, n))
         grants[programme.code] = Grant(granted, amount)
@@ -300,17 +425,19 @@ def evaluate_batch(
         if explain and granted[0]:  # only what is shown is formatted
             steps = why.take()
             if amount is not None:
-                steps.append(f"amount: {format_yuan(amount[0])} yuan ({programme.period.value})")
-            explanations[programme.code] = steps + [f"parameter {p.describe()}" for p in reads]
+                steps.append(f"金额:{format_yuan(amount[0])} 元({_PERIOD_ZH[programme.period]})")
+            explanations[programme.code] = steps + [f"参数 {p.describe_zh()}" for p in reads]
         else:
             why.discard()
 
     utilities: dict[str, np.ndarray] = {}
     for rule in tenant.utilities:
+        if not rule.in_force(on):
+            utilities[rule.utility] = nobody
+            continue
         where = f"utility discount {rule.utility}"
-        utilities[rule.utility] = stack.mask(
-            where, stack.run(where, rule.applies, eligible=eligible)
-        )
+        serves = populations[rule.population] if rule.population else eligible
+        utilities[rule.utility] = stack.mask(where, stack.run(where, rule.applies, eligible=serves))
         params.get(rule.quantity_parameter)
     checklist = [
         Check(c.code, c.label, stack.mask(f"check {c.code}", c.met))
@@ -325,7 +452,7 @@ def evaluate_batch(
         size=n,
         provisional=params.provisional,
         eligible=eligible,
-        category=eligibility.category or None,
+        category=top,
         eligibility=eligibility,
         groups=groups,
         measures=measures,
@@ -335,7 +462,13 @@ def evaluate_batch(
         budget=budget,
         explanations=explanations,
         parameters_used=list(used.values()),
+        populations=populations,
+        categories=tuple(categories),
+        category_index=category_index,
     )
+
+
+_PERIOD_ZH = {PayPeriod.ONCE: "一次性", PayPeriod.MONTHLY: "每月", PayPeriod.YEARLY: "每年"}
 
 
 def evaluate(tenant: Tenant, household: Household, on: date) -> Evaluation:

@@ -13,15 +13,19 @@ Money is ``int64`` fen; counts are ``int64``; conditions are ``bool``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
 from core.model import EducationStage, Employment, Household, Relation
 
-#: Members of these ages count as working age for pension coverage (statutory 16 to the
-#: general retirement age of 60).
+#: The default working ages (16 to 60) for ``working_age_without_pension`` when the facts
+#: are built without parameters. Evaluation recomputes it from the tenant's dated
+#: parameters ``ages.working_from`` and ``ages.retirement`` (see :func:`with_ages`).
 WORKING_AGE = (16, 60)
+#: Employment kinds of a member who is able and willing to work but has no job: those
+#: seeking work. Students, the retired and those unable to work are not job seekers.
+SEEKING_KINDS = (Employment.UNEMPLOYED, Employment.LAID_OFF)
 
 EMPLOYED_KINDS = (Employment.EMPLOYED, Employment.FLEXIBLE)
 BEYOND_COMPULSORY = (
@@ -46,6 +50,8 @@ class HouseholdFacts:
     able_to_work: np.ndarray  #: members able to work
     employed: np.ndarray  #: members employed or in flexible employment
     able_not_employed: np.ndarray  #: able to work but not employed
+    able_seeking: np.ndarray  #: able to work, unemployed or laid off (willing, no job)
+    able_flexible: np.ndarray  #: able to work, in flexible (part-time, gig) employment
     laid_off: np.ndarray  #: members laid off (下岗)
     serious_illness: np.ndarray  #: members with serious or chronic illness
     disabled: np.ndarray  #: members with a disability
@@ -54,6 +60,8 @@ class HouseholdFacts:
     children_compulsory: np.ndarray  #: children in compulsory education
     children_beyond_compulsory: np.ndarray  #: children in full-time education past it
     children_in_college: np.ndarray  #: children at undergraduate or postgraduate level
+    children_seeking: np.ndarray  #: children able to work, unemployed (young job seekers)
+    children_postgraduate: np.ndarray  #: children newly admitted to postgraduate study
     new_public_high_school: np.ndarray  #: children newly admitted to a public high school
     new_college: np.ndarray  #: children newly admitted to a recognised college
     without_medical_insurance: np.ndarray  #: members without basic medical insurance
@@ -72,6 +80,7 @@ class HouseholdFacts:
     dibao_recipient: np.ndarray
     dibao_months: np.ndarray  #: continuous months in 低保
     medical_in_catalog: np.ndarray
+    medical_in_catalogue_cost: np.ndarray  #: fen within the catalogue; -1 when not given
     housing_area_cm2: np.ndarray  #: floor area in 1/100 m2; -1 when not given
     has_housing: np.ndarray
     disaster_loss: np.ndarray
@@ -81,25 +90,49 @@ class HouseholdFacts:
     laid_off_in_restructuring: np.ndarray
     reemployment_certificate: np.ndarray
     self_employed: np.ndarray
+    # --- members, one entry per member (not per household)
+    member_household: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    member_age: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  #: -1 unknown
+    member_pension: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    #: facts derived by the core (age bands) and by ``bangfu_derived_facts``, by name
+    derived: dict = field(default_factory=dict)
+
+    def count_members(self, mask: np.ndarray) -> np.ndarray:
+        """Per household, how many of its members ``mask`` (one entry per member) selects."""
+        return np.bincount(self.member_household[mask], minlength=self.size).astype(np.int64)
+
+    def members_aged(self, low: int, high: int | None = None) -> np.ndarray:
+        """Per household, members aged ``low`` or over (and under ``high``)."""
+        age = self.member_age
+        mask = age >= low
+        if high is not None:
+            mask &= age < high
+        return self.count_members(mask)
 
     @property
     def annual_expenses(self) -> np.ndarray:
-        return (
-            self.expense_rent
-            + self.expense_living
-            + self.expense_medical
-            + self.expense_education
-            + self.expense_other
-        )
+        """The year's spending, all kinds (computed once per batch, kept with the facts)."""
+        found = self.derived.get("annual_expenses")
+        if found is None:
+            found = self.expense_rent + self.expense_living
+            found += self.expense_medical
+            found += self.expense_education
+            found += self.expense_other
+            self.derived["annual_expenses"] = found
+        return found
 
     def take(self, index: int) -> HouseholdFacts:
         """The facts of one household, as a batch of one."""
-        values = {
-            f.name: getattr(self, f.name)[index : index + 1]
-            for f in fields(self)
-            if f.name != "size"
-        }
-        return HouseholdFacts(size=1, **values)
+        values = {name: getattr(self, name)[index : index + 1] for name in _ROW_FIELDS}
+        mine = self.member_household == index
+        return HouseholdFacts(
+            size=1,
+            **values,
+            member_household=np.zeros(int(mine.sum()), dtype=np.int64),
+            member_age=self.member_age[mine],
+            member_pension=self.member_pension[mine],
+            derived={k: v[index : index + 1] for k, v in self.derived.items()},
+        )
 
     # ------------------------------------------------------------------ builders
     @classmethod
@@ -119,7 +152,14 @@ class HouseholdFacts:
             name: matrix[:, j].astype(_DTYPES[name]) if _DTYPES[name] is np.bool_ else matrix[:, j]
             for j, name in enumerate(_ROW_FIELDS)
         }
-        return cls(size=len(rows), **columns)
+        people = [(i, m) for i, h in enumerate(households) for m in h.members]
+        return cls(
+            size=len(rows),
+            **columns,
+            member_household=np.array([i for i, _ in people], dtype=np.int64),
+            member_age=np.array([-1 if m.age is None else m.age for _, m in people], np.int64),
+            member_pension=np.array([m.has_pension_insurance for _, m in people], dtype=bool),
+        )
 
     @classmethod
     def from_columns(
@@ -135,41 +175,55 @@ class HouseholdFacts:
         n = len(household["other_annual_income"])
         hh = member["household"]
 
-        def count(mask: np.ndarray) -> np.ndarray:
-            return np.bincount(hh[mask], minlength=n).astype(np.int64)
-
         emp = member["employment"]
         stage = member["education_stage"]
         child = member["relation"] == RELATION_CODES[Relation.CHILD]
         employed = np.isin(emp, [EMPLOYMENT_CODES[k] for k in EMPLOYED_KINDS])
+        seeking = (emp == EMPLOYMENT_CODES[Employment.UNEMPLOYED]) | (
+            emp == EMPLOYMENT_CODES[Employment.LAID_OFF]
+        )
         able = member["able_to_work"]
         beyond = np.isin(stage, [STAGE_CODES[s] for s in BEYOND_COMPULSORY])
         age = member["age"]  # -1 when unknown
         working_age = (age >= WORKING_AGE[0]) & (age < WORKING_AGE[1])
-        wages = np.bincount(hh, weights=None, minlength=n)  # members per household
-        monthly_wages = np.zeros(n, dtype=np.int64)
-        np.add.at(monthly_wages, hh, member["monthly_income"])
+        wages = np.bincount(hh, minlength=n)  # members per household
+        # exact: a household's wages stay far below 2**53 fen (30 members x 100M yuan)
+        monthly_wages = np.bincount(hh, weights=member["monthly_income"], minlength=n).astype(
+            np.int64
+        )
         new = member["newly_admitted"] & child
+        counted = _count_all(
+            hh,
+            n,
+            int(wages.max()) if n else 0,
+            {
+                "able_to_work": able,
+                "employed": employed,
+                "able_not_employed": able & ~employed,
+                "able_seeking": able & seeking,
+                "able_flexible": able & (emp == EMPLOYMENT_CODES[Employment.FLEXIBLE]),
+                "laid_off": emp == EMPLOYMENT_CODES[Employment.LAID_OFF],
+                "serious_illness": member["serious_illness"],
+                "disabled": member["disabled"],
+                "children": child,
+                "children_in_school": child & (stage != STAGE_CODES[EducationStage.NONE]),
+                "children_compulsory": child & (stage == STAGE_CODES[EducationStage.COMPULSORY]),
+                "children_beyond_compulsory": child & beyond,
+                "children_in_college": child & np.isin(stage, [STAGE_CODES[s] for s in COLLEGE]),
+                "children_seeking": child & able & seeking,
+                "children_postgraduate": new & (stage == STAGE_CODES[EducationStage.POSTGRADUATE]),
+                "new_public_high_school": new
+                & (stage == STAGE_CODES[EducationStage.HIGH_SCHOOL])
+                & member["public_school"],
+                "new_college": new & (stage == STAGE_CODES[EducationStage.UNDERGRADUATE]),
+                "without_medical_insurance": ~member["has_medical_insurance"],
+                "working_age_without_pension": working_age & ~member["has_pension_insurance"],
+            },
+        )
         return cls(
             size=n,
             members=wages.astype(np.int64),
-            able_to_work=count(able),
-            employed=count(employed),
-            able_not_employed=count(able & ~employed),
-            laid_off=count(emp == EMPLOYMENT_CODES[Employment.LAID_OFF]),
-            serious_illness=count(member["serious_illness"]),
-            disabled=count(member["disabled"]),
-            children=count(child),
-            children_in_school=count(child & (stage != STAGE_CODES[EducationStage.NONE])),
-            children_compulsory=count(child & (stage == STAGE_CODES[EducationStage.COMPULSORY])),
-            children_beyond_compulsory=count(child & beyond),
-            children_in_college=count(child & np.isin(stage, [STAGE_CODES[s] for s in COLLEGE])),
-            new_public_high_school=count(
-                new & (stage == STAGE_CODES[EducationStage.HIGH_SCHOOL]) & member["public_school"]
-            ),
-            new_college=count(new & (stage == STAGE_CODES[EducationStage.UNDERGRADUATE])),
-            without_medical_insurance=count(~member["has_medical_insurance"]),
-            working_age_without_pension=count(working_age & ~member["has_pension_insurance"]),
+            **counted,
             monthly_wages=monthly_wages,
             annual_income=monthly_wages * 12 + household["other_annual_income"],
             **{
@@ -177,7 +231,33 @@ class HouseholdFacts:
                 for name in HOUSEHOLD_COLUMNS
                 if name != "other_annual_income"
             },
+            medical_in_catalogue_cost=np.asarray(
+                household.get("medical_in_catalogue_cost", np.full(n, -1)), dtype=np.int64
+            ),
+            member_household=np.asarray(hh, dtype=np.int64),
+            member_age=np.asarray(age, dtype=np.int64),
+            member_pension=np.asarray(member["has_pension_insurance"], dtype=bool),
         )
+
+
+def _count_all(
+    hh: np.ndarray, n: int, most: int, masks: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Per household, how many members each mask selects: eight masks per pass, packed six
+    bits each into one exact float64 weight (a household has fewer than 64 members)."""
+    if most >= 64:
+        return {k: np.bincount(hh[m], minlength=n).astype(np.int64) for k, m in masks.items()}
+    out = {}
+    names = list(masks)
+    for start in range(0, len(names), 8):
+        chunk = names[start : start + 8]
+        packed = np.zeros(len(hh), dtype=np.int64)
+        for k, name in enumerate(chunk):
+            packed |= masks[name].astype(np.int64) << (6 * k)
+        sums = np.bincount(hh, weights=packed, minlength=n).astype(np.int64)
+        for k, name in enumerate(chunk):
+            out[name] = (sums >> (6 * k)) & 63
+    return out
 
 
 #: Household-level columns :meth:`HouseholdFacts.from_columns` expects (money in fen).
@@ -232,7 +312,10 @@ _BOOL_FIELDS = {
     "reemployment_certificate",
     "self_employed",
 }
-_ROW_FIELDS = tuple(f.name for f in fields(HouseholdFacts) if f.name != "size")
+_MEMBER_FIELDS = {"member_household", "member_age", "member_pension", "derived"}
+_ROW_FIELDS = tuple(
+    f.name for f in fields(HouseholdFacts) if f.name != "size" and f.name not in _MEMBER_FIELDS
+)
 _DTYPES = {name: (np.bool_ if name in _BOOL_FIELDS else np.int64) for name in _ROW_FIELDS}
 
 
@@ -254,6 +337,10 @@ def _row(h: Household) -> dict[str, int | bool]:
         "able_not_employed": sum(
             m.able_to_work and not w for m, w in zip(members, employed, strict=False)
         ),
+        "able_seeking": sum(m.able_to_work and m.employment in SEEKING_KINDS for m in members),
+        "able_flexible": sum(
+            m.able_to_work and m.employment is Employment.FLEXIBLE for m in members
+        ),
         "laid_off": sum(m.employment is Employment.LAID_OFF for m in members),
         "serious_illness": sum(m.serious_illness for m in members),
         "disabled": sum(m.disabled for m in members),
@@ -264,6 +351,10 @@ def _row(h: Household) -> dict[str, int | bool]:
         ),
         "children_beyond_compulsory": sum(c.education_stage in BEYOND_COMPULSORY for c in children),
         "children_in_college": sum(c.education_stage in COLLEGE for c in children),
+        "children_seeking": sum(c.able_to_work and c.employment in SEEKING_KINDS for c in children),
+        "children_postgraduate": sum(
+            c.newly_admitted and c.education_stage is EducationStage.POSTGRADUATE for c in children
+        ),
         "new_public_high_school": sum(
             c.newly_admitted and c.public_school and c.education_stage is EducationStage.HIGH_SCHOOL
             for c in children
@@ -290,6 +381,9 @@ def _row(h: Household) -> dict[str, int | bool]:
         "dibao_recipient": h.dibao_recipient,
         "dibao_months": h.dibao_continuous_months,
         "medical_in_catalog": h.medical_in_insurance_catalog,
+        "medical_in_catalogue_cost": (
+            -1 if h.annual_medical_in_catalogue is None else _fen(h.annual_medical_in_catalogue)
+        ),
         "housing_area_cm2": -1 if h.housing_area_m2 is None else int(h.housing_area_m2 * 100),
         "has_housing": h.has_housing,
         "disaster_loss": h.disaster_loss,
@@ -300,3 +394,52 @@ def _row(h: Household) -> dict[str, int | bool]:
         "reemployment_certificate": h.reemployment_certificate,
         "self_employed": h.self_employed,
     }
+
+
+class Derived(dict):
+    """Derived facts by name, each computed on first read (a batch pays only for the
+    bands its rules use): ``household.derived["members_aged_60_plus"]``."""
+
+    def __init__(self, values=(), lazy=None):
+        super().__init__(values)
+        self.lazy = dict(lazy or {})
+
+    def __missing__(self, name):
+        make = self.lazy.get(name)
+        if make is None:
+            known = ", ".join(sorted({*self, *self.lazy}))
+            raise KeyError(f"no derived fact {name!r} (known: {known})")
+        value = self[name] = make()
+        return value
+
+    def __contains__(self, name):
+        return dict.__contains__(self, name) or name in self.lazy
+
+    def names(self) -> list[str]:
+        return sorted({*self, *self.lazy})
+
+
+def with_ages(facts: HouseholdFacts, working_from: int, retirement: int) -> HouseholdFacts:
+    """The facts with the working ages of the tenant's parameters on the evaluation date:
+    ``working_age_without_pension`` recounted when the ages differ from the defaults, and
+    the age bands offered in ``derived`` (``members_under_working_age``,
+    ``members_of_working_age``, ``members_of_retirement_age``, ``members_aged_60_plus``),
+    computed only when a rule reads them."""
+    age = facts.member_age
+    if age.size == 0 and facts.size:  # facts built without their members
+        return facts
+    derived = Derived(facts.derived, getattr(facts.derived, "lazy", None))
+    derived.lazy.update(
+        members_under_working_age=lambda: facts.count_members((age >= 0) & (age < working_from)),
+        members_of_working_age=lambda: facts.members_aged(working_from, retirement),
+        members_of_retirement_age=lambda: facts.members_aged(retirement),
+        members_aged_60_plus=lambda: facts.members_aged(60),
+    )
+    if (working_from, retirement) == WORKING_AGE:
+        return replace(facts, derived=derived)
+    working = (age >= working_from) & (age < retirement)
+    return replace(
+        facts,
+        working_age_without_pension=facts.count_members(working & ~facts.member_pension),
+        derived=derived,
+    )

@@ -40,11 +40,13 @@ if TYPE_CHECKING:
     from core.facts import HouseholdFacts
     from core.parameters import Parameters
     from core.plugin import Branding, TenantInfo
-    from core.rules import Check, Eligibility, Mask, Programme, UtilityRule, Why
+    from core.rules import Check, Eligibility, Mask, Population, Programme, UtilityRule, Why
     from core.workflow.procedure import Procedure, ReviewSchedule
 
 PROJECT = "bangfu"
 hookspec = pluggy.HookspecMarker(PROJECT)
+#: hooks still honoured but replaced by another (the plugin guide says by which)
+DEPRECATED = frozenset({"bangfu_eligibility"})
 
 
 # --------------------------------------------------------------------------- declarations
@@ -100,6 +102,30 @@ def bangfu_programmes() -> list[Programme]:
 
 
 @hookspec
+def bangfu_populations() -> list[Population]:
+    """The populations this plugin declares: who its programmes serve, and which of them
+    open a hardship file (``opens_file``), with which category and rank.
+
+    Asked of each plugin on its own. A child's populations ADD to its ancestors'; one with
+    an ancestor's code must set ``replaces=True`` (an undeclared clash is refused at load
+    time, naming both plugins).
+
+    :return: a list of :class:`core.rules.Population`.
+    """
+
+
+@hookspec
+def bangfu_derived_facts(household: HouseholdFacts, parameters: Parameters) -> dict | None:
+    """Extra household facts derived from the members, added to ``household.derived``
+    before any rule runs (every plugin of the stack answers; a child's key wins).
+
+    The core derives the age bands itself (``members_aged_60_plus`` ... from the
+    parameters ``ages.*``); a plugin adds its own here as ``{name: array}``, one value
+    per household (bool or int64).
+    """
+
+
+@hookspec
 def bangfu_utility_discounts() -> list[UtilityRule]:
     """The utility discounts this plugin adds (or replaces, declared) for its tenant.
 
@@ -145,10 +171,11 @@ def bangfu_eligibility(
     groups: dict[str, Mask],
     why: Why,
 ) -> Eligibility | None:
-    """Whether each household qualifies for a hardship file, in which category, on which
-    grounds.
+    """Deprecated: declare :func:`bangfu_populations` instead.
 
-    Stops at the first non-None result: a city returns None to use its province's test.
+    Still honoured: the first non-None answer is added to the stack's populations as one
+    more file-opening population (code and category its ``category``, rank 0). It no
+    longer replaces the parent's test.
 
     :return: a :class:`core.rules.Eligibility`, or None to defer to the parent.
     """

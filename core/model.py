@@ -205,6 +205,9 @@ class Household(_Input):
     dibao_monthly_subsidy_per_capita: Money = Decimal("0.00")
     annual_medical_out_of_pocket: Money = Decimal("0.00")
     medical_in_insurance_catalog: bool = True
+    #: the part of the out-of-pocket cost within the insurance catalogue, when known
+    #: (Hebei's reading ``medical_relief.catalogue`` may count only this part)
+    annual_medical_in_catalogue: Money | None = None
     housing_area_m2: Area = None
     has_housing: bool = True
     disaster_loss: bool = False

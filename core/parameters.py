@@ -108,6 +108,16 @@ class ResolvedParameter:
             f"{self.effective_from.isoformat()}{flag}; source: {self.source})"
         )
 
+    def describe_zh(self) -> str:
+        """The line in Chinese, as an explanation shows it."""
+        shown = self.native.kind if isinstance(self.native, BracketSchedule) else self.json_value()
+        unit = f" {self.unit}" if self.unit and self.type != "schedule" else ""
+        flag = ",暂定" if self.provisional else ""
+        return (
+            f"{self.name} = {shown}{unit}(由 {self.defined_by} 设定,自 "
+            f"{self.effective_from.isoformat()} 起施行{flag};依据:{self.source})"
+        )
+
 
 def _normalise(kind: str, raw: Any) -> tuple[Any, Any]:
     """(value as written, native form) for a value of ``kind``; raises ValueError."""
@@ -143,6 +153,25 @@ def _normalise(kind: str, raw: Any) -> tuple[Any, Any]:
     return schedule.to_data(), schedule
 
 
+class _DatesAsText(yaml.SafeLoader):
+    """The safe loader, reading dates as text: a day that does not exist (2024-02-30) is
+    then reported with its file and key instead of failing inside the YAML parser."""
+
+
+_DatesAsText.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
+
+
+def _date_key(key: Any) -> date | None:
+    if isinstance(key, date):
+        return key
+    try:
+        return date.fromisoformat(str(key)) if len(str(key)) == 10 else None
+    except ValueError:
+        return None
+
+
 def load_parameter_file(path: Path, root: Path, tenant: str) -> ParameterDefinition:
     """Load and check one parameter file. The error names the file and what to fix."""
     name = ".".join(path.relative_to(root).with_suffix("").parts)
@@ -151,7 +180,7 @@ def load_parameter_file(path: Path, root: Path, tenant: str) -> ParameterDefinit
         return ParameterFileError(f"{tenant}: parameter file {path}: {problem}")
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_DatesAsText)
     except yaml.YAMLError as exc:
         raise fail(f"not valid YAML ({exc})") from None
     if not isinstance(data, dict):
@@ -169,9 +198,12 @@ def load_parameter_file(path: Path, root: Path, tenant: str) -> ParameterDefinit
     if not isinstance(values, dict) or not values:
         raise fail("'values' must map effective dates (YYYY-MM-DD) to a value and a source")
     dated = []
-    for when, entry in values.items():
-        if not isinstance(when, date):
-            raise fail(f"{when!r} is not a date (write YYYY-MM-DD)")
+    for key, entry in values.items():
+        when = _date_key(key)
+        if when is None:
+            raise fail(
+                f"values: the key {key!r} is not a date (write an existing day as YYYY-MM-DD)"
+            )
         if not isinstance(entry, dict) or "value" not in entry:
             raise fail(f"{when}: expected a mapping with 'value' and 'source'")
         unknown = set(entry) - VALUE_KEYS

@@ -40,7 +40,7 @@ from core.parameters import (
     merge_chain,
 )
 from core.plugin import CODE_PATTERN, COLOUR_PATTERN, Branding, TenantInfo
-from core.rules import Programme, UtilityRule
+from core.rules import Population, Programme, UtilityRule
 
 ENTRY_POINT_GROUP = "bangfu.tenants"
 ONLY_ENV = "BANGFU_TENANTS"
@@ -84,6 +84,7 @@ class PluginRecord:
     utilities: list[UtilityRule]
     case_folder: Path | None
     parameter_folder: Path | None
+    populations: list[Population] = field(default_factory=list)
 
 
 @dataclass
@@ -98,6 +99,9 @@ class Tenant:
     utilities: list[UtilityRule]
     branding: Branding
     ruleset: str  #: identity of the rule set: plugin versions and parameter files, hashed
+    #: every population of the stack (a child's added to, or declared replacing, its
+    #: parents'), root first
+    populations: list[Population] = field(default_factory=list)
 
     @property
     def code(self) -> str:
@@ -205,9 +209,29 @@ def load_plugin(name: str, plugin: Any, version: str) -> PluginRecord:
     parameters = load_parameter_folder(Path(folder), info.code) if folder else []
     programmes = list(_ask(plugin, name, "bangfu_programmes") or [])
     utilities = list(_ask(plugin, name, "bangfu_utility_discounts") or [])
+    populations = list(_ask(plugin, name, "bangfu_populations") or [])
+    for pop in populations:
+        if not isinstance(pop, Population):
+            raise TypeError(
+                f"bangfu_populations returned {type(pop).__name__}; "
+                "it must return core.plugin.Population objects"
+            )
+        if not callable(pop.test):
+            raise TypeError(f"population {pop.code!r}: test must be a function")
+    for u in utilities:
+        if not isinstance(u, UtilityRule):
+            raise TypeError(
+                f"bangfu_utility_discounts returned {type(u).__name__}; "
+                "it must return core.plugin.UtilityRule objects"
+            )
     for p in programmes:
         if not isinstance(p, Programme):
-            raise TypeError("bangfu_programmes must return core.plugin.Programme objects")
+            raise TypeError(
+                f"bangfu_programmes returned {type(p).__name__}; "
+                "it must return core.plugin.Programme objects"
+            )
+        if not callable(p.compute):
+            raise TypeError(f"programme {p.code!r}: compute must be a function")
         if "." in p.code and not p.code.startswith(f"{info.code}."):
             raise ValueError(
                 f"programme {p.code!r}: a tenant's own programme is named '{info.code}.<code>'"
@@ -231,6 +255,7 @@ def load_plugin(name: str, plugin: Any, version: str) -> PluginRecord:
         utilities=utilities,
         case_folder=Path(cases) if cases else None,
         parameter_folder=Path(folder) if folder else None,
+        populations=populations,
     )
 
 
@@ -276,6 +301,17 @@ def build_tenant(stack: list[PluginRecord]) -> Tenant:
     problems += more
     utilities, more = _merge_keyed("utility discount", stack, "utilities", "utility")
     problems += more
+    populations, more = _merge_keyed("population", stack, "populations", "code")
+    problems += more
+    known = {p.code for p in populations}
+    for item in [*programmes, *utilities]:
+        wanted = getattr(item, "population", None)
+        if wanted is not None and wanted not in known:
+            what = getattr(item, "code", None) or getattr(item, "utility", "?")
+            problems.append(
+                f"{what} serves population {wanted!r}, which no plugin of {code}'s chain "
+                f"declares (declared: {', '.join(sorted(known)) or 'none'})"
+            )
     if problems:
         raise ValueError("; ".join(problems))
     pm = make_plugin_manager()
@@ -291,6 +327,7 @@ def build_tenant(stack: list[PluginRecord]) -> Tenant:
         utilities=utilities,
         branding=branding,
         ruleset=_ruleset(stack),
+        populations=populations,
     )
 
 

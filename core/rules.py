@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -54,6 +55,45 @@ class Eligibility:
 
 
 @dataclass(frozen=True)
+class Population:
+    """A population a plugin declares (``bangfu_populations``): who a programme serves.
+
+    ``test(household, parameters, groups, why)`` (name only the arguments you need)
+    returns a mask, a list of :class:`Criterion` (met when any is met) or an
+    :class:`Eligibility`. A :class:`Programme` or :class:`UtilityRule` names the population
+    it serves (``population="tekun"``) and receives *that* population's mask as
+    ``eligible``.
+
+    ``opens_file`` populations decide the household's hardship file (``Evaluation.eligible``
+    and ``category``): the file is open when any of them is met, and its category is the
+    ``category`` of the met population with the highest ``rank`` (ties: the most specific
+    plugin, i.e. the child, wins). The bundled ranks: national 困难职工 0, the city's own
+    困难职工 10, Hebei's 特困职工 100 (特困 is the stronger, narrower file).
+
+    A child's population with an ancestor's code must set ``replaces=True``; an
+    undeclared clash is refused at load time, naming both plugins.
+    Before ``in_force_from`` the population is nobody, and nothing fails.
+    """
+
+    code: str  #: unique in the stack: "tekun", "dibao", "demo_city.kunnan"
+    label: str  #: Chinese first: "特困职工"
+    basis: str  #: the clause: "003 一.1"
+    test: Callable[..., Any]
+    category: str | None = None  #: the file category when it opens a file (default: code)
+    opens_file: bool = True
+    rank: int = 0
+    in_force_from: date | None = None
+    replaces: bool = False
+
+    @property
+    def file_category(self) -> str:
+        return self.category or self.code
+
+    def in_force(self, on: date) -> bool:
+        return self.in_force_from is None or on >= self.in_force_from
+
+
+@dataclass(frozen=True)
 class Grant:
     """What a programme gives: to whom, and how much (``amount`` None when in kind)."""
 
@@ -66,9 +106,13 @@ class Programme:
     """An assistance programme a plugin offers (``Entitlement.programme`` in the contract).
 
     ``compute(household, parameters, eligible, why) -> Grant`` (name only the arguments
-    you need; ``eligible`` is the tenant's eligibility mask) decides who gets it and
-    how much. A child tenant that offers a programme with a parent's code must set
-    ``replaces=True``; otherwise the tenant is refused at load time.
+    you need) decides who gets it and how much. ``eligible`` is the mask of the
+    programme's ``population`` (a :class:`Population` code declared in the stack); without
+    one, the household's hardship file (any file-opening population). Amounts are int
+    fen (an int or an int64 array); a float is refused, naming the programme.
+    A child tenant that offers a programme with a parent's code must set
+    ``replaces=True``; otherwise the tenant is refused at load time. Before
+    ``in_force_from`` the programme grants nothing and reads nothing.
     """
 
     code: str  #: national vocabulary code, or "<tenant>.<code>" for the tenant's own
@@ -77,6 +121,11 @@ class Programme:
     basis: str  #: the clause, e.g. "003 五.10 帮扶标准"
     compute: Callable[..., Grant]
     replaces: bool = False
+    population: str | None = None  #: the population it serves ("tekun")
+    in_force_from: date | None = None
+
+    def in_force(self, on: date) -> bool:
+        return self.in_force_from is None or on >= self.in_force_from
 
 
 @dataclass(frozen=True)
@@ -93,6 +142,11 @@ class UtilityRule:
     quantity_parameter: str  #: the parameter holding the quantity (number or money)
     applies: Callable[..., Mask]
     replaces: bool = False
+    population: str | None = None  #: the population it serves; ``eligible`` is its mask
+    in_force_from: date | None = None
+
+    def in_force(self, on: date) -> bool:
+        return self.in_force_from is None or on >= self.in_force_from
 
 
 @dataclass(frozen=True)
@@ -129,9 +183,9 @@ class _Shown:
         if spec == "yuan":
             return format_yuan(int(self.value))
         if spec == "yes":
-            return "yes" if self.value else "no"
+            return "是" if self.value else "否"
         if spec == "m2":
-            return f"{int(self.value) / 100:.2f} m2"
+            return f"{int(self.value) / 100:.2f} 平方米"
         return format(self.value, spec)
 
 
@@ -141,7 +195,7 @@ class Why:
 
     ``why.step("out-of-pocket {cost:yuan} exceeds income {income:yuan}", cost=c, income=i)``
     formats the first household's values; the ``yuan`` spec prints fen as yuan, ``yes``
-    prints a condition, ``m2`` an area in 1/100 m2. In a batch (``active`` false) a step
+    prints a condition (是/否), ``m2`` an area in 1/100 m2 (平方米). Write steps in Chinese. In a batch (``active`` false) a step
     costs nothing; steps are formatted only when an explanation is shown.
     """
 

@@ -41,7 +41,7 @@ class Bracket:
 
     def describe(self) -> str:
         if self.amount_fen is not None:
-            return f"fixed {format_yuan(self.amount_fen)}"
+            return f"定额 {format_yuan(self.amount_fen)} 元"
         return f"{Decimal(self.rate_bp) / 100:g}%"
 
 
@@ -124,15 +124,17 @@ class BracketSchedule:
         i = int(np.searchsorted(np.array(starts), base_fen, side="right")) - 1
         b = self.brackets[i]
         upper = self.brackets[i + 1].start_fen if i + 1 < len(self.brackets) else None
-        where = f"bracket from {format_yuan(b.start_fen)}" + (
-            f" below {format_yuan(upper)}" if upper is not None else " upwards"
+        where = f"{format_yuan(b.start_fen)} 元以上" + (
+            f"不足 {format_yuan(upper)} 元" if upper is not None else ""
         )
         if b.amount_fen is not None:
-            return f"{format_yuan(base_fen)} falls in the {where}: {b.describe()} = {format_yuan(result)}"
+            return (
+                f"{format_yuan(base_fen)} 元属于{where}档:{b.describe()} = {format_yuan(result)} 元"
+            )
         if self.kind == "whole_amount":
             return (
-                f"{format_yuan(base_fen)} falls in the {where}: {b.describe()} of the whole "
-                f"amount = {format_yuan(result)} (rounded half-up to the fen)"
+                f"{format_yuan(base_fen)} 元属于{where}档:按总额的 {b.describe()} = "
+                f"{format_yuan(result)} 元(四舍五入到分)"
             )
         parts = []
         for j, br in enumerate(self.brackets[: i + 1]):
@@ -142,10 +144,7 @@ class BracketSchedule:
             part = max(min(base_fen, end) - br.start_fen, 0)
             if part:
                 parts.append(f"{format_yuan(part)} x {br.describe()}")
-        return (
-            f"marginal brackets: {' + '.join(parts) or '0'} = {format_yuan(result)} "
-            "(rounded half-up to the fen)"
-        )
+        return f"分段累进计算:{' + '.join(parts) or '0'} = {format_yuan(result)} 元(四舍五入到分)"
 
     def to_data(self) -> dict[str, Any]:
         out = []

@@ -54,14 +54,15 @@ DIBAO_TOPUP = {
     "dibaoContinuousMonths": 30,
     "dibaoMonthlySubsidyPerCapita": "650",
 }
-#: Gansu: in a national target group (restructuring), every 两有五保障 item met
+#: Gansu: in a national target group (laid off in restructuring and in hardship: 10,800 a
+#: year, below 1.5 times the 低保 line), every 两有五保障 item met
 RESTRUCTURED = {
     "members": [
         {
             "name": "孙杰",
             "relation": "APPLICANT",
             "age": 46,
-            "monthlyIncome": "4000",
+            "monthlyIncome": "900",
             "employment": "EMPLOYED",
             "ableToWork": True,
         }

@@ -11,6 +11,24 @@ from core.model import parse_household
 from core.registry import Registry, load_registry
 
 ON = date(2026, 6, 1)
+#: The tenants this repository ships. Its tests run on these, whatever other tenant
+#: plugins the environment has installed (a region's package, a test county ...).
+BUNDLED = ("national", "hebei", "gansu", "demo_city")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every registry these tests discover in this process (the fixtures, the CLI run in
+    process, the kit) finds the bundled tenants only, whatever else is installed. Tests of
+    installed packages run ``bangfu`` in a subprocess, which discovers everything; the
+    servers the tests start get ``$BANGFU_TENANTS`` (:mod:`tests.live`)."""
+    import core.registry as registry_module
+
+    discover = registry_module._entry_points
+
+    def bundled_only() -> dict[str, Any]:
+        return {name: ep for name, ep in discover().items() if name in BUNDLED}
+
+    registry_module._entry_points = bundled_only
 
 
 @pytest.fixture(scope="session")

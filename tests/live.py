@@ -67,7 +67,12 @@ def live_server(database_url: str, log: Path, workers: int = 1) -> Iterator[str]
     command += ["--host", HOST, "--port", str(port), "--workers", str(workers)]
     command += ["--http", "httptools", "--loop", "uvloop", "--no-access-log"]
     command += ["--log-level", "warning"]
-    env = {**os.environ, DATABASE_ENV: database_url}
+    # the bundled tenants only, whatever else the environment has installed
+    env = {
+        **os.environ,
+        DATABASE_ENV: database_url,
+        "BANGFU_TENANTS": "national,hebei,gansu,demo_city",
+    }
     with log.open("wb") as out:
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True

@@ -21,10 +21,13 @@ from datetime import date
 
 from core.api.context import BangfuContext
 from core.auth.principal import Principal, require_principal
+from core.cases import reports
+from core.cases.reports import ReportView, TenantDeadline
 from core.cases.service import CaseService
 from core.cases.views import CaseView, TenantStatistics
 from core.db.request import RequestDatabase
 from core.model import Household
+from core.targets import TargetProgress
 
 NO_DATABASE_EN = "case files are not available on this server: it has no database"
 NO_DATABASE_ZH = "本服务器未配置数据库,不提供档案功能"
@@ -125,3 +128,37 @@ def transition(
     return _service(context).transition(
         who, case_id, action, expected_version, on, comment, household
     )
+
+
+def targets(context: BangfuContext, tenants: list[str] | None, on: date) -> list[TargetProgress]:
+    """Progress against each tenant's targets on ``on``; counts below 5 are None."""
+    for code in tenants or ():
+        context.registry.get(code)
+    who = _staff(context)
+    return reports.targets(_service(context), who, tenants, on)
+
+
+def tenant_deadlines(
+    context: BangfuContext, tenant: str | None, on: date, overdue_only: bool
+) -> list[TenantDeadline]:
+    """The reports the tenant owes and has not sent (``overdue_only``: past due on ``on``)."""
+    if tenant is not None:
+        context.registry.get(tenant)
+    who = _staff(context)
+    return reports.report_deadlines(_service(context), who, tenant, on, overdue_only)
+
+
+def reports_sent(
+    context: BangfuContext, tenants: list[str] | None, report: str | None
+) -> list[ReportView]:
+    """The reports each tenant sent up (counts only)."""
+    for code in tenants or ():
+        context.registry.get(code)
+    who = _staff(context)
+    return reports.reports(_service(context), who, tenants, report)
+
+
+def submit_report(context: BangfuContext, tenant: str, report: str) -> ReportView:
+    """Send up the tenant's report on the period that has just ended (server's date)."""
+    who = _staff(context)
+    return reports.submit_report(_service(context), who, tenant, report)

@@ -30,6 +30,9 @@ class BangfuContext(BaseContext, kw_only=True):
     registry: Registry
     principal: Any = None
     db: Any = None
+    #: errors of a field that still answers (a tenant of ``compare`` whose rules failed),
+    #: added to the response's errors after execution
+    partial_errors: Any = None
 
 
 async def context_for(

@@ -71,6 +71,11 @@ class HouseholdInput:
         default=ZERO, description="after every reimbursement"
     )
     medical_in_insurance_catalog: bool | None = True
+    annual_medical_in_catalogue: Decimal | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="the part of the out-of-pocket cost within the basic medical insurance "
+        "catalogue, when known (Bangfu addition)",
+    )
     housing_area_m2: Decimal | None = strawberry.field(
         default=strawberry.UNSET, description="total floor area of the home"
     )

@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import date
 
 from core.api.limits import check_tenant_list
-from core.api.types import Parameter, Tenant
+from core.api.types import Label, Parameter, Tenant
+from core.errors import PLUGIN_ERROR, BangfuError
 from core.evaluation import Evaluation, evaluate
 from core.model import Household
 from core.registry import Registry
@@ -48,6 +49,33 @@ def compare(
     ``codes``: those tenants, in the order given; an unknown code is ``NOT_FOUND`` before
     anything is evaluated.
     """
+    answers, failures = compare_each(registry, household, codes, on)
+    if failures:
+        raise failures[0][1]
+    return answers
+
+
+def compare_each(
+    registry: Registry, household: Household, codes: list[str] | None, on: date
+) -> tuple[list[Evaluation], list[tuple[str, BangfuError]]]:
+    """As :func:`compare`, but a tenant whose rules fail (``PLUGIN_ERROR``) does not fail
+    the others: the evaluations of those that answered, and ``(tenant, error)`` for each
+    that did not. An unknown code is still refused before anything is evaluated."""
     check_tenant_list(codes)
     chosen = registry.regional() if codes is None else [registry.get(c) for c in codes]
-    return [evaluate(t, household, on) for t in chosen]
+    answers, failures = [], []
+    for t in chosen:
+        try:
+            answers.append(evaluate(t, household, on))
+        except BangfuError as exc:
+            if exc.code != PLUGIN_ERROR:
+                raise
+            failures.append((t.code, exc))
+    return answers, failures
+
+
+def labels(registry: Registry, code: str, on: date) -> list[Label]:
+    """The Chinese label of every code the tenant's answers can show (issue 7, labels)."""
+    from core.labels import labels_for
+
+    return [Label.of(item) for item in labels_for(registry.get(code), on)]

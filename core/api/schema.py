@@ -24,12 +24,22 @@ from strawberry.types import ExecutionContext
 from strawberry.types.unset import UnsetType
 
 from core.api import cases_gateway, policy
-from core.api.errors import shape_in_place
+from core.api.errors import contract_error, shape_in_place
 from core.api.inputs import HouseholdInput, to_household
 from core.api.limits import RequestLimits, check_page, check_tenant_list
 from core.api.planned import run_planned
 from core.api.scalars import SCALAR_MAP
-from core.api.types import Case, Evaluation, Parameter, Tenant, TenantStatistics
+from core.api.types import (
+    Case,
+    Evaluation,
+    Label,
+    Parameter,
+    TargetProgress,
+    Tenant,
+    TenantDeadline,
+    TenantReport,
+    TenantStatistics,
+)
 from core.registry import Registry
 
 
@@ -65,6 +75,15 @@ class Query:
     ) -> list[Parameter]:
         return policy.parameters(_registry(info), tenant, _day(as_of))
 
+    @strawberry.field(
+        description="Chinese labels of every code the tenant's answers can show (categories, "
+        "groups, measures, checklist items, programmes, reasons ...) on asOf (default today)."
+    )
+    def labels(
+        self, info: strawberry.Info, tenant: str, as_of: date | None = strawberry.UNSET
+    ) -> list[Label]:
+        return policy.labels(_registry(info), tenant, _day(as_of))
+
     @strawberry.field(description="What the tenant's rules say about the household on asOf.")
     def evaluate(
         self,
@@ -86,7 +105,16 @@ class Query:
         as_of: date | None = strawberry.UNSET,
     ) -> list[Evaluation]:
         codes = tenants if isinstance(tenants, list) else None
-        return policy.compare(_registry(info), to_household(household), codes, _day(as_of))  # type: ignore[return-value]
+        answers, failures = policy.compare_each(
+            _registry(info), to_household(household), codes, _day(as_of)
+        )
+        if failures:  # each failing tenant is one error; the others still answer
+            path = info.path.as_list()  # (a planned request goes to graphql-core here)
+            info.context.partial_errors = [
+                contract_error(GraphQLError(exc.en, path=path, original_error=exc))
+                for _tenant, exc in failures
+            ]
+        return answers  # type: ignore[return-value]
 
     @strawberry.field(description="One case file; null when it does not exist or is not yours.")
     def case(self, info: strawberry.Info, id: strawberry.ID) -> Case | None:
@@ -128,6 +156,51 @@ class Query:
         check_tenant_list(codes)
         return cases_gateway.statistics(info.context, codes, _day(as_of))  # type: ignore[return-value]
 
+    @strawberry.field(
+        description="Each tenant's progress against its targets on asOf (default today): the "
+        "share of the files admitted on the baseline date that have exited. The national "
+        "level: every tenant; staff: their own. Counts below 5 are null."
+    )
+    def targets(
+        self,
+        info: strawberry.Info,
+        tenants: list[str] | None = strawberry.UNSET,
+        as_of: date | None = strawberry.UNSET,
+    ) -> list[TargetProgress]:
+        codes = tenants if isinstance(tenants, list) else None
+        check_tenant_list(codes)
+        return cases_gateway.targets(info.context, codes, _day(as_of))  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="The tenant's own deadlines (reports due and not sent), earliest first; "
+        "overdueOnly: those past due on asOf, the tenant-level entries of the overdue list "
+        "(staff)."
+    )
+    def tenant_deadlines(
+        self,
+        info: strawberry.Info,
+        tenant: str | None = strawberry.UNSET,
+        as_of: date | None = strawberry.UNSET,
+        overdue_only: bool | None = False,
+    ) -> list[TenantDeadline]:
+        return cases_gateway.tenant_deadlines(  # type: ignore[return-value]
+            info.context, _given(tenant), _day(as_of), bool(overdue_only)
+        )
+
+    @strawberry.field(
+        description="The periodic reports tenants sent up (counts only). The national level: "
+        "every tenant; staff: their own."
+    )
+    def reports(
+        self,
+        info: strawberry.Info,
+        tenants: list[str] | None = strawberry.UNSET,
+        report: str | None = strawberry.UNSET,
+    ) -> list[TenantReport]:
+        codes = tenants if isinstance(tenants, list) else None
+        check_tenant_list(codes)
+        return cases_gateway.reports_sent(info.context, codes, _given(report))  # type: ignore[return-value]
+
 
 @strawberry.type(description="Changes to case files (staff only).")
 class Mutation:
@@ -162,6 +235,14 @@ class Mutation:
             info.context, str(case_id), action, expected_version, _day(on), _given(comment), **more
         )
 
+    @strawberry.mutation(
+        description="Send up the tenant's report on the period that has just ended, dated "
+        "by the server (approver or admin)."
+    )
+    def submit_report(self, info: strawberry.Info, tenant: str, report: str) -> TenantReport:
+        _registry(info).get(tenant)
+        return cases_gateway.submit_report(info.context, tenant, report)  # type: ignore[return-value]
+
 
 class BangfuSchema(strawberry.Schema):
     """The strawberry schema, with every error reshaped to the contract's form."""
@@ -183,6 +264,24 @@ class ServedRequest(RequestLimits):
     def on_execute(self) -> Iterator[None]:
         run_planned(self.execution_context, self.prepared.notes)
         yield
+        add_partial_errors(self.execution_context)
+
+
+class Limited(RequestLimits):
+    """The limits without planned execution (``build_schema(planned=False)``)."""
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        add_partial_errors(self.execution_context)
+
+
+def add_partial_errors(execution: ExecutionContext) -> None:
+    """Errors of fields that still answered (``compare``), after the result is made."""
+    context = execution.context
+    errors = getattr(context, "partial_errors", None)
+    if errors and execution.result is not None:
+        context.partial_errors = None
+        execution.result.errors = [*(execution.result.errors or []), *errors]
 
 
 def build_schema(planned: bool = True) -> BangfuSchema:
@@ -190,7 +289,7 @@ def build_schema(planned: bool = True) -> BangfuSchema:
     return BangfuSchema(
         query=Query,
         mutation=Mutation,
-        extensions=[ServedRequest if planned else RequestLimits],
+        extensions=[ServedRequest if planned else Limited],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
     )
 

@@ -148,6 +148,10 @@ class CaseEvent:
     on: date
     actor: str
     comment: str | None
+    warnings: list[str] = strawberry.field(
+        description="What the step was allowed despite, Chinese first (Hebei's quota passed "
+        "under the 'warn' reading of 原则上)"
+    )
 
 
 @strawberry.type(description="A step that must happen by a date.")
@@ -185,3 +189,65 @@ class TenantStatistics:
     exited_cases: int | None
     by_category: list[Count]
     by_group: list[Count]
+
+
+@strawberry.type(description="The Chinese label of a code an answer can show (Bangfu addition).")
+class Label:
+    kind: str = strawberry.field(
+        description="category, group, measure, checklist, programme, utility, period, "
+        "population or reason"
+    )
+    code: str
+    label: str = strawberry.field(description="中文名称")
+    en: str = strawberry.field(description="an English gloss, empty when none")
+
+    @classmethod
+    def of(cls, item: object) -> Label:
+        return cls(kind=item.kind, code=item.code, label=item.label, en=item.en)  # type: ignore[attr-defined]
+
+
+@strawberry.type(
+    description="How far a tenant's files are against one of its targets (Gansu: 30% out "
+    "of hardship by the end of 2018). Counts below 5 are null, and so are the share and "
+    "whether the target is met when a count is."
+)
+class TargetProgress:
+    tenant: str
+    due: date = strawberry.field(description="The date the share is required by")
+    required_percent: Decimal = strawberry.field(description="The share required, in %: 30.00")
+    baseline: date = strawberry.field(description="The files admitted on this date count")
+    baseline_files: int | None
+    exited_files: int | None = strawberry.field(description="Of those, exited by asOf")
+    percent: Decimal | None = strawberry.field(description="The share reached, in %: 83.33")
+    met: bool | None
+    due_passed: bool
+    source: str = strawberry.field(description="The citation of the target")
+
+
+@strawberry.type(description="A deadline of the tenant itself, not of a file (a report due).")
+class TenantDeadline:
+    tenant: str
+    step: str = strawberry.field(description='e.g. "quarterly_report"')
+    zh: str = strawberry.field(description="季度统计上报")
+    en: str
+    period: str = strawberry.field(description='The period reported on, e.g. "2026-Q3"')
+    due: date
+    provisional: bool
+    overdue: bool = strawberry.field(description="Not sent and past due on asOf")
+    basis: str
+
+
+@strawberry.type(description="A periodic report a tenant sent up: counts only, below 5 null.")
+class TenantReport:
+    tenant: str
+    report: str
+    period: str
+    period_start: date
+    period_end: date
+    due_on: date
+    submitted_on: date = strawberry.field(description="The server's date of sending")
+    late: bool
+    counts: list[Count] = strawberry.field(
+        description='"steps.<action>" taken in the period, "files.open", "files.admitted", '
+        '"files.exited" and "status.<status>" at its end'
+    )

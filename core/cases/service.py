@@ -203,13 +203,12 @@ class CaseService:
         """
         locked: list[bool] = []
 
-        def count(ground: str) -> int:
+        def count(ground: str, sole: bool = True) -> int:
             if deciding and not locked:
                 repo.lock_tenant_quota(self.session, tenant.code)
                 locked.append(True)
-            return repo.count_on_sole_ground(
-                self.session, tenant.code, ground, flow.procedure.admitted
-            )
+            counted = repo.count_on_sole_ground if sole else repo.count_including_ground
+            return counted(self.session, tenant.code, ground, flow.procedure.admitted)
 
         return count
 

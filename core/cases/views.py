@@ -30,6 +30,12 @@ class EventView:
     details: dict[str, Any]
     determination: dict[str, Any]
 
+    @property
+    def warnings(self) -> list[str]:
+        """What the step was allowed despite (a quota passed under the ``warn`` reading)."""
+        notes = self.details.get("notes") or {}
+        return [str(v) for k, v in sorted(notes.items()) if k.endswith("_warning")]
+
 
 @dataclass(frozen=True)
 class CaseView:

@@ -39,7 +39,7 @@ from typing import Any
 import yaml
 
 from core.conformance.scenarios import Scenario, ScenarioError, parse_scenario
-from core.errors import BangfuError
+from core.errors import PLUGIN_ERROR, BangfuError
 from core.evaluation import Evaluation, evaluate
 from core.model import parse_household
 from core.registry import Registry, Tenant
@@ -105,6 +105,17 @@ def load_case_file(path: Path, plugin: str) -> list[ConformanceCase | Scenario]:
         if unknown:
             raise CaseFileError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
         expected = item["expected"] or {}
+        if not isinstance(expected, dict) or not expected:
+            raise CaseFileError(
+                f"{where} ({item['name']}): 'expected' checks nothing; say what the "
+                "evaluation must give (eligible, entitlements, absent, error ...)"
+            )
+        if "entitlements" in expected and not expected["entitlements"]:
+            raise CaseFileError(
+                f"{where} ({item['name']}): an empty 'entitlements:' map checks nothing; list "
+                "each programme with its amount, or name the programmes that must not be "
+                "granted under 'absent:'"
+            )
         bad = set(expected) - EXPECTED_KEYS
         if bad:
             raise CaseFileError(f"{where} ({item['name']}): unknown expectations {sorted(bad)}")
@@ -145,15 +156,42 @@ def load_cases(registry: Registry) -> list[ConformanceCase | Scenario]:
 
 def cases_for(tenant: Tenant) -> list[ConformanceCase | Scenario]:
     """The cases and scenarios of the tenant's chain that apply to the tenant."""
-    return [c for c in _load_folders(tenant.case_folders()) if c.applies_to(tenant.code)]
+    return [c for c in _load_folders(tenant.case_folders()) if _applies(c, tenant)]
+
+
+#: The tag of a workflow scenario that child tenants do not re-run (say why in its name).
+PARENT_ONLY = "parent-only"
+
+
+def _applies(case: ConformanceCase | Scenario, tenant: Tenant) -> bool:
+    """A case applies to the tenants it names; a workflow scenario also to their children
+    (a child that inherits its parent's procedure re-runs the parent's scenarios; one with
+    its own procedure is not walked through the parent's steps)."""
+    if case.applies_to(tenant.code):
+        return True
+    if not isinstance(case, Scenario) or len(tenant.chain) < 2 or PARENT_ONLY in case.tags:
+        return False
+    ancestors = [code for code in tenant.chain[:-1] if case.applies_to(code)]
+    return bool(ancestors) and _same_procedure(tenant, ancestors[-1])
+
+
+def _same_procedure(tenant: Tenant, ancestor: str) -> bool:
+    """Whether ``tenant`` declares no procedure of its own below ``ancestor``."""
+    own = [r for r in tenant.stack[tenant.chain.index(ancestor) + 1 :]]
+    return not any(hasattr(r.plugin, "bangfu_procedure") for r in own)
 
 
 def _yuan(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
 
 
-def check_case(case: ConformanceCase, tenant: Tenant) -> list[str]:
-    """Run one case under one tenant; return what did not match (empty when it passes)."""
+def check_case(
+    case: ConformanceCase, tenant: Tenant, faults: list[BaseException] | None = None
+) -> list[str]:
+    """Run one case under one tenant; return what did not match (empty when it passes).
+
+    A plugin that raises fails this case only; the exception is added to ``faults`` when
+    given (``bangfu check -v`` names it, with the plugin's file and line)."""
     expected = case.expected
     try:
         household = parse_household(case.household)
@@ -161,7 +199,13 @@ def check_case(case: ConformanceCase, tenant: Tenant) -> list[str]:
     except BangfuError as exc:
         if expected.get("error") == exc.code:
             return []
+        if faults is not None and exc.code == PLUGIN_ERROR:
+            faults.append(exc)
         return [f"refused with {exc.code}: {exc.en}"]
+    except Exception as exc:  # a fault outside the evaluation's own wrapping
+        if faults is not None:
+            faults.append(exc)
+        return [f"raised {type(exc).__name__}: {exc}"]
     if "error" in expected:
         return [f"expected a {expected['error']} refusal, but the household was evaluated"]
     return compare(expected, result)

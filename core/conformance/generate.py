@@ -215,3 +215,92 @@ def households_from_columns(
             )
         )
     return out
+
+
+# --------------------------------------------------------------------------- hypothesis
+def hypothesis_households(well_off_line_yuan: Decimal | None = None):
+    """A hypothesis strategy of valid households.
+
+    With ``well_off_line_yuan`` (the yearly income per person a household must exceed),
+    only well-off ones (the shared invariant 1 of RULES.md): every member insured, nobody
+    ill, disabled, displaced, laid off or in 低保, and per-capita income above the line.
+    """
+    from hypothesis import strategies as st
+
+    well_off = well_off_line_yuan is not None
+
+    @st.composite
+    def member(draw, relation: Relation, i: int) -> Member:
+        child = relation is Relation.CHILD
+        if well_off:
+            return Member(
+                name=f"成员{i}",
+                relation=relation,
+                age=draw(st.integers(3, 17)) if child else draw(st.integers(25, 59)),
+                monthly_income=Decimal(0),
+                employment=Employment.STUDENT if child else Employment.EMPLOYED,
+                able_to_work=not child,
+                education_stage=EducationStage.COMPULSORY if child else EducationStage.NONE,
+            )
+        return Member(
+            name=f"成员{i}",
+            relation=relation,
+            age=draw(st.none() | st.integers(0, 90)),
+            monthly_income=Decimal(draw(st.integers(0, 2_000_000))) / 100,
+            employment=draw(st.sampled_from(list(Employment))),
+            able_to_work=draw(st.booleans()),
+            serious_illness=draw(st.booleans()),
+            disabled=draw(st.booleans()),
+            education_stage=draw(st.sampled_from(list(EducationStage))),
+            public_school=draw(st.booleans()),
+            newly_admitted=draw(st.booleans()),
+            has_medical_insurance=draw(st.booleans()),
+            has_pension_insurance=draw(st.booleans()),
+        )
+
+    @st.composite
+    def build(draw) -> Household:
+        others = draw(
+            st.lists(
+                st.sampled_from([Relation.SPOUSE, Relation.CHILD, Relation.PARENT]), max_size=4
+            )
+        )
+        relations = [Relation.APPLICANT, *others]
+        members = [draw(member(r, i)) for i, r in enumerate(relations)]
+        if well_off:
+            income = well_off_line_yuan * len(members) + draw(st.integers(0, 500_000))
+            return Household(
+                members=members,
+                other_annual_income=income,
+                housing_area_m2=Decimal(draw(st.integers(20, 100))) * len(members),
+                annual_expenses={"living": Decimal(draw(st.integers(0, 30_000)))},
+            )
+        dibao = draw(st.booleans())
+        return Household(
+            members=members,
+            other_annual_income=Decimal(draw(st.integers(0, 10_000_000))) / 100,
+            dibao_recipient=dibao,
+            dibao_continuous_months=draw(st.integers(0, 36)) if dibao else 0,
+            dibao_monthly_subsidy_per_capita=(
+                Decimal(draw(st.integers(0, 90_000))) / 100 if dibao else Decimal(0)
+            ),
+            annual_medical_out_of_pocket=Decimal(draw(st.integers(0, 20_000_000))) / 100,
+            medical_in_insurance_catalog=draw(st.booleans()),
+            housing_area_m2=draw(st.none() | st.integers(0, 200).map(Decimal)),
+            has_housing=draw(st.booleans()),
+            disaster_loss=draw(st.booleans()),
+            three_no=draw(st.booleans()),
+            migrant_worker=draw(st.booleans()),
+            years_in_city=draw(st.integers(0, 10)),
+            laid_off_in_restructuring=draw(st.booleans()),
+            reemployment_certificate=draw(st.booleans()),
+            self_employed=draw(st.booleans()),
+            annual_expenses={
+                "rent": Decimal(draw(st.integers(0, 20_000))),
+                "living": Decimal(draw(st.integers(0, 40_000))),
+                "medical": Decimal(draw(st.integers(0, 30_000))),
+                "education": Decimal(draw(st.integers(0, 20_000))),
+            },
+        )
+
+    return build()

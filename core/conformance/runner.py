@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from core.conformance.cases import CaseFileError, ConformanceCase, cases_for, check_case
 from core.conformance.invariants import INVARIANTS
@@ -18,6 +21,7 @@ class TenantReport:
     tenant: str
     passed: int = 0
     failures: list[str] = field(default_factory=list)
+    faults: list[BaseException] = field(default_factory=list)  #: what plugins raised
 
     @property
     def ok(self) -> bool:
@@ -32,10 +36,14 @@ def check_tenant(registry: Registry, tenant: Tenant) -> TenantReport:
         report.failures.append(f"case file: {exc}")
         cases = []
     for case in cases:
-        if isinstance(case, ConformanceCase):
-            problems = check_case(case, tenant)
-        else:
-            problems = run_scenario(case, tenant).problems
+        try:  # a plugin's exception fails this case, not the run
+            if isinstance(case, ConformanceCase):
+                problems = check_case(case, tenant, report.faults)
+            else:
+                problems = run_scenario(case, tenant).problems
+        except Exception as exc:
+            report.faults.append(exc)
+            problems = [f"raised {type(exc).__name__}: {exc}"]
         if problems:
             report.failures.append(f"case {case.name!r} ({case.path.name}): " + "; ".join(problems))
         else:
@@ -44,6 +52,7 @@ def check_tenant(registry: Registry, tenant: Tenant) -> TenantReport:
         try:
             problems = invariant.check(tenant)
         except Exception as exc:
+            report.faults.append(exc)
             problems = [f"raised {type(exc).__name__}: {exc}"]
         if problems:
             report.failures.append(f"invariant {invariant.name}: " + "; ".join(problems[:3]))
@@ -52,8 +61,37 @@ def check_tenant(registry: Registry, tenant: Tenant) -> TenantReport:
     return report
 
 
-def run_kit(codes: list[str] | None, console: Console) -> bool:
-    """Check the named tenants (default: all); print a table; True when all pass."""
+def fault_lines(tenant: str, faults: list[BaseException]) -> list[str]:
+    """One line per hook that raised: the exception, and the plugin's file and line (the
+    innermost frame outside the framework), e.g. ``hook bangfu_programmes: ZeroDivisionError:
+    division by zero (at /src/my_city/__init__.py:42)``."""
+    seen: dict[str, str] = {}
+    for fault in faults:
+        cause = fault.__cause__ or fault
+        details = getattr(fault, "details", None) or {}
+        hook = str(details.get("hook") or "evaluation")
+        if hook in seen:
+            continue
+        where = _plugin_frame(cause)
+        seen[hook] = f"{tenant}: hook {hook}: {type(cause).__name__}: {cause}" + (
+            f" (at {where})" if where else ""
+        )
+    return list(seen.values())
+
+
+_FRAMEWORK = Path(__file__).resolve().parents[1]  # the core package
+
+
+def _plugin_frame(exc: BaseException) -> str | None:
+    frames = traceback.extract_tb(exc.__traceback__)
+    outside = [f for f in frames if not Path(f.filename).resolve().is_relative_to(_FRAMEWORK)]
+    frame = (outside or frames or [None])[-1]
+    return f"{frame.filename}:{frame.lineno}" if frame is not None else None
+
+
+def run_kit(codes: list[str] | None, console: Console, verbose: bool = False) -> bool:
+    """Check the named tenants (default: all); print a table; True when all pass.
+    ``verbose``: also name each plugin fault, once per hook (exception, file and line)."""
     registry = load_registry()
     ok = True
     for problem in registry.problems:
@@ -81,5 +119,8 @@ def run_kit(codes: list[str] | None, console: Console) -> bool:
     for r in reports:
         for failure in r.failures:
             console.print(f"[red]{r.tenant}[/]: {failure}")
+        if verbose:
+            for line in fault_lines(r.tenant, r.faults):
+                console.print(Text("plugin fault ", style="red") + Text(line), highlight=False)
         ok = ok and r.ok
     return ok

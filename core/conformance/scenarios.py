@@ -65,6 +65,7 @@ class Scenario:
     expected: dict[str, Any]
     path: Path
     plugin: str
+    tags: tuple[str, ...] = ()  #: "parent-only": child tenants do not re-run it
 
     def applies_to(self, tenant: str) -> bool:
         return "*" in self.tenants or tenant in self.tenants
@@ -126,6 +127,7 @@ def parse_scenario(item: dict[str, Any], path: Path, plugin: str, where: str) ->
         expected=item.get("expected") or {},
         path=path,
         plugin=plugin,
+        tags=tuple(str(t) for t in item.get("tags") or ()),
     )
 
 

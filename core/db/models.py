@@ -226,6 +226,28 @@ class ReviewDecision(TenantScoped, Base):
     overdue: Mapped[str] = mapped_column(String(200))  #: overdue steps, "" when none
 
 
+class TenantReport(TenantScoped, Base):
+    """A periodic report a tenant's union sent up (Hebei: the quarterly statistics): counts
+    only, never a file or a person. One per tenant, report and period (migration 0005)."""
+
+    __tablename__ = "tenant_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report: Mapped[str] = mapped_column(String(CODE))  #: "quarterly_report"
+    period: Mapped[str] = mapped_column(String(CODE))  #: "2026-Q3", the period reported on
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    submitted_on: Mapped[date] = mapped_column(Date)  #: the server's date, never the client's
+    submitted_by: Mapped[str] = mapped_column(String(USER))
+    counts: Mapped[dict[str, Any]]
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+    __table_args__ = (UniqueConstraint("tenant", "report", "period"),)
+
+
 class AccessAudit(TenantScoped, Base):
     """A refused access to case data: who (tenant, user, role), what (action and the case
     id or tenant asked for), when and the answer given. No personal data: the target is

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from core.db.models import (
@@ -25,6 +25,7 @@ from core.db.models import (
     CaseEvent,
     CaseFile,
     MemberIdentity,
+    TenantReport,
 )
 from core.db.session import tenant_scope
 from core.logmask import mask_ids
@@ -122,17 +123,35 @@ def count_on_sole_ground(
     session: Session, tenant: str, ground: str, statuses: Sequence[str]
 ) -> int:
     """Files of ``tenant`` in ``statuses`` whose only ground is ``ground``."""
+    return _count_on_ground(session, tenant, statuses, CaseFile.grounds == ground)
+
+
+def count_including_ground(
+    session: Session, tenant: str, ground: str, statuses: Sequence[str]
+) -> int:
+    """Files of ``tenant`` in ``statuses`` whose grounds include ``ground`` (``grounds``
+    is a sorted comma-separated list)."""
+    return _count_on_ground(
+        session,
+        tenant,
+        statuses,
+        or_(
+            CaseFile.grounds == ground,
+            CaseFile.grounds.like(f"{ground},%"),
+            CaseFile.grounds.like(f"%,{ground}"),
+            CaseFile.grounds.like(f"%,{ground},%"),
+        ),
+    )
+
+
+def _count_on_ground(session: Session, tenant: str, statuses: Sequence[str], on_ground: Any) -> int:
     if not statuses:
         return 0
     return (
         session.scalar(
             select(func.count())
             .select_from(CaseFile)
-            .where(
-                CaseFile.tenant == tenant,
-                CaseFile.status.in_(list(statuses)),
-                CaseFile.grounds == ground,
-            )
+            .where(CaseFile.tenant == tenant, CaseFile.status.in_(list(statuses)), on_ground)
         )
         or 0
     )
@@ -260,6 +279,115 @@ def case_counts(session: Session, tenant: str, as_of: date | None = None) -> lis
         StatusCount(status, category, _groups(groups), int(n))
         for status, category, groups, n in rows
     ]
+
+
+def _latest_before(tenant: str, on: date):
+    return (
+        select(CaseEvent.case_id, func.max(CaseEvent.seq).label("seq"))
+        .where(CaseEvent.tenant == tenant, CaseEvent.taken_on <= on)
+        .group_by(CaseEvent.case_id)
+        .subquery()
+    )
+
+
+def status_pairs(
+    session: Session, tenant: str, baseline: date, on: date
+) -> list[tuple[str, str, int]]:
+    """How many of the tenant's files were in status A on ``baseline`` and are in status B
+    on ``on`` (each file at its latest step on or before each date); files opened after
+    ``baseline`` are left out. Counts only, as :func:`case_counts`; on PostgreSQL through
+    ``bangfu_status_pairs`` (migration 0005), which the national level may call."""
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(
+            text("select before, after, n from bangfu_status_pairs(:tenant, :baseline, :on)"),
+            {"tenant": tenant, "baseline": baseline, "on": on},
+        )
+        return [(b, a, int(n)) for b, a, n in rows]
+    first, then = _latest_before(tenant, baseline), _latest_before(tenant, on)
+    before = CaseEvent.__table__.alias("before")
+    after = CaseEvent.__table__.alias("after")
+    rows = session.execute(
+        select(before.c.to_status, after.c.to_status, func.count())
+        .select_from(first)
+        .join(before, (before.c.case_id == first.c.case_id) & (before.c.seq == first.c.seq))
+        .join(then, then.c.case_id == first.c.case_id)
+        .join(after, (after.c.case_id == then.c.case_id) & (after.c.seq == then.c.seq))
+        .where(before.c.tenant == tenant, after.c.tenant == tenant)
+        .group_by(before.c.to_status, after.c.to_status)
+    )
+    return [(b, a, int(n)) for b, a, n in rows]
+
+
+def step_counts(session: Session, tenant: str, start: date, end: date) -> list[tuple[str, int]]:
+    """How many steps of each action the tenant's files took from ``start`` to ``end``
+    (both included). Counts only; on PostgreSQL through ``bangfu_step_counts``."""
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(
+            text("select action, n from bangfu_step_counts(:tenant, :start, :end)"),
+            {"tenant": tenant, "start": start, "end": end},
+        )
+    else:
+        rows = session.execute(
+            select(CaseEvent.action, func.count())
+            .where(
+                CaseEvent.tenant == tenant,
+                CaseEvent.taken_on >= start,
+                CaseEvent.taken_on <= end,
+            )
+            .group_by(CaseEvent.action)
+        )
+    return [(action, int(n)) for action, n in rows]
+
+
+def submitted_reports(
+    session: Session, tenant: str, report: str, periods: Sequence[str]
+) -> dict[str, TenantReport]:
+    """The submitted reports of the tenant among ``periods``, by period."""
+    if not periods:
+        return {}
+    rows = session.scalars(
+        select(TenantReport).where(
+            TenantReport.tenant == tenant,
+            TenantReport.report == report,
+            TenantReport.period.in_(list(periods)),
+        )
+    )
+    return {r.period: r for r in rows}
+
+
+def reports_of(
+    session: Session, tenant: str, report: str
+) -> list[tuple[str, date, date, date, date, dict[str, Any]]]:
+    """The reports a tenant sent up, oldest period first: (period, start, end, due,
+    submitted on, counts). Counts only; on PostgreSQL through ``bangfu_tenant_reports``,
+    which the national level may call."""
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(
+            text(
+                "select period, period_start, period_end, due_on, submitted_on, counts "
+                "from bangfu_tenant_reports(:tenant, :report)"
+            ),
+            {"tenant": tenant, "report": report},
+        )
+        return [(*row[:5], json.loads(row[5])) for row in rows]
+    rows = session.execute(
+        select(
+            TenantReport.period,
+            TenantReport.period_start,
+            TenantReport.period_end,
+            TenantReport.due_on,
+            TenantReport.submitted_on,
+            TenantReport.counts,
+        )
+        .where(TenantReport.tenant == tenant, TenantReport.report == report)
+        .order_by(TenantReport.period_start)
+    )
+    return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def add_report(session: Session, values: dict[str, Any]) -> None:
+    session.add(TenantReport(**values))
+    session.flush()
 
 
 def has_cases(session: Session) -> bool:

@@ -25,6 +25,7 @@ from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.cases.reports import report_deadlines
 from core.errors import UNAUTHENTICATED, BangfuError, bad_input, not_found
 from core.evaluation import evaluate
 from core.registry import Registry, Tenant
@@ -218,6 +219,7 @@ def case_list(
     with open_desk(request, where) as desk:
         views = desk.cases.list_cases(desk.principal, where.code, status, PAGE_SIZE + 1, after)
         lines = [case_line(v, today) for v in views[:PAGE_SIZE]]
+        owed = report_deadlines(desk.cases, desk.principal, where.code, today)
         return page(
             request,
             "cases.html",
@@ -228,6 +230,7 @@ def case_list(
             after=after,
             next_after=lines[-1].id if len(views) > PAGE_SIZE else None,
             today=today,
+            tenant_deadlines=owed,
             **_staff_context(desk),
         )
 

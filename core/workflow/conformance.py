@@ -105,6 +105,34 @@ def guard_kinds(procedure: Procedure) -> set[str]:
     return kinds
 
 
+def check_procedure_parameters(procedure: Procedure, tenant: Tenant) -> list[str]:
+    """Every parameter the procedure reads (its day counts, readings, flags) is defined in
+    the tenant's chain, and each reading names a known value (a misspelt name or reading
+    would otherwise fail only on the day a file reaches the step)."""
+    from core.workflow.readings import KNOWN_READINGS
+
+    problems = []
+    chains = tenant.parameter_table.chains
+    for name in procedure.parameter_names():
+        definitions = chains.get(name)
+        if not definitions:
+            problems.append(
+                f"procedure {procedure.name!r} reads parameter {name!r}, which no plugin in "
+                f"the chain {' > '.join(tenant.chain)} defines"
+            )
+            continue
+        allowed = KNOWN_READINGS.get(name.rsplit(".", 1)[-1])
+        if allowed is None or definitions[0].type != "text":
+            continue
+        for dated in definitions[0].values:
+            if str(dated.value).strip() not in allowed:
+                problems.append(
+                    f"parameter {name} = {dated.value!r} (from {dated.effective_from}) is not "
+                    f"a known reading: {', '.join(allowed)}"
+                )
+    return problems
+
+
 def check_tenant_workflow(tenant: Tenant) -> list[str]:
     """The conformance problems of a tenant's procedure and review schedule, as the kit's
     invariants report them (a tenant without case files, such as ``national``, has none)."""
@@ -119,6 +147,7 @@ def check_tenant_workflow(tenant: Tenant) -> list[str]:
     if not isinstance(procedure, Procedure):
         return ["bangfu_procedure must return a core.workflow.procedure.Procedure"]
     problems = check_procedure(procedure)
+    problems += check_procedure_parameters(procedure, tenant)
     schedule = tenant.hook.bangfu_review_schedule()
     if schedule is None:
         problems.append("a tenant that keeps files must say when it reviews them")

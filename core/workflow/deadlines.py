@@ -9,10 +9,12 @@ is not published.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from core.calendar import WorkingCalendar
+from core.parameters import Parameters
 from core.workflow.procedure import Procedure
 from core.workflow.state import CaseState
 
@@ -44,10 +46,21 @@ class Deadline:
         }
 
 
+#: The tenant's parameters on a date (``Tenant.parameters``).
+ParametersOn = Callable[[date], Parameters]
+
+
 def pending_deadlines(
-    procedure: Procedure, case: CaseState, calendar: WorkingCalendar
+    procedure: Procedure,
+    case: CaseState,
+    calendar: WorkingCalendar,
+    parameters: ParametersOn | None = None,
 ) -> list[Deadline]:
-    """The deadlines running on ``case``, earliest first."""
+    """The deadlines running on ``case``, earliest first.
+
+    A rule whose days are parameters reads them on the date of the step the count starts
+    from, through ``parameters`` (the tenant's :meth:`core.registry.Tenant.parameters`).
+    """
     found = []
     for rule in procedure.deadlines:
         action = procedure.action(rule.step)
@@ -63,8 +76,13 @@ def pending_deadlines(
         if any(s.action == rule.step for s in case.history[start_index + 1 :]):
             continue
         start = case.history[start_index]
-        days = rule.days(case.urgent)
-        due, provisional = calendar.add_working_days(start.on, days)
+        params = parameters(start.on) if parameters is not None else None
+        days = rule.days(case.urgent, params)
+        since, provisional = start.on, False
+        if rule.starts is not None and params is not None:
+            since, provisional = rule.starts(params, calendar, start.on)
+        due, late_year = calendar.add_working_days(since, days)
+        provisional = provisional or late_year
         found.append(
             Deadline(
                 step=rule.step,
@@ -81,7 +99,11 @@ def pending_deadlines(
 
 
 def overdue_deadlines(
-    procedure: Procedure, case: CaseState, calendar: WorkingCalendar, on: date
+    procedure: Procedure,
+    case: CaseState,
+    calendar: WorkingCalendar,
+    on: date,
+    parameters: ParametersOn | None = None,
 ) -> list[Deadline]:
     """The deadlines of ``case`` that have passed by ``on`` (the due day itself is in time)."""
-    return [d for d in pending_deadlines(procedure, case, calendar) if d.overdue_on(on)]
+    return [d for d in pending_deadlines(procedure, case, calendar, parameters) if d.overdue_on(on)]

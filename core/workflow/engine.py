@@ -143,11 +143,7 @@ class Workflow:
             if refusal is not None:
                 raise refusal
         late = next(
-            (
-                d
-                for d in pending_deadlines(self.procedure, case, self.calendar)
-                if d.step == action.name and d.overdue_on(on)
-            ),
+            (d for d in self.deadlines(case) if d.step == action.name and d.overdue_on(on)),
             None,
         )
         step = Step(
@@ -300,7 +296,7 @@ class Workflow:
         return available
 
     def deadlines(self, case: CaseState) -> list[Deadline]:
-        return pending_deadlines(self.procedure, case, self.calendar)
+        return pending_deadlines(self.procedure, case, self.calendar, self.tenant.parameters)
 
     def overdue(self, case: CaseState, on: date) -> list[Deadline]:
         return [d for d in self.deadlines(case) if d.overdue_on(on)]

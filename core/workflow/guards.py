@@ -13,7 +13,8 @@ region benefits and the conformance kit knows it (:data:`LIBRARY`).
 from __future__ import annotations
 
 from core.errors import FORBIDDEN, BangfuError, rule_violation
-from core.workflow.procedure import Guard
+from core.workflow import readings
+from core.workflow.procedure import DayCount, Guard, day_count
 from core.workflow.state import StepContext
 
 
@@ -55,45 +56,62 @@ def requires_prior_action(
     )
 
 
-def notice_period_elapsed(working_days: int, notice_action: str = "publish") -> Guard:
-    """The public notice (step ``notice_action``) has run for at least ``working_days``:
-    the step is allowed from the ``working_days``-th working day after publication."""
+def notice_period_elapsed(
+    working_days: DayCount, notice_action: str = "publish", counting: str | None = None
+) -> Guard:
+    """The public notice (step ``notice_action``) has run for at least ``working_days``.
+
+    ``working_days`` is a figure or an ``integer`` parameter (Hebei:
+    ``procedure.notice_min_working_days``), read on the step's date. ``counting`` names a
+    ``text`` parameter holding the reading of the count (:data:`readings.NOTICE_COUNTINGS`:
+    does the day of publication count?); without it, the step is allowed from the
+    ``working_days``-th working day after the day of publication.
+    """
+    shown = str(working_days)
+    parameters = tuple(p for p in (working_days, counting) if isinstance(p, str))
 
     def check(ctx: StepContext) -> BangfuError | None:
+        days = day_count(working_days, ctx.parameters)
         published = ctx.taken_in_round(notice_action)
         if published is None:
             zh_step, en_step = ctx.label(notice_action)
             return rule_violation(
                 f"no public notice has been published for this file; take the step "
-                f"'{notice_action}' ({en_step}) and wait {working_days} working days",
-                f"本档案尚未公示,请先{zh_step},公示期不少于{working_days}个工作日",
+                f"'{notice_action}' ({en_step}) and wait {days} working days",
+                f"本档案尚未公示,请先{zh_step},公示期不少于{days}个工作日",
                 guard="notice_period_elapsed",
             )
-        allowed, provisional = ctx.calendar.add_working_days(published.on, working_days)
+        how = readings.AFTER_PUBLICATION_DAY
+        if counting is not None:
+            how = readings.reading(ctx.parameters, counting, readings.NOTICE_COUNTINGS)
+        allowed, provisional = readings.notice_allowed_from(ctx.calendar, published.on, days, how)
         if ctx.on >= allowed:
             return None
+        how_zh, how_en = readings.NOTICE_COUNTINGS[how]
         note_en = " (provisional: that year's holiday schedule is not published)"
         note_zh = "(节假日安排尚未公布,日期为暂定)"
         return rule_violation(
-            f"the public notice published on {published.on} must run at least {working_days} "
-            f"working days: '{ctx.action.name}' is allowed from {allowed}, not on {ctx.on}"
-            + (note_en if provisional else ""),
-            f"公示于{published.on}开始,公示期不少于{working_days}个工作日:"
+            f"the public notice published on {published.on} must run at least {days} "
+            f"working days ({how_en}): '{ctx.action.name}' is allowed from {allowed}, not on "
+            f"{ctx.on}" + (note_en if provisional else ""),
+            f"公示于{published.on}开始,公示期不少于{days}个工作日({how_zh}):"
             f"{allowed}起方可{ctx.action.zh},{ctx.on}不可" + (note_zh if provisional else ""),
             guard="notice_period_elapsed",
             publishedOn=published.on.isoformat(),
             allowedFrom=allowed.isoformat(),
             provisional=provisional,
+            workingDays=days,
+            counting=how,
         )
 
     return Guard(
-        name=f"notice_period_elapsed({working_days})",
+        name=f"notice_period_elapsed({shown})",
         kind="notice_period_elapsed",
         description=(
-            f"the public notice has run at least {working_days} working days "
-            f"/ 公示期不少于{working_days}个工作日"
+            f"the public notice has run at least {shown} working days / 公示期不少于{shown}个工作日"
         ),
         check=check,
+        parameters=parameters,
     )
 
 
@@ -198,31 +216,69 @@ def household_eligible(written_reason_ground: str | None = None, basis: str = ""
     )
 
 
-def quota_not_exceeded(reason_code: str, share_parameter: str, total_parameter: str) -> Guard:
-    """Files admitted on ground ``reason_code`` alone stay within ``share_parameter`` of
-    ``total_parameter`` (Hebei 003 一.1(f): at most 5% of the local 低保 recipients).
+def quota_not_exceeded(
+    reason_code: str,
+    share_parameter: str,
+    total_parameter: str,
+    enforcement: str | None = None,
+    base: str | None = None,
+) -> Guard:
+    """Files admitted on ground ``reason_code`` stay within ``share_parameter`` of
+    ``total_parameter`` (Hebei 003 一.1(f): 原则上不超过 5% of the local 低保 recipients).
 
-    Only a file whose sole ground is ``reason_code`` uses the quota; a household that also
-    meets another criterion is admitted on that one.
+    Two readings, each a ``text`` parameter when named:
+
+    * ``enforcement`` (:data:`readings.QUOTA_ENFORCEMENTS`): ``refuse`` a file beyond the
+      quota, or ``warn`` and allow it (原则上, "in principle"): the warning is recorded
+      with the step (``notes["quota_warning"]``);
+    * ``base`` (:data:`readings.QUOTA_BASES`): count the files admitted on the ground
+      alone (``sole_ground``, the default; a household that also meets another criterion
+      is admitted on that one), or every file meeting it (``any_ground``).
     """
+    parameters = tuple(
+        p for p in (share_parameter, total_parameter, enforcement, base) if p is not None
+    )
 
     def check(ctx: StepContext) -> BangfuError | None:
+        how = readings.SOLE_GROUND
+        if base is not None:
+            how = readings.reading(ctx.parameters, base, readings.QUOTA_BASES)
         reasons = {r.code for r in ctx.evaluation.reasons}
-        if reasons != {reason_code}:
+        if how == readings.SOLE_GROUND and reasons != {reason_code}:
+            return None
+        if how == readings.ANY_GROUND and reason_code not in reasons:
             return None
         share = ctx.parameters.rate(share_parameter)  # basis points
         total = ctx.parameters.integer(total_parameter)
         cap = total * share // 10_000
-        admitted = ctx.admitted_on_ground(reason_code)
+        if how == readings.SOLE_GROUND:
+            admitted = ctx.admitted_on_ground(reason_code)
+        else:
+            admitted = ctx.admitted_on_ground(reason_code, sole=False)
         if admitted + 1 <= cap:
             return None
-        return rule_violation(
+        base_zh, base_en = readings.QUOTA_BASES[how]
+        en = (
             f"the quota for ground '{reason_code}' is full: {admitted} files are already "
-            f"admitted on it alone and the cap is {cap} ({share / 100:g}% of {total_parameter} "
-            f"= {total}). Admit the household on another ground if it meets one, or wait "
-            "for a file to exit",
-            f"按({reason_code})项认定的名额已满:已有{admitted}户,上限{cap}户"
-            f"({total_parameter}={total}的{share / 100:g}%);如符合其他条件请按其他条件认定",
+            f"counted ({base_en}) and the cap is {cap} ({share / 100:g}% of {total_parameter} "
+            f"= {total})"
+        )
+        zh = (
+            f"按({reason_code})项认定的名额已满:已有{admitted}户({base_zh}),上限{cap}户"
+            f"({total_parameter}={total}的{share / 100:g}%)"
+        )
+        mode = readings.REFUSE
+        if enforcement is not None:
+            mode = readings.reading(ctx.parameters, enforcement, readings.QUOTA_ENFORCEMENTS)
+        if mode == readings.WARN:
+            ctx.notes["quota_warning"] = (
+                f"{zh}(原则上不超过,予以提示) / {en} (in principle: warned)"
+            )
+            return None
+        return rule_violation(
+            en + ". Admit the household on another ground if it meets one, or wait for a "
+            "file to exit",
+            zh + ";如符合其他条件请按其他条件认定",
             guard="quota_not_exceeded",
             admitted=admitted,
             cap=cap,
@@ -232,10 +288,102 @@ def quota_not_exceeded(reason_code: str, share_parameter: str, total_parameter: 
         name=f"quota_not_exceeded({reason_code}, {share_parameter}, {total_parameter})",
         kind="quota_not_exceeded",
         description=(
-            f"files admitted on ground {reason_code} alone stay within {share_parameter} of "
+            f"files admitted on ground {reason_code} stay within {share_parameter} of "
             f"{total_parameter} / 按({reason_code})项认定不超过比例"
         ),
         check=check,
+        parameters=parameters,
+    )
+
+
+def out_of_hardship_or_reason(basis: str = "") -> Guard:
+    """The household no longer meets the tenant's test on the step's date, or the step
+    carries a written reason (Hebei 003 三.5: 对已经解困、生活稳定的要及时办理退出: an exit
+    needs the household out of hardship, or an approver's reason in writing)."""
+
+    def check(ctx: StepContext) -> BangfuError | None:
+        if not ctx.evaluation.eligible:
+            ctx.notes["exit_ground"] = "out_of_hardship"
+            return None
+        if (ctx.comment or "").strip():
+            ctx.notes["exit_ground"] = "written_reason"
+            return None
+        return rule_violation(
+            f"on {ctx.on} the household still meets the eligibility test: it is not out of "
+            "hardship. Record its current facts if they changed, or write the reason for "
+            "the exit in the comment" + (f" ({basis})" if basis else ""),
+            f"{ctx.on}该家庭仍符合认定标准,尚未解困;如情况已变化请更新家庭信息,"
+            "或在备注中写明退出理由" + (f"({basis})" if basis else ""),
+            guard="out_of_hardship_or_reason",
+        )
+
+    return Guard(
+        name="out_of_hardship_or_reason",
+        kind="out_of_hardship_or_reason",
+        description=(
+            "the household is out of hardship, or the step gives a written reason / "
+            "已经解困,或书面说明退出理由"
+        ),
+        check=check,
+    )
+
+
+def fallen_back(trigger: str, basis: str = "") -> Guard:
+    """Help again (Gansu 回头帮) once the household has fallen back, or already when it is
+    at risk of it, as the ``text`` parameter ``trigger`` reads
+    (:data:`readings.HELP_AGAIN_TRIGGERS`): ``fallen_back`` needs a checklist item unmet;
+    ``risk`` also accepts a written account of the risk (the step's comment)."""
+
+    def check(ctx: StepContext) -> BangfuError | None:
+        if any(not c.met for c in ctx.evaluation.checklist):
+            return None
+        how = readings.reading(ctx.parameters, trigger, readings.HELP_AGAIN_TRIGGERS)
+        if how == readings.AT_RISK and (ctx.action.requires_comment or (ctx.comment or "").strip()):
+            ctx.notes["trigger"] = "risk"
+            return None
+        how_zh, how_en = readings.HELP_AGAIN_TRIGGERS[how]
+        return rule_violation(
+            f"every item is still secured on {ctx.on}: the household has not fallen back "
+            f"(this step needs {how_en}). Record the facts that changed with this step"
+            + (f" ({basis})" if basis else ""),
+            f"{ctx.on}各项仍全部达标,家庭未返困(本步骤须{how_zh});请随本步骤录入已变化的家庭信息"
+            + (f"({basis})" if basis else ""),
+            guard="fallen_back",
+            trigger=how,
+        )
+
+    return Guard(
+        name=f"fallen_back({trigger})",
+        kind="fallen_back",
+        description="the household has fallen back (or is at risk, by the reading) / 返困",
+        check=check,
+        parameters=(trigger,),
+    )
+
+
+def parameter_allows(flag: str, zh: str, en: str, basis: str = "") -> Guard:
+    """The ``boolean`` parameter ``flag`` is true on the step's date: a step that opens at
+    a date the policy sets (Gansu's hand-over to the government safety net from 2020)."""
+
+    def check(ctx: StepContext) -> BangfuError | None:
+        if ctx.parameters.flag(flag):
+            return None
+        p = ctx.parameters.get(flag)
+        return rule_violation(
+            f"{en}: not on {ctx.on} (parameter {flag} is false, in force since "
+            f"{p.effective_from}; source: {p.source})" + (f" ({basis})" if basis else ""),
+            f"{zh}:{ctx.on}尚不可办理(参数 {flag} 自{p.effective_from}起为否)"
+            + (f"({basis})" if basis else ""),
+            guard="parameter_allows",
+            parameter=flag,
+        )
+
+    return Guard(
+        name=f"parameter_allows({flag})",
+        kind="parameter_allows",
+        description=f"{en} / {zh}",
+        check=check,
+        parameters=(flag,),
     )
 
 
@@ -323,6 +471,9 @@ LIBRARY = {
         checklist_not_all_met,
         household_eligible,
         quota_not_exceeded,
+        out_of_hardship_or_reason,
+        fallen_back,
+        parameter_allows,
         four_eyes,
         comment_required,
         urgent_case,

@@ -35,7 +35,7 @@ from __future__ import annotations
 import calendar as _months
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -43,8 +43,10 @@ import numpy as np
 from core.auth.roles import ROLES
 
 if TYPE_CHECKING:
+    from core.calendar import WorkingCalendar
     from core.errors import BangfuError
     from core.evaluation import BatchEvaluation
+    from core.parameters import Parameters
     from core.workflow.state import StepContext
 
 OPEN = "open"  #: the name of the opening step in every procedure's history
@@ -80,6 +82,7 @@ class Guard:
     check: Callable[[StepContext], BangfuError | None]
     needs_input: bool = False  #: depends on what the caller sends (a comment): not checked
     #: when listing the actions available to someone
+    parameters: tuple[str, ...] = ()  #: the parameters it reads (``bangfu check`` resolves them)
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,30 @@ class Action:
         )
 
 
+#: A number of working days: a figure, or the name of an ``integer`` parameter read on the
+#: date of the step the count starts from (``"procedure.review_working_days"``).
+DayCount = int | str
+
+#: Where a deadline's count starts, given the tenant's parameters on the counted-from
+#: step's date, the working-day calendar and that step's date: the start date and whether
+#: it is provisional. Built by the factories of :mod:`core.workflow.readings`.
+StartRule = Callable[["Parameters", "WorkingCalendar", date], tuple[date, bool]]
+
+
+def day_count(value: DayCount, parameters: Parameters | None) -> int:
+    """The working days ``value`` stands for: itself, or its parameter read through
+    ``parameters`` (which records the read for the determination record)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ProcedureError(
+            f"a number of working days must be an int or a parameter name: {value!r}"
+        )
+    if isinstance(value, int):
+        return value
+    if parameters is None:
+        raise ProcedureError(f"the working days come from parameter {value!r}: no parameters given")
+    return parameters.integer(value)
+
+
 @dataclass(frozen=True)
 class DeadlineRule:
     """A step that must happen within N working days of another.
@@ -145,25 +172,39 @@ class DeadlineRule:
     The count starts at the latest step named in ``counted_from`` and runs while the file
     is in a status the due step can be taken from and the step has not been taken since.
     ``urgent_working_days`` applies to files opened as urgent (0 = the same day).
+
+    ``working_days`` and ``urgent_working_days`` are a figure or, better, the name of an
+    ``integer`` parameter (a dated, cited figure the tenant can change without code); it is
+    read on the date of the step the count starts from. ``starts`` moves the start of the
+    count (Hebei: the county's 7 days start when the minimum notice has run, a reading of
+    the text; see :mod:`core.workflow.readings`).
     """
 
     step: str  #: the action that is due, e.g. "review"
     counted_from: tuple[str, ...]  #: e.g. ("open",); the latest of them starts the count
-    working_days: int
+    working_days: DayCount
     zh: str
     en: str
-    urgent_working_days: int | None = None
+    urgent_working_days: DayCount | None = None
     basis: str = ""
+    starts: StartRule | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.counted_from, str):
             object.__setattr__(self, "counted_from", (self.counted_from,))
         object.__setattr__(self, "counted_from", tuple(self.counted_from))
 
-    def days(self, urgent: bool) -> int:
+    def days(self, urgent: bool, parameters: Parameters | None = None) -> int:
+        """The working days allowed; parameters are read through ``parameters``."""
         if urgent and self.urgent_working_days is not None:
-            return self.urgent_working_days
-        return self.working_days
+            return day_count(self.urgent_working_days, parameters)
+        return day_count(self.working_days, parameters)
+
+    def parameter_names(self) -> tuple[str, ...]:
+        """The parameters this rule reads (those its ``starts`` reads included)."""
+        names = [v for v in (self.working_days, self.urgent_working_days) if isinstance(v, str)]
+        names += list(getattr(self.starts, "parameter_names", ()))
+        return tuple(dict.fromkeys(names))
 
 
 #: Which files of a batch no longer need a hardship file (proposed exits at a review).
@@ -202,6 +243,8 @@ class Procedure:
     admitted: tuple[str, ...] = ()
     #: statuses of a file that has left hardship ("exited" in statistics)
     exited: tuple[str, ...] = ()
+    #: reports the tenant's union sends up every period: tenant-level deadlines
+    reports: tuple[PeriodicReport, ...] = ()
     _by_status: dict[str, Status] = field(init=False, repr=False, compare=False)
     _by_action: dict[str, Action] = field(init=False, repr=False, compare=False)
 
@@ -211,6 +254,7 @@ class Procedure:
         object.__setattr__(self, "deadlines", tuple(self.deadlines))
         object.__setattr__(self, "admitted", tuple(self.admitted))
         object.__setattr__(self, "exited", tuple(self.exited))
+        object.__setattr__(self, "reports", tuple(self.reports))
         object.__setattr__(self, "_by_status", {s.code: s for s in self.statuses})
         object.__setattr__(self, "_by_action", {a.name: a for a in (self.opening, *self.actions)})
         problems = self.problems()
@@ -241,6 +285,13 @@ class Procedure:
     def guards(self) -> list[tuple[Action, Guard]]:
         """Every guard of every step, with its step."""
         return [(a, g) for a in (self.opening, *self.actions) for g in a.guards]
+
+    def parameter_names(self) -> tuple[str, ...]:
+        """Every parameter the procedure reads: its guards', deadlines' and reports'."""
+        names = [n for _, g in self.guards() for n in g.parameters]
+        names += [n for d in self.deadlines for n in d.parameter_names()]
+        names += [n for r in self.reports for n in r.parameter_names()]
+        return tuple(dict.fromkeys(names))
 
     def describe(self) -> dict[str, Any]:
         """The procedure as data, for documentation and the staff pages."""
@@ -275,11 +326,23 @@ class Procedure:
                     "countedFrom": list(d.counted_from),
                     "workingDays": d.working_days,
                     "urgentWorkingDays": d.urgent_working_days,
+                    "parameters": list(d.parameter_names()),
                     "zh": d.zh,
                     "en": d.en,
                     "basis": d.basis,
                 }
                 for d in self.deadlines
+            ],
+            "reports": [
+                {
+                    "code": r.code,
+                    "zh": r.zh,
+                    "en": r.en,
+                    "periodStarts": list(r.months),
+                    "workingDays": r.working_days,
+                    "basis": r.basis,
+                }
+                for r in self.reports
             ],
         }
 
@@ -319,6 +382,10 @@ class Procedure:
                     found.append(
                         f"action {a.name!r}: guard {g!r} is not a core.workflow.guards guard"
                     )
+        for r in self.reports:
+            found.extend(f"report {r.code!r}: {p}" for p in r.problems())
+        if len({r.code for r in self.reports}) != len(self.reports):
+            found.append("a report code is declared twice")
         for code in (*self.admitted, *self.exited):
             if code not in known:
                 found.append(f"admitted/exited names unknown status {code!r}")
@@ -330,9 +397,75 @@ class Procedure:
             for step in d.counted_from:
                 if step not in self._by_action:
                     found.append(f"deadline for {d.step!r} counted from unknown step {step!r}")
-            if d.working_days < 0 or (d.urgent_working_days or 0) < 0:
-                found.append(f"deadline for {d.step!r}: working days may not be negative")
+            for days in (d.working_days, d.urgent_working_days):
+                if days is None or (isinstance(days, str) and days.strip()):
+                    continue
+                if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+                    found.append(
+                        f"deadline for {d.step!r}: working days must be a number >= 0 or a "
+                        f"parameter name, not {days!r}"
+                    )
         return found
+
+
+@dataclass(frozen=True)
+class PeriodicReport:
+    """A report the tenant's union sends up at the start of every period: a tenant-level
+    deadline, shown in the overdue lists until the report is submitted.
+
+    Hebei 003 三.4: 每个季度进行一次统计、分析……每季度初7个工作日内逐级上报. The report
+    covers the period that has just ended; it is due on the ``working_days``-th working
+    day of the new period (the period's first day counts when it is a working day).
+    """
+
+    code: str  #: e.g. "quarterly_report"
+    zh: str
+    en: str
+    months: tuple[int, ...] = (1, 4, 7, 10)  #: the months a period starts in
+    working_days: DayCount = 7
+    basis: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "months", tuple(sorted(int(m) for m in self.months)))
+
+    def problems(self) -> list[str]:
+        found = []
+        if not self.months or any(not 1 <= m <= 12 for m in self.months):
+            found.append("months must be months of the year (1-12), at least one")
+        if isinstance(self.working_days, int) and (
+            isinstance(self.working_days, bool) or self.working_days < 0
+        ):
+            found.append("working days may not be negative")
+        return found
+
+    def parameter_names(self) -> tuple[str, ...]:
+        return (self.working_days,) if isinstance(self.working_days, str) else ()
+
+    def period_start(self, on: date) -> date:
+        """The first day of the period ``on`` falls in."""
+        starts = [date(on.year, m, 1) for m in self.months if date(on.year, m, 1) <= on]
+        return starts[-1] if starts else date(on.year - 1, self.months[-1], 1)
+
+    def previous_start(self, start: date) -> date:
+        """The first day of the period before the one starting on ``start``."""
+        return self.period_start(start - timedelta(days=1))
+
+    def period_code(self, start: date) -> str:
+        """The code of the period starting on ``start``: "2026-Q3" for quarters, else
+        "2026-07" (the month it starts)."""
+        if self.months == (1, 4, 7, 10):
+            return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+        if self.months == (1,):
+            return str(start.year)
+        return f"{start.year}-{start.month:02d}"
+
+    def due(
+        self, calendar: WorkingCalendar, parameters: Parameters | None, start: date
+    ) -> tuple[date, bool]:
+        """When the report on the period before ``start`` is due (the period ``start``
+        begins is the one it is sent in)."""
+        days = day_count(self.working_days, parameters)
+        return calendar.add_working_days(start - timedelta(days=1), days)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from core.model import Household, parse_household
 from core.registry import Tenant
 from core.workflow.deadlines import Deadline
 from core.workflow.engine import Decision, Workflow
-from core.workflow.state import Actor, CaseState, GroundCounter
+from core.workflow.state import Actor, CaseState, GroundCounter, no_files
 
 
 @dataclass
@@ -31,7 +31,7 @@ class SimulatedCase:
     household: Household
     state: CaseState
     decisions: list[Decision] = field(default_factory=list)
-    admitted_on_ground: GroundCounter = field(default=lambda code: 0)
+    admitted_on_ground: GroundCounter = field(default=no_files)
 
     @classmethod
     def open(
@@ -42,7 +42,7 @@ class SimulatedCase:
         on: date,
         urgent: bool = False,
         calendar: WorkingCalendar | None = None,
-        admitted_on_ground: GroundCounter = lambda code: 0,
+        admitted_on_ground: GroundCounter = no_files,
     ) -> SimulatedCase:
         flow = Workflow.for_tenant(tenant, calendar)
         parsed = parse_household(household)

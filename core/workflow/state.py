@@ -71,8 +71,15 @@ class CaseState:
 
 
 #: How many of the tenant's admitted open files (approved or filed, not exited) rest on
-#: the ground ``code`` alone; supplied by the persistence layer for quota guards.
-GroundCounter = Callable[[str], int]
+#: the ground ``code`` alone (``sole=False``: that include it among others); supplied by
+#: the persistence layer for quota guards. Called ``counter(code)`` or
+#: ``counter(code, sole=False)``.
+GroundCounter = Callable[..., int]
+
+
+def no_files(code: str, sole: bool = True) -> int:
+    """The counter of a tenant with no admitted file."""
+    return 0
 
 
 @dataclass
@@ -92,7 +99,7 @@ class StepContext:
     comment: str | None
     calendar: WorkingCalendar
     evaluate: Callable[[], Evaluation]
-    admitted_on_ground: GroundCounter = field(default=lambda code: 0)
+    admitted_on_ground: GroundCounter = field(default=no_files)
     #: what guards note for the record (e.g. the ground a file is admitted on)
     notes: dict[str, str] = field(default_factory=dict)
     _evaluation: Evaluation | None = field(default=None, init=False, repr=False)

@@ -11,7 +11,7 @@ check by ID number.
   the duplicate check at opening can refuse without the caller seeing the other file.
 
 Revision ID: 0008
-Revises: 0004 (given as 0002; main brought 0004 first)
+Revises: 0005 (given as 0002; main brought 0004 and 0005 first)
 Create Date: 2026-11-23
 """
 
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0004"  # 0002 as given; relinked after merging main (0004 sessions)
+down_revision: str | None = "0005"  # 0002 as given; relinked after merging main (0004, 0005)
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

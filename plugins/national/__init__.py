@@ -14,7 +14,7 @@ from core.plugin import (
     Branding,
     BudgetColumns,
     Criterion,
-    Eligibility,
+    Population,
     TenantInfo,
     TenantLevel,
     hookimpl,
@@ -26,14 +26,11 @@ SOURCE = "000 总工发〔2016〕7号"
 bangfu_parameter_folder, bangfu_case_folder = package_folders(__file__)
 
 GROUPS = {
-    "dibao_underemployed": ("in 低保, able to work, not fully employed", "二(一)"),
-    "below_dibao_uncovered": (
-        "below the 低保 line but not covered; or without social insurance",
-        "二(二)",
-    ),
-    "sudden_expense": ("serious illness, disaster or accident made spending jump", "二(三)"),
-    "migrant_worker": ("migrant worker living long-term in the city", "二(四)"),
-    "restructuring_laid_off": ("laid off in capacity reduction or restructuring", "二(五)"),
+    "dibao_underemployed": ("纳入低保且具有劳动能力、但未实现充分就业", "二(一)"),
+    "below_dibao_uncovered": ("收入低于低保线、但尚未纳入低保", "二(二)"),
+    "sudden_expense": ("患重特大疾病、遭受自然灾害或意外事故导致家庭支出突增", "二(三)"),
+    "migrant_worker": ("长期居住在城市、生活遇到特殊困难的农民工", "二(四)"),
+    "restructuring_laid_off": ("因下岗失业或其他原因造成生活困难(结构性改革中)", "二(五)"),
 }
 
 
@@ -41,6 +38,37 @@ def below_dibao_line(household, parameters):
     """Per-capita income below the local 低保标准 (compared without dividing: exact)."""
     line = parameters.money("dibao.standard_monthly") * 12 * household.members
     return household.annual_income < line
+
+
+def in_hardship(household, parameters):
+    """ "生活困难" where the text gives no figure (000 二(四), 二(五)): the test the tenant's
+    parameter ``hardship.test`` names (illustrative), with ``hardship.income_multiple``.
+
+    - ``income_below_multiple``: per-capita income below the multiple of the 低保标准;
+    - ``income_below_multiple_or_gap``: that, or the year's spending exceeds the income.
+    """
+    h = household
+    test = parameters.text("hardship.test")
+    multiple = parameters.number("hardship.income_multiple")
+    num, den = multiple.as_integer_ratio()
+    line = parameters.money("dibao.standard_monthly") * 12 * h.members
+    low = h.annual_income * den < line * num
+    if test == "income_below_multiple":
+        return low
+    if test == "income_below_multiple_or_gap":
+        return low | (h.annual_expenses > h.annual_income)
+    raise ValueError(f"hardship.test {test!r} is not a known test")
+
+
+def not_fully_employed(household, parameters):
+    """Members able to work who have not reached full employment (000 二(一)): job
+    seekers, and flexible workers unless ``employment.flexible_counts_as_full`` says
+    flexible work is full employment."""
+    h = household
+    seeking = h.able_seeking > 0
+    if parameters.flag("employment.flexible_counts_as_full"):
+        return seeking
+    return seeking | (h.able_flexible > 0)
 
 
 @hookimpl
@@ -55,9 +83,11 @@ def bangfu_branding():
 
 @hookimpl
 def bangfu_target_groups(household, parameters):
+    """The five groups (000 二). Every group describes workers in hardship: 二(二) is the
+    household below the line and not yet in 低保 (those among them without insurance are
+    helped into it, a measure, not a ground); 二(四) and 二(五) need hardship, not a label."""
     h = household
     below = below_dibao_line(h, parameters)
-    uninsured = (h.without_medical_insurance > 0) | (h.working_age_without_pension > 0)
     medical_share = parameters.rate("sudden_expense.medical_share_of_income")
     jump = (
         (h.serious_illness > 0)
@@ -65,26 +95,32 @@ def bangfu_target_groups(household, parameters):
         & (h.medical_out_of_pocket > 0)
     )
     long_term = h.years_in_city >= parameters.integer("migrant_worker.min_years_in_city")
+    hardship = in_hardship(h, parameters)
     return {
-        "dibao_underemployed": h.dibao_recipient & (h.able_not_employed > 0),
-        "below_dibao_uncovered": (below & ~h.dibao_recipient) | uninsured,
+        "dibao_underemployed": h.dibao_recipient & not_fully_employed(h, parameters),
+        "below_dibao_uncovered": below & ~h.dibao_recipient,
         "sudden_expense": jump | h.disaster_loss,
-        "migrant_worker": h.migrant_worker & long_term,
-        "restructuring_laid_off": h.laid_off_in_restructuring,
+        "migrant_worker": h.migrant_worker & long_term & hardship,
+        "restructuring_laid_off": h.laid_off_in_restructuring & hardship,
     }
 
 
 @hookimpl
 def bangfu_measures(household, parameters, groups):
-    """The four batches (三(二)1-4) and seven action plans, for households in a group."""
+    """The four batches (三(二)1-4) and seven action plans, for households in a group.
+
+    Where the text names a plan but not its test (送温暖, 阳光就业, 创业援助), the test
+    used is stated, as illustrative, in the parameter ``measures.<plan>.test``."""
     h = household
     in_a_group = np.zeros(h.size, dtype=bool)
     for mask in groups.values():
         in_a_group |= mask
     below = below_dibao_line(h, parameters)
-    job_seekers = h.able_not_employed > 0
+    job_seekers = h.able_seeking > 0
     ill = (h.serious_illness > 0) & (h.medical_out_of_pocket > 0)
     uninsured = (h.without_medical_insurance > 0) | (h.working_age_without_pension > 0)
+    for plan in ("warmth_delivery", "sunshine_employment", "startup_aid"):
+        parameters.text(f"measures.{plan}.test")  # the stated, illustrative test
     measures = {
         # 四个一批
         "employment": job_seekers,
@@ -94,7 +130,7 @@ def bangfu_measures(household, parameters, groups):
         # 七个计划
         "skills_training": job_seekers,
         "startup_aid": job_seekers & (h.reemployment_certificate | h.self_employed),
-        "sunshine_employment": h.children_in_college > 0,
+        "sunshine_employment": h.children_seeking > 0,
         "medical_mutual_aid": ill,
         "golden_autumn_education": h.children_in_school > 0,
         "one_to_one_pairing": np.ones(h.size, dtype=bool),
@@ -103,16 +139,27 @@ def bangfu_measures(household, parameters, groups):
     return {code: mask & in_a_group for code, mask in measures.items()}
 
 
+def groups_test(groups):
+    return [
+        Criterion(code, label, f"{SOURCE} {clause}", groups[code])
+        for code, (label, clause) in GROUPS.items()
+    ]
+
+
 @hookimpl
-def bangfu_eligibility(household, groups):
-    """Default test: a household in any of the five target groups may open a file."""
-    return Eligibility(
-        category="kunnan",
-        criteria=[
-            Criterion(code, label, f"{SOURCE} {clause}", groups[code])
-            for code, (label, clause) in GROUPS.items()
-        ],
-    )
+def bangfu_populations():
+    """困难职工 (000 二): a household in any of the five target groups may open a file."""
+    return [
+        Population(
+            code="kunnan",
+            label="困难职工(全总五类对象)",
+            basis=f"{SOURCE} 二",
+            test=groups_test,
+            category="kunnan",
+            opens_file=True,
+            rank=0,
+        )
+    ]
 
 
 @hookimpl

@@ -25,8 +25,8 @@ def bangfu_branding():
 
 
 @hookimpl
-def bangfu_eligibility(household, parameters):
-    return eligibility.eligibility(household, parameters)
+def bangfu_populations():
+    return eligibility.POPULATIONS
 
 
 @hookimpl

@@ -1,36 +1,81 @@
-"""Who the city helps (001 二): below the city 低保 line, or slightly above it with illness,
-accident or similar hardship."""
+"""Who the city helps (001 二), and the populations of its programmes.
+
+The city ADDS to Hebei: its own 困难职工 file (below the city 低保 line, or slightly above
+it with illness, accident or similar hardship), and the populations its departments'
+measures serve (低保 households; 低保 for 12 or more continuous months). Hebei's 特困 test
+and relief apply in the city unchanged.
+"""
 
 from __future__ import annotations
 
-from core.plugin import Criterion, Eligibility
+from core.plugin import Criterion, Population
 from plugins.national import below_dibao_line
 
 SOURCE = "001 市政府帮扶困难职工工作意见"
 CATEGORY = "kunnan"  # 困难职工
 
 
-def eligibility(household, parameters) -> Eligibility:
+def near_line(household, parameters):
+    """Per-capita income below (or at, when ``eligibility.near_dibao_inclusive``) the
+    near-line multiple of the city 低保标准."""
     h = household
     multiple = parameters.number("eligibility.near_dibao_multiplier")
     num, den = multiple.as_integer_ratio()
     line = parameters.money("dibao.standard_monthly") * 12 * h.members
+    if parameters.flag("eligibility.near_dibao_inclusive"):
+        return h.annual_income * den <= line * num
+    return h.annual_income * den < line * num
+
+
+def city_file(household, parameters) -> list[Criterion]:
+    h = household
+    multiple = parameters.number("eligibility.near_dibao_multiplier")
+    below = below_dibao_line(h, parameters)
     hardship = (h.serious_illness > 0) | h.disaster_loss | (h.disabled > 0)
-    return Eligibility(
+    return [
+        Criterion(
+            "below_dibao", "家庭人均收入低于本市城镇居民最低生活保障线", f"{SOURCE} 二", below
+        ),
+        Criterion(
+            "near_dibao_hardship",
+            f"家庭人均收入略高于本市低保标准(不超过 {multiple} 倍),因疾病、意外伤害等原因生活拮据",
+            f"{SOURCE} 二",
+            ~below & near_line(h, parameters) & hardship,
+        ),
+    ]
+
+
+def dibao_household(household):
+    return household.dibao_recipient
+
+
+def dibao_long_enough(household, parameters):
+    months = parameters.integer("education_grant.min_dibao_months")
+    return household.dibao_recipient & (household.dibao_months >= months)
+
+
+POPULATIONS = [
+    Population(
+        code="demo_city.kunnan",
+        label="困难职工(本市)",
+        basis=f"{SOURCE} 二",
+        test=city_file,
         category=CATEGORY,
-        criteria=[
-            Criterion(
-                "below_dibao",
-                "household per-capita income below the city 低保标准",
-                f"{SOURCE} 二",
-                below_dibao_line(h, parameters),
-            ),
-            Criterion(
-                "near_dibao_hardship",
-                f"per-capita income above the city 低保标准 but below {multiple} times it, "
-                "with illness, accident or similar hardship",
-                f"{SOURCE} 二",
-                ~below_dibao_line(h, parameters) & (h.annual_income * den < line * num) & hardship,
-            ),
-        ],
-    )
+        opens_file=True,
+        rank=10,
+    ),
+    Population(
+        code="demo_city.dibao",
+        label="城市低保家庭",
+        basis=f"{SOURCE} 三(一) 房管部门; 三(二) 自来水公司、燃气公司、热力公司",
+        test=dibao_household,
+        opens_file=False,
+    ),
+    Population(
+        code="demo_city.dibao_12_months",
+        label="享受连续一年以上城市低保的家庭",
+        basis=f"{SOURCE} 三(一) 教育部门",
+        test=dibao_long_enough,
+        opens_file=False,
+    ),
+]

@@ -2,47 +2,54 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from core.plugin import Grant, PayPeriod, Programme, UtilityRule
 
 SOURCE = "001 市政府帮扶困难职工工作意见"
 
 
-def education_grant(household, parameters, why) -> Grant:
+def education_grant(household, parameters, eligible, why) -> Grant:
     """One-off grants in the year of admission, for children of households with at least
-    12 continuous months of 低保: 2,000 for a public high school, 5,000 for a college."""
+    12 continuous months of 低保 (the population): 2,000 for a public high school (计划内:
+    the form's public-school flag), 5,000 for a recognised college (专科 and 本科: the
+    form's UNDERGRADUATE stage); postgraduates only when
+    ``education_grant.includes_postgraduate`` reads the text so."""
     h = household
     months = parameters.integer("education_grant.min_dibao_months")
     high_school = parameters.money("education_grant.high_school")
     college = parameters.money("education_grant.college")
-    long_enough = h.dibao_recipient & (h.dibao_months >= months)
-    amount = h.new_public_high_school * high_school + h.new_college * college
+    colleges = h.new_college
+    if parameters.flag("education_grant.includes_postgraduate"):
+        colleges = colleges + h.children_postgraduate
+    amount = h.new_public_high_school * high_school + colleges * college
     why.step(
-        "低保 for {have} continuous months, at least {need} required: {ok:yes}",
+        "连续享受低保 {have} 个月,须至少 {need} 个月:{ok:yes}",
         have=h.dibao_months,
         need=months,
-        ok=long_enough,
+        ok=eligible,
     )
     why.step(
-        "children newly admitted: {hs} to a public high school x {hs_amount:yuan}, "
-        "{col} to a college x {col_amount:yuan} = {amount:yuan}",
+        "当年新录取子女:公办高中 {hs} 人 x {hs_amount:yuan} 元,高等院校 {col} 人 x "
+        "{col_amount:yuan} 元 = {amount:yuan} 元",
         hs=h.new_public_high_school,
         hs_amount=high_school,
-        col=h.new_college,
+        col=colleges,
         col_amount=college,
         amount=amount,
     )
-    return Grant(long_enough & (amount > 0), amount)
+    return Grant(eligible & (amount > 0), amount)
 
 
-def compulsory_fee_waiver(household, why) -> Grant:
+def compulsory_fee_waiver(household, eligible, why) -> Grant:
     """Compulsory-stage children of 低保 households: miscellaneous fees waived (in kind)."""
     h = household
-    granted = h.dibao_recipient & (h.children_compulsory > 0)
-    why.step("低保 household with {n} child(ren) in compulsory education", n=h.children_compulsory)
+    granted = eligible & (h.children_compulsory > 0)
+    why.step("低保家庭,义务教育阶段子女 {n} 人", n=h.children_compulsory)
     return Grant(granted)
 
 
-def public_rental_housing(household, parameters, why) -> Grant:
+def public_rental_housing(household, parameters, eligible, why) -> Grant:
     """廉租住房: per-capita floor area at most 12 m2 (12 included) and receiving 低保."""
     h = household
     limit = parameters.number("public_rental_housing.max_area_per_capita_m2")
@@ -50,32 +57,64 @@ def public_rental_housing(household, parameters, why) -> Grant:
     known = h.housing_area_cm2 >= 0
     small = known & (h.housing_area_cm2 * den <= num * h.members)
     why.step(
-        "floor area {area:m2} for {n} people, at most {limit} m2 each: {ok:yes}",
+        "住房建筑面积 {area:m2},{n} 人,人均不超过 {limit} 平方米:{ok:yes}",
         area=h.housing_area_cm2,
         n=h.members,
         limit=limit,
         ok=small,
     )
-    why.step("receives 低保: {ok:yes}", ok=h.dibao_recipient)
-    return Grant(small & h.dibao_recipient)
+    why.step("领取城镇居民最低生活保障金:{ok:yes}", ok=eligible)
+    return Grant(small & eligible)
 
 
-def tax_relief(household, parameters, why) -> Grant:
-    """Self-employed holders of the re-employment certificate: taxes deducted up to a cap
-    per household per year (the amount is the cap; the tax office deducts what is due)."""
+def _certificate_group(household):
+    """此类困难职工 (001 三(一) 税务部门): laid off from a state-owned enterprise (or one
+    closed or bankrupt, or its collective), or on 低保 and registered unemployed for a
+    year or more. The form has no unemployment duration: the 再就业优惠证 is issued to the
+    registered unemployed, so a 低保 household holding it is read as in the group."""
+    h = household
+    return h.reemployment_certificate & (h.laid_off_in_restructuring | h.dibao_recipient)
+
+
+def tax_relief(household, parameters, eligible, why) -> Grant:
+    """Self-employed 困难职工 of the certificate group, in a trade not excluded: taxes
+    deducted up to a cap per household per year (the amount is the cap; the tax office
+    deducts what is due). The household must hold the city's 困难职工 file."""
     h = household
     cap = parameters.money("tax_relief.self_employed_cap")
-    granted = h.self_employed & h.reemployment_certificate
+    excluded = parameters.text("tax_relief.excluded_trades")
+    group = _certificate_group(h)
+    granted = eligible & h.self_employed & group
+    why.step("本市困难职工:{ok:yes}", ok=eligible)
     why.step(
-        "self-employed with a 再就业优惠证: {ok:yes}; deduction up to {cap:yuan} a year",
-        ok=granted,
+        "国有企业下岗失业人员或享受低保且失业的登记失业人员,持《再就业优惠证》:{ok:yes}",
+        ok=group,
+    )
+    why.step(
+        "从事个体经营:{ok:yes}(不含 {excluded});每户每年扣减以 {cap:yuan} 元为限",
+        ok=h.self_employed,
+        excluded=excluded,
         cap=cap,
     )
     return Grant(granted, cap)
 
 
-def dibao_household(household):
-    return household.dibao_recipient
+def hiring_tax_relief(household, parameters, eligible, why) -> Grant:
+    """The employer's relief for hiring a member of the certificate group (001 三(一)
+    税务部门: 定额标准为每人每年4000元): shown to the household's caseworker as the figure
+    an employer may deduct for each such hire, for a 困难职工 household whose certificate
+    holder seeks a job. The amount goes to the employer, per hire, not to the household."""
+    h = household
+    per_hire = parameters.money("tax_relief.per_hire")
+    group = _certificate_group(h) & ~h.self_employed & (h.able_seeking > 0)
+    why.step("本市困难职工:{ok:yes}", ok=eligible)
+    why.step("持《再就业优惠证》的求职人员:{ok:yes}", ok=group)
+    why.step("用人单位新招用每人每年定额扣减 {amount:yuan} 元", amount=per_hire)
+    return Grant(eligible & group, per_hire)
+
+
+def dibao_household(household, eligible):
+    return eligible
 
 
 PROGRAMMES = [
@@ -85,6 +124,7 @@ PROGRAMMES = [
         period=PayPeriod.ONCE,
         basis=f"{SOURCE} 三(一) 教育部门",
         compute=education_grant,
+        population="demo_city.dibao_12_months",
     ),
     Programme(
         code="demo_city.compulsory_fee_waiver",
@@ -92,6 +132,7 @@ PROGRAMMES = [
         period=PayPeriod.YEARLY,
         basis=f"{SOURCE} 三(一) 教育部门",
         compute=compulsory_fee_waiver,
+        population="demo_city.dibao",
     ),
     Programme(
         code="public_rental_housing",
@@ -99,6 +140,7 @@ PROGRAMMES = [
         period=PayPeriod.ONCE,
         basis=f"{SOURCE} 三(一) 房管部门",
         compute=public_rental_housing,
+        population="demo_city.dibao",
     ),
     Programme(
         code="demo_city.tax_relief",
@@ -106,6 +148,15 @@ PROGRAMMES = [
         period=PayPeriod.YEARLY,
         basis=f"{SOURCE} 三(一) 税务部门",
         compute=tax_relief,
+        population="demo_city.kunnan",
+    ),
+    Programme(
+        code="demo_city.hiring_tax_relief",
+        name="吸纳就业税收扣减(用人单位,每招用一人) employer's relief per hire",
+        period=PayPeriod.YEARLY,
+        basis=f"{SOURCE} 三(一) 税务部门",
+        compute=hiring_tax_relief,
+        population="demo_city.kunnan",
     ),
 ]
 
@@ -117,6 +168,7 @@ UTILITIES = [
         basis=f"{SOURCE} 三(二) 自来水公司",
         quantity_parameter="utilities.water_m3_monthly",
         applies=dibao_household,
+        population="demo_city.dibao",
     ),
     UtilityRule(
         utility="gas",
@@ -125,6 +177,7 @@ UTILITIES = [
         basis=f"{SOURCE} 三(二) 燃气公司",
         quantity_parameter="utilities.gas_m3_monthly",
         applies=dibao_household,
+        population="demo_city.dibao",
     ),
     UtilityRule(
         utility="heating",
@@ -133,5 +186,9 @@ UTILITIES = [
         basis=f"{SOURCE} 三(二) 热力公司",
         quantity_parameter="utilities.heating_yuan_yearly",
         applies=dibao_household,
+        population="demo_city.dibao",
+        # the reduction is set each year; the first figure the city reported is for the
+        # 2025-26 season (001 三(二) 热力公司: 每年供热前(11月15日)报市帮扶办)
+        in_force_from=date(2025, 11, 15),
     ),
 ]

@@ -23,9 +23,15 @@ from core.workflow.procedure import (
 )
 
 SOURCE = "002 甘肃省城市困难职工解困脱困三年行动"
-#: 002 asks for periodic 回头看 without a figure; one quarter (the adjustment cycle) is
-#: about 60 working days. Illustrative.
-FOLLOW_UP_DAYS = 60
+#: 002 asks for periodic 回头看 without a figure: an illustrative parameter (about a quarter).
+FOLLOW_UP_DAYS = "procedure.follow_up_working_days"
+#: 002 requires a public notice without a minimum period: an illustrative parameter.
+NOTICE_DAYS = "procedure.notice_min_working_days"
+NOTICE_COUNTING = "procedure.notice_counting"
+#: 回头帮 on an actual fall-back or already on a risk: a reading, a parameter.
+HELP_AGAIN_TRIGGER = "follow_up.help_again_trigger"
+#: From 2020 a file still in hardship may be handed over to the government (兜底).
+HANDOVER_OPEN = "targets.handover_open"
 BEFORE_FILING = (
     "registered",
     "visited",
@@ -53,6 +59,13 @@ PROCEDURE = Procedure(
         Status("filed", "已建档立卡", "filed"),
         Status("exited", "已解困脱困", "out of hardship (exited)", open=False),
         Status("not_admitted", "不予建档", "not admitted", open=False, final=True),
+        Status(
+            "handed_over",
+            "已转政府兜底保障",
+            "handed over to the government safety net",
+            open=False,
+            final=True,
+        ),
     ),
     opening=Action.opening(
         "registered",
@@ -134,6 +147,7 @@ PROCEDURE = Procedure(
                 "inspect",
                 "rate",
             ),  # nobody approves what they opened or reviewed
+            guards=(guards.notice_period_elapsed(NOTICE_DAYS, counting=NOTICE_COUNTING),),
             basis=f"{SOURCE} 七步骤:审核",
         ),
         Action(
@@ -217,11 +231,30 @@ PROCEDURE = Procedure(
             ("exited",),
             "registered",
             roles={CASEWORKER},
-            guards=(guards.checklist_not_all_met(basis=f"{SOURCE} 回头帮"),),
+            guards=(guards.fallen_back(HELP_AGAIN_TRIGGER, basis=f"{SOURCE} 回头帮"),),
             requires_comment=True,
             records_facts=True,
             starts_round=True,
             basis=f"{SOURCE} 存在潜在返困风险的,制定回头帮措施;返困职工同步建档",
+        ),
+        Action(
+            "hand_over",
+            "政府兜底保障(附基层工会证明)",
+            "hand over to the government safety net (with the union's certificate)",
+            ("filed",),
+            "handed_over",
+            roles={APPROVER},
+            guards=(
+                guards.parameter_allows(
+                    HANDOVER_OPEN,
+                    zh="到2020年尚未脱困的,方可申报政府兜底保障",
+                    en="a file still in hardship is handed over to the safety net from 2020",
+                    basis=f"{SOURCE} 强化政府兜底功能",
+                ),
+            ),
+            requires_comment=True,  # the base union's certificate: its number and date
+            basis=f"{SOURCE} 到2020年尚未无法脱困的……由基层工会出具证明,按程序申报街道(社区),"
+            "政府全部兜底保障",
         ),
     ),
     deadlines=(

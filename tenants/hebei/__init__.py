@@ -8,7 +8,7 @@ more) in ``cases/``.
 from __future__ import annotations
 
 from core.plugin import Branding, TenantInfo, TenantLevel, hookimpl, package_folders
-from tenants.hebei import eligibility, programmes
+from tenants.hebei import programmes
 
 __version__ = "1.0.0"
 bangfu_parameter_folder, bangfu_case_folder = package_folders(__file__)
@@ -31,8 +31,8 @@ def bangfu_branding():
 
 
 @hookimpl
-def bangfu_eligibility(household, parameters):
-    return eligibility.eligibility(household, parameters)
+def bangfu_populations():
+    return programmes.POPULATIONS
 
 
 @hookimpl

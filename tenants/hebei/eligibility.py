@@ -1,4 +1,10 @@
-"""Who is 特困职工 in Hebei (003 一.1, criteria a-g)."""
+"""Who is 特困职工 in Hebei (003 一.1): the general conditions and criteria a-f.
+
+"特困职工是指…领取了最低工资或下岗基本生活费、失业保险金、养老金,具备城镇居民最低生活保障
+条件的享受了补差或经有关部门救济后,因下列情形之一,不经救助生活难以为继的职工": the
+general conditions ("仍…不经救助生活难以为继") bind every criterion. Where the text gives
+no figure, the test is the parameter ``tekun.general_condition`` (illustrative).
+"""
 
 from __future__ import annotations
 
@@ -10,48 +16,91 @@ SOURCE = "003 冀工会 特困职工帮扶意见"
 CATEGORY = "tekun"  # 特困职工
 
 
+def whole_income(household, parameters):
+    """家庭当年全部收入: the year's income, with the 低保 top-up when
+    ``income.includes_dibao_top_up`` says the top-up counts."""
+    h = household
+    if not parameters.flag("income.includes_dibao_top_up"):
+        return h.annual_income
+    # computed once per batch: it depends only on the facts (kept with them)
+    found = h.derived.get("hebei.whole_income_with_top_up")
+    if found is None:
+        top_up = h.dibao_subsidy_per_capita * h.members * 12
+        found = h.annual_income + top_up * h.dibao_recipient
+        h.derived["hebei.whole_income_with_top_up"] = found
+    return found
+
+
+def cannot_live_without_help(household, parameters):
+    """The general conditions: after wages, benefits and the 低保 top-up the household
+    still cannot live without help. Test (``tekun.general_condition``, illustrative):
+    per-capita whole income below ``tekun.income_multiple`` times the 低保标准, or the
+    year's spending (medical out-of-pocket included) exceeds the whole income."""
+    h = household
+    test = parameters.text("tekun.general_condition")
+    income = whole_income(h, parameters)
+    multiple = parameters.number("tekun.income_multiple")
+    num, den = multiple.as_integer_ratio()
+    line = parameters.money("dibao.standard_monthly") * 12 * h.members
+    low = income * den < line * num
+    if test == "income_below_multiple":
+        return low
+    if test != "income_below_multiple_or_gap":
+        raise ValueError(f"tekun.general_condition {test!r} is not a known test")
+    spending = (
+        h.annual_expenses
+        - h.expense_medical
+        + np.maximum(h.expense_medical, h.medical_out_of_pocket)
+    )
+    return low | (spending > income)
+
+
 def criteria(household, parameters) -> list[Criterion]:
     h = household
     multiple = parameters.number("tekun.dibao_subsidy_multiple")
     num, den = multiple.as_integer_ratio()
     average = parameters.money("dibao.average_subsidy_monthly")
+    income = whole_income(h, parameters)
+    max_children = parameters.integer("tekun.family_planning_max_children")
     return [
         Criterion(
             "a",
-            "serious or chronic illness, and the year's out-of-pocket medical cost exceeds "
-            "the household's whole income for the year",
+            "本人及家庭成员患大病、重病、慢性病,年医疗费个人自付部分超过家庭当年全部收入",
             f"{SOURCE} 一.1(a)",
-            (h.serious_illness > 0) & (h.medical_out_of_pocket > h.annual_income),
+            (h.serious_illness > 0) & (h.medical_out_of_pocket > income),
         ),
         Criterion(
             "b",
-            "a child in full-time education beyond the compulsory stage whose fees the "
-            "household cannot pay (spending exceeds income)",
+            "子女人数符合计划生育法,子女接受义务教育阶段以外的全日制学历教育,支付学费特别困难"
+            "不经救助面临辍学",
             f"{SOURCE} 一.1(b)",
-            (h.children_beyond_compulsory > 0) & (h.annual_expenses > h.annual_income),
+            (h.children_beyond_compulsory > 0)
+            & (h.children <= max_children)
+            & (h.expense_education > 0)
+            & (h.annual_expenses > income),
         ),
         Criterion(
             "c",
-            "zero-employment household: members able and willing to work, none employed",
+            "有就业能力和意愿但经本人努力未实现就业的零就业家庭",
             f"{SOURCE} 一.1(c)",
-            (h.able_to_work > 0) & (h.employed == 0),
+            (h.able_seeking > 0) & (h.employed == 0),
         ),
         Criterion(
             "d",
-            "certified 三无 person (no capacity to work, no income, no legal supporter)",
+            "经民政部门认定的三无人员(无劳动能力、无生活来源、无法定赡养人)",
             f"{SOURCE} 一.1(d)",
             h.three_no,
         ),
         Criterion(
             "e",
-            "a disaster or accident destroyed major household property",
+            "由于天灾人祸等原因,家庭财产遭受重大损失,影响基本生活",
             f"{SOURCE} 一.1(e)",
             h.disaster_loss,
         ),
         Criterion(
             "f",
-            f"per-capita 低保 top-up at least {multiple} times the local average top-up "
-            "(admissions on this ground are capped at 5% of 低保 recipients)",
+            f"家庭人均低保补差达到当地平均补差标准 {multiple} 倍以上(依此条件纳入的人数原则上"
+            "不超过当地低保总人数的5%)",
             f"{SOURCE} 一.1(f)",
             h.dibao_recipient & (h.dibao_subsidy_per_capita * den >= average * num),
         ),
@@ -59,15 +108,17 @@ def criteria(household, parameters) -> list[Criterion]:
 
 
 def eligibility(household, parameters) -> Eligibility:
-    """特困: one of criteria a-f (g, "other special hardship", needs a reviewer's written
-    reason and is decided in the procedure, not here), and a migrant worker counts only
-    when settled in the town for the required years."""
+    """特困: the general conditions and one of criteria a-f (g, "other special hardship",
+    needs a reviewer's written reason and is decided in the procedure, not here); a
+    migrant worker counts only when settled in the town for the required years."""
     h = household
     found = criteria(h, parameters)
     worker = ~h.migrant_worker | (
         h.years_in_city >= parameters.integer("migrant_worker.min_years_in_city")
     )
+    general = cannot_live_without_help(h, parameters)
     met = np.zeros(h.size, dtype=bool)
     for c in found:
         met |= c.met
-    return Eligibility(category=CATEGORY, criteria=found, eligible=met & worker)
+    bound = [Criterion(c.code, c.label, c.basis, c.met & general & worker) for c in found]
+    return Eligibility(category=CATEGORY, criteria=bound, eligible=met & general & worker)

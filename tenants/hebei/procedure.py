@@ -3,8 +3,11 @@
 Application -> base-union review within 3 working days (an urgent case: the same day) ->
 public notice of at least 5 working days -> county union approval within 7 working days
 -> filing with the provincial union. Emergency relief first, the steps completed after.
-Files admitted on criterion (f) stay within 5% of the local 低保 recipients. Reviewed by
-30 April every year. ``demo_city`` inherits all of it.
+Files admitted on criterion (f) stay within 5% of the local 低保 recipients. An exit needs
+the household out of hardship, or an approver's written reason. Reviewed by 30 April
+every year; statistics sent up within 7 working days of each quarter's start.
+``demo_city`` inherits all of it. Every day count and every reading of the text is a
+parameter (``parameters/procedure``, ``parameters/tekun/quota_*``).
 """
 
 from __future__ import annotations
@@ -15,17 +18,24 @@ from core.workflow.procedure import (
     OPEN,
     Action,
     DeadlineRule,
+    PeriodicReport,
     Procedure,
     ReviewSchedule,
     Status,
     resolved_when_not_eligible,
 )
+from core.workflow.readings import AfterNotice
 
 SOURCE = "003 冀工会 特困职工帮扶意见"
-REVIEW_DAYS = 3  # 一般在3个工作日内完成审核
-URGENT_REVIEW_DAYS = 0  # 紧急情况当日完成审核
-NOTICE_DAYS = 5  # 公示期不低于5个工作日
-COUNTY_APPROVAL_DAYS = 7  # 县(市、区)总工会应在7个工作日内完成初审
+# The day counts and the readings of the text are dated, cited parameters
+# (parameters/procedure/*.yaml, parameters/tekun/quota_*.yaml), read on the step's date.
+REVIEW_DAYS = "procedure.review_working_days"  # 一般在3个工作日内完成审核
+URGENT_REVIEW_DAYS = "procedure.urgent_review_working_days"  # 紧急情况当日完成审核
+NOTICE_DAYS = "procedure.notice_min_working_days"  # 公示期不低于5个工作日
+NOTICE_COUNTING = "procedure.notice_counting"  # does the day of publication count?
+COUNTY_APPROVAL_DAYS = "procedure.county_review_working_days"  # 7个工作日内完成初审
+COUNTY_STARTS = "procedure.county_review_starts"  # when the county's 7 days start
+REPORT_DAYS = "procedure.report_due_working_days"  # 每季度初7个工作日内逐级上报
 OPEN_FILES = ("applied", "reviewed", "in_public_notice", "approved", "filed")
 
 PROCEDURE = Procedure(
@@ -78,8 +88,14 @@ PROCEDURE = Procedure(
             roles={APPROVER},
             four_eyes=(OPEN, "review"),
             guards=(
-                guards.notice_period_elapsed(NOTICE_DAYS),
-                guards.quota_not_exceeded("f", "tekun.dibao_quota_share", "dibao.recipients_total"),
+                guards.notice_period_elapsed(NOTICE_DAYS, counting=NOTICE_COUNTING),
+                guards.quota_not_exceeded(
+                    "f",
+                    "tekun.dibao_quota_share",
+                    "dibao.recipients_total",
+                    enforcement="tekun.quota_enforcement",
+                    base="tekun.quota_base",
+                ),
             ),
             basis=f"{SOURCE} 二.2 公示、审批; 一.1(f)",
         ),
@@ -130,7 +146,7 @@ PROCEDURE = Procedure(
             ("approved", "filed"),
             "exited",
             roles={APPROVER},
-            requires_comment=True,
+            guards=(guards.out_of_hardship_or_reason(basis="003 三.5"),),
             basis=f"{SOURCE} 三.5 已经解困、生活稳定的要及时办理退出",
         ),
         Action(
@@ -159,10 +175,21 @@ PROCEDURE = Procedure(
         DeadlineRule(
             "approve",
             ("publish",),
-            working_days=NOTICE_DAYS + COUNTY_APPROVAL_DAYS,
-            zh="公示期满(5个工作日)后县级工会7个工作日内完成审批",
-            en="county approval within 7 working days after the 5-working-day notice",
+            working_days=COUNTY_APPROVAL_DAYS,
+            starts=AfterNotice(NOTICE_DAYS, NOTICE_COUNTING, COUNTY_STARTS),
+            zh="公示期满(5个工作日)后县级工会7个工作日内完成初审",
+            en="county preliminary review within 7 working days after the 5-working-day notice",
             basis=f"{SOURCE} 二.2 公示、审批",
+        ),
+    ),
+    reports=(
+        PeriodicReport(
+            "quarterly_report",
+            "季度统计上报",
+            "quarterly statistics report",
+            months=(1, 4, 7, 10),
+            working_days=REPORT_DAYS,
+            basis=f"{SOURCE} 三.4 每季度初7个工作日内逐级上报",
         ),
     ),
     admitted=("approved", "filed"),

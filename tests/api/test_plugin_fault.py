@@ -60,10 +60,26 @@ def test_national_still_evaluates(gql):
     assert answer["data"]["evaluate"]["tenant"] == "national"
 
 
-def test_compare_including_the_faulty_tenant_is_plugin_error(gql):
-    query = "query($h: HouseholdInput!) { compare(household: $h) { tenant } }"
-    error = only_error(gql(query, h=ill_household()))
+def test_compare_including_the_faulty_tenant_answers_for_the_others(gql, caplog):
+    """compare never fails as a whole: the faulty tenant carries its own error (partial
+    results), the others answer."""
+    query = (
+        "query($h: HouseholdInput!, $t: [String!]) "
+        '{ compare(household: $h, tenants: $t, asOf: "2026-06-01") { tenant eligible } }'
+    )
+    with caplog.at_level(logging.ERROR, logger="bangfu.api"):
+        answer = gql(query, h=ill_household(), t=["faulty", "national"])
+    assert [e["tenant"] for e in answer["data"]["compare"]] == ["national"]
+    (error,) = answer["errors"]
     assert error["extensions"]["code"] == "PLUGIN_ERROR"
+    assert error["extensions"]["details"]["tenant"] == "faulty"
+    assert error["path"] == ["compare"]
+    assert "internal detail" not in json.dumps(answer)
+    aliased = gql(
+        "query($h: HouseholdInput!) { mine: compare(household: $h) { tenant } }",
+        h=ill_household(),
+    )
+    assert aliased["data"]["mine"] == [] and aliased["errors"][0]["path"] == ["mine"]
 
 
 def test_the_faulty_tenant_is_still_listed_and_its_parameters_served(gql):

@@ -89,10 +89,15 @@ def decimal_differences(
     for i, lo, hi in zip(sample.tolist(), starts.tolist(), ends.tolist(), strict=True):
         monthly = sum(Decimal(int(w)) for w in wages[lo:hi]) / 100
         income = monthly * 12 + Decimal(int(household["other_annual_income"][i])) / 100
+        if household["dibao_recipient"][i]:  # Hebei's 全部收入 counts the 低保 top-up
+            top_up = int(household["dibao_subsidy_per_capita"][i]) * (hi - lo) * 12
+            income += Decimal(top_up) / 100
         cost = Decimal(int(household["medical_out_of_pocket"][i])) / 100
         expected = exact_medical_relief(
             cost, income, bool(ill[lo:hi].any()), bool(household["medical_in_catalog"][i])
         )
+        if household["migrant_worker"][i] and household["years_in_city"][i] < 2:
+            expected = Decimal(0)  # not a worker under 003 一.1, so not 特困
         if Decimal(int(ours_fen[i])) / 100 != expected:
             differences += 1
     return len(sample), differences

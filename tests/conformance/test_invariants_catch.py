@@ -1,5 +1,7 @@
 """The invariants are not decoration: each one catches the fault it names."""
 
+import dataclasses
+import datetime
 from pathlib import Path
 
 import numpy as np
@@ -103,3 +105,93 @@ def test_a_guard_no_scenario_exercises_is_caught(tmp_path: Path):
     problems = BY_NAME["guards-exercised"].check(tenant(OwnProcedure()))
     assert any("quota_not_exceeded" in p for p in problems)
     assert not BY_NAME["guards-exercised"].check(load_registry().get("demo_city"))
+
+
+# --------------------------------------------------------------------------- RULES.md shared
+def honest():
+    """Hebei itself, from the bundled plugins only: it passes every shared invariant."""
+    registry = load_registry(
+        plugins=[("national", plugins.national), ("hebei", tenants.hebei)],
+        use_entry_points=False,
+    )
+    return registry.get("hebei")
+
+
+def test_help_for_a_well_off_household_is_caught():
+    class Lavish(Sloppy):
+        @hookimpl
+        def bangfu_programmes(self):
+            def everyone(household, parameters):
+                return Grant(
+                    np.ones(household.size, dtype=bool), parameters.money("dibao.standard_monthly")
+                )
+
+            return [Programme("sloppy.gift", "礼金", PayPeriod.ONCE, "x", everyone)]
+
+    problems = BY_NAME["well-off-gets-nothing"].check(tenant(Lavish()))
+    assert problems and "sloppy.gift" in problems[0]
+    assert not BY_NAME["well-off-gets-nothing"].check(honest())
+
+
+def test_help_that_grows_with_income_is_caught():
+    class Regressive(Sloppy):
+        @hookimpl
+        def bangfu_programmes(self):
+            def earners(household, parameters):
+                return Grant(
+                    household.annual_income > 5_000_000, parameters.money("dibao.standard_monthly")
+                )
+
+            return [Programme("sloppy.bonus", "奖金", PayPeriod.ONCE, "x", earners)]
+
+    problems = BY_NAME["more-income-never-adds-help"].check(tenant(Regressive()))
+    assert problems and "sloppy.bonus" in problems[0]
+    assert not BY_NAME["more-income-never-adds-help"].check(honest())
+
+
+def test_a_child_that_silently_drops_its_parents_help_is_caught():
+    """A city answering the national target-group hook with nobody: the national 困难职工
+    file its parents give is lost in the city without any declaration."""
+
+    class Narrow(Sloppy):
+        @hookimpl
+        def bangfu_target_groups(self, household):
+            nobody = np.zeros(household.size, dtype=bool)
+            return {code: nobody for code in plugins.national.GROUPS}
+
+    problems = BY_NAME["child-keeps-parents-help"].check(tenant(Narrow()))
+    assert problems and "opens a file" in problems[0]
+    assert not BY_NAME["child-keeps-parents-help"].check(honest())
+
+
+def test_a_date_without_an_answer_is_caught(tmp_path: Path):
+    folder = tmp_path / "parameters" / "gift"
+    folder.mkdir(parents=True)
+    (folder / "amount.yaml").write_text(
+        "description: a gift\ntype: money\nvalues:\n  2025-01-01:\n"
+        "    value: 100\n    source: 'illustrative: test'\n",
+        encoding="utf-8",
+    )
+
+    class Late(Sloppy):
+        @hookimpl
+        def bangfu_parameter_folder(self):
+            return tmp_path / "parameters"
+
+        @hookimpl
+        def bangfu_programmes(self):
+            def gift(household, parameters):
+                return Grant(household.three_no, parameters.money("gift.amount"))
+
+            return [Programme("sloppy.gift", "礼金", PayPeriod.ONCE, "x", gift)]
+
+    problems = BY_NAME["every-date-answers"].check(tenant(Late()))
+    assert problems and problems[0].startswith("2016-01-01")
+
+    class OnTime(Late):
+        @hookimpl
+        def bangfu_programmes(self):
+            (programme,) = Late.bangfu_programmes(self)
+            return [dataclasses.replace(programme, in_force_from=datetime.date(2025, 1, 1))]
+
+    assert not BY_NAME["every-date-answers"].check(tenant(OnTime()))

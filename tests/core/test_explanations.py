@@ -14,9 +14,9 @@ def test_medical_relief_explains_conditions_bracket_and_parameter(registry):
     relief = evaluate(registry.get("hebei"), h, ON).entitlement("medical_relief")
     text = "\n".join(relief.explanation)
     assert relief.basis.startswith("003") and "五.10" in relief.basis
-    assert "30000.00 exceeds the household's annual income 24000.00: yes" in text
-    assert "8% of the whole amount = 2400.00" in text
-    assert "medical_relief.schedule" in text and "set by hebei" in text and "2006-01-01" in text
+    assert "年医疗费个人自付 30000.00 元超过家庭当年全部收入 24000.00 元:是" in text
+    assert "按总额的 8% = 2400.00 元" in text
+    assert "medical_relief.schedule" in text and "由 hebei 设定" in text and "2006-01-01" in text
 
 
 def test_an_inherited_programme_reads_the_childs_parameter_and_says_so(registry):
@@ -24,7 +24,7 @@ def test_an_inherited_programme_reads_the_childs_parameter_and_says_so(registry)
     relief = evaluate(registry.get("demo_city"), h, ON).entitlement("living_relief")
     assert relief.amount == Decimal("820.00")
     assert any(
-        "dibao.standard_monthly = 820.00" in s and "set by demo_city" in s
+        "dibao.standard_monthly = 820.00" in s and "由 demo_city 设定" in s
         for s in relief.explanation
     )
 
@@ -33,7 +33,7 @@ def test_the_value_in_force_follows_the_date(registry):
     h = household(applicant(ableToWork=True, employment="UNEMPLOYED", age=40))
     relief = evaluate(registry.get("hebei"), h, date(2024, 3, 1)).entitlement("living_relief")
     assert relief.amount == Decimal("760.00")
-    assert any("in force from 2024-01-01" in s for s in relief.explanation)
+    assert any("自 2024-01-01 起施行" in s for s in relief.explanation)
 
 
 def test_the_evaluation_pins_the_rules_it_used(registry):

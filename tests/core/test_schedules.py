@@ -77,7 +77,7 @@ def test_marginal_rates_never_fall_as_the_cost_rises(a, b):
 
 def test_the_description_shows_the_bracket_and_the_rounding():
     text = BracketSchedule.from_data(HEBEI).describe(fen("30000"))
-    assert "8%" in text and "2400.00" in text and "whole amount" in text
+    assert "8%" in text and "2400.00" in text and "按总额" in text
 
 
 @pytest.mark.parametrize(

@@ -73,8 +73,8 @@ def test_the_marginal_reading_is_a_parameter_away(tmp_path):
     marginal = evaluate(registry.get("reform"), h, ON).entitlement("medical_relief")
     assert literal.amount == Decimal("3600.00")  # 6% of the whole 60,000
     assert marginal.amount == Decimal("4500.00")  # 1,500 + 2,400 + 600
-    assert any("marginal brackets" in s for s in marginal.explanation)
-    assert any("set by reform" in s for s in marginal.explanation)
+    assert any("分段累进" in s for s in marginal.explanation)
+    assert any("由 reform 设定" in s for s in marginal.explanation)
 
 
 def test_a_provisional_figure_makes_the_evaluation_provisional(tmp_path):

@@ -77,3 +77,17 @@ def test_check_runs_the_kit_and_fails_on_an_unknown_tenant():
     assert "gansu" in ok.output and "FAIL" not in ok.output
     unknown = runner.invoke(app, ["check", "atlantis"])
     assert unknown.exit_code == 1 and "unknown tenant(s): atlantis" in unknown.output
+
+
+def test_a_wrong_tenant_or_role_for_a_token_is_one_line_not_a_traceback(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    for tenant, role in (("atlantis", "approver"), ("hebei", "emperor"), ("hebei", "national")):
+        result = runner.invoke(
+            app,
+            ["token", "create", "--tenant", tenant, "--role", role, "--user", "x", *db(url)],
+        )
+        assert result.exit_code == 2, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        assert len(lines) == 1 and "Traceback" not in result.output, result.output
+        assert "token create" in lines[0]

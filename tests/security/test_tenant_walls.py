@@ -21,6 +21,7 @@ from core.db.models import (
     CaseFile,
     ReviewDecision,
     ReviewRun,
+    TenantReport,
     TenantScoped,
 )
 from core.db.session import TenantMismatch, session_factory, tenant_scope
@@ -52,6 +53,21 @@ def two_tenants(database_url, registry):
             create_user(  # a staff account
                 session, tenant, "reviewer", "reviewer", "a long password", set(registry.tenants)
             )
+            with tenant_scope(session, tenant):  # a report sent up (counts only)
+                session.add(
+                    TenantReport(
+                        tenant=tenant,
+                        report="quarterly_report",
+                        period="2026-Q3",
+                        period_start=D("2026-07-01"),
+                        period_end=D("2026-09-30"),
+                        due_on=D("2026-10-15"),
+                        submitted_on=D("2026-10-14"),
+                        submitted_by=f"approver.{tenant}",
+                        counts={"files.open": 1},
+                    )
+                )
+                session.commit()
             assert case.tenant == tenant
         yield session
 

@@ -299,7 +299,7 @@ def test_the_evaluation_page_shows_h1_medical_relief_without_signing_in(browser)
     assert row and '<td class="num amount">2400.00</td>' in row.group(0)
     assert "符合帮扶条件" in page.text and "eligible" in page.text
     assert "<details><summary>" in page.text  # explanations fold away
-    assert "8% of the whole amount = 2400.00" in page.text
+    assert "按总额的 8% = 2400.00 元" in page.text
     assert 'value="30000"' in page.text  # the form keeps the household
 
 
@@ -343,3 +343,12 @@ def test_odd_requests_are_answered_without_a_fault(browser, tokens):
     many = {f"members.{i}.name": "x" * 500 for i in range(10)}
     assert browser.post("/staff/hebei/cases/new", many).status_code == 400
     assert version_on(browser.get(case).text) == 1
+
+
+def test_the_case_list_shows_the_reports_the_tenant_owes(browser, tokens):
+    browser.sign_in("hebei", tokens["hebei", "caseworker"])
+    page = browser.get("/staff/hebei/cases")
+    assert page.status_code == 200
+    assert "本地区待办上报" in page.text and "季度统计上报" in page.text
+    browser.sign_in("gansu", tokens["gansu", "caseworker"])
+    assert "季度统计上报" not in browser.get("/staff/gansu/cases").text  # Gansu owes none

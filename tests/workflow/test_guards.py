@@ -36,6 +36,9 @@ TESTED = {
     "four_eyes",
     "comment_required",
     "urgent_case",
+    "out_of_hardship_or_reason",
+    "fallen_back",
+    "parameter_allows",
 }
 
 
@@ -106,6 +109,8 @@ def test_notice_period_elapsed(hebei):
         "publishedOn": "2026-09-28",
         "allowedFrom": "2026-10-10",
         "provisional": False,
+        "workingDays": 5,
+        "counting": "after_publication_day",
     }
     assert guard.check(context(hebei, "approve", published, on="2026-10-10")) is None
 
@@ -191,3 +196,44 @@ def test_a_guard_that_fails_inside_becomes_a_refusal_not_a_crash(hebei):
     flow = Engine.for_tenant(hebei)
     refusal = flow._run_guard(Guard("broken", "broken", "always fails", broken), None)
     assert refusal.code == "PLUGIN_ERROR"
+
+
+def test_notice_period_reads_its_days_and_counting_from_parameters(hebei):
+    guard = guards.notice_period_elapsed(
+        "procedure.notice_min_working_days", counting="procedure.notice_counting"
+    )
+    assert guard.parameters == ("procedure.notice_min_working_days", "procedure.notice_counting")
+    published = (step("open", "2026-09-24"), step("publish", "2026-09-28"))
+    ctx = context(hebei, "approve", published, on="2026-10-09")
+    assert guard.check(ctx).details["allowedFrom"] == "2026-10-10"
+    assert {p.name for p in ctx.parameters_read()} == {
+        "procedure.notice_min_working_days",
+        "procedure.notice_counting",
+    }
+
+
+def test_out_of_hardship_or_reason(hebei):
+    guard = guards.out_of_hardship_or_reason()
+    refusal = guard.check(context(hebei, "exit", household=ILL))
+    assert refusal.code == RULE_VIOLATION and "尚未解困" in refusal.zh
+    ctx = context(hebei, "exit", household=ILL, comment="已由民政部门纳入特困供养")
+    assert guard.check(ctx) is None and ctx.notes == {"exit_ground": "written_reason"}
+    ctx = context(hebei, "exit", household=COMFORTABLE)
+    assert guard.check(ctx) is None and ctx.notes == {"exit_ground": "out_of_hardship"}
+
+
+def test_fallen_back(gansu):
+    guard = guards.fallen_back("follow_up.help_again_trigger")
+    assert guard.check(context(gansu, "reenter", household=NO_HOUSING)) is None
+    refusal = guard.check(context(gansu, "reenter", household=RESTRUCTURED, comment="有风险"))
+    assert refusal.code == RULE_VIOLATION and refusal.details["trigger"] == "fallen_back"
+
+
+def test_parameter_allows(gansu):
+    guard = guards.parameter_allows("targets.handover_open", zh="政府兜底", en="hand-over")
+    refusal = guard.check(context(gansu, "hand_over", on="2019-06-01"))
+    assert (
+        refusal.code == RULE_VIOLATION and refusal.details["parameter"] == "targets.handover_open"
+    )
+    assert "2019-06-01" in refusal.zh
+    assert guard.check(context(gansu, "hand_over", on="2020-01-02")) is None

@@ -72,7 +72,9 @@ def test_describe_lists_everything_for_the_plugin_guide(registry):
     data = Workflow.for_tenant(registry.get("hebei")).procedure.describe()
     approve = next(a for a in data["actions"] if a["name"] == "approve")
     assert approve["fourEyes"] == ["open", "review"]
-    assert approve["guards"][0]["name"] == "notice_period_elapsed(5)"
+    assert (
+        approve["guards"][0]["name"] == "notice_period_elapsed(procedure.notice_min_working_days)"
+    )
     assert {d["step"] for d in data["deadlines"]} == {"review", "approve"}
 
 
