@@ -1,13 +1,15 @@
 """Chinese labels for the codes the pages show (``tekun``, ``sudden_expense``, ``m3`` ...).
 
-One function, :func:`code_label`, answers every lookup, so the table can be replaced by
-the shared label table (``core.labels``) in one place once it exists. The codes are those
-of the national vocabulary (``shared/spec/VOCABULARY.md``) and of the bundled tenants; a
-tenant's own code (``gansu.x``) or a code this table does not know is shown as it is,
-never hidden.
+One function, :func:`code_label`, answers every lookup. The national vocabulary's codes
+(categories, groups, measures, checklist, programmes, utilities, periods) come from the
+shared label table :mod:`core.labels`; this module adds only what the pages need beyond
+it (units, relations, kinds of spending), and falls back to its own older entries. A code
+no table knows is shown as it is, never hidden.
 """
 
 from __future__ import annotations
+
+from core.labels import NATIONAL
 
 #: kind -> code -> (Chinese, English)
 _LABELS: dict[str, dict[str, tuple[str, str]]] = {
@@ -85,6 +87,9 @@ def code_label(kind: str, code: str) -> tuple[str, str]:
     """``(Chinese, English)`` for a code of ``kind`` (``category``, ``group``, ``measure``,
     ``programme``, ``utility``, ``unit``, ``checklist``, ``relation``, ``expense``); the code
     itself twice when it is not known."""
+    shared = NATIONAL.get(kind, {}).get(code)
+    if shared is not None:
+        return shared
     return _LABELS.get(kind, {}).get(code, (code, code))
 
 

@@ -437,13 +437,17 @@ def mask_name(name: str) -> str:
     return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
 
 
-def notice_days(tenant: Tenant, default: int = 5) -> tuple[int, bool]:
-    """The working days a public notice runs in the tenant's procedure, and whether that
-    is the procedure's own figure (False: ``default``, the national five working days)."""
+def notice_rule(tenant: Tenant) -> tuple[int | str, str | None] | None:
+    """The public notice's length in the tenant's procedure, as its guard
+    ``notice_period_elapsed`` states it: (working days or the parameter holding them, the
+    parameter holding the counting reading or None); None when the procedure has none."""
     procedure = procedure_of(tenant)
     for action in procedure.actions if procedure else ():
         for guard in action.guards:
-            found = re.match(r"notice_period_elapsed\((\d+)", guard.name)
-            if found:
-                return int(found.group(1)), True
-    return default, False
+            if guard.kind != "notice_period_elapsed":
+                continue
+            shown = guard.name[guard.name.find("(") + 1 : guard.name.rfind(")")]
+            days: int | str = int(shown) if shown.isdigit() else shown
+            names = [p for p in getattr(guard, "parameters", ()) if p != shown]
+            return days, (names[0] if names else None)
+    return None

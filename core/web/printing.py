@@ -23,12 +23,16 @@ from core.calendar import WorkingCalendar
 from core.cases.views import CaseView, EventView
 from core.errors import INTERNAL, BangfuError
 from core.registry import Tenant
-from core.web.presenters import logo_of, mask_name, notice_days
+from core.web.presenters import logo_of, mask_name, notice_rule
+from core.workflow import readings
+from core.workflow.procedure import day_count
 
 STATIC = Path(__file__).parent / "static"
 CHROMIUM_ENV = "BANGFU_CHROMIUM"
 PDF_TIMEOUT_MS = 30_000
 
+#: a notice's working days where the procedure names none (the figure Hebei's seed sets)
+DEFAULT_NOTICE_DAYS = 5
 #: code -> (Chinese title, English title, template)
 DOCUMENTS = {
     "notice": ("困难职工建档公示", "public notice", "print/notice.html"),
@@ -90,10 +94,11 @@ def inlined(tenant: Tenant) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class NoticePeriod:
-    start: date
-    end: date  #: the day the notice has run its working days (approval allowed from it)
+    start: date  #: the day of publication (today for a draft)
     working_days: int
-    from_procedure: bool  #: False: the national default of five working days
+    counting_zh: str  #: how the days are counted, e.g. 公示次日起算
+    allowed: date  #: the first day the step after the notice may be taken
+    from_procedure: bool  #: False: no notice length in the procedure, five working days
     published: bool  #: False: a draft, the notice is not published yet
 
 
@@ -108,14 +113,22 @@ def _published(view: CaseView) -> EventView | None:
 def notice_period(
     tenant: Tenant, view: CaseView, calendar: WorkingCalendar, today: date
 ) -> NoticePeriod:
-    """From the day the notice was published (today for a draft) to the ``days``-th
-    working day after it, the day the step after the notice is allowed from (as the
-    procedure's guard ``notice_period_elapsed`` counts)."""
-    days, own = notice_days(tenant)
+    """The notice's dates as the procedure's guard ``notice_period_elapsed`` counts them:
+    its working days and counting reading (parameters, read on the day of publication),
+    and the first day the next step is allowed."""
     event = _published(view)
     start = event.on if event else today
-    end = calendar.add_working_days(start, days)[0]
-    return NoticePeriod(start, end, days, own, event is not None)
+    rule = notice_rule(tenant)
+    days, counting = rule if rule else (DEFAULT_NOTICE_DAYS, None)
+    parameters = tenant.parameters(start)
+    days = day_count(days, parameters)
+    how = readings.AFTER_PUBLICATION_DAY
+    if counting is not None:
+        how = readings.reading(parameters, counting, readings.NOTICE_COUNTINGS)
+    allowed = readings.notice_allowed_from(calendar, start, days, how)[0]
+    return NoticePeriod(
+        start, days, readings.NOTICE_COUNTINGS[how][0], allowed, rule is not None, event is not None
+    )
 
 
 def document_context(

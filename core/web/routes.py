@@ -573,6 +573,7 @@ def _facts_page(
         needs_comment=labels.needs_comment(action),
         sheet=worksheet(view.household, view.evaluation),
         masked=masked,
+        today=desk.cases.today(),
         **_household_form_context(typed),
         **_staff_context(desk),
     )
@@ -617,7 +618,7 @@ def record_facts(
                 case_id,
                 action,
                 step.expected_version,
-                None,
+                step.on,  # as the other step forms send it (until the server dates steps)
                 step.comment,
                 household,
             )

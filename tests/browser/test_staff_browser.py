@@ -113,9 +113,12 @@ def test_hebei_case_walked_to_filed_by_two_people(page, server):
 
 def test_gansu_case_walked_through_seven_steps_with_the_household_accounts(page, server):
     sign_in(page, "gansu", "wang.fang")
-    number = open_case(page, "gansu", "李秀芳", income="0", **{"members.0.seriousIllness": "on"})
+    opened = TODAY - timedelta(days=40)
+    number = open_case(
+        page, "gansu", "李秀芳", on=opened, income="0", **{"members.0.seriousIllness": "on"}
+    )
     case = f"{server}/staff/gansu/cases/{number}"
-    for step in ("进:入户调查", "看:察看核实", "算:算收支账"):
+    for n, step in enumerate(("进:入户调查", "看:察看核实", "算:算收支账"), start=1):
         page.goto(case)
         page.get_by_role("link", name=step).click()
         page.wait_for_url(re.compile(r".*/facts/\w+$"))
@@ -141,14 +144,15 @@ def test_gansu_case_walked_through_seven_steps_with_the_household_accounts(page,
                 page.locator(f'[name="annualExpenses.{kind}"]').fill(amount)
             assert_accessible(page, "gansu-facts-form")
             shot(page, "gansu-assess-form")
+        page.locator('input[name="on"]').fill((opened + timedelta(days=n)).isoformat())
         page.get_by_role("button", name=re.compile("^提交")).click()
         page.wait_for_url(re.compile(r".*/cases/\d+$"))
     assert page.locator("#gap").inner_text() == "6800.00"
     assert page.locator("#income-total").inner_text() == "24000.00"
     shot(page, "gansu-worksheet", full_page=True)
-    take(page, case, "议:集体研究", comment="集体研究同意")
-    take(page, case, "评:评议认定")
-    take(page, case, "公示")
+    take(page, case, "议:集体研究", opened + timedelta(days=4), comment="集体研究同意")
+    take(page, case, "评:评议认定", opened + timedelta(days=5))
+    take(page, case, "公示", opened + timedelta(days=6))
     assert status_of(page) == "公示中"
     assert page.locator("form.step").filter(has_text="审核").count() == 0  # four eyes
     sign_in(page, "gansu", "liu.yang")
@@ -185,7 +189,9 @@ def test_worklist_search_and_the_printed_notice(page, server):
     text = page.locator("main").inner_text()
     assert "赵**" in text and "赵丽华" not in text
     assert (
-        "5 个工作日" in text and "期满" in text and "所在县(市、区)总工会困难职工帮扶中心" in text
+        "5 个工作日" in text
+        and "起方可审批" in text
+        and "所在县(市、区)总工会困难职工帮扶中心" in text
     )
     assert_accessible(page, "notice")
     shot(page, "notice-sheet")  # as the page shows the A4 sheet on screen
