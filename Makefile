@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# GraphiQL's scripts (served by us, no CDN) and axe-core (browser tests), from npm
+ASSETS_STAMP := assets/node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Tests also run on PostgreSQL when it answers here (skipped otherwise).
@@ -10,7 +12,7 @@ export BANGFU_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/
 
 .PHONY: run test bench lint format check tenants clean venv browser
 
-venv: $(STAMP)
+venv: $(STAMP) $(ASSETS_STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,21 +20,29 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# npm comes from apt when missing; without it GraphiQL says its scripts are not installed
+$(ASSETS_STAMP): assets/package.json assets/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq npm >/dev/null; } \
+	  || echo "npm could not be installed: GraphiQL and the accessibility checks need it"
+	cd assets && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed \
+	  || echo "npm install failed: GraphiQL will say its scripts are missing; axe checks skip"
+
+# The browser tests drive Debian's chromium (with a CJK font, so pages show Chinese);
+# installed when missing. Where it cannot be, those tests skip and say why.
+browser:
+	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q . || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; } \
+	  || echo "Chromium could not be installed: the browser tests will skip"
+
+run: $(STAMP) $(ASSETS_STAMP)
 	$(BIN)/bangfu serve --local-demo --host $(HOST) --port $(PORT)
 
-test: $(STAMP) browser
+test: $(STAMP) $(ASSETS_STAMP) browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider
-
-# The dashboard's browser tests drive Debian's chromium through Playwright: install both
-# when missing (the tests skip, saying so, where no Chromium can be installed).
-browser: $(STAMP)
-	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install --quiet playwright \
-	  || echo "playwright could not be installed: the dashboard's browser tests will be skipped"
-	@command -v chromium >/dev/null 2>&1 || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; } \
-	  || echo "chromium could not be installed: the dashboard's browser tests will be skipped"
 
 # `make bench` (or `make bench BENCHES="engine http compare batch review"`): prints every
 # figure (median of >= 3 rounds, min - max) with its target and met / not met, and how busy

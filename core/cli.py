@@ -21,6 +21,8 @@ token_app = typer.Typer(help="Bearer tokens for staff and national users.", no_a
 app.add_typer(db_app, name="db")
 session_app = typer.Typer(help="Staff-page sessions.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+user_app = typer.Typer(help="Staff accounts for the staff pages.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 audit_app = typer.Typer(help="Checks of the recorded history.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(session_app, name="session")
@@ -241,6 +243,66 @@ def session_end(
     with session_factory(database_url(database))() as session:
         ended = end_sessions_of(session, tenant, user.strip())
     console.print(f"{ended} session(s) ended")
+
+
+@user_app.command("create")
+def user_create(
+    tenant: Annotated[str, typer.Option(help="tenant code, e.g. hebei")],
+    role: Annotated[str, typer.Option(help="caseworker, reviewer, approver, chairman, admin")],
+    user: Annotated[str, typer.Option(help="the user name to sign in with")],
+    name: Annotated[str, typer.Option(help="the person's name, for the header")] = "",
+    totp: Annotated[bool, typer.Option(help="ask for a one-time code (TOTP) too")] = False,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            help="the password (default: asked for, not echoed)", envvar="BANGFU_PASSWORD"
+        ),
+    ] = None,
+    database: DatabaseUrl = None,
+) -> None:
+    """Create a staff account; prints the TOTP secret and its otpauth address with --totp."""
+    import pyotp
+
+    from core.auth.accounts import create_user
+    from core.db.migrate import upgrade
+    from core.db.session import session_factory
+    from core.errors import BangfuError
+    from core.registry import load_registry
+
+    url = database_url(database)
+    upgrade(url)
+    if password is None:
+        password = typer.prompt("password 密码", hide_input=True, confirmation_prompt=True)
+    known = set(load_registry().tenants)
+    try:
+        with session_factory(url)() as session:
+            secret = create_user(
+                session, tenant, user, role, password, known, totp=totp, display_name=name
+            )
+    except BangfuError as exc:
+        console.print(f"[red]{exc.zh}[/] {exc.en}")
+        raise typer.Exit(code=1) from None
+    console.print(f"user {user} ({role}) created in {tenant}")
+    if secret:
+        print(secret)
+        print(pyotp.TOTP(secret).provisioning_uri(name=f"{user}@{tenant}", issuer_name="Bangfu"))
+
+
+@user_app.command("disable")
+def user_disable(
+    tenant: Annotated[str, typer.Option(help="tenant code")],
+    user: Annotated[str, typer.Option(help="the user name")],
+    database: DatabaseUrl = None,
+) -> None:
+    """Disable a staff account: it never signs in again."""
+    from core.auth.accounts import disable_user
+    from core.db.session import session_factory
+
+    with session_factory(database_url(database))() as session:
+        if not disable_user(session, tenant, user):
+            console.print("[red]no active account of that name[/]")
+            raise typer.Exit(code=1)
+    console.print(f"user {user} of {tenant} disabled")
 
 
 @app.command()

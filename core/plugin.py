@@ -46,12 +46,22 @@ class TenantInfo:
 
 @dataclass(frozen=True)
 class Branding:
-    """How the tenant's staff pages look."""
+    """How the tenant's staff pages and printouts look.
+
+    Every field after ``display_name`` is optional, so a plugin written for the first
+    version keeps working. ``logo`` names a file shipped as package data, as
+    ``"package:relative/path.svg"`` (PNG, SVG or JPEG); the pages serve it themselves, so
+    it shows on an intranet too (``logo_url``, an address, is the older way).
+    """
 
     display_name: str
     primary_color: str = "#b71c1c"
     logo_url: str | None = None
     locale: str = "zh-CN"
+    logo: str | None = None  #: package data, e.g. "tenants.hebei:branding/logo.svg"
+    accent_color: str | None = None  #: a second colour (print rules, highlights)
+    short_name: str | None = None  #: e.g. 河北省总工会, for print headers
+    objection_contact: str | None = None  #: where to object to a public notice
 
 
 def package_folders(module_file: str) -> tuple[Callable[[], Path], Callable[[], Path]]:

@@ -17,13 +17,15 @@ APP_ROLE = "bangfu_app"
 STATISTICS_SCOPE = "current_setting('app.scope', true) = 'statistics'"
 
 
-def statistics_readable(tables: Iterable[str]) -> None:
-    """Let ``bangfu_stats``, and no other role, read ``tables`` under the statistics scope."""
+def statistics_readable(
+    tables: Iterable[str], policy: str = "statistics_read", scope: str = STATISTICS_SCOPE
+) -> None:
+    """Let ``bangfu_stats``, and no other role, read ``tables`` under ``scope`` (a setting
+    its functions make for their own duration)."""
     for table in tables:
-        op.execute(f"DROP POLICY IF EXISTS statistics_read ON {table}")
+        op.execute(f"DROP POLICY IF EXISTS {policy} ON {table}")
         op.execute(
-            f"CREATE POLICY statistics_read ON {table} FOR SELECT TO {STATS_ROLE} "
-            f"USING ({STATISTICS_SCOPE})"
+            f"CREATE POLICY {policy} ON {table} FOR SELECT TO {STATS_ROLE} USING ({scope})"
         )
         op.execute(f"GRANT SELECT ON {table} TO {STATS_ROLE}")
 

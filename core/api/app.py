@@ -22,6 +22,7 @@ from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
 from litestar.status_codes import HTTP_405_METHOD_NOT_ALLOWED
 
+from core.api.graphiql import graphiql_assets
 from core.api.limits import MAX_BODY_BYTES
 from core.api.slowbody import SlowBodyGuard
 from core.api.view import graphql_controller, litestar_refusal
@@ -99,7 +100,14 @@ def create_app(registry: Registry | None = None) -> Litestar:
         DATABASE_URL_KEY: database_url(),
     }
     return Litestar(
-        route_handlers=[graphql_controller(), healthz, ready, staff_pages(), national_pages()],
+        route_handlers=[
+            graphql_controller(),
+            healthz,
+            ready,
+            staff_pages(),
+            national_pages(),
+            graphiql_assets,
+        ],
         template_config=staff_templates(),  # the staff pages' HTML (core.web)
         state=State(state),
         request_max_body_size=MAX_BODY_BYTES,

@@ -48,6 +48,7 @@ from strawberry.types import ExecutionResult
 from core.api import limits
 from core.api.context import context_for
 from core.api.errors import INTERNAL_EN, INTERNAL_ZH, contract_error, error_body
+from core.api.graphiql import local_graphiql_html
 from core.api.limits import SERVED_RULES, check_variables, prepare
 from core.api.planned import execute_plan, fast_variables, plan_of
 from core.api.schema import ServedRequest, schema
@@ -177,6 +178,12 @@ class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
 
     dependencies: ClassVar = {}  # type: ignore[misc]
     websocket_endpoint = None  # no subscriptions in the contract
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL with its scripts from this server, not from a CDN."""
+        return local_graphiql_html(super().graphql_ide_html)
+
     exception_handlers: ClassVar[ExceptionHandlersMap] = {  # type: ignore[misc]
         HTTPException: litestar_refusal,
         Exception: _unexpected,

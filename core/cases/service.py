@@ -31,8 +31,8 @@ from core.auth.principal import Principal, require_principal
 from core.auth.roles import ADMIN, NATIONAL, label
 from core.calendar import WorkingCalendar, default_calendar
 from core.cases import summary
-from core.cases.privacy import hash_id_number, mask_free_text, protect, shown_household
-from core.cases.views import CaseView, Count, EventView, PendingFacts, TenantStatistics
+from core.cases.privacy import Identity, hash_id_number, mask_free_text, protect, shown_household
+from core.cases.views import CaseView, Count, EventView, PendingFacts, TenantStatistics, WorkItem
 from core.db import chain
 from core.db import repositories as repo
 from core.db.facts_row import LAYOUT_ID, facts_from_rows, facts_row
@@ -50,6 +50,8 @@ from core.workflow.state import CaseState, Step
 T = TypeVar("T")
 log = logging.getLogger("bangfu.cases")
 MAX_PAGE = 500
+#: the most files a worklist holds (a county's open files; the newest first)
+WORKLIST_LIMIT = 5000
 #: Lists up to this long carry explained evaluations; longer ones are evaluated as a batch.
 EXPLAINED_UP_TO = 50
 RESPONSIBLE = "responsible"  #: the assignment duty of the person who opened the file
@@ -256,6 +258,9 @@ class CaseService:
         repo.record_refusal(self.session, p.tenant, p.user, p.role, action, str(target), outcome)
 
     def _finish(self) -> None:
+        if getattr(self, "_all_or_nothing", False):  # open_cases commits once, at the end
+            self.session.flush()
+            return
         try:
             self.session.commit()
         except IntegrityError:
@@ -386,6 +391,27 @@ class CaseService:
         except BaseException:
             self.session.rollback()
             raise
+
+    @_one_call_scope
+    def open_cases(
+        self,
+        principal: Principal | None,
+        tenant: str,
+        households: Sequence[tuple[Household | dict[str, Any], bool]],
+    ) -> list[str]:
+        """Open a file for each (household, urgent) in one transaction: every file is
+        opened, or none is (a sheet import). Returns the new files' ids in order."""
+        self._all_or_nothing = True
+        try:
+            ids = [self._open_case(principal, tenant, h, u, None).id for h, u in households]
+            self._all_or_nothing = False
+            self._finish()
+            return ids
+        except BaseException:
+            self.session.rollback()
+            raise
+        finally:
+            self._all_or_nothing = False
 
     def _open_case(
         self,
@@ -551,7 +577,12 @@ class CaseService:
             (*state.history, decision.step),
         )
         identities = (
-            [(i.member_index, i.id_hash, i.id_masked) for i in protected.identities]
+            carried_identities(
+                row.household,
+                repo.identities_of(self.session, row.tenant, row.id),
+                new_household,
+                protected.identities,
+            )
             if new_household is not None
             else None
         )
@@ -805,6 +836,73 @@ class CaseService:
         return views
 
     @_one_call_scope
+    def worklist(
+        self, principal: Principal | None, tenant: str, limit: int = WORKLIST_LIMIT
+    ) -> list[WorkItem]:
+        """The tenant's files as worklist lines (summary columns, newest first): who is
+        responsible, whether the asker's role takes the next step, the next deadline."""
+        p = self._staff(principal, "cases", tenant)
+        code = self.registry.get(tenant).code
+        self._own_tenant(p, code, "cases")
+        procedure = self.workflow(self.registry.get(code)).procedure
+        mine = repo.responsible_for(self.session, code, p.user)
+        items = []
+        for row in repo.all_cases(self.session, code, limit):
+            status = procedure.status(row.status)
+            members = tuple(str(m.get("name") or "") for m in row.household.get("members") or ())
+            applicant = next(
+                (
+                    str(m.get("name") or "")
+                    for m in row.household.get("members") or ()
+                    if m.get("relation") == "APPLICANT"
+                ),
+                "",
+            )
+            # a filed file waits for its deadlines (review, follow-up), not for me
+            my_step = row.status not in procedure.admitted and any(
+                row.status in a.from_statuses and (p.role == ADMIN or p.role in a.roles)
+                for a in procedure.actions
+                if a.to_status or not a.records_facts  # not a mere update of the facts
+            )
+            items.append(
+                WorkItem(
+                    id=str(row.id),
+                    status=row.status,
+                    status_zh=status.zh if status else row.status,
+                    status_en=status.en if status else row.status,
+                    open=bool(status.open) if status else True,
+                    opened_on=row.opened_on,
+                    opened_by=row.opened_by,
+                    urgent=row.urgent,
+                    eligible=row.eligible,
+                    category=row.category,
+                    due_step=row.due_step,
+                    due_on=row.due_on,
+                    due_provisional=row.due_provisional,
+                    applicant=applicant,
+                    members=members,
+                    mine=row.id in mine,
+                    my_step=my_step,
+                )
+            )
+        return items
+
+    @_one_call_scope
+    def open_elsewhere(self, principal: Principal | None, id_number: str) -> bool:
+        """Whether another tenant holds an open file with a member of this ID number.
+
+        Only yes or no: the other tenant's files stay unseen (the duplicate check when a
+        file is opened; on PostgreSQL through ``bangfu_id_elsewhere``)."""
+        p = self._staff(principal, "openCase", "")
+        found = repo.id_statuses_elsewhere(self.session, p.tenant, hash_id_number(id_number))
+        for code, status in found:
+            tenant = self.registry.tenants.get(code)
+            known = self.workflow(tenant).procedure.status(status) if tenant else None
+            if known is None or known.open:
+                return True
+        return False
+
+    @_one_call_scope
     def changes(
         self, principal: Principal | None, case_id: str | int
     ) -> list[tuple[EventView, DeterminationChange | None]]:
@@ -1011,3 +1109,25 @@ SMALLEST_SHOWN = 5
 
 def suppress(count: int) -> int | None:
     return count if count >= SMALLEST_SHOWN else None
+
+
+def carried_identities(
+    old_household: dict[str, Any],
+    kept: Sequence[tuple[int, str, str]],
+    new_household: Household,
+    given: Sequence[Identity],
+) -> list[tuple[int, str, str]]:
+    """The identities of updated facts: those typed anew, and for a member typed without
+    an ID number, the one on file for the member of the same name (the pages show ID
+    numbers masked, so they cannot send them back)."""
+    by_name = {}
+    old_members = old_household.get("members") or ()
+    for index, id_hash, masked in kept:
+        if index < len(old_members):
+            by_name[str(old_members[index].get("name") or "")] = (id_hash, masked)
+    out = [(i.member_index, i.id_hash, i.id_masked) for i in given]
+    typed = {i.member_index for i in given}
+    for index, member in enumerate(new_household.members):
+        if index not in typed and member.id_number is None and member.name in by_name:
+            out.append((index, *by_name.pop(member.name)))
+    return out

@@ -95,3 +95,26 @@ class TenantStatistics:
     exited_cases: int | None
     by_category: tuple[Count, ...]
     by_group: tuple[Count, ...]
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """A file as a line of a worklist: its summary columns only (no evaluation is run)."""
+
+    id: str
+    status: str
+    status_zh: str
+    status_en: str
+    open: bool  #: the status is an open one (not exited, not refused)
+    opened_on: date
+    opened_by: str
+    urgent: bool
+    eligible: bool
+    category: str | None
+    due_step: str | None
+    due_on: date | None
+    due_provisional: bool
+    applicant: str
+    members: tuple[str, ...]  #: every member's name, for the search
+    mine: bool  #: the asking user is responsible for it (一帮一)
+    my_step: bool  #: a step from its status is one the asking user's role takes

@@ -309,6 +309,33 @@ class CaseRead(TenantScoped, Base):
     __table_args__ = (Index("ix_case_reads_tenant_case", "tenant", "case_number"),)
 
 
+
+class StaffUser(TenantScoped, Base):
+    """A member of staff who signs in to the staff pages with a password (migration 0008).
+
+    The password is kept as an argon2 hash only; ``totp_secret``, when set, asks for a
+    one-time code as well. Repeated failures lock the account for a while; a disabled
+    account never signs in. Tokens (``api_tokens``) stay for API clients."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(USER))
+    display_name: Mapped[str] = mapped_column(String(USER), default="")
+    role: Mapped[str] = mapped_column(String(CODE))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        UniqueConstraint("tenant", "username", name="uq_staff_users_tenant_username"),
+    )
+
+
 # The assistance funds ledger's tables (migration 0006) live with the ledger; imported here
 # so that every table is on ``Base.metadata`` whichever module is imported first.
 from core.funds import models as _funds_models  # noqa: E402, F401

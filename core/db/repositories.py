@@ -645,3 +645,59 @@ def record_refusal(
         log.exception(
             "could not record a refused %s by %s (%s, %s) of %r", action, user, role, tenant, target
         )
+
+
+# --------------------------------------------------------------------------- staff pages
+def identities_of(session: Session, tenant: str, case_id: int) -> list[tuple[int, str, str]]:
+    """A file's identities as (member index, keyed hash, masked number)."""
+    rows = session.execute(
+        select(MemberIdentity.member_index, MemberIdentity.id_hash, MemberIdentity.id_masked)
+        .where(MemberIdentity.tenant == tenant, MemberIdentity.case_id == case_id)
+        .order_by(MemberIdentity.member_index)
+    )
+    return [(i, h, m) for i, h, m in rows]
+
+
+def all_cases(session: Session, tenant: str, limit: int) -> list[CaseFile]:
+    """The tenant's files, newest first, at most ``limit`` (the worklist's summary rows)."""
+    return list(
+        session.scalars(
+            select(CaseFile)
+            .where(CaseFile.tenant == tenant)
+            .order_by(CaseFile.id.desc())
+            .limit(limit)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def responsible_for(session: Session, tenant: str, user: str) -> set[int]:
+    """The files ``user`` is responsible for (一帮一) and still holds."""
+    return set(
+        session.scalars(
+            select(Assignment.case_id).where(
+                Assignment.tenant == tenant, Assignment.user == user, Assignment.until.is_(None)
+            )
+        )
+    )
+
+
+def id_statuses_elsewhere(session: Session, tenant: str, id_hash: str) -> list[tuple[str, str]]:
+    """(tenant, status) of the files of *other* tenants with a member of this keyed ID
+    hash: nothing else, no personal data. On PostgreSQL through the function
+    ``bangfu_id_elsewhere`` (migration 0008), which reads under row-level security."""
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(
+            text("select tenant, status from bangfu_id_elsewhere(:t, :h)"),
+            {"t": tenant, "h": id_hash},
+        )
+    else:
+        rows = session.execute(
+            text(
+                "select c.tenant, c.status from member_identities m "
+                "join cases c on c.id = m.case_id "
+                "where m.id_hash = :h and m.tenant <> :t"
+            ),
+            {"t": tenant, "h": id_hash},
+        )
+    return [(str(t), str(s)) for t, s in rows]

@@ -16,6 +16,7 @@ from pathlib import Path
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
+from core.web.labels import zh
 from core.web.presenters import money, period
 from core.web.routes import staff_pages
 
@@ -25,6 +26,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 def _filters(engine: JinjaTemplateEngine) -> None:
     engine.engine.filters["money"] = money
     engine.engine.filters["period"] = period
+    engine.engine.filters["zh"] = zh
     engine.engine.trim_blocks = True
     engine.engine.lstrip_blocks = True
 

@@ -17,9 +17,9 @@ from datetime import date
 from typing import Any
 
 from core.errors import BangfuError, bad_input
-from core.model import Household, parse_household
+from core.model import MAX_MEMBERS, Household, parse_household
 
-MEMBER_ROWS = 6  #: member blocks on the form; larger households go through the API
+MEMBER_ROWS = MAX_MEMBERS  #: member blocks on the form: as many as a household may have
 MAX_TEXT = 200
 MAX_COMMENT = 1000
 
@@ -182,6 +182,42 @@ def blank_household_form(today: date) -> Typed:
         if f.checked:
             values[f.name] = "on"
     return Typed(values)
+
+
+def household_form(household: Mapping[str, Any], on: str = "") -> Typed:
+    """The form filled in from a recorded household (a file's facts, camelCase keys).
+
+    ID numbers are recorded masked: their inputs stay empty (the page shows the masked
+    number beside them) and an empty input keeps the number on file.
+    """
+    typed = blank_household_form(date.today())
+    typed.values = {"on": on} if on else {}
+    for f in (*AMOUNT_FIELDS, *FLAG_FIELDS):
+        value = household.get(f.name)
+        if f.kind == CHECK:
+            typed.values[f.name] = "on" if value else ""
+        elif value is not None and str(value) not in ("", "0", "0.00"):
+            typed.values[f.name] = str(value)
+    for f in EXPENSE_FIELDS:
+        value = (household.get("annualExpenses") or {}).get(f.name)
+        if value is not None and str(value) not in ("0", "0.00"):
+            typed.values[expense_key(f.name)] = str(value)
+    for row in range(MEMBER_ROWS):
+        for f in MEMBER_FIELDS:
+            if f.checked:
+                typed.values[member_key(row, f.name)] = "on"
+    for row, member in enumerate((household.get("members") or ())[:MEMBER_ROWS]):
+        for f in MEMBER_FIELDS:
+            key, value = member_key(row, f.name), member.get(f.name)
+            if f.name == "idNumber":
+                typed.values[key] = ""
+                if value:
+                    typed.values[f"{key}.masked"] = str(value)
+            elif f.kind == CHECK:
+                typed.values[key] = "on" if value else ""
+            elif value is not None:
+                typed.values[key] = str(value)
+    return typed
 
 
 def _gather(form: Mapping[str, Any], typed: Typed) -> tuple[dict[str, Any], list[int]]:

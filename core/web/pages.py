@@ -16,7 +16,11 @@ from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
 from core.web.presenters import Brand
-from core.web.session import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, form_token
+from core.web.session import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, STAFF_PATH, form_token
+
+#: the font-size switch (适老化): the sizes, and the cookie that keeps the choice
+TEXT_SIZES = ("normal", "large", "larger")
+TEXT_SIZE_COOKIE = "bangfu_text"
 
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -24,7 +28,10 @@ SECURITY_HEADERS = {
         "default-src 'none'; style-src 'self'; img-src 'self' https:; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
-    "Referrer-Policy": "no-referrer",
+    # same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" with
+    # every form, and the Origin check (session.check_origin) refuses them all. Other
+    # sites still get no address (a case number) from us.
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }
@@ -49,9 +56,18 @@ def page(
         token, new_cookie = form_token(request, signing_out)
         if new_cookie is not None:
             sent.append(new_cookie)
+    size = request.cookies.get(TEXT_SIZE_COOKIE)
     return Template(
         template_name=template,
-        context={"brand": brand, "csrf": token, "csrf_field": CSRF_FIELD, **context},
+        context={
+            "brand": brand,
+            "csrf": token,
+            "csrf_field": CSRF_FIELD,
+            "text_size": size if size in TEXT_SIZES else "normal",
+            "text_sizes": TEXT_SIZES,
+            "here": request.url.path,
+            **context,
+        },
         status_code=status,
         cookies=sent,
         headers=SECURITY_HEADERS,
@@ -61,3 +77,16 @@ def page(
 def see_other(url: str, cookies: Sequence[Cookie] = ()) -> Redirect:
     """303 See Other: after a form that changed something, the browser loads ``url``."""
     return Redirect(url, status_code=303, cookies=list(cookies), headers=SECURITY_HEADERS)
+
+
+def text_size_cookie(request: Request, size: str) -> Cookie:
+    """The chosen font size, for a year, on the staff pages only."""
+    return Cookie(
+        key=TEXT_SIZE_COOKIE,
+        value=size if size in TEXT_SIZES else "normal",
+        path=STAFF_PATH,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from importlib import resources
 from typing import Any
 
 from core.auth.principal import Principal
@@ -22,6 +23,7 @@ from core.errors import (
     BAD_INPUT,
     CONFLICT,
     FORBIDDEN,
+    INTERNAL,
     NOT_FOUND,
     RULE_VIOLATION,
     UNAUTHENTICATED,
@@ -42,7 +44,7 @@ DEFAULT_COLOUR = "#b71c1c"
 # --------------------------------------------------------------------------- branding
 @dataclass(frozen=True)
 class Brand:
-    """How one tenant's pages look: its name in the header bar, in its colour."""
+    """How one tenant's pages and printouts look: names, colours and logo."""
 
     code: str
     name: str  #: official name, e.g. 河北省
@@ -50,6 +52,9 @@ class Brand:
     colour: str  #: a CSS hex colour, checked (it goes into a style sheet)
     lang: str
     logo_url: str | None
+    short_name: str = ""  #: e.g. 河北省总工会 (print headers)
+    accent: str = ""  #: a second colour, checked
+    objection_contact: str = ""  #: where to object to a public notice
 
     @property
     def base(self) -> str:
@@ -57,12 +62,52 @@ class Brand:
         return f"/staff/{self.code}"
 
 
+def _package_logo(resource: str | None) -> bytes | None:
+    """The bytes of a logo shipped as package data (``"package:path"``), or None."""
+    if not resource or ":" not in resource:
+        return None
+    package, _, path = resource.partition(":")
+    if not path.lower().endswith(tuple(LOGO_TYPES)) or ".." in path:
+        return None
+    try:
+        return resources.files(package).joinpath(path).read_bytes()
+    except (ModuleNotFoundError, FileNotFoundError, OSError, ValueError):
+        return None
+
+
+LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg"}
+
+
+def logo_of(tenant: Tenant) -> tuple[bytes, str] | None:
+    """The tenant's packaged logo and its media type, or None."""
+    resource = tenant.branding.logo
+    data = _package_logo(resource)
+    if data is None or resource is None:
+        return None
+    suffix = "." + resource.rsplit(".", 1)[-1].lower()
+    return data, LOGO_TYPES[suffix]
+
+
 def brand_of(tenant: Tenant) -> Brand:
     b = tenant.branding
     colour = b.primary_color if _COLOUR.match(b.primary_color or "") else DEFAULT_COLOUR
+    accent = b.accent_color if _COLOUR.match(b.accent_color or "") else colour
     lang = b.locale if _LOCALE.match(b.locale or "") else "zh-CN"
-    logo = b.logo_url if b.logo_url and b.logo_url.startswith(("https://", "/")) else None
-    return Brand(tenant.code, tenant.info.name, b.display_name, colour, lang, logo)
+    if logo_of(tenant) is not None:
+        logo: str | None = f"/staff/{tenant.code}/logo"
+    else:
+        logo = b.logo_url if b.logo_url and b.logo_url.startswith(("https://", "/")) else None
+    return Brand(
+        tenant.code,
+        tenant.info.name,
+        b.display_name,
+        colour,
+        lang,
+        logo,
+        short_name=b.short_name or b.display_name,
+        accent=accent,
+        objection_contact=b.objection_contact or f"{tenant.info.name}工会",
+    )
 
 
 def staff_tenants(registry: Registry) -> list[Tenant]:
@@ -109,6 +154,7 @@ HTTP_STATUS = {
     NOT_FOUND: 404,
     CONFLICT: 409,
     RULE_VIOLATION: 422,
+    INTERNAL: 503,
 }
 
 
@@ -353,3 +399,81 @@ def case_page(view: CaseView, labels: Procedures, today: date) -> CasePage:
             else None
         ),
     )
+
+
+# --------------------------------------------------------------------------- 算账
+@dataclass(frozen=True)
+class AccountLine:
+    zh: str
+    en: str
+    amount: Decimal
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Worksheet:
+    """The household accounts (算账): yearly income by member and kind, yearly spending
+    by kind, and the gap (spending less income, when larger), as the rules computed it."""
+
+    income: list[AccountLine]
+    income_total: Decimal
+    spending: list[AccountLine]
+    spending_total: Decimal
+    gap: Decimal
+
+
+def _amount(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value if value not in (None, "") else "0"))
+    except ArithmeticError:
+        return Decimal("0")
+
+
+def worksheet(household: dict[str, Any], evaluation: Evaluation) -> Worksheet:
+    from core.web.labels import code_label
+
+    income = []
+    for m in household.get("members") or ():
+        monthly = _amount(m.get("monthlyIncome"))
+        if monthly:
+            income.append(
+                AccountLine(
+                    f"{m.get('name') or ''} 工资性收入",
+                    "wages",
+                    monthly * 12,
+                    f"{monthly:.2f} × 12",
+                )
+            )
+    other = _amount(household.get("otherAnnualIncome"))
+    if other:
+        income.append(AccountLine("其他收入", "other income", other))
+    expenses = household.get("annualExpenses") or {}
+    spending = []
+    for kind in ("rent", "living", "medical", "education", "other"):
+        zh, en = code_label("expense", kind)
+        spending.append(AccountLine(f"{zh}支出", f"{en}", _amount(expenses.get(kind))))
+    b = evaluation.budget
+    return Worksheet(income, b.annual_income, spending, b.annual_expenses, b.gap)
+
+
+# --------------------------------------------------------------------------- printouts
+def mask_name(name: str) -> str:
+    """张三 -> 张*, 欧阳娜娜 -> 欧***: the family name only, as a public notice shows it."""
+    name = name.strip()
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
+
+
+def notice_rule(tenant: Tenant) -> tuple[int | str, str | None] | None:
+    """The public notice's length in the tenant's procedure, as its guard
+    ``notice_period_elapsed`` states it: (working days or the parameter holding them, the
+    parameter holding the counting reading or None); None when the procedure has none."""
+    procedure = procedure_of(tenant)
+    for action in procedure.actions if procedure else ():
+        for guard in action.guards:
+            if guard.kind != "notice_period_elapsed":
+                continue
+            shown = guard.name[guard.name.find("(") + 1 : guard.name.rfind(")")]
+            days: int | str = int(shown) if shown.isdigit() else shown
+            names = [p for p in getattr(guard, "parameters", ()) if p != shown]
+            return days, (names[0] if names else None)
+    return None

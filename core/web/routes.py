@@ -26,10 +26,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core import clock
 from core.cases.reports import report_deadlines
-from core.errors import UNAUTHENTICATED, BangfuError, not_found
+from core.errors import UNAUTHENTICATED, BangfuError, bad_input, not_found
 from core.evaluation import evaluate
 from core.funds.web import funds_pages
 from core.registry import Registry, Tenant
+from core.web import excel, printing
+from core.web import worklist as wl
+from core.web.accounts import sign_in_with_password
 from core.web.desk import (
     Desk,
     NotSignedIn,
@@ -48,13 +51,14 @@ from core.web.forms import (
     all_inputs,
     blank_household_form,
     expense_key,
+    household_form,
     member_key,
     read_date,
     read_flag,
     read_household,
     read_step,
 )
-from core.web.pages import page, see_other
+from core.web.pages import SECURITY_HEADERS, TEXT_SIZES, page, see_other, text_size_cookie
 from core.web.presenters import (
     Brand,
     Notice,
@@ -63,10 +67,12 @@ from core.web.presenters import (
     case_line,
     case_page,
     http_status,
+    logo_of,
     refusal,
     signed,
     staff_tenant,
     staff_tenants,
+    worksheet,
 )
 from core.web.session import (
     check_form_token,
@@ -80,6 +86,7 @@ log = logging.getLogger("bangfu.web")
 STATIC = Path(__file__).parent / "static"
 PAGE_SIZE = 20
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
 def _registry(request: Request) -> Registry:
@@ -100,6 +107,7 @@ def _household_form_context(typed: Typed) -> dict[str, Any]:
         "typed": typed,
         "general_problems": typed.general_problems(all_inputs() | {"on", "urgent", "asOf"}),
         "member_rows": range(MEMBER_ROWS),
+        "shown_rows": _shown_rows(typed),
         "member_fields": MEMBER_FIELDS,
         "amount_fields": AMOUNT_FIELDS,
         "flag_fields": FLAG_FIELDS,
@@ -107,6 +115,20 @@ def _household_form_context(typed: Typed) -> dict[str, Any]:
         "member_key": member_key,
         "expense_key": expense_key,
     }
+
+
+def _shown_rows(typed: Typed) -> int:
+    """Member blocks shown one by one: those filled in (or with problems) and one empty
+    block more; the rest wait, folded, under "more members"."""
+    used = [
+        row
+        for row in range(MEMBER_ROWS)
+        if any(
+            typed.value(member_key(row, f)) or typed.problems.get(member_key(row, f))
+            for f in ("name", "idNumber", "age", "monthlyIncome")
+        )
+    ]
+    return min(max(used, default=-1) + 2, MEMBER_ROWS)
 
 
 def _staff_context(desk: Desk) -> dict[str, Any]:
@@ -146,7 +168,20 @@ def sign_in(request: Request, tenant: FromPath[str], data: Form) -> Redirect:
     sign_out_session(request)
     _, form_cookie = fresh_form_token(request)
     cookies = [sign_in_cookie(request, session_id), form_cookie]
-    return see_other(f"{brand_of(where).base}/cases", cookies)
+    return see_other(f"{brand_of(where).base}/worklist", cookies)
+
+
+@post("/{tenant:str}/password-sign-in", sync_to_thread=True)
+def password_sign_in(request: Request, tenant: FromPath[str], data: Form) -> Redirect:
+    """Sign in with a user name and password (and one-time code): a server-side session,
+    as for a token. A session this browser held before ends."""
+    where = _tenant(request, tenant)
+    check_form_token(request, data)
+    session_id = sign_in_with_password(request, where, data)
+    sign_out_session(request)
+    _, form_cookie = fresh_form_token(request)
+    cookies = [sign_in_cookie(request, session_id), form_cookie]
+    return see_other(f"{brand_of(where).base}/worklist", cookies)
 
 
 @post("/{tenant:str}/sign-out", sync_to_thread=True)
@@ -208,6 +243,7 @@ def _new_case_page(
     typed: Typed,
     status: int = 200,
     notice: Notice | None = None,
+    duplicates: list[Any] | None = None,
 ) -> Template:
     return page(
         request,
@@ -215,6 +251,7 @@ def _new_case_page(
         brand_of(where),
         status=status,
         notice=notice,
+        duplicates=duplicates or [],
         **_household_form_context(typed),
         **_staff_context(desk),
     )
@@ -245,6 +282,10 @@ def open_case(request: Request, tenant: FromPath[str], data: Form) -> Template |
                 "家庭信息有误,请修改标出的项目", "the household has problems: see below"
             )
             return _new_case_page(request, where, desk, typed, 400, notice)
+        duplicate = _duplicate_notice(desk, where, household)
+        if duplicate is not None:
+            notice, files = duplicate
+            return _new_case_page(request, where, desk, typed, 409, notice, duplicates=files)
         try:
             view = desk.cases.open_case(desk.principal, where.code, household, urgent, on)
         except BangfuError as exc:
@@ -271,6 +312,9 @@ def _case_page(
         status=status,
         notice=notice,
         case=case_page(view, Procedures(where), today),
+        sheet=worksheet(view.household, view.evaluation),
+        facts_steps=_facts_steps(where),
+        documents=printing.DOCUMENTS,
         today=today,
         **_staff_context(desk),
     )
@@ -300,6 +344,367 @@ def take_step(
         except BangfuError as exc:
             return _case_page(request, where, desk, case_id, http_status(exc), refusal(exc))
         return see_other(f"{brand_of(where).base}/cases/{moved.id}")
+
+
+# --------------------------------------------------------------------------- duplicates
+def _is_open(where: Tenant, status: str) -> bool:
+    """Whether a file in ``status`` is still open (not exited, not refused)."""
+    procedure = Procedures(where).procedure
+    found = procedure.status(status) if procedure else None
+    return found is None or found.open
+
+
+def _duplicate_notice(desk: Desk, where: Tenant, household: Any) -> tuple[Notice, list[Any]] | None:
+    """The duplicate check when a file is opened: an open file of this tenant for one of
+    the household's ID numbers is shown (number, applicant, status); one of another tenant
+    is refused with no word about it beyond "ask the level above"."""
+    numbers = [m.id_number for m in household.members if m.id_number]
+    here = []
+    for number in numbers:
+        for view in desk.cases.find_by_id_number(desk.principal, number):
+            if _is_open(where, view.status) and view.id not in {v.id for v in here}:
+                here.append(view)
+    if here:
+        files = [case_line(v, date.today()) for v in here]
+        return (
+            Notice(
+                "该身份证号在本地区已有在办档案,请在原档案中办理,不要重复建档",
+                "an open file of this region already has this ID number: work on that file "
+                "instead of opening another",
+            ),
+            files,
+        )
+    if any(desk.cases.open_elsewhere(desk.principal, n) for n in numbers):
+        return (
+            Notice(
+                "该身份证号在其他地区已有在办档案,不能在本地区建档。请联系上级工会核实处理",
+                "another region has an open file for this ID number, so no file can be "
+                "opened here: please contact the union at the level above",
+            ),
+            [],
+        )
+    return None
+
+
+# --------------------------------------------------------------------------- worklist
+def _worklist_items(desk: Desk, where: Tenant, query: wl.Query) -> tuple[list[Any], Any]:
+    today = desk.cases.today()
+    until = wl.week_end(desk.cases.calendar, today)
+    items = desk.cases.worklist(desk.principal, where.code)
+    matches = None
+    if query.q and wl.looks_like_id_number(query.q):
+        ids = desk.cases.find_by_id_number(desk.principal, query.q)
+        matches = {v.id for v in ids}
+    lines = wl.select(items, query, today, until, matches)
+    return lines, {
+        "counts": wl.counts(items, today, until),
+        "today": today,
+        "week_end": until,
+        "by_id": matches is not None,
+    }
+
+
+@get("/{tenant:str}/worklist", sync_to_thread=True)
+def worklist(request: Request, tenant: FromPath[str]) -> Template:
+    """My tasks, due this week, overdue, every file: sorted, filtered, searched."""
+    where = _tenant(request, tenant)
+    query = wl.Query.read(dict(request.query_params))
+    with open_desk(request, where) as desk:
+        lines, facts = _worklist_items(desk, where, query)
+        first = query.page * wl.PAGE
+        return page(
+            request,
+            "worklist.html",
+            brand_of(where),
+            lines=lines[first : first + wl.PAGE],
+            total=len(lines),
+            more=len(lines) > first + wl.PAGE,
+            query=query,
+            views=wl.VIEWS,
+            sorts=wl.SORTS,
+            statuses=Procedures(where).statuses(),
+            **facts,
+            **_staff_context(desk),
+        )
+
+
+@get("/{tenant:str}/worklist.xlsx", sync_to_thread=True)
+def worklist_export(request: Request, tenant: FromPath[str]) -> Response[bytes]:
+    """The worklist as shown, as an Excel workbook."""
+    where = _tenant(request, tenant)
+    query = wl.Query.read(dict(request.query_params))
+    with open_desk(request, where) as desk:
+        lines, facts = _worklist_items(desk, where, query)
+    content = excel.export(lines, f"{brand_of(where).display_name} 档案列表")
+    name = f"cases-{where.code}-{facts['today'].isoformat()}.xlsx"
+    return Response(
+        content,
+        media_type=excel.XLSX,
+        headers={**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+# --------------------------------------------------------------------------- import
+@get("/{tenant:str}/import", sync_to_thread=True)
+def import_form(request: Request, tenant: FromPath[str]) -> Template:
+    where = _tenant(request, tenant)
+    with open_desk(request, where) as desk:
+        return page(
+            request, "import.html", brand_of(where), columns=excel.COLUMNS, **_staff_context(desk)
+        )
+
+
+@get("/{tenant:str}/import/template.xlsx", sync_to_thread=False)
+def import_template(request: Request, tenant: FromPath[str]) -> Response[bytes]:
+    _tenant(request, tenant)
+    return Response(
+        excel.template(),
+        media_type=excel.XLSX,
+        headers={
+            **SECURITY_HEADERS,
+            "Content-Disposition": 'attachment; filename="bangfu-import-template.xlsx"',
+        },
+    )
+
+
+@post("/{tenant:str}/import", sync_to_thread=True)
+def import_sheet(request: Request, tenant: FromPath[str], data: Upload) -> Template | Redirect:
+    """Check every row of the sheet; open every household's file in one transaction, or
+    none when any row has a problem."""
+    where = _tenant(request, tenant)
+    check_form_token(request, data)
+    upload = data.get("sheet")
+    with open_desk(request, where) as desk:
+
+        def again(status: int, notice: Notice, rows: list[Any] | None = None) -> Template:
+            return page(
+                request,
+                "import.html",
+                brand_of(where),
+                status=status,
+                notice=notice,
+                rows=rows or [],
+                columns=excel.COLUMNS,
+                **_staff_context(desk),
+            )
+
+        if upload is None or not hasattr(upload, "file"):
+            return again(400, Notice("请选择要导入的 Excel 文件", "choose an Excel file"))
+        try:
+            rows = excel.read_sheet(upload.file.read(excel.MAX_BYTES + 1))
+        except BangfuError as exc:
+            return again(http_status(exc), refusal(exc))
+        numbers = {n for r in rows for n in r.id_numbers if not r.problems}
+        here: dict[str, list[str]] = {}
+        elsewhere = set()
+        for number in numbers:
+            here[number] = [
+                v.id
+                for v in desk.cases.find_by_id_number(desk.principal, number)
+                if _is_open(where, v.status)
+            ]
+            if desk.cases.open_elsewhere(desk.principal, number):
+                elsewhere.add(number)
+        excel.check_duplicates(rows, here, elsewhere)
+        bad = [r for r in rows if r.problems]
+        if bad:
+            notice = Notice(
+                f"共{len(rows)}行,{len(bad)}行有误:整表未导入,请修改后重新导入",
+                f"{len(bad)} of {len(rows)} rows have problems: nothing was imported",
+            )
+            return again(422, notice, rows)
+        try:
+            ids = desk.cases.open_cases(
+                desk.principal, where.code, [(r.household, r.urgent) for r in rows]
+            )
+        except BangfuError as exc:
+            return again(http_status(exc), refusal(exc), rows)
+        notice = Notice(
+            f"已导入{len(ids)}户,建档编号 #{ids[0]}–#{ids[-1]}", f"{len(ids)} imported", "info"
+        )
+        return page(
+            request,
+            "import.html",
+            brand_of(where),
+            notice=notice,
+            imported=ids,
+            columns=excel.COLUMNS,
+            **_staff_context(desk),
+        )
+
+
+# --------------------------------------------------------------------------- facts at a step
+def _facts_steps(where: Tenant) -> set[str]:
+    procedure = Procedures(where).procedure
+    return {a.name for a in procedure.actions if a.records_facts} if procedure else set()
+
+
+def _facts_page(
+    request: Request,
+    where: Tenant,
+    desk: Desk,
+    case_id: str,
+    action: str,
+    typed: Any = None,
+    status: int = 200,
+    notice: Notice | None = None,
+) -> Template:
+    view = desk.cases.find_case(desk.principal, case_id)
+    if view is None:
+        raise _case_not_found(case_id)
+    if action not in _facts_steps(where) or action not in view.available_actions:
+        raise bad_input(
+            f"'{action}' is not a step that records household facts you may take on this file",
+            "该环节不录入家庭情况,或您今天不能办理",
+        )
+    labels = Procedures(where)
+    typed = typed or household_form(view.household)
+    masked = {
+        k.removesuffix(".masked"): v for k, v in typed.values.items() if k.endswith(".masked")
+    }
+    return page(
+        request,
+        "facts.html",
+        brand_of(where),
+        status=status,
+        notice=notice,
+        case=case_page(view, labels, desk.cases.today()),
+        step=labels.step(action),
+        action=action,
+        needs_comment=labels.needs_comment(action),
+        sheet=worksheet(view.household, view.evaluation),
+        masked=masked,
+        today=desk.cases.today(),
+        **_household_form_context(typed),
+        **_staff_context(desk),
+    )
+
+
+@get("/{tenant:str}/cases/{case_id:str}/facts/{action:str}", sync_to_thread=True)
+def facts_form(
+    request: Request, tenant: FromPath[str], case_id: FromPath[str], action: FromPath[str]
+) -> Template:
+    """A survey step (进、看、算, updating facts) with the household form, filled in."""
+    where = _tenant(request, tenant)
+    with open_desk(request, where) as desk:
+        return _facts_page(request, where, desk, case_id, action)
+
+
+@post("/{tenant:str}/cases/{case_id:str}/facts/{action:str}", sync_to_thread=True)
+def record_facts(
+    request: Request,
+    tenant: FromPath[str],
+    case_id: FromPath[str],
+    action: FromPath[str],
+    data: Form,
+) -> Template | Redirect:
+    where = _tenant(request, tenant)
+    check_form_token(request, data)
+    with open_desk(request, where) as desk:
+        household, typed = read_household(data)
+        view = desk.cases.find_case(desk.principal, case_id)
+        if view is not None:  # masked ID numbers on file stay shown beside their inputs
+            for key, value in household_form(view.household).values.items():
+                if key.endswith(".masked"):
+                    typed.values[key] = value
+        if household is None or typed.problems:
+            notice = Notice(
+                "家庭信息有误,请修改标出的项目", "the household has problems: see below"
+            )
+            return _facts_page(request, where, desk, case_id, action, typed, 400, notice)
+        try:
+            step = read_step({**data, "action": action})
+            moved = desk.cases.transition(
+                desk.principal,
+                case_id,
+                action,
+                step.expected_version,
+                step.on,  # as the other step forms send it (until the server dates steps)
+                step.comment,
+                household,
+            )
+        except BangfuError as exc:
+            status = http_status(exc)
+            return _facts_page(request, where, desk, case_id, action, typed, status, refusal(exc))
+        return see_other(f"{brand_of(where).base}/cases/{moved.id}")
+
+
+# --------------------------------------------------------------------------- printing
+def _document(request: Request, where: Tenant, desk: Desk, case_id: str, doc: str, embed: bool):
+    if doc not in printing.DOCUMENTS:
+        raise not_found(f"no printout {doc!r}", f"没有打印件 {doc}")
+    view = desk.cases.find_case(desk.principal, case_id)
+    if view is None:
+        raise _case_not_found(case_id)
+    zh, en, template = printing.DOCUMENTS[doc]
+    today = desk.cases.today()
+    return template, {
+        "doc": doc,
+        "title_zh": zh,
+        "title_en": en,
+        "case": case_page(view, Procedures(where), today),
+        "sheet": worksheet(view.household, view.evaluation),
+        "embed": printing.inlined(where) if embed else None,
+        **printing.document_context(where, view, desk.cases.calendar, today),
+    }
+
+
+@get("/{tenant:str}/cases/{case_id:str}/print/{doc:str}", sync_to_thread=True)
+def print_document(
+    request: Request, tenant: FromPath[str], case_id: FromPath[str], doc: FromPath[str]
+) -> Template:
+    """A printout as an A4 page (the browser prints it through the print style sheet)."""
+    where = _tenant(request, tenant)
+    with open_desk(request, where) as desk:
+        template, context = _document(request, where, desk, case_id, doc, embed=False)
+        return page(request, template, brand_of(where), **context, **_staff_context(desk))
+
+
+@get("/{tenant:str}/cases/{case_id:str}/print/{doc:str}/pdf", sync_to_thread=True)
+def print_pdf(
+    request: Request, tenant: FromPath[str], case_id: FromPath[str], doc: FromPath[str]
+) -> Response[bytes]:
+    """The same printout as a PDF, drawn by headless Chromium."""
+    where = _tenant(request, tenant)
+    with open_desk(request, where) as desk:
+        template, context = _document(request, where, desk, case_id, doc, embed=True)
+        brand = brand_of(where)
+    engine = request.app.template_engine
+    html = engine.get_template(template).render(brand=brand, csrf="", csrf_field="", **context)
+    content = printing.html_to_pdf(html)
+    name = f"{doc}-{where.code}-{case_id}.pdf"
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={**SECURITY_HEADERS, "Content-Disposition": f'inline; filename="{name}"'},
+    )
+
+
+# --------------------------------------------------------------------------- look and feel
+@get("/{tenant:str}/logo", sync_to_thread=False, cache_control=CacheControlHeader(max_age=3600))
+def logo(request: Request, tenant: FromPath[str]) -> Response[bytes]:
+    """The tenant's logo, shipped in its plugin as package data."""
+    found = logo_of(_tenant(request, tenant))
+    if found is None:
+        raise not_found("this region has no logo", "本地区没有标志")
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        # an SVG opened on its own runs nothing and loads nothing
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+    }
+    return Response(found[0], media_type=found[1], headers=headers)
+
+
+@post("/{tenant:str}/text-size", sync_to_thread=False)
+def text_size(request: Request, tenant: FromPath[str], data: Form) -> Redirect:
+    """The font-size switch (适老化): kept in a cookie, no script needed."""
+    where = _tenant(request, tenant)
+    check_form_token(request, data)
+    size = data.get("size") if data.get("size") in TEXT_SIZES else "normal"
+    back = data.get("back") if isinstance(data.get("back"), str) else ""
+    if not back.startswith(brand_of(where).base) or "//" in back or "\\" in back:
+        back = f"{brand_of(where).base}/"
+    return see_other(back, [text_size_cookie(request, str(size))])
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -399,6 +804,7 @@ def staff_pages() -> Router:
             tenant_list,
             front_door,
             sign_in,
+            password_sign_in,
             sign_out,
             theme,
             case_list,
@@ -409,6 +815,17 @@ def staff_pages() -> Router:
             evaluation_form,
             evaluation_result,
             *funds_pages(),
+            worklist,
+            worklist_export,
+            import_form,
+            import_template,
+            import_sheet,
+            facts_form,
+            record_facts,
+            print_document,
+            print_pdf,
+            logo,
+            text_size,
             create_static_files_router(
                 path="/static",
                 directories=[STATIC],

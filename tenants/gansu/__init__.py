@@ -22,7 +22,13 @@ def bangfu_tenant():
 
 @hookimpl
 def bangfu_branding():
-    return Branding(display_name="甘肃省总工会 城市困难职工解困脱困", primary_color="#2e7d32")
+    return Branding(
+        display_name="甘肃省总工会 城市困难职工解困脱困",
+        primary_color="#2e7d32",
+        logo="tenants.gansu:branding/logo.svg",
+        short_name="甘肃省总工会",
+        objection_contact="所在基层工会或县(区)总工会",
+    )
 
 
 @hookimpl

@@ -21,7 +21,13 @@ def bangfu_tenant():
 
 @hookimpl
 def bangfu_branding():
-    return Branding(display_name="河北省总工会 特困职工帮扶", primary_color="#1565c0")
+    return Branding(
+        display_name="河北省总工会 特困职工帮扶",
+        primary_color="#1565c0",
+        logo="tenants.hebei:branding/logo.svg",
+        short_name="河北省总工会",
+        objection_contact="所在县(市、区)总工会困难职工帮扶中心",
+    )
 
 
 @hookimpl

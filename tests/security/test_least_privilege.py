@@ -102,8 +102,10 @@ def test_a_non_superuser_owner_migrates_and_the_serving_role_is_least_privileged
             national = staff("national", "national")
             assert {s.tenant: s.open_cases for s in service.statistics(national)}["hebei"] == 5
             # and the serving role cannot take the statistics scope for itself
-            session.execute(text("select set_config('app.scope', 'statistics', false)"))
-            assert session.execute(text("select count(*) from cases")).scalar() == 0
-            session.rollback()
+            for scope in ("statistics", "identity_check"):  # nor any other function's scope
+                session.execute(text(f"select set_config('app.scope', '{scope}', false)"))
+                assert session.execute(text("select count(*) from cases")).scalar() == 0
+                assert session.execute(text("select count(*) from member_identities")).scalar() == 0
+                session.rollback()
     finally:
         dispose_engine(app_url)

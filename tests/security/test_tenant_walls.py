@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import delete, insert, inspect, select, update
 
+from core.auth.accounts import create_user
 from core.auth.sessions import start_session
 from core.cases.service import CaseService
 from core.db.models import (
@@ -37,8 +38,8 @@ def tenant_models() -> list[type]:
 
 @pytest.fixture
 def two_tenants(database_url, registry):
-    """Files, history, assignments, identities, review runs and decisions, audit rows and
-    staff sessions of hebei and gansu."""
+    """Files, history, assignments, identities, review runs and decisions, audit rows,
+    staff sessions and staff accounts of hebei and gansu."""
     with session_factory(database_url)() as session:
         service = CaseService(session, registry, today=lambda: D("2026-11-20"))
         with_id = {**ILL, "members": [{**ILL["members"][0], "idNumber": ID_NUMBER}]}
@@ -50,6 +51,9 @@ def two_tenants(database_url, registry):
             service.find_case(staff(tenant, "admin"), case.id)  # a read recorded
             run_review(session, registry, tenant, D("2026-10-30"))
             start_session(session, staff(tenant, "reviewer"), via="password")  # a sign-in
+            create_user(  # a staff account
+                session, tenant, "reviewer", "reviewer", "a long password", set(registry.tenants)
+            )
             with tenant_scope(session, tenant):  # a report sent up (counts only)
                 session.add(
                     TenantReport(

@@ -86,7 +86,7 @@ def test_unknown_and_national_tenants_are_not_found(browser):
 # --------------------------------------------------------------------------- signing in
 def test_sign_in_with_a_good_token_keeps_it_in_a_strict_cookie(browser, tokens):
     response = browser.sign_in("hebei", tokens["hebei", "caseworker"])
-    assert response.headers["location"] == "/staff/hebei/cases"
+    assert response.headers["location"] == "/staff/hebei/worklist"
     cookie = next(c for c in response.headers.get_list("set-cookie") if "bangfu_staff=" in c)
     assert "HttpOnly" in cookie and "Path=/staff;" in cookie
     assert "samesite=strict" in cookie.lower()

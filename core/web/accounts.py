@@ -1,0 +1,44 @@
+"""Password sign-in for the staff pages: the account's password (and one-time code when
+it has TOTP) is checked (:func:`core.auth.accounts.authenticate`), then a server-side
+session is started for it (:func:`core.auth.sessions.start_session`, ``via="password"``)
+exactly as a token sign-in does; signing out ends it the same way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+
+from core.auth.accounts import authenticate, sign_in_refused
+from core.auth.sessions import start_session
+from core.db.request import STATE_KEY, RequestDatabase
+from core.registry import Tenant
+from core.settings import database_url
+
+
+def _text(form: dict[str, Any], key: str, limit: int = 200) -> str:
+    value = form.get(key)
+    if isinstance(value, list):
+        value = value[-1] if value else ""
+    return value[: limit + 1] if isinstance(value, str) else ""
+
+
+def sign_in_with_password(request: Request, tenant: Tenant, form: dict[str, Any]) -> str:
+    """A new session for the account on the form; the session id.
+
+    :raises BangfuError: ``UNAUTHENTICATED``, one answer for every kind of failure
+    """
+    username, password = _text(form, "username", 100), _text(form, "password")
+    if not username.strip() or not password:
+        raise sign_in_refused()
+    db = RequestDatabase(request.app.state.get(STATE_KEY) or database_url())
+    try:
+        principal = authenticate(
+            db.session, tenant.code, username, password, _text(form, "code", 12)
+        )
+        if not principal.is_staff:  # pragma: no cover - accounts are staff only
+            raise sign_in_refused()
+        db.session.rollback()
+        return start_session(db.session, principal, via="password")
+    finally:
+        db.close()
