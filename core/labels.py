@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from core import clock
+
 #: kind -> code -> (Chinese, English)
 NATIONAL: dict[str, dict[str, tuple[str, str]]] = {
     "category": {
@@ -97,7 +99,7 @@ def _chinese_first(name: str) -> tuple[str, str]:
 def labels_for(tenant, on: date | None = None) -> list[Label]:
     """Every label a tenant's answers can show: the national table, then the tenant's own
     populations, criteria (reasons) and programmes."""
-    on = on or date.today()
+    on = on or clock.today()
     key = (tenant.code, tenant.ruleset, id(tenant), on)
     found = _CACHE.get(key)
     if found is None:

@@ -24,9 +24,7 @@ def statistics_readable(
     its functions make for their own duration)."""
     for table in tables:
         op.execute(f"DROP POLICY IF EXISTS {policy} ON {table}")
-        op.execute(
-            f"CREATE POLICY {policy} ON {table} FOR SELECT TO {STATS_ROLE} USING ({scope})"
-        )
+        op.execute(f"CREATE POLICY {policy} ON {table} FOR SELECT TO {STATS_ROLE} USING ({scope})")
         op.execute(f"GRANT SELECT ON {table} TO {STATS_ROLE}")
 
 

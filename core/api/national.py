@@ -22,6 +22,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from core import clock
 from core.api import cases_gateway
 from core.api.inputs import HouseholdInput, to_household
 from core.api.limits import check_tenant_list
@@ -36,7 +37,7 @@ MAX_TREND_MONTHS = 36
 
 
 def _day(value: Any) -> date:
-    return value if isinstance(value, date) else date.today()
+    return value if isinstance(value, date) else clock.today()
 
 
 def _given(value: Any) -> Any:
@@ -404,7 +405,7 @@ class NationalQuery:
         who = cases_gateway._staff(context)
         session = cases_gateway._database(context).session
         trend = caseload_trend(
-            session, context.registry, who, codes, month_ends(date.today(), months)
+            session, context.registry, who, codes, month_ends(clock.today(), months)
         )
         return [
             TenantTrend(

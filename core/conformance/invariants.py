@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
 
+from core import clock
 from core.conformance.generate import households, hypothesis_households
 from core.errors import BangfuError
 from core.evaluation import Evaluation, evaluate, evaluate_many
@@ -409,7 +410,7 @@ def _child_keeps_parents_help(tenant: Tenant) -> list[str]:
 def _dates_to_try(tenant: Tenant) -> list[date]:
     """Each month from 2016-01-01 to today, and each date a value or a rule takes effect
     (and the day before it)."""
-    today = date.today()
+    today = clock.today()
     days = set()
     d = FIRST_DATE
     while d <= today:

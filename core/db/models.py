@@ -163,7 +163,7 @@ class Assignment(TenantScoped, Base):
 
 class MemberIdentity(TenantScoped, Base):
     """A member's resident ID number, never in clear: a keyed hash to find a household by
-    it, and a masked form to show (110105********002X)."""
+    it, and a masked form to show (**************002X)."""
 
     __tablename__ = "member_identities"
 
@@ -307,7 +307,6 @@ class CaseRead(TenantScoped, Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (Index("ix_case_reads_tenant_case", "tenant", "case_number"),)
-
 
 
 class StaffUser(TenantScoped, Base):

@@ -12,7 +12,6 @@ again with the service's message in both languages and a 4xx status; nothing cha
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from litestar import Request, get, post
@@ -20,6 +19,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from core import clock
 from core.errors import BangfuError, bad_input
 from core.funds.ledger import ACCOUNTS, KINDS, SOURCES
 from core.funds.payments import PROPOSED, STATES
@@ -46,7 +46,7 @@ def _funds(request: Request, desk: Desk) -> FundsService:
 
 def _year(value: str | None) -> int:
     if not value:
-        return date.today().year
+        return clock.today().year
     if not (value.isascii() and value.isdigit() and len(value) == 4):
         raise bad_input(f"the year {value[:10]!r} is not a year", "年度有误")
     return int(value)

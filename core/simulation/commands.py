@@ -6,13 +6,14 @@ import json
 from datetime import date
 from typing import Any
 
+from core import clock
 from core.errors import BangfuError
 from core.money import format_yuan
 
 
 def _day(text: str | None, console: Any) -> date | None:
     if text is None:
-        return date.today()
+        return clock.today()
     try:
         return date.fromisoformat(text)
     except ValueError:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from core import clock
 from core.errors import BangfuError, bad_input
 from core.model import MAX_MEMBERS, Household, parse_household
 
@@ -190,7 +191,7 @@ def household_form(household: Mapping[str, Any], on: str = "") -> Typed:
     ID numbers are recorded masked: their inputs stay empty (the page shows the masked
     number beside them) and an empty input keeps the number on file.
     """
-    typed = blank_household_form(date.today())
+    typed = blank_household_form(clock.today())
     typed.values = {"on": on} if on else {}
     for f in (*AMOUNT_FIELDS, *FLAG_FIELDS):
         value = household.get(f.name)

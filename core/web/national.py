@@ -35,6 +35,7 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 from sqlalchemy.exc import SQLAlchemyError
 
+from core import clock
 from core.auth.principal import Principal
 from core.auth.sessions import (
     SESSION_ID,
@@ -462,7 +463,7 @@ def dashboard(request: Request) -> Template | Redirect:
         return _see_other(f"{PATH}/")
     db, who = signed
     registry = _registry(request)
-    today = date.today()  # the server's clock
+    today = clock.today()  # the server's clock
     try:
         found, extra = _all_tables(request, db, who, today)
     finally:
@@ -503,7 +504,7 @@ def download(request: Request, key: FromPath[str]) -> Response | Redirect:
         return _see_other(f"{PATH}/")
     db, who = signed
     try:
-        found, _extra = _all_tables(request, db, who, date.today())
+        found, _extra = _all_tables(request, db, who, clock.today())
     finally:
         db.close()
     fmt = request.query_params.get("format") or "csv"

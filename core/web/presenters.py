@@ -309,7 +309,7 @@ class ActionForm:
 class MemberLine:
     name: str
     relation: str
-    id_number: str  #: masked by the service (``110105********002X``), or empty
+    id_number: str  #: masked by the service (``**************002X``), or empty
     age: Any
     monthly_income: str
     notes: str

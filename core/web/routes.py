@@ -365,7 +365,7 @@ def _duplicate_notice(desk: Desk, where: Tenant, household: Any) -> tuple[Notice
             if _is_open(where, view.status) and view.id not in {v.id for v in here}:
                 here.append(view)
     if here:
-        files = [case_line(v, date.today()) for v in here]
+        files = [case_line(v, clock.today()) for v in here]
         return (
             Notice(
                 "该身份证号在本地区已有在办档案,请在原档案中办理,不要重复建档",

@@ -10,10 +10,11 @@ from datetime import date, timedelta
 
 from openpyxl import Workbook
 
+from core import clock
 from core.web import excel
 from tests.browser.conftest import PASSWORD, assert_accessible, shot
 
-TODAY = date.today()
+TODAY = clock.today()  # the server's date: the suite pins it (tests/conftest.py)
 
 
 def sign_in(page, tenant: str, user: str) -> None:
