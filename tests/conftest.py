@@ -112,3 +112,15 @@ def database_url(request, tmp_path):
         url = request.getfixturevalue("postgres_url")
         empty_database(url)
         yield url
+
+
+@pytest.fixture(scope="session")
+def playwright_session():
+    """One Playwright for the whole run: its sync API runs an event loop of its own, so a
+    second one started while the first lives fails ("Sync API inside the asyncio loop").
+    Every browser test (staff pages, national dashboard) launches its Chromium from here."""
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed (make test installs it)"
+    )
+    with sync_api.sync_playwright() as p:
+        yield p

@@ -64,15 +64,12 @@ def server(chromium, sqlite_template, tmp_path_factory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def chromium_browser(chromium):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
+def chromium_browser(chromium, playwright_session):
+    browser = playwright_session.chromium.launch(
+        executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
+    )
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
@@ -57,16 +58,13 @@ def server(database_url, registry, tmp_path):
         yield base, tokens["acftu"]
 
 
-def test_the_dashboard_in_headless_chromium(server, tmp_path):
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed (make test installs it)"
-    )
+def test_the_dashboard_in_headless_chromium(server, tmp_path, playwright_session):
     executable = chromium()
     base, token = server
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     name = "sqlite"
     elsewhere = []
-    with sync_api.sync_playwright() as p:
+    with nullcontext(playwright_session) as p:
         browser = p.chromium.launch(
             executable_path=executable, headless=True, args=["--no-sandbox"]
         )
