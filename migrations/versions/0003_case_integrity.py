@@ -40,6 +40,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from migrations.walls import tenant_walls
+
 revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
@@ -49,7 +51,6 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 APP_ROLE = "bangfu_app"
 STATS_ROLE = "bangfu_stats"
 NEW_TENANT_TABLES = ("case_counters", "case_reads")
-TENANT_SETTING = "current_setting('app.tenant', true)"
 STATISTICS_SCOPE = "current_setting('app.scope', true) = 'statistics'"
 FUNCTIONS = ("bangfu_case_counts(text, date)", "bangfu_has_cases()")
 
@@ -159,13 +160,7 @@ def _chain_existing_events() -> None:
 
 
 def _postgres_walls() -> None:
-    for table in NEW_TENANT_TABLES:
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(
-            f"CREATE POLICY tenant_isolation ON {table} "
-            f"USING (tenant = {TENANT_SETTING}) WITH CHECK (tenant = {TENANT_SETTING})"
-        )
+    tenant_walls(NEW_TENANT_TABLES)
 
     # the statistics role: owns the two counting functions, reads under its own policy
     op.execute(

@@ -29,6 +29,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.walls import tenant_walls
+
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
@@ -37,7 +39,6 @@ depends_on: str | Sequence[str] | None = None
 APP_ROLE = "bangfu_app"
 #: Tables with tenant data made here: row-level security on each, as in 0002.
 TENANT_TABLES = ("staff_sessions",)
-TENANT_SETTING = "current_setting('app.tenant', true)"
 TOKEN_DAYS = 90
 
 
@@ -92,13 +93,7 @@ def upgrade() -> None:
 
 
 def _row_level_security() -> None:
-    for table in TENANT_TABLES:
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(
-            f"CREATE POLICY tenant_isolation ON {table} "
-            f"USING (tenant = {TENANT_SETTING}) WITH CHECK (tenant = {TENANT_SETTING})"
-        )
+    tenant_walls(TENANT_TABLES)
     op.execute(
         f"""
         DO $$

@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from migrations.statistics import owned_by_statistics_role, statistics_readable
+from migrations.walls import owned_by_statistics_role, statistics_readable, tenant_walls
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -42,7 +42,6 @@ depends_on: str | Sequence[str] | None = None
 
 APP_ROLE = "bangfu_app"
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
-TENANT_SETTING = "current_setting('app.tenant', true)"
 FUNCTIONS = (
     "bangfu_status_pairs(text, date, date)",
     "bangfu_step_counts(text, date, date)",
@@ -76,12 +75,7 @@ def upgrade() -> None:
 
 
 def _postgresql() -> None:
-    op.execute("ALTER TABLE tenant_reports ENABLE ROW LEVEL SECURITY")
-    op.execute("ALTER TABLE tenant_reports FORCE ROW LEVEL SECURITY")
-    op.execute(
-        "CREATE POLICY tenant_isolation ON tenant_reports "
-        f"USING (tenant = {TENANT_SETTING}) WITH CHECK (tenant = {TENANT_SETTING})"
-    )
+    tenant_walls(["tenant_reports"])
     op.execute(
         """
         CREATE FUNCTION bangfu_status_pairs(p_tenant text, p_baseline date, p_on date)

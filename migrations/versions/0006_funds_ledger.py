@@ -34,7 +34,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from migrations.statistics import owned_by_statistics_role, statistics_readable
+from migrations.walls import owned_by_statistics_role, statistics_readable, tenant_walls
 
 revision: str = "0006"
 down_revision: str | None = "0005"
@@ -43,7 +43,6 @@ depends_on: str | Sequence[str] | None = None
 
 APP_ROLE = "bangfu_app"
 TABLES = ("fund_runs", "fund_payments", "fund_entries")
-TENANT_SETTING = "current_setting('app.tenant', true)"
 
 
 def _tenant() -> sa.Column:
@@ -161,13 +160,7 @@ def upgrade() -> None:
 
 
 def _postgresql() -> None:
-    for table in TABLES:
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(
-            f"CREATE POLICY tenant_isolation ON {table} "
-            f"USING (tenant = {TENANT_SETTING}) WITH CHECK (tenant = {TENANT_SETTING})"
-        )
+    tenant_walls(TABLES)
     op.execute(
         """
         CREATE FUNCTION bangfu_fund_entries_append_only() RETURNS trigger

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from migrations.statistics import owned_by_statistics_role, statistics_readable
+from migrations.walls import owned_by_statistics_role, statistics_readable, tenant_walls
 
 revision: str = "0008"
 down_revision: str | None = "0006"
@@ -32,7 +32,6 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 APP_ROLE = "bangfu_app"
-TENANT_SETTING = "current_setting('app.tenant', true)"
 IDENTITY_SCOPE = "current_setting('app.scope', true) = 'identity_check'"
 IDENTITY_TABLES = ("cases", "member_identities")
 
@@ -62,12 +61,7 @@ def upgrade() -> None:
 
 
 def _postgres() -> None:
-    op.execute("ALTER TABLE staff_users ENABLE ROW LEVEL SECURITY")
-    op.execute("ALTER TABLE staff_users FORCE ROW LEVEL SECURITY")
-    op.execute(
-        "CREATE POLICY tenant_isolation ON staff_users "
-        f"USING (tenant = {TENANT_SETTING}) WITH CHECK (tenant = {TENANT_SETTING})"
-    )
+    tenant_walls(["staff_users"])
     op.execute(
         """
         CREATE FUNCTION bangfu_id_elsewhere(p_tenant text, p_hash text)

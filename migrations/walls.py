@@ -1,4 +1,9 @@
-"""How a migration gives the national level a counts-only reader on PostgreSQL.
+"""The walls every migration after 0002 builds the same way on PostgreSQL.
+
+A tenant table: row-level security (``ENABLE`` and ``FORCE``) and the policy
+``tenant_isolation`` on the transaction's ``app.tenant``, exactly as 0002 made them.
+
+A counts-only reader for the national level:
 
 Since 0003 the statistics functions are ``SECURITY DEFINER`` functions owned by the role
 ``bangfu_stats``, and only that role reads tenant rows under the ``statistics`` scope. The
@@ -15,6 +20,19 @@ from alembic import op
 STATS_ROLE = "bangfu_stats"
 APP_ROLE = "bangfu_app"
 STATISTICS_SCOPE = "current_setting('app.scope', true) = 'statistics'"
+TENANT_SETTING = "current_setting('app.tenant', true)"
+
+
+def tenant_walls(tables: Iterable[str]) -> None:
+    """Row-level security on ``tables``: a row is seen and written only by a transaction
+    whose ``app.tenant`` is its tenant (the owner too: FORCE)."""
+    for table in tables:
+        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+        op.execute(
+            f"CREATE POLICY tenant_isolation ON {table} "
+            f"USING (tenant = {TENANT_SETTING}) WITH CHECK (tenant = {TENANT_SETTING})"
+        )
 
 
 def statistics_readable(
