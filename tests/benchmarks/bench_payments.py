@@ -95,7 +95,9 @@ def fill(url: str, registry, files: int) -> float:
         batch = 20_000
         for start in range(0, files, batch):
             n = min(files, start + batch) - start
-            session.execute(insert(CaseFile), [case] * n)
+            # file numbers count per tenant (issue 8): 1, 2, 3 ... as the rows
+            rows = [{**case, "number": start + k + 1} for k in range(n)]
+            session.execute(insert(CaseFile), rows)
         session.execute(
             insert(CaseEvent),
             [
