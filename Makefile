@@ -83,4 +83,4 @@ tenants: $(STAMP)
 	$(BIN)/bangfu tenants
 
 clean:
-	rm -rf $(VENV) .venv-bench build *.egg-info .pytest_cache .ruff_cache bangfu.db artifacts
+	rm -rf $(VENV) .venv-bench build *.egg-info .pytest_cache .ruff_cache bangfu.db test-artefacts

@@ -1,7 +1,7 @@
 """The national dashboard in a real headless Chromium (Debian's ``chromium``, driven by
 Playwright) against the real server: sign in, read the charts, run a reform, download a
 table. Nothing may load from anywhere but the server. Screenshots are kept under
-``artifacts/screenshots/`` (git ignores it).
+``test-artefacts/dashboard/`` (git ignores it), beside the staff pages' ``test-artefacts/browser/``.
 
 ``make test`` installs ``chromium`` (apt) and ``playwright`` (pip) when missing; where no
 Chromium can be installed the test is skipped and says so.
@@ -21,7 +21,7 @@ from core.db.session import session_factory
 from tests.casefile_samples import ILL, staff
 from tests.live import ROOT, issue_tokens, live_server, serving_url
 
-SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+SCREENSHOTS = ROOT / "test-artefacts" / "dashboard"
 
 
 def chromium() -> str:
