@@ -11,7 +11,6 @@ Every entitlement carries its clause (``basis``) and the steps that produced its
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -332,7 +331,7 @@ def _derive(stack: _Stack, household: HouseholdFacts, params: Parameters) -> Hou
                         ),
                     )
                 derived[name] = arr
-        household = dataclasses.replace(household, derived=derived)
+        household = household.replaced(derived=derived)
     stack.arguments["household"] = household
     return household
 

@@ -83,3 +83,19 @@ def test_one_household_facts_equal_the_batch_builder():
             assert mine.dtype == theirs.dtype, f.name
             assert mine.shape == theirs.shape, f.name
             assert np.array_equal(mine, theirs), f.name
+
+
+def test_replaced_facts_keep_every_other_field():
+    from dataclasses import replace
+
+    facts = HouseholdFacts.from_households(households(5, seed=3))
+    changed = np.arange(5, dtype=np.int64)
+    mine = facts.replaced(members=changed, derived={"x": changed})
+    theirs = replace(facts, members=changed, derived={"x": changed})
+    for f in fields(HouseholdFacts):
+        assert np.array_equal(getattr(mine, f.name), getattr(theirs, f.name)) or (
+            f.name == "derived" and mine.derived == {"x": changed}
+        ), f.name
+    assert mine.members is changed and facts.members is not changed
+    with pytest.raises(TypeError):
+        facts.replaced(no_such_fact=changed)
