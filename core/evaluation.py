@@ -236,6 +236,8 @@ class _Stack:
         return self.guard(where, lambda: _invoke(rule, **self.arguments, **extra))
 
     def mask(self, where: str, value: Any) -> np.ndarray:
+        if type(value) is np.ndarray and value.dtype == np.bool_ and value.shape == (self.size,):
+            return value  # already a condition, one per household (the common answer)
         return self.guard(where, lambda: _mask(value, self.size, where))
 
     def masks(self, where: str, values: dict[str, Any] | None) -> dict[str, np.ndarray]:
@@ -251,6 +253,8 @@ class _Stack:
 
 
 def _mask(value: Any, size: int, what: str) -> np.ndarray:
+    if type(value) is np.ndarray and value.dtype == np.bool_ and value.shape == (size,):
+        return value  # already a condition, one per household: nothing to check or convert
     arr = np.asarray(value)
     if arr.dtype.kind not in "biu":
         raise TypeError(
