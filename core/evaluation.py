@@ -270,6 +270,18 @@ def _mask(value: Any, size: int, what: str) -> np.ndarray:
 def _amount(where: str, value: Any, granted: np.ndarray, size: int) -> np.ndarray | None:
     if value is None:
         return None
+    kind = type(value)
+    if (kind is int and 0 <= value < 2**63) or (kind is np.int64 and value >= 0):
+        # one amount for all, in range: no checks to run
+        amount = np.full(size, value, dtype=np.int64)
+        amount.flags.writeable = False  # as the broadcast below
+        return amount
+    if type(value) is np.ndarray and value.dtype == np.int64 and value.shape == (size,):
+        amount = value.view()  # already one int64 per household: no broadcast
+        amount.flags.writeable = False
+        if (np.where(granted, amount, 0) < 0).any():
+            raise ValueError(f"{where} computed a negative amount")
+        return amount
     arr = np.asarray(value)
     if arr.dtype.kind not in "iu":
         raise TypeError(
