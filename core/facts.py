@@ -151,14 +151,15 @@ class HouseholdFacts:
     def of(cls, household: Household) -> HouseholdFacts:
         """Facts of one household, built directly (the hot path of a single evaluation);
         the same facts as ``from_households([household])``."""
-        values = np.array(_one_row(household), dtype=np.int64)
-        flags = values[_BOOL_INDEX].astype(np.bool_)
-        columns = {name: values[j : j + 1] for j, name in _INT_COLUMNS}
-        columns.update({name: flags[k : k + 1] for k, name in _BOOL_COLUMNS})
+        values = np.array(_one_row(household), dtype=np.int64).reshape(-1, 1)
+        columns = list(values)  # one (1,) view per fact, in _ROW_FIELDS order
+        flags = list(values[_BOOL_INDEX].astype(np.bool_))
+        for k, j in enumerate(_BOOL_INDEX):
+            columns[j] = flags[k]
         members = household.members
         return cls(
-            size=1,
-            **columns,
+            1,
+            *columns,
             member_household=np.zeros(len(members), dtype=np.int64),
             member_age=np.array([-1 if m.age is None else m.age for m in members], np.int64),
             member_pension=np.array([m.has_pension_insurance for m in members], dtype=bool),
@@ -341,13 +342,14 @@ _MEMBER_FIELDS = {"member_household", "member_age", "member_pension", "derived"}
 _ROW_FIELDS = tuple(
     f.name for f in fields(HouseholdFacts) if f.name != "size" and f.name not in _MEMBER_FIELDS
 )
+if tuple(f.name for f in fields(HouseholdFacts))[1 : len(_ROW_FIELDS) + 1] != _ROW_FIELDS:
+    # HouseholdFacts.of passes the row positionally, right after ``size``
+    raise RuntimeError("facts row fields must follow size, in order")
 _DTYPES = {name: (np.bool_ if name in _BOOL_FIELDS else np.int64) for name in _ROW_FIELDS}
 _ALL_FIELDS = tuple(f.name for f in fields(HouseholdFacts))
 _ALL_VALUES = attrgetter(*_ALL_FIELDS)
 _SET = object.__setattr__
-_INT_COLUMNS = tuple((j, n) for j, n in enumerate(_ROW_FIELDS) if n not in _BOOL_FIELDS)
 _BOOL_INDEX = [j for j, n in enumerate(_ROW_FIELDS) if n in _BOOL_FIELDS]
-_BOOL_COLUMNS = tuple(enumerate(_ROW_FIELDS[j] for j in _BOOL_INDEX))
 
 
 def _fen(amount) -> int:
