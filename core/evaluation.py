@@ -11,7 +11,6 @@ Every entitlement carries its clause (``basis``) and the steps that produced its
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -237,6 +236,8 @@ class _Stack:
         return self.guard(where, lambda: _invoke(rule, **self.arguments, **extra))
 
     def mask(self, where: str, value: Any) -> np.ndarray:
+        if type(value) is np.ndarray and value.dtype == np.bool_ and value.shape == (self.size,):
+            return value  # already a condition, one per household (the common answer)
         return self.guard(where, lambda: _mask(value, self.size, where))
 
     def masks(self, where: str, values: dict[str, Any] | None) -> dict[str, np.ndarray]:
@@ -252,6 +253,8 @@ class _Stack:
 
 
 def _mask(value: Any, size: int, what: str) -> np.ndarray:
+    if type(value) is np.ndarray and value.dtype == np.bool_ and value.shape == (size,):
+        return value  # already a condition, one per household: nothing to check or convert
     arr = np.asarray(value)
     if arr.dtype.kind not in "biu":
         raise TypeError(
@@ -267,6 +270,18 @@ def _mask(value: Any, size: int, what: str) -> np.ndarray:
 def _amount(where: str, value: Any, granted: np.ndarray, size: int) -> np.ndarray | None:
     if value is None:
         return None
+    kind = type(value)
+    if (kind is int and 0 <= value < 2**63) or (kind is np.int64 and value >= 0):
+        # one amount for all, in range: no checks to run
+        amount = np.full(size, value, dtype=np.int64)
+        amount.flags.writeable = False  # as the broadcast below
+        return amount
+    if type(value) is np.ndarray and value.dtype == np.int64 and value.shape == (size,):
+        amount = value.view()  # already one int64 per household: no broadcast
+        amount.flags.writeable = False
+        if (np.where(granted, amount, 0) < 0).any():
+            raise ValueError(f"{where} computed a negative amount")
+        return amount
     arr = np.asarray(value)
     if arr.dtype.kind not in "iu":
         raise TypeError(
@@ -332,7 +347,7 @@ def _derive(stack: _Stack, household: HouseholdFacts, params: Parameters) -> Hou
                         ),
                     )
                 derived[name] = arr
-        household = dataclasses.replace(household, derived=derived)
+        household = household.replaced(derived=derived)
     stack.arguments["household"] = household
     return household
 

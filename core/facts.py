@@ -13,7 +13,8 @@ Money is ``int64`` fen; counts are ``int64``; conditions are ``bool``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 
 import numpy as np
 
@@ -121,6 +122,17 @@ class HouseholdFacts:
             self.derived["annual_expenses"] = found
         return found
 
+    def replaced(self, **changes: object) -> HouseholdFacts:
+        """``dataclasses.replace`` without its per-call introspection and ``__init__`` (a hot
+        path of single evaluation): the same fields, ``changes`` put in."""
+        copy = object.__new__(HouseholdFacts)
+        values = _ALL_VALUES(self)
+        for name, value in zip(_ALL_FIELDS, values, strict=True):
+            _SET(copy, name, changes.pop(name, value))
+        if changes:
+            raise TypeError(f"HouseholdFacts has no field {', '.join(changes)}")
+        return copy
+
     def take(self, index: int) -> HouseholdFacts:
         """The facts of one household, as a batch of one."""
         values = {name: getattr(self, name)[index : index + 1] for name in _ROW_FIELDS}
@@ -137,7 +149,21 @@ class HouseholdFacts:
     # ------------------------------------------------------------------ builders
     @classmethod
     def of(cls, household: Household) -> HouseholdFacts:
-        return cls.from_households([household])
+        """Facts of one household, built directly (the hot path of a single evaluation);
+        the same facts as ``from_households([household])``."""
+        values = np.array(_one_row(household), dtype=np.int64).reshape(-1, 1)
+        columns = list(values)  # one (1,) view per fact, in _ROW_FIELDS order
+        flags = list(values[_BOOL_INDEX].astype(np.bool_))
+        for k, j in enumerate(_BOOL_INDEX):
+            columns[j] = flags[k]
+        members = household.members
+        return cls(
+            1,
+            *columns,
+            member_household=np.zeros(len(members), dtype=np.int64),
+            member_age=np.array([-1 if m.age is None else m.age for m in members], np.int64),
+            member_pension=np.array([m.has_pension_insurance for m in members], dtype=bool),
+        )
 
     @classmethod
     def from_households(cls, households: Sequence[Household]) -> HouseholdFacts:
@@ -316,7 +342,14 @@ _MEMBER_FIELDS = {"member_household", "member_age", "member_pension", "derived"}
 _ROW_FIELDS = tuple(
     f.name for f in fields(HouseholdFacts) if f.name != "size" and f.name not in _MEMBER_FIELDS
 )
+if tuple(f.name for f in fields(HouseholdFacts))[1 : len(_ROW_FIELDS) + 1] != _ROW_FIELDS:
+    # HouseholdFacts.of passes the row positionally, right after ``size``
+    raise RuntimeError("facts row fields must follow size, in order")
 _DTYPES = {name: (np.bool_ if name in _BOOL_FIELDS else np.int64) for name in _ROW_FIELDS}
+_ALL_FIELDS = tuple(f.name for f in fields(HouseholdFacts))
+_ALL_VALUES = attrgetter(*_ALL_FIELDS)
+_SET = object.__setattr__
+_BOOL_INDEX = [j for j, n in enumerate(_ROW_FIELDS) if n in _BOOL_FIELDS]
 
 
 def _fen(amount) -> int:
@@ -396,6 +429,105 @@ def _row(h: Household) -> dict[str, int | bool]:
     }
 
 
+def _one_row(h: Household) -> list[int]:
+    """:func:`_row` in one pass over the members, as a list in ``_ROW_FIELDS`` order (the
+    single-household path; tests hold it to :func:`_row` on random households)."""
+    able = employed = able_not = seeking = flexible = laid_off = ill = disabled = 0
+    children = in_school = compulsory = beyond = college = child_seeking = 0
+    postgraduate = high_school = new_college = uninsured = no_pension = wages = 0
+    low, high = WORKING_AGE
+    for m in h.members:
+        kind = m.employment
+        works = kind in EMPLOYED_KINDS
+        looks = kind in SEEKING_KINDS
+        if m.able_to_work:
+            able += 1
+            if not works:
+                able_not += 1
+            if looks:
+                seeking += 1
+            if kind is Employment.FLEXIBLE:
+                flexible += 1
+        if works:
+            employed += 1
+        if kind is Employment.LAID_OFF:
+            laid_off += 1
+        if m.serious_illness:
+            ill += 1
+        if m.disabled:
+            disabled += 1
+        if not m.has_medical_insurance:
+            uninsured += 1
+        if m.age is not None and low <= m.age < high and not m.has_pension_insurance:
+            no_pension += 1
+        wages += _fen(m.monthly_income)
+        if m.relation is Relation.CHILD:
+            stage = m.education_stage
+            children += 1
+            if stage is not EducationStage.NONE:
+                in_school += 1
+            if stage is EducationStage.COMPULSORY:
+                compulsory += 1
+            if stage in BEYOND_COMPULSORY:
+                beyond += 1
+            if stage in COLLEGE:
+                college += 1
+            if m.able_to_work and looks:
+                child_seeking += 1
+            if m.newly_admitted:
+                if stage is EducationStage.POSTGRADUATE:
+                    postgraduate += 1
+                elif stage is EducationStage.HIGH_SCHOOL and m.public_school:
+                    high_school += 1
+                elif stage is EducationStage.UNDERGRADUATE:
+                    new_college += 1
+    e = h.expenses
+    return [
+        len(h.members),
+        able,
+        employed,
+        able_not,
+        seeking,
+        flexible,
+        laid_off,
+        ill,
+        disabled,
+        children,
+        in_school,
+        compulsory,
+        beyond,
+        college,
+        child_seeking,
+        postgraduate,
+        high_school,
+        new_college,
+        uninsured,
+        no_pension,
+        wages,
+        wages * 12 + _fen(h.other_annual_income),
+        _fen(h.annual_medical_out_of_pocket),
+        _fen(h.dibao_monthly_subsidy_per_capita),
+        _fen(e.rent),
+        _fen(e.living),
+        _fen(e.medical),
+        _fen(e.education),
+        _fen(e.other),
+        h.dibao_recipient,
+        h.dibao_continuous_months,
+        h.medical_in_insurance_catalog,
+        -1 if h.annual_medical_in_catalogue is None else _fen(h.annual_medical_in_catalogue),
+        -1 if h.housing_area_m2 is None else int(h.housing_area_m2 * 100),
+        h.has_housing,
+        h.disaster_loss,
+        h.three_no,
+        h.migrant_worker,
+        h.years_in_city,
+        h.laid_off_in_restructuring,
+        h.reemployment_certificate,
+        h.self_employed,
+    ]
+
+
 class Derived(dict):
     """Derived facts by name, each computed on first read (a batch pays only for the
     bands its rules use): ``household.derived["members_aged_60_plus"]``."""
@@ -436,10 +568,9 @@ def with_ages(facts: HouseholdFacts, working_from: int, retirement: int) -> Hous
         members_aged_60_plus=lambda: facts.members_aged(60),
     )
     if (working_from, retirement) == WORKING_AGE:
-        return replace(facts, derived=derived)
+        return facts.replaced(derived=derived)
     working = (age >= working_from) & (age < retirement)
-    return replace(
-        facts,
+    return facts.replaced(
         working_age_without_pension=facts.count_members(working & ~facts.member_pension),
         derived=derived,
     )

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,12 @@ class ResolvedParameter:
         )
 
     def describe_zh(self) -> str:
-        """The line in Chinese, as an explanation shows it."""
+        """The line in Chinese, as an explanation shows it (made once per resolved value:
+        the table keeps its resolved values, and every explanation that read it shows it)."""
+        return self._line_zh
+
+    @cached_property
+    def _line_zh(self) -> str:
         shown = self.native.kind if isinstance(self.native, BracketSchedule) else self.json_value()
         unit = f" {self.unit}" if self.unit and self.type != "schedule" else ""
         flag = ",暂定" if self.provisional else ""
@@ -341,7 +347,10 @@ class Parameters:
         return self._typed(name, "boolean")
 
     def _typed(self, name: str, kind: str) -> Any:
-        p = self.get(name)
+        p = self._cache.get(name)  # get(), inlined: the hot path of every rule
+        if p is None:
+            p = self._cache[name] = self._table.resolve(name, self.on)
+        self.reads.append(p)
         if p.type != kind:
             raise TypeError(f"parameter {name} is of type {p.type}, read as {kind}")
         return p.native

@@ -173,6 +173,9 @@ class _Shown:
     __slots__ = ("value",)
 
     def __init__(self, value: Any) -> None:
+        if type(value) is np.ndarray and value.ndim == 1 and value.size:
+            self.value = value.item(0)  # the first household's value, as Python: the usual
+            return
         if isinstance(value, np.ndarray):
             value = value[0] if value.size else None
         if isinstance(value, np.generic):

@@ -22,6 +22,7 @@ A schedule as data (a parameter of type ``schedule``)::
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -121,7 +122,7 @@ class BracketSchedule:
         """How the amount for one base is reached, for an explanation."""
         result = int(self.apply(np.array([base_fen]))[0])
         starts = [b.start_fen for b in self.brackets]
-        i = int(np.searchsorted(np.array(starts), base_fen, side="right")) - 1
+        i = bisect.bisect_right(starts, base_fen) - 1  # as np.searchsorted(side="right")
         b = self.brackets[i]
         upper = self.brackets[i + 1].start_fen if i + 1 < len(self.brackets) else None
         where = f"{format_yuan(b.start_fen)} 元以上" + (

@@ -67,3 +67,35 @@ def test_amount_columns_are_zero_where_not_granted(registry):
     granted = batch.grants["medical_relief"].granted
     assert (relief[~granted] == 0).all() and (relief[granted] > 0).all()
     assert granted.any() and (~granted).any()
+
+
+def test_one_household_facts_equal_the_batch_builder():
+    """``HouseholdFacts.of`` (the single-evaluation path) builds exactly the facts of
+    ``from_households``: same values, same dtypes, for every field."""
+    for h in households(300, seed=23):
+        one = HouseholdFacts.of(h)
+        many = HouseholdFacts.from_households([h])
+        assert one.size == many.size == 1
+        for f in fields(HouseholdFacts):
+            if f.name in ("size", "derived"):
+                continue
+            mine, theirs = getattr(one, f.name), getattr(many, f.name)
+            assert mine.dtype == theirs.dtype, f.name
+            assert mine.shape == theirs.shape, f.name
+            assert np.array_equal(mine, theirs), f.name
+
+
+def test_replaced_facts_keep_every_other_field():
+    from dataclasses import replace
+
+    facts = HouseholdFacts.from_households(households(5, seed=3))
+    changed = np.arange(5, dtype=np.int64)
+    mine = facts.replaced(members=changed, derived={"x": changed})
+    theirs = replace(facts, members=changed, derived={"x": changed})
+    for f in fields(HouseholdFacts):
+        assert np.array_equal(getattr(mine, f.name), getattr(theirs, f.name)) or (
+            f.name == "derived" and mine.derived == {"x": changed}
+        ), f.name
+    assert mine.members is changed and facts.members is not changed
+    with pytest.raises(TypeError):
+        facts.replaced(no_such_fact=changed)
