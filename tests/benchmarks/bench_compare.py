@@ -34,7 +34,6 @@ from core.evaluation import evaluate
 from core.model import parse_household
 from core.plugin import TenantInfo, TenantLevel, hookimpl
 from core.registry import Registry, load_registry
-from tenants.hebei import eligibility as hebei_eligibility
 from tenants.hebei import programmes as hebei_programmes
 from tests.benchmarks import MIN_ROUNDS, median, percentile, row
 from tests.benchmarks.bench_http import _post, lua_script, server, wrk
@@ -102,8 +101,8 @@ class SyntheticProvince:
         return self.folder
 
     @hookimpl
-    def bangfu_eligibility(self, household, parameters):
-        return hebei_eligibility.eligibility(household, parameters)
+    def bangfu_populations(self):
+        return hebei_programmes.POPULATIONS  # Hebei's 特困 and who its relief serves
 
     @hookimpl
     def bangfu_programmes(self):

@@ -139,7 +139,11 @@ def fill(url: str, registry, files: int = FILES) -> float:
         for start in range(0, files, batch):
             session.execute(
                 insert(CaseFile),
-                [templates[i % len(templates)] for i in range(start, min(files, start + batch))],
+                # file numbers count per tenant (issue 8): 1, 2, 3 ... as the rows
+                [
+                    {**templates[i % len(templates)], "number": i + 1}
+                    for i in range(start, min(files, start + batch))
+                ],
             )
         session.commit()
     return time.perf_counter() - started
