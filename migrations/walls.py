@@ -69,3 +69,30 @@ def owned_by_statistics_role(functions: Iterable[str]) -> None:
         $$
         """
     )
+
+
+def serving_role_may(grants: dict[str, str]) -> None:
+    """Grant the serving role ``bangfu_app`` (when the owner could create it) what serving
+    needs on new tables, ``{table: "SELECT, INSERT"}``, and the use of their id sequences."""
+    lines = "\n".join(f"GRANT {what} ON {table} TO {APP_ROLE};" for table, what in grants.items())
+    tables = ", ".join(f"'{table}'" for table in grants)
+    op.execute(
+        f"""
+        DO $$
+        DECLARE
+          seq text;
+        BEGIN
+          IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
+            {lines}
+            FOR seq IN
+              SELECT pg_get_serial_sequence(t, 'id') FROM unnest(ARRAY[{tables}]) AS t
+            LOOP
+              IF seq IS NOT NULL THEN
+                EXECUTE format('GRANT USAGE, SELECT ON SEQUENCE %s TO {APP_ROLE}', seq);
+              END IF;
+            END LOOP;
+          END IF;
+        END
+        $$
+        """
+    )

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from migrations.walls import tenant_walls
+from migrations.walls import serving_role_may, tenant_walls
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -94,23 +94,7 @@ def upgrade() -> None:
 
 def _row_level_security() -> None:
     tenant_walls(TENANT_TABLES)
-    op.execute(
-        f"""
-        DO $$
-        DECLARE
-          seq text;
-        BEGIN
-          IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
-            GRANT SELECT, INSERT, UPDATE ON staff_sessions TO {APP_ROLE};
-            seq := pg_get_serial_sequence('staff_sessions', 'id');
-            IF seq IS NOT NULL THEN
-              EXECUTE format('GRANT USAGE, SELECT ON SEQUENCE %s TO {APP_ROLE}', seq);
-            END IF;
-          END IF;
-        END
-        $$
-        """
-    )
+    serving_role_may({"staff_sessions": "SELECT, INSERT, UPDATE"})
 
 
 def downgrade() -> None:

@@ -33,7 +33,12 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from migrations.walls import owned_by_statistics_role, statistics_readable, tenant_walls
+from migrations.walls import (
+    owned_by_statistics_role,
+    serving_role_may,
+    statistics_readable,
+    tenant_walls,
+)
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -130,23 +135,7 @@ def _postgresql() -> None:
     )
     statistics_readable(["tenant_reports"])
     owned_by_statistics_role(FUNCTIONS)
-    op.execute(
-        f"""
-        DO $$
-        DECLARE
-          seq text;
-        BEGIN
-          IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
-            GRANT SELECT, INSERT ON tenant_reports TO {APP_ROLE};
-            seq := pg_get_serial_sequence('tenant_reports', 'id');
-            IF seq IS NOT NULL THEN
-              EXECUTE format('GRANT USAGE, SELECT ON SEQUENCE %s TO {APP_ROLE}', seq);
-            END IF;
-          END IF;
-        END
-        $$
-        """
-    )
+    serving_role_may({"tenant_reports": "SELECT, INSERT"})
 
 
 def downgrade() -> None:

@@ -34,7 +34,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from migrations.walls import owned_by_statistics_role, statistics_readable, tenant_walls
+from migrations.walls import (
+    owned_by_statistics_role,
+    serving_role_may,
+    statistics_readable,
+    tenant_walls,
+)
 
 revision: str = "0006"
 down_revision: str | None = "0005"
@@ -220,27 +225,12 @@ def _postgresql() -> None:
         """
     )
     owned_by_statistics_role(["bangfu_fund_spending(integer)"])
-    op.execute(
-        f"""
-        DO $$
-        DECLARE
-          seq text;
-        BEGIN
-          IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
-            GRANT SELECT, INSERT ON fund_entries TO {APP_ROLE};
-            GRANT SELECT, INSERT, UPDATE ON fund_payments, fund_runs TO {APP_ROLE};
-            FOR seq IN
-              SELECT pg_get_serial_sequence(t, 'id')
-              FROM unnest(ARRAY['fund_entries', 'fund_payments', 'fund_runs']) AS t
-            LOOP
-              IF seq IS NOT NULL THEN
-                EXECUTE format('GRANT USAGE, SELECT ON SEQUENCE %s TO {APP_ROLE}', seq);
-              END IF;
-            END LOOP;
-          END IF;
-        END
-        $$
-        """
+    serving_role_may(
+        {
+            "fund_entries": "SELECT, INSERT",
+            "fund_payments": "SELECT, INSERT, UPDATE",
+            "fund_runs": "SELECT, INSERT, UPDATE",
+        }
     )
 
 

@@ -24,7 +24,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from migrations.walls import owned_by_statistics_role, statistics_readable, tenant_walls
+from migrations.walls import (
+    owned_by_statistics_role,
+    serving_role_may,
+    statistics_readable,
+    tenant_walls,
+)
 
 revision: str = "0008"
 down_revision: str | None = "0006"
@@ -79,23 +84,7 @@ def _postgres() -> None:
     # function; the serving role setting app.scope itself widens nothing
     statistics_readable(IDENTITY_TABLES, policy="identity_check_read", scope=IDENTITY_SCOPE)
     owned_by_statistics_role(["bangfu_id_elsewhere(text, text)"])
-    op.execute(
-        f"""
-        DO $$
-        DECLARE
-          seq text;
-        BEGIN
-          IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
-            GRANT SELECT, INSERT, UPDATE ON staff_users TO {APP_ROLE};
-            seq := pg_get_serial_sequence('staff_users', 'id');
-            IF seq IS NOT NULL THEN
-              EXECUTE format('GRANT USAGE, SELECT ON SEQUENCE %s TO {APP_ROLE}', seq);
-            END IF;
-          END IF;
-        END
-        $$
-        """
-    )
+    serving_role_may({"staff_users": "SELECT, INSERT, UPDATE"})
 
 
 def downgrade() -> None:
