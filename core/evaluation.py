@@ -24,7 +24,7 @@ from core.errors import BangfuError, PluginFault
 from core.facts import HouseholdFacts, with_ages
 from core.model import Household, PayPeriod
 from core.money import format_yuan, to_yuan
-from core.parameters import Parameters, ResolvedParameter
+from core.parameters import ResolvedParameter
 from core.registry import Tenant
 from core.rules import BudgetColumns, Check, Criterion, Eligibility, Grant, Population, Why
 
@@ -202,58 +202,21 @@ class BatchEvaluation:
 
 
 # --------------------------------------------------------------------------- engine
-_SIGNATURES: dict[Any, frozenset[str]] = {}
+#: the parameter names each rule function takes, by function (read once)
+_SIGNATURES: dict[Any, tuple[str, ...]] = {}
+_BOOL = np.dtype(bool)
 
 
-def _invoke(fn: Callable[..., Any], **available: Any) -> Any:
+def _invoke(fn: Callable[..., Any], available: dict[str, Any]) -> Any:
     """Call a rule function with the arguments it names (as pluggy does for hooks)."""
     names = _SIGNATURES.get(fn)
     if names is None:
-        names = _SIGNATURES[fn] = frozenset(inspect.signature(fn).parameters)
-    return fn(**{k: v for k, v in available.items() if k in names})
-
-
-class _Stack:
-    """One evaluation's view of a tenant's plugin stack.
-
-    Passes every rule the standard arguments (household, parameters, why), checks that
-    what comes back has one value per household, and turns any exception a plugin raises
-    into a :class:`PluginFault` for this request only.
-    """
-
-    def __init__(self, tenant: Tenant, household: HouseholdFacts, params: Parameters, why: Why):
-        self.tenant = tenant
-        self.size = household.size
-        self.arguments = {"household": household, "parameters": params, "why": why}
-
-    def ask(self, hook: str, **extra: Any) -> Any:
-        """A first-answer hook, most specific plugin first."""
-        caller = getattr(self.tenant.hook, hook)
-        return self.guard(hook, lambda: caller(**self.arguments, **extra))
-
-    def run(self, where: str, rule: Callable[..., Any], **extra: Any) -> Any:
-        """A rule function a plugin declared (a programme, a utility discount)."""
-        return self.guard(where, lambda: _invoke(rule, **self.arguments, **extra))
-
-    def mask(self, where: str, value: Any) -> np.ndarray:
-        if type(value) is np.ndarray and value.dtype == np.bool_ and value.shape == (self.size,):
-            return value  # already a condition, one per household (the common answer)
-        return self.guard(where, lambda: _mask(value, self.size, where))
-
-    def masks(self, where: str, values: dict[str, Any] | None) -> dict[str, np.ndarray]:
-        return {code: self.mask(f"{where}[{code}]", m) for code, m in (values or {}).items()}
-
-    def guard(self, where: str, fn: Callable[[], Any]) -> Any:
-        try:
-            return fn()
-        except BangfuError:
-            raise
-        except Exception as exc:  # a faulty plugin fails its request only
-            raise PluginFault(self.tenant.code, where, exc) from exc
+        names = _SIGNATURES[fn] = tuple(inspect.signature(fn).parameters)
+    return fn(**{k: available[k] for k in names if k in available})
 
 
 def _mask(value: Any, size: int, what: str) -> np.ndarray:
-    if type(value) is np.ndarray and value.dtype == np.bool_ and value.shape == (size,):
+    if type(value) is np.ndarray and value.dtype is _BOOL and value.shape == (size,):
         return value  # already a condition, one per household: nothing to check or convert
     arr = np.asarray(value)
     if arr.dtype.kind not in "biu":
@@ -267,6 +230,10 @@ def _mask(value: Any, size: int, what: str) -> np.ndarray:
     return arr.astype(bool, copy=False)
 
 
+def _masks(where: str, values: dict[str, Any] | None, size: int) -> dict[str, np.ndarray]:
+    return {code: _mask(m, size, f"{where}[{code}]") for code, m in (values or {}).items()}
+
+
 def _amount(where: str, value: Any, granted: np.ndarray, size: int) -> np.ndarray | None:
     if value is None:
         return None
@@ -276,10 +243,13 @@ def _amount(where: str, value: Any, granted: np.ndarray, size: int) -> np.ndarra
         amount = np.full(size, value, dtype=np.int64)
         amount.flags.writeable = False  # as the broadcast below
         return amount
-    if type(value) is np.ndarray and value.dtype == np.int64 and value.shape == (size,):
+    if kind is np.ndarray and value.dtype == np.int64 and value.shape == (size,):
         amount = value.view()  # already one int64 per household: no broadcast
         amount.flags.writeable = False
-        if (np.where(granted, amount, 0) < 0).any():
+        if size == 1:
+            if granted[0] and amount[0] < 0:
+                raise ValueError(f"{where} computed a negative amount")
+        elif (np.where(granted, amount, 0) < 0).any():
             raise ValueError(f"{where} computed a negative amount")
         return amount
     arr = np.asarray(value)
@@ -318,38 +288,175 @@ def _population_answer(
     return mask, [Criterion(pop.code, pop.label, pop.basis, mask)]
 
 
-def _derive(stack: _Stack, household: HouseholdFacts, params: Parameters) -> HouseholdFacts:
-    """The facts with the tenant's working ages and the plugins' derived facts."""
-    ages = stack.guard(
-        "ages",
-        lambda: (params.integer("ages.working_from"), params.integer("ages.retirement")),
-    )
-    household = with_ages(household, *ages)
-    answers = stack.tenant.hook.bangfu_derived_facts(household=household, parameters=params)
-    if answers:
-        derived = dict(household.derived)
-        for answer in reversed(answers):  # the root first: a child's key wins
-            if not isinstance(answer, dict):
+def _derived(tenant: Tenant, household: HouseholdFacts, answers: list[Any]) -> HouseholdFacts:
+    """The facts with the plugins' derived facts put in (the root's first: a child's key
+    wins)."""
+    derived = dict(household.derived)
+    for answer in reversed(answers):
+        if not isinstance(answer, dict):
+            raise PluginFault(
+                tenant.code,
+                "bangfu_derived_facts",
+                TypeError(f"returned {type(answer).__name__}, expected a dict"),
+            )
+        for name, value in answer.items():
+            arr = np.asarray(value)
+            if arr.dtype.kind not in "biu" or arr.shape != (household.size,):
                 raise PluginFault(
-                    stack.tenant.code,
+                    tenant.code,
                     "bangfu_derived_facts",
-                    TypeError(f"returned {type(answer).__name__}, expected a dict"),
+                    TypeError(
+                        f"fact {name!r} is {arr.dtype} {arr.shape}; expected bool or int, "
+                        "one value per household"
+                    ),
                 )
-            for name, value in answer.items():
-                arr = np.asarray(value)
-                if arr.dtype.kind not in "biu" or arr.shape != (household.size,):
-                    raise PluginFault(
-                        stack.tenant.code,
-                        "bangfu_derived_facts",
-                        TypeError(
-                            f"fact {name!r} is {arr.dtype} {arr.shape}; expected bool or int, "
-                            "one value per household"
-                        ),
-                    )
-                derived[name] = arr
-        household = household.replaced(derived=derived)
-    stack.arguments["household"] = household
-    return household
+            derived[name] = arr
+    return household.replaced(derived=derived)
+
+
+class _Run:
+    """One evaluation of a tenant's stack.
+
+    Every rule gets the standard arguments (household, parameters, why) and what it names
+    of the rest; what comes back is checked to hold one value per household. ``where``
+    names the rule being run, so that an exception a plugin raises becomes a
+    :class:`PluginFault` for this request only, naming the rule (see
+    :func:`evaluate_batch`).
+    """
+
+    def __init__(self, tenant: Tenant, household: HouseholdFacts, on: date, explain: bool):
+        self.tenant = tenant
+        self.on = on
+        self.size = household.size
+        self.explain = explain
+        self.params = params = tenant.parameters(on)
+        self.why = Why(active=explain)
+        self.arguments: dict[str, Any] = {
+            "household": household,
+            "parameters": params,
+            "why": self.why,
+        }
+        self.where = "evaluation"
+        self.used: dict[str, ResolvedParameter] = {}
+
+    def note_reads(self) -> list[ResolvedParameter]:
+        reads = self.params.take_reads()
+        used = self.used
+        for p in reads:
+            if p.name not in used:
+                used[p.name] = p
+        return reads
+
+    def ask(self, hook: str) -> Any:
+        """A first-answer hook, most specific plugin first."""
+        self.where = hook
+        return self.tenant.call(hook)(self.arguments)
+
+    def derive(self, household: HouseholdFacts) -> None:
+        """The facts with the tenant's working ages and the plugins' derived facts."""
+        params = self.params
+        self.where = "ages"
+        household = with_ages(
+            household, params.integer("ages.working_from"), params.integer("ages.retirement")
+        )
+        self.where = "bangfu_derived_facts"
+        answers = self.tenant.call("bangfu_derived_facts")(
+            {"household": household, "parameters": params}
+        )
+        if answers:
+            household = _derived(self.tenant, household, answers)
+        self.arguments["household"] = household
+        params.take_reads()  # the ages are not a rule's reading
+
+    def populations(self, groups: dict[str, np.ndarray]) -> tuple[Any, ...]:
+        """Each population's mask, the criteria met, and the hardship file."""
+        tenant, on, n = self.tenant, self.on, self.size
+        arguments = self.arguments
+        arguments["groups"] = groups
+        nobody = np.zeros(n, dtype=bool)
+        populations: dict[str, np.ndarray] = {}
+        criteria: list[Criterion] = []
+        opening: list[tuple[int, int, str, np.ndarray]] = []  # (rank, order, category, mask)
+        for order, pop in tenant.ranked_populations():
+            if not pop.in_force(on):
+                populations[pop.code] = nobody
+                continue
+            self.where = f"population {pop.code}"
+            value = _invoke(pop.test, arguments)
+            mask, found = _population_answer(pop, value, n)
+            populations[pop.code] = mask
+            criteria += found
+            if pop.opens_file:
+                opening.append((pop.rank, order, pop.file_category, mask))
+        legacy = self.ask("bangfu_eligibility")
+        if legacy is not None:
+            if not isinstance(legacy, Eligibility):
+                raise PluginFault(
+                    tenant.code,
+                    "bangfu_eligibility",
+                    TypeError(f"returned {type(legacy).__name__}"),
+                )
+            mask = _mask(legacy.mask(n), n, "bangfu_eligibility")
+            populations.setdefault(legacy.category, mask)
+            criteria += legacy.criteria
+            opening.append((0, len(tenant.populations), legacy.category or "legacy", mask))
+        del arguments["groups"]
+        eligible = np.zeros(n, dtype=bool)
+        categories: list[str] = []
+        category_index = np.full(n, -1, dtype=np.int64)
+        for _rank, _order, category, mask in sorted(opening, key=lambda o: (o[0], o[1])):
+            eligible |= mask
+            if category not in categories:
+                categories.append(category)
+            category_index[mask] = categories.index(category)
+        return populations, criteria, eligible, categories, category_index, nobody
+
+    def grants(
+        self, populations: dict[str, np.ndarray], eligible: np.ndarray, nobody: np.ndarray
+    ) -> tuple[dict[str, Grant], dict[str, list[str]]]:
+        """Each programme's grant, and (explaining) the steps of those granted."""
+        on, n, why, explain = self.on, self.size, self.why, self.explain
+        arguments = self.arguments
+        grants: dict[str, Grant] = {}
+        explanations: dict[str, list[str]] = {}
+        for programme in self.tenant.programmes:
+            if not programme.in_force(on):
+                grants[programme.code] = Grant(nobody, None)
+                continue
+            self.where = where = f"programme {programme.code}"
+            arguments["eligible"] = (
+                populations[programme.population] if programme.population else eligible
+            )
+            grant = _grant(where, _invoke(programme.compute, arguments))
+            granted = _mask(grant.granted, n, where)
+            amount = _amount(where, grant.amount, granted, n)
+            grants[programme.code] = Grant(granted, amount)
+            reads = self.note_reads()
+            if explain and granted[0]:  # only what is shown is formatted
+                steps = why.take()
+                if amount is not None:
+                    period = _PERIOD_ZH[programme.period]
+                    steps.append(f"金额:{format_yuan(amount[0])} 元({period})")
+                explanations[programme.code] = steps + [f"参数 {p.describe_zh()}" for p in reads]
+            else:
+                why.discard()
+        return grants, explanations
+
+    def utilities(
+        self, populations: dict[str, np.ndarray], eligible: np.ndarray, nobody: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        on, n, arguments = self.on, self.size, self.arguments
+        utilities: dict[str, np.ndarray] = {}
+        for rule in self.tenant.utilities:
+            if not rule.in_force(on):
+                utilities[rule.utility] = nobody
+                continue
+            self.where = where = f"utility discount {rule.utility}"
+            arguments["eligible"] = populations[rule.population] if rule.population else eligible
+            utilities[rule.utility] = _mask(_invoke(rule.applies, arguments), n, where)
+            self.params.get(rule.quantity_parameter)
+        arguments.pop("eligible", None)
+        return utilities
 
 
 def evaluate_batch(
@@ -360,107 +467,36 @@ def evaluate_batch(
     With ``explain`` (single evaluations), each programme's steps and the parameter values
     it read are kept as its explanation; a batch skips them and costs nothing for them.
     """
-    n = household.size
-    params = tenant.parameters(on)
-    why = Why(active=explain)
-    stack = _Stack(tenant, household, params, why)
-    used: dict[str, ResolvedParameter] = {}
+    run = _Run(tenant, household, on, explain)
+    try:
+        return _evaluate(run, household)
+    except BangfuError:
+        raise
+    except Exception as exc:  # a faulty plugin fails its request only
+        raise PluginFault(tenant.code, run.where, exc) from exc
 
-    def note_reads() -> list[ResolvedParameter]:
-        reads = params.take_reads()
-        for p in reads:
-            used.setdefault(p.name, p)
-        return reads
 
-    household = _derive(stack, household, params)
-    params.take_reads()  # the ages are not a rule's reading
-    groups = stack.masks("bangfu_target_groups", stack.ask("bangfu_target_groups"))
-    measures = stack.masks("bangfu_measures", stack.ask("bangfu_measures", groups=groups))
-
-    # populations: each programme's own, and the hardship file
-    nobody = np.zeros(n, dtype=bool)
-    populations: dict[str, np.ndarray] = {}
-    criteria: list[Criterion] = []
-    opening: list[tuple[int, int, str, np.ndarray]] = []  # (rank, order, category, mask)
-    # the reasons of the strongest file first (highest rank, then the most specific)
-    ranked = sorted(
-        enumerate(tenant.populations), key=lambda o: (-o[1].rank if o[1].opens_file else 1, -o[0])
-    )
-    for order, pop in ranked:
-        if not pop.in_force(on):
-            populations[pop.code] = nobody
-            continue
-        where = f"population {pop.code}"
-        value = stack.run(where, pop.test, groups=groups)
-        mask, found = stack.guard(where, lambda p=pop, v=value: _population_answer(p, v, n))
-        populations[pop.code] = mask
-        criteria += found
-        if pop.opens_file:
-            opening.append((pop.rank, order, pop.file_category, mask))
-    legacy = stack.ask("bangfu_eligibility", groups=groups)
-    if legacy is not None:
-        where = "bangfu_eligibility"
-        if not isinstance(legacy, Eligibility):
-            raise PluginFault(tenant.code, where, TypeError(f"returned {type(legacy).__name__}"))
-        mask = stack.mask(where, stack.guard(where, lambda: legacy.mask(n)))
-        populations.setdefault(legacy.category, mask)
-        criteria += legacy.criteria
-        opening.append((0, len(tenant.populations), legacy.category or "legacy", mask))
-    eligible = np.zeros(n, dtype=bool)
-    categories: list[str] = []
-    category_index = np.full(n, -1, dtype=np.int64)
-    for _rank, _order, category, mask in sorted(opening, key=lambda o: (o[0], o[1])):
-        eligible |= mask
-        if category not in categories:
-            categories.append(category)
-        category_index[mask] = categories.index(category)
+def _evaluate(run: _Run, household: HouseholdFacts) -> BatchEvaluation:
+    tenant, on, n, why, params = run.tenant, run.on, run.size, run.why, run.params
+    run.derive(household)
+    groups = _masks("bangfu_target_groups", run.ask("bangfu_target_groups"), n)
+    run.arguments["groups"] = groups
+    measures = _masks("bangfu_measures", run.ask("bangfu_measures"), n)
+    del run.arguments["groups"]
+    populations, criteria, eligible, categories, category_index, nobody = run.populations(groups)
     top = categories[-1] if categories else None
     eligibility = Eligibility(category=top or "", criteria=criteria, eligible=eligible)
     why.discard()
-    note_reads()
-
-    grants: dict[str, Grant] = {}
-    explanations: dict[str, list[str]] = {}
-    for programme in tenant.programmes:
-        if not programme.in_force(on):
-            grants[programme.code] = Grant(nobody, None)
-            continue
-        where = f"programme {programme.code}"
-        serves = populations[programme.population] if programme.population else eligible
-        grant = stack.guard(
-            where,
-            lambda p=programme, e=serves: _grant(
-                f"programme {p.code}", _invoke(p.compute, **stack.arguments, eligible=e)
-            ),
-        )
-        granted = stack.mask(where, grant.granted)
-        amount = stack.guard(where, lambda g=grant, w=where, m=granted: _amount(w, g.amount, m, n))
-        grants[programme.code] = Grant(granted, amount)
-        reads = note_reads()
-        if explain and granted[0]:  # only what is shown is formatted
-            steps = why.take()
-            if amount is not None:
-                steps.append(f"金额:{format_yuan(amount[0])} 元({_PERIOD_ZH[programme.period]})")
-            explanations[programme.code] = steps + [f"参数 {p.describe_zh()}" for p in reads]
-        else:
-            why.discard()
-
-    utilities: dict[str, np.ndarray] = {}
-    for rule in tenant.utilities:
-        if not rule.in_force(on):
-            utilities[rule.utility] = nobody
-            continue
-        where = f"utility discount {rule.utility}"
-        serves = populations[rule.population] if rule.population else eligible
-        utilities[rule.utility] = stack.mask(where, stack.run(where, rule.applies, eligible=serves))
-        params.get(rule.quantity_parameter)
-    checklist = [
-        Check(c.code, c.label, stack.mask(f"check {c.code}", c.met))
-        for c in stack.ask("bangfu_checklist") or []
-    ]
-    budget = stack.ask("bangfu_budget")
+    run.note_reads()
+    grants, explanations = run.grants(populations, eligible, nobody)
+    utilities = run.utilities(populations, eligible, nobody)
+    checklist = []
+    for c in run.ask("bangfu_checklist") or []:
+        run.where = f"check {c.code}"
+        checklist.append(Check(c.code, c.label, _mask(c.met, n, run.where)))
+    budget = run.ask("bangfu_budget")
     why.discard()
-    note_reads()
+    run.note_reads()
     return BatchEvaluation(
         tenant=tenant,
         as_of=on,
@@ -476,7 +512,7 @@ def evaluate_batch(
         checklist=checklist,
         budget=budget,
         explanations=explanations,
-        parameters_used=list(used.values()),
+        parameters_used=list(run.used.values()),
         populations=populations,
         categories=tuple(categories),
         category_index=category_index,

@@ -29,6 +29,7 @@ import pluggy
 
 from core import hookspecs
 from core.errors import not_found
+from core.hookcalls import HookCall
 from core.hookspecs import PROJECT
 from core.model import TenantLevel
 from core.parameters import (
@@ -102,6 +103,8 @@ class Tenant:
     #: every population of the stack (a child's added to, or declared replacing, its
     #: parents'), root first
     populations: list[Population] = field(default_factory=list)
+    _calls: dict[str, HookCall] = field(default_factory=dict, repr=False, compare=False)
+    _ranked: list[tuple[int, Population]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def code(self) -> str:
@@ -110,6 +113,24 @@ class Tenant:
     @property
     def hook(self) -> Any:
         return self.pm.hook
+
+    def call(self, hook: str) -> HookCall:
+        """The hook ``hook`` of this tenant's stack, as the evaluation calls it (see
+        :mod:`core.hookcalls`); the stack is fixed once loaded, so this is built once."""
+        found = self._calls.get(hook)
+        if found is None:
+            found = self._calls[hook] = HookCall(self.pm, hook)
+        return found
+
+    def ranked_populations(self) -> list[tuple[int, Population]]:
+        """The populations with their place in the stack, the strongest file first (highest
+        rank, then the most specific plugin): the order an evaluation gives its reasons in."""
+        if self._ranked is None:
+            self._ranked = sorted(
+                enumerate(self.populations),
+                key=lambda o: (-o[1].rank if o[1].opens_file else 1, -o[0]),
+            )
+        return self._ranked
 
     @property
     def version(self) -> str:
