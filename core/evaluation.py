@@ -22,6 +22,7 @@ import numpy as np
 
 from core.errors import BangfuError, PluginFault
 from core.facts import HouseholdFacts, with_ages
+from core.frozen import quick_init
 from core.model import Household, PayPeriod
 from core.money import format_yuan, to_yuan
 from core.parameters import ResolvedParameter
@@ -30,6 +31,7 @@ from core.rules import BudgetColumns, Check, Criterion, Eligibility, Grant, Popu
 
 
 # --------------------------------------------------------------------------- results
+@quick_init
 @dataclass(frozen=True)
 class Reason:
     code: str
@@ -37,6 +39,7 @@ class Reason:
     basis: str
 
 
+@quick_init
 @dataclass(frozen=True)
 class Entitlement:
     programme: str
@@ -47,6 +50,7 @@ class Entitlement:
     explanation: tuple[str, ...]
 
 
+@quick_init
 @dataclass(frozen=True)
 class UtilityDiscount:
     utility: str
@@ -56,6 +60,7 @@ class UtilityDiscount:
     basis: str
 
 
+@quick_init
 @dataclass(frozen=True)
 class ChecklistItem:
     code: str
@@ -63,6 +68,7 @@ class ChecklistItem:
     met: bool
 
 
+@quick_init
 @dataclass(frozen=True)
 class Budget:
     annual_income: Decimal
@@ -70,6 +76,7 @@ class Budget:
     gap: Decimal
 
 
+@quick_init
 @dataclass(frozen=True)
 class Evaluation:
     """The contract's ``Evaluation`` for one household."""
@@ -191,7 +198,7 @@ class BatchEvaluation:
             ),
             parameters_used=tuple(self.parameters_used),
             ruleset=tenant.ruleset,
-            plugin_versions=tuple(tenant.plugin_versions.items()),
+            plugin_versions=tenant.plugin_version_pairs,
         )
 
     def _utility_quantity(self, name: str) -> Decimal:

@@ -253,19 +253,25 @@ class ParameterTable:
 
     tenant: str
     chains: dict[str, list[ParameterDefinition]] = field(default_factory=dict)
-    #: resolved values by (name, date); the table never changes once built
-    _resolved: dict[tuple[str, date], ResolvedParameter] = field(default_factory=dict, repr=False)
+    #: resolved values by date, then name; the table never changes once built
+    _resolved: dict[date, dict[str, ResolvedParameter]] = field(default_factory=dict, repr=False)
 
     def names(self) -> list[str]:
         return sorted(self.chains)
 
     def resolve(self, name: str, on: date) -> ResolvedParameter:
-        found = self._resolved.get((name, on))
+        found = self.on_date(on).get(name)
         if found is None:
-            found = self._resolve(name, on)
-            if len(self._resolved) > 100_000:  # bounded: many dates in a long review
+            found = self.on_date(on)[name] = self._resolve(name, on)
+        return found
+
+    def on_date(self, on: date) -> dict[str, ResolvedParameter]:
+        """The values resolved so far for ``on``, by name (filled as they are read)."""
+        found = self._resolved.get(on)
+        if found is None:
+            if len(self._resolved) > 2_000:  # bounded: many dates in a long review
                 self._resolved.clear()
-            self._resolved[(name, on)] = found
+            found = self._resolved[on] = {}
         return found
 
     def _resolve(self, name: str, on: date) -> ResolvedParameter:
@@ -309,14 +315,16 @@ class Parameters:
     explanation can name each value used, who set it, and the date it took effect.
     """
 
-    __slots__ = ("_cache", "_table", "on", "reads", "tenant")
+    __slots__ = ("_cache", "_provisional", "_table", "on", "reads", "tenant")
 
     def __init__(self, table: ParameterTable, on: date) -> None:
         self.tenant = table.tenant
         self.on = on
         self._table = table
-        self._cache: dict[str, ResolvedParameter] = {}
+        #: the table's values for the date, shared by every evaluation on that date
+        self._cache: dict[str, ResolvedParameter] = table.on_date(on)
         self.reads: list[ResolvedParameter] = []
+        self._provisional = False  #: whether a value taken from ``reads`` is provisional
 
     def get(self, name: str) -> ResolvedParameter:
         p = self._cache.get(name)
@@ -359,13 +367,17 @@ class Parameters:
         """The values read since the last call, each once, in first-read order."""
         seen: dict[str, ResolvedParameter] = {}
         for p in self.reads:
-            seen.setdefault(p.name, p)
+            if p.name not in seen:
+                seen[p.name] = p
+                if p.provisional:
+                    self._provisional = True
         self.reads = []
         return list(seen.values())
 
     @property
     def provisional(self) -> bool:
-        return any(p.provisional for p in self._cache.values())
+        """Whether any value read through these parameters is provisional."""
+        return self._provisional or any(p.provisional for p in self.reads)
 
 
 def merge_chain(

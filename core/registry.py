@@ -105,6 +105,9 @@ class Tenant:
     populations: list[Population] = field(default_factory=list)
     _calls: dict[str, HookCall] = field(default_factory=dict, repr=False, compare=False)
     _ranked: list[tuple[int, Population]] | None = field(default=None, repr=False, compare=False)
+    _version_pairs: tuple[tuple[str, str], ...] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def code(self) -> str:
@@ -143,6 +146,13 @@ class Tenant:
     @property
     def plugin_versions(self) -> dict[str, str]:
         return {r.info.code: r.version for r in self.stack}
+
+    @property
+    def plugin_version_pairs(self) -> tuple[tuple[str, str], ...]:
+        """``plugin_versions`` as pairs, as every evaluation carries them (built once)."""
+        if self._version_pairs is None:
+            self._version_pairs = tuple(self.plugin_versions.items())
+        return self._version_pairs
 
     def parameters(self, on: date) -> Parameters:
         return Parameters(self.parameter_table, on)

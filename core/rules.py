@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from core.frozen import quick_init
 from core.model import PayPeriod
 from core.money import format_yuan
 
@@ -23,6 +24,7 @@ Mask = np.ndarray  #: bool array, one entry per household
 Fen = np.ndarray  #: int64 array of fen, one entry per household
 
 
+@quick_init
 @dataclass(frozen=True)
 class Criterion:
     """One ground of eligibility (Hebei's 特困 criteria a-g, the city's income test ...)."""
@@ -33,6 +35,7 @@ class Criterion:
     met: Mask  #: which households meet it
 
 
+@quick_init
 @dataclass(frozen=True)
 class Eligibility:
     """The answer of ``bangfu_eligibility``: the category and the grounds.
@@ -93,6 +96,7 @@ class Population:
         return self.in_force_from is None or on >= self.in_force_from
 
 
+@quick_init
 @dataclass(frozen=True)
 class Grant:
     """What a programme gives: to whom, and how much (``amount`` None when in kind)."""
@@ -149,6 +153,7 @@ class UtilityRule:
         return self.in_force_from is None or on >= self.in_force_from
 
 
+@quick_init
 @dataclass(frozen=True)
 class Check:
     """An item of a checklist such as Gansu's 两有五保障."""

@@ -118,9 +118,10 @@ class BracketSchedule:
             rated = (total + BASIS_POINTS // 2) // BASIS_POINTS
         return np.where(fixed_here >= 0, fixed_here, rated)
 
-    def describe(self, base_fen: int) -> str:
-        """How the amount for one base is reached, for an explanation."""
-        result = int(self.apply(np.array([base_fen]))[0])
+    def describe(self, base_fen: int, amount_fen: int | None = None) -> str:
+        """How the amount for one base is reached, for an explanation (``amount_fen``: the
+        amount :meth:`apply` gave for it, when the caller has it already)."""
+        result = int(self.apply(np.array([base_fen]))[0]) if amount_fen is None else amount_fen
         starts = [b.start_fen for b in self.brackets]
         i = bisect.bisect_right(starts, base_fen) - 1  # as np.searchsorted(side="right")
         b = self.brackets[i]

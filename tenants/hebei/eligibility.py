@@ -116,9 +116,9 @@ def eligibility(household, parameters) -> Eligibility:
     worker = ~h.migrant_worker | (
         h.years_in_city >= parameters.integer("migrant_worker.min_years_in_city")
     )
-    general = cannot_live_without_help(h, parameters)
+    binding = cannot_live_without_help(h, parameters) & worker
     met = np.zeros(h.size, dtype=bool)
     for c in found:
         met |= c.met
-    bound = [Criterion(c.code, c.label, c.basis, c.met & general & worker) for c in found]
-    return Eligibility(category=CATEGORY, criteria=bound, eligible=met & general & worker)
+    bound = [Criterion(c.code, c.label, c.basis, c.met & binding) for c in found]
+    return Eligibility(category=CATEGORY, criteria=bound, eligible=met & binding)

@@ -64,7 +64,7 @@ def medical_relief(household, parameters, eligible, why) -> Grant:
     )
     why.step("医疗费用符合职工基本医疗保险用药和诊疗目录:{ok:yes}", ok=in_catalogue)
     if why.active:
-        why.step("{text}", text=schedule.describe(int(base[0])))
+        why.step("{text}", text=schedule.describe(int(base[0]), int(amount[0])))
     return Grant(eligible & ill & exceeds & in_catalogue & (amount > 0), amount)
 
 
