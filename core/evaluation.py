@@ -238,7 +238,13 @@ def _mask(value: Any, size: int, what: str) -> np.ndarray:
 
 
 def _masks(where: str, values: dict[str, Any] | None, size: int) -> dict[str, np.ndarray]:
-    return {code: _mask(m, size, f"{where}[{code}]") for code, m in (values or {}).items()}
+    out = {}
+    for code, m in (values or {}).items():
+        if type(m) is np.ndarray and m.dtype is _BOOL and m.shape == (size,):
+            out[code] = m  # the common answer: named only when it is wrong
+        else:
+            out[code] = _mask(m, size, f"{where}[{code}]")
+    return out
 
 
 def _amount(where: str, value: Any, granted: np.ndarray, size: int) -> np.ndarray | None:
