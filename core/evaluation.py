@@ -365,13 +365,16 @@ class _Run:
         self.where = hook
         return self.tenant.call(hook)(self.arguments)
 
-    def derive(self, household: HouseholdFacts) -> None:
-        """The facts with the tenant's working ages and the plugins' derived facts."""
+    def derive(self, household: HouseholdFacts, owned: bool) -> None:
+        """The facts with the tenant's working ages and the plugins' derived facts
+        (``owned``: the facts were made for this evaluation alone, see ``with_ages``)."""
         params = self.params
         self.where = "ages"
-        household = with_ages(
-            household, params.integer("ages.working_from"), params.integer("ages.retirement")
+        working_from, retirement = (
+            params.integer("ages.working_from"),
+            params.integer("ages.retirement"),
         )
+        household = with_ages(household, working_from, retirement, in_place=owned)
         self.where = "bangfu_derived_facts"
         answers = self.tenant.call("bangfu_derived_facts")(
             {"household": household, "parameters": params}
@@ -480,18 +483,24 @@ def evaluate_batch(
     With ``explain`` (single evaluations), each programme's steps and the parameter values
     it read are kept as its explanation; a batch skips them and costs nothing for them.
     """
+    return _evaluate_guarded(tenant, household, on, explain, owned=False)
+
+
+def _evaluate_guarded(
+    tenant: Tenant, household: HouseholdFacts, on: date, explain: bool, owned: bool
+) -> BatchEvaluation:
     run = _Run(tenant, household, on, explain)
     try:
-        return _evaluate(run, household)
+        return _evaluate(run, household, owned)
     except BangfuError:
         raise
     except Exception as exc:  # a faulty plugin fails its request only
         raise PluginFault(tenant.code, run.where, exc) from exc
 
 
-def _evaluate(run: _Run, household: HouseholdFacts) -> BatchEvaluation:
+def _evaluate(run: _Run, household: HouseholdFacts, owned: bool) -> BatchEvaluation:
     tenant, on, n, why, params = run.tenant, run.on, run.size, run.why, run.params
-    run.derive(household)
+    run.derive(household, owned)
     groups = _masks("bangfu_target_groups", run.ask("bangfu_target_groups"), n)
     run.arguments["groups"] = groups
     measures = _masks("bangfu_measures", run.ask("bangfu_measures"), n)
@@ -535,10 +544,12 @@ def _evaluate(run: _Run, household: HouseholdFacts) -> BatchEvaluation:
 _PERIOD_ZH = {PayPeriod.ONCE: "一次性", PayPeriod.MONTHLY: "每月", PayPeriod.YEARLY: "每年"}
 
 
-def evaluate(tenant: Tenant, household: Household, on: date) -> Evaluation:
-    """Evaluate one validated household, with explanations."""
-    batch = evaluate_batch(tenant, HouseholdFacts.of(household), on, explain=True)
-    return batch.evaluation(0)
+def evaluate(tenant: Tenant, household: Household, on: date, explain: bool = True) -> Evaluation:
+    """Evaluate one validated household, with explanations unless ``explain`` is false
+    (then every entitlement's ``explanation`` is empty: what a query not selecting it
+    costs)."""
+    facts = HouseholdFacts.of(household)  # made for this evaluation alone: completed in place
+    return _evaluate_guarded(tenant, facts, on, explain, owned=True).evaluation(0)
 
 
 def evaluate_many(tenant: Tenant, households: Sequence[Household], on: date) -> list[Evaluation]:

@@ -551,12 +551,19 @@ class Derived(dict):
         return sorted({*self, *self.lazy})
 
 
-def with_ages(facts: HouseholdFacts, working_from: int, retirement: int) -> HouseholdFacts:
+def with_ages(
+    facts: HouseholdFacts, working_from: int, retirement: int, *, in_place: bool = False
+) -> HouseholdFacts:
     """The facts with the working ages of the tenant's parameters on the evaluation date:
     ``working_age_without_pension`` recounted when the ages differ from the defaults, and
     the age bands offered in ``derived`` (``members_under_working_age``,
     ``members_of_working_age``, ``members_of_retirement_age``, ``members_aged_60_plus``),
-    computed only when a rule reads them."""
+    computed only when a rule reads them.
+
+    ``in_place``: the caller built ``facts`` for this evaluation alone (one household's
+    facts, made and dropped by :func:`core.evaluation.evaluate`), so they are completed
+    where they are instead of copied. Facts that may be shared (a batch evaluated under
+    several tenants) are always copied."""
     age = facts.member_age
     if age.size == 0 and facts.size:  # facts built without their members
         return facts
@@ -567,10 +574,14 @@ def with_ages(facts: HouseholdFacts, working_from: int, retirement: int) -> Hous
         members_of_retirement_age=lambda: facts.members_aged(retirement),
         members_aged_60_plus=lambda: facts.members_aged(60),
     )
-    if (working_from, retirement) == WORKING_AGE:
-        return facts.replaced(derived=derived)
-    working = (age >= working_from) & (age < retirement)
-    return facts.replaced(
-        working_age_without_pension=facts.count_members(working & ~facts.member_pension),
-        derived=derived,
-    )
+    changes: dict[str, object] = {"derived": derived}
+    if (working_from, retirement) != WORKING_AGE:
+        working = (age >= working_from) & (age < retirement)
+        changes["working_age_without_pension"] = facts.count_members(
+            working & ~facts.member_pension
+        )
+    if not in_place:
+        return facts.replaced(**changes)
+    for name, value in changes.items():
+        _SET(facts, name, value)
+    return facts

@@ -13,8 +13,7 @@ from datetime import date
 from core.api.limits import check_tenant_list
 from core.api.types import Label, Parameter, Tenant
 from core.errors import PLUGIN_ERROR, BangfuError
-from core.evaluation import Evaluation, evaluate, evaluate_batch
-from core.facts import HouseholdFacts
+from core.evaluation import Evaluation, evaluate
 from core.model import Household
 from core.registry import Registry
 
@@ -39,9 +38,7 @@ def parameters(registry: Registry, code: str, on: date) -> list[Parameter]:
 def _evaluate(tenant, household: Household, on: date, explain: bool) -> Evaluation:
     """The engine's evaluation; without ``explain`` no entitlement's explanation is built
     (its ``explanation`` is empty), which a query not selecting it never shows."""
-    if explain:
-        return evaluate(tenant, household, on)
-    return evaluate_batch(tenant, HouseholdFacts.of(household), on, explain=False).evaluation(0)
+    return evaluate(tenant, household, on, explain=explain)
 
 
 def evaluate_one(
