@@ -341,6 +341,16 @@ class seriously_ill(Variable):
         return household.any(household.members("serious_illness", period))
 
 
+class has_job_seeker(Variable):
+    definition_period = YEAR
+    value_type = bool
+    entity = Household
+    label = "A member able to work is seeking a job (read by group 二(一) and criterion c)"
+
+    def formula(household, period):
+        return household.any(household.members("job_seeker", period))
+
+
 # --- the five national target groups (000 二)
 class in_hardship(Variable):
     definition_period = YEAR
@@ -363,7 +373,7 @@ class group_dibao_underemployed(Variable):
     entity = Household
 
     def formula(household, period, parameters):
-        seeking = household.any(household.members("job_seeker", period))
+        seeking = household("has_job_seeker", period)
         if not parameters(period).employment.flexible_counts_as_full:
             seeking = seeking | household.any(household.members("flexible_worker", period))
         return household("dibao_recipient", period) & seeking
@@ -500,8 +510,9 @@ class criterion_c(Variable):
     entity = Household
 
     def formula(household, period):
-        seeking = household.any(household.members("job_seeker", period))
-        return seeking & ~household.any(household.members("employed", period))
+        return household("has_job_seeker", period) & ~household.any(
+            household.members("employed", period)
+        )
 
 
 class criterion_d(Variable):
@@ -596,6 +607,7 @@ FORMULAS = (
     annual_expenses,
     dibao_line,
     seriously_ill,
+    has_job_seeker,
     in_hardship,
     group_dibao_underemployed,
     group_below_dibao_uncovered,
