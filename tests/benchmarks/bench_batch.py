@@ -130,9 +130,11 @@ def decimal_differences(
 
 def _ours(tenant, household, member) -> tuple[list[float], list[float], list[float], Any]:
     facts_s, evaluate_s, cpu_s = [], [], []
-    batch = None
+    batch = facts = None
     for _ in range(RUNS):
-        batch = None  # let the previous run's results go before the next
+        # let the previous run's facts and results go before the next, as the OpenFisca
+        # side lets its simulation go (kept, they made the next run find no free memory)
+        batch = facts = None
         cpu = time.process_time()
         start = time.perf_counter()
         facts = HouseholdFacts.from_columns(household, member)
