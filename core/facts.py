@@ -12,6 +12,7 @@ Money is ``int64`` fen; counts are ``int64``; conditions are ``bool``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
@@ -196,59 +197,22 @@ class HouseholdFacts:
         ``household`` holds one array per household field in fen / flags (see
         :data:`HOUSEHOLD_COLUMNS`); ``member`` holds one array per member field, with
         ``household`` giving each member's household index (see :data:`MEMBER_COLUMNS`).
-        Both must already be validated: amounts in range, stages and kinds as codes.
+        Both must already be validated: amounts in range, stages and kinds as codes (a code
+        outside its enum is refused). Member rows may come in any order; grouped by
+        household (as generated columns and population files are) saves one sort.
         """
         n = len(household["other_annual_income"])
-        hh = member["household"]
-
-        emp = member["employment"]
-        stage = member["education_stage"]
-        child = member["relation"] == RELATION_CODES[Relation.CHILD]
-        employed = np.isin(emp, [EMPLOYMENT_CODES[k] for k in EMPLOYED_KINDS])
-        seeking = (emp == EMPLOYMENT_CODES[Employment.UNEMPLOYED]) | (
-            emp == EMPLOYMENT_CODES[Employment.LAID_OFF]
-        )
-        able = member["able_to_work"]
-        beyond = np.isin(stage, [STAGE_CODES[s] for s in BEYOND_COMPULSORY])
-        age = member["age"]  # -1 when unknown
-        working_age = (age >= WORKING_AGE[0]) & (age < WORKING_AGE[1])
-        wages = np.bincount(hh, minlength=n)  # members per household
-        # exact: a household's wages stay far below 2**53 fen (30 members x 100M yuan)
-        monthly_wages = np.bincount(hh, weights=member["monthly_income"], minlength=n).astype(
-            np.int64
-        )
-        new = member["newly_admitted"] & child
-        counted = _count_all(
-            hh,
-            n,
-            int(wages.max()) if n else 0,
-            {
-                "able_to_work": able,
-                "employed": employed,
-                "able_not_employed": able & ~employed,
-                "able_seeking": able & seeking,
-                "able_flexible": able & (emp == EMPLOYMENT_CODES[Employment.FLEXIBLE]),
-                "laid_off": emp == EMPLOYMENT_CODES[Employment.LAID_OFF],
-                "serious_illness": member["serious_illness"],
-                "disabled": member["disabled"],
-                "children": child,
-                "children_in_school": child & (stage != STAGE_CODES[EducationStage.NONE]),
-                "children_compulsory": child & (stage == STAGE_CODES[EducationStage.COMPULSORY]),
-                "children_beyond_compulsory": child & beyond,
-                "children_in_college": child & np.isin(stage, [STAGE_CODES[s] for s in COLLEGE]),
-                "children_seeking": child & able & seeking,
-                "children_postgraduate": new & (stage == STAGE_CODES[EducationStage.POSTGRADUATE]),
-                "new_public_high_school": new
-                & (stage == STAGE_CODES[EducationStage.HIGH_SCHOOL])
-                & member["public_school"],
-                "new_college": new & (stage == STAGE_CODES[EducationStage.UNDERGRADUATE]),
-                "without_medical_insurance": ~member["has_medical_insurance"],
-                "working_age_without_pension": working_age & ~member["has_pension_insurance"],
-            },
-        )
+        hh = np.asarray(member["household"], dtype=np.int64)
+        age = np.asarray(member["age"], dtype=np.int64)  # -1 when unknown
+        pension = np.asarray(member["has_pension_insurance"], dtype=bool)
+        members = np.bincount(hh, minlength=n)
+        groups = _Groups(hh, members)
+        # exact in int64 (the cumulative sums wrap, their differences do not)
+        monthly_wages = groups.sum(np.asarray(member["monthly_income"], dtype=np.int64))
+        counted = _count_members(member, age, pension, groups, int(members.max()) if n else 0)
         return cls(
             size=n,
-            members=wages.astype(np.int64),
+            members=members.astype(np.int64, copy=False),
             **counted,
             monthly_wages=monthly_wages,
             annual_income=monthly_wages * 12 + household["other_annual_income"],
@@ -260,29 +224,163 @@ class HouseholdFacts:
             medical_in_catalogue_cost=np.asarray(
                 household.get("medical_in_catalogue_cost", np.full(n, -1)), dtype=np.int64
             ),
-            member_household=np.asarray(hh, dtype=np.int64),
-            member_age=np.asarray(age, dtype=np.int64),
-            member_pension=np.asarray(member["has_pension_insurance"], dtype=bool),
+            member_household=hh,
+            member_age=age,
+            member_pension=pension,
         )
 
 
-def _count_all(
-    hh: np.ndarray, n: int, most: int, masks: dict[str, np.ndarray]
-) -> dict[str, np.ndarray]:
-    """Per household, how many members each mask selects: eight masks per pass, packed six
-    bits each into one exact float64 weight (a household has fewer than 64 members)."""
-    if most >= 64:
-        return {k: np.bincount(hh[m], minlength=n).astype(np.int64) for k, m in masks.items()}
-    out = {}
+def _one_of(codes: np.ndarray, chosen: Sequence[int]) -> np.ndarray:
+    """``np.isin`` for a few codes, as ``==`` comparisons (several times faster)."""
+    found = codes == chosen[0]
+    for code in chosen[1:]:
+        found |= codes == code
+    return found
+
+
+def _counted(emp: np.ndarray, stage: np.ndarray, flag: Mapping[str, np.ndarray]) -> dict:
+    """Which members each member count of the facts counts, from a member's employment and
+    education-stage codes and the flags of :data:`_KIND_FLAGS` (the definitions of the
+    counts; :func:`_row` is the reference they must match)."""
+    child, able = flag["child"], flag["able_to_work"]
+    employed = _one_of(emp, [EMPLOYMENT_CODES[k] for k in EMPLOYED_KINDS])
+    seeking = _one_of(emp, [EMPLOYMENT_CODES[k] for k in SEEKING_KINDS])
+    beyond = _one_of(stage, [STAGE_CODES[s] for s in BEYOND_COMPULSORY])
+    new = flag["newly_admitted"] & child
+    return {
+        "able_to_work": able,
+        "employed": employed,
+        "able_not_employed": able & ~employed,
+        "able_seeking": able & seeking,
+        "able_flexible": able & (emp == EMPLOYMENT_CODES[Employment.FLEXIBLE]),
+        "laid_off": emp == EMPLOYMENT_CODES[Employment.LAID_OFF],
+        "serious_illness": flag["serious_illness"],
+        "disabled": flag["disabled"],
+        "children": child,
+        "children_in_school": child & (stage != STAGE_CODES[EducationStage.NONE]),
+        "children_compulsory": child & (stage == STAGE_CODES[EducationStage.COMPULSORY]),
+        "children_beyond_compulsory": child & beyond,
+        "children_in_college": child & _one_of(stage, [STAGE_CODES[s] for s in COLLEGE]),
+        "children_seeking": child & able & seeking,
+        "children_postgraduate": new & (stage == STAGE_CODES[EducationStage.POSTGRADUATE]),
+        "new_public_high_school": new
+        & (stage == STAGE_CODES[EducationStage.HIGH_SCHOOL])
+        & flag["public_school"],
+        "new_college": new & (stage == STAGE_CODES[EducationStage.UNDERGRADUATE]),
+        "without_medical_insurance": ~flag["has_medical_insurance"],
+        "working_age_without_pension": flag["working_age_without_pension"],
+    }
+
+
+#: A member's *kind*: what the member counts read of a member, as the bits of one small
+#: code (employment code, education-stage code, then these flags, low bits first). Every
+#: count is a function of the kind, so one table gives each kind its weight in every count.
+_KIND_FLAGS = (
+    "child",
+    "able_to_work",
+    "serious_illness",
+    "disabled",
+    "public_school",
+    "newly_admitted",
+    "has_medical_insurance",
+    "working_age_without_pension",
+)
+_EMPLOYMENT_BITS = (len(Employment) - 1).bit_length()
+_STAGE_BITS = (len(EducationStage) - 1).bit_length()
+_KIND_BITS = _EMPLOYMENT_BITS + _STAGE_BITS + len(_KIND_FLAGS)
+if _KIND_BITS > 16:
+    raise RuntimeError("a member's kind no longer fits in 16 bits")
+
+
+def _kinds(member: Mapping[str, np.ndarray], age: np.ndarray, pension: np.ndarray) -> np.ndarray:
+    """Each member's kind (uint16), see :data:`_KIND_FLAGS`."""
+    emp, stage = member["employment"], member["education_stage"]
+    for name, codes, known in (
+        ("employment", emp, len(Employment)),
+        ("education_stage", stage, len(EducationStage)),
+    ):
+        if codes.size and (codes.min() < 0 or codes.max() >= known):
+            raise ValueError(f"member {name} holds a code outside 0..{known - 1}")
+    kind = emp.astype(np.uint16)
+    kind |= stage.astype(np.uint16) << _EMPLOYMENT_BITS
+    flags = {
+        "child": member["relation"] == RELATION_CODES[Relation.CHILD],
+        "working_age_without_pension": (age >= WORKING_AGE[0]) & (age < WORKING_AGE[1]) & ~pension,
+    }
+    shift = _EMPLOYMENT_BITS + _STAGE_BITS
+    for k, name in enumerate(_KIND_FLAGS):
+        flag = flags[name] if name in flags else np.asarray(member[name], dtype=bool)
+        kind |= np.left_shift(flag, shift + k, dtype=np.uint16)
+    return kind
+
+
+@functools.cache
+def _kind_weights(width: int) -> tuple[tuple[np.ndarray, tuple[tuple[str, int], ...]], ...]:
+    """For counts of at most ``2**width - 1`` members: words of packed counts, each as the
+    weight of every kind (uint64, ``width`` bits a count) and the (count, shift) it holds."""
+    kinds = np.arange(1 << _KIND_BITS)
+    emp = kinds & ((1 << _EMPLOYMENT_BITS) - 1)
+    stage = (kinds >> _EMPLOYMENT_BITS) & ((1 << _STAGE_BITS) - 1)
+    low = _EMPLOYMENT_BITS + _STAGE_BITS
+    flags = {name: (kinds >> (low + k)) & 1 == 1 for k, name in enumerate(_KIND_FLAGS)}
+    masks = _counted(emp, stage, flags)
     names = list(masks)
-    for start in range(0, len(names), 8):
-        chunk = names[start : start + 8]
-        packed = np.zeros(len(hh), dtype=np.int64)
-        for k, name in enumerate(chunk):
-            packed |= masks[name].astype(np.int64) << (6 * k)
-        sums = np.bincount(hh, weights=packed, minlength=n).astype(np.int64)
-        for k, name in enumerate(chunk):
-            out[name] = (sums >> (6 * k)) & 63
+    per_word = 64 // width
+    words = []
+    for start in range(0, len(names), per_word):
+        weight = np.zeros(len(kinds), dtype=np.uint64)
+        held = []
+        for k, name in enumerate(names[start : start + per_word]):
+            weight |= masks[name].astype(np.uint64) << np.uint64(k * width)
+            held.append((name, k * width))
+        weight.flags.writeable = False
+        words.append((weight, tuple(held)))
+    return tuple(words)
+
+
+class _Groups:
+    """Sums over each household's members: one cumulative sum over the member rows, ordered
+    by household, read at each household's first and last row. Exact for integers: the
+    cumulative sum may wrap around, the difference of two of its values does not."""
+
+    def __init__(self, hh: np.ndarray, members: np.ndarray) -> None:
+        grouped = hh.size < 2 or bool((hh[:-1] <= hh[1:]).all())
+        # rows are usually grouped by household already (generated columns, population
+        # files); otherwise they are put in household order once
+        self.order = None if grouped else np.argsort(hh, kind="stable")
+        self.ends = np.cumsum(members)
+        self.starts = self.ends - members
+
+    def sum(self, values: np.ndarray) -> np.ndarray:
+        if self.order is not None:
+            values = values[self.order]
+        running = np.empty(values.size + 1, dtype=values.dtype)
+        running[0] = 0
+        np.cumsum(values, out=running[1:])
+        return running[self.ends] - running[self.starts]
+
+
+def _count_members(
+    member: Mapping[str, np.ndarray],
+    age: np.ndarray,
+    pension: np.ndarray,
+    groups: _Groups,
+    most: int,
+) -> dict[str, np.ndarray]:
+    """Per household, how many members each count of :func:`_counted` counts: every member
+    weighs its kind's packed counts (one table look-up), and one grouped sum a word adds
+    them up (a household has at most ``most`` members, so a count takes few bits)."""
+    width = max(most.bit_length(), 1)
+    kind = _kinds(member, age, pension)
+    out = {}
+    for weight, held in _kind_weights(width):
+        packed = groups.sum(weight.take(kind))
+        top = 64 - width
+        for name, shift in held:
+            count = packed >> np.uint64(shift) if shift else packed.copy()
+            if shift != top:
+                count &= np.uint64((1 << width) - 1)
+            out[name] = count.view(np.int64)
     return out
 
 

@@ -7,7 +7,8 @@ import pytest
 
 from core.conformance.generate import columns, households, households_from_columns
 from core.evaluation import evaluate, evaluate_batch, evaluate_many
-from core.facts import HouseholdFacts
+from core.facts import RELATION_CODES, HouseholdFacts
+from core.model import Relation
 from tests.conftest import ON
 
 TENANTS = ["national", "hebei", "gansu", "demo_city"]
@@ -99,3 +100,72 @@ def test_replaced_facts_keep_every_other_field():
     assert mine.members is changed and facts.members is not changed
     with pytest.raises(TypeError):
         facts.replaced(no_such_fact=changed)
+
+
+def _with_members_of(mm: dict, household: int, rows: np.ndarray, applicant=False) -> dict:
+    """The member table with copies of ``rows`` added to ``household`` (the first of them
+    its applicant when ``applicant``, the others spouses where they were applicants)."""
+    extra = {k: v[rows].copy() for k, v in mm.items()}
+    extra["household"][:] = household
+    was = extra["relation"] == RELATION_CODES[Relation.APPLICANT]
+    extra["relation"][was] = RELATION_CODES[Relation.SPOUSE]
+    if applicant:
+        extra["relation"][0] = RELATION_CODES[Relation.APPLICANT]
+    return {k: np.concatenate((mm[k], extra[k])) for k in mm}
+
+
+def _row_fields_equal(mine: HouseholdFacts, theirs: HouseholdFacts) -> None:
+    for name in (f.name for f in fields(HouseholdFacts)):
+        if name in ("size", "derived", "member_household", "member_age", "member_pension"):
+            continue
+        a, b = getattr(mine, name), getattr(theirs, name)
+        assert a.dtype == b.dtype and a.shape == b.shape, name
+        assert np.array_equal(a, b), name
+
+
+def test_columnar_facts_with_rows_in_any_order_and_a_household_of_thirty():
+    """The grouped sums of ``from_columns`` do not rely on member rows being grouped by
+    household, nor on small households (30 members: counts wider than 3 bits)."""
+    hh, mm = columns(400, seed=7)
+    mm = {k: v[mm["household"] != 5] for k, v in mm.items()}
+    mm = _with_members_of(mm, 5, np.arange(30), applicant=True)  # exactly 30 members
+    order = np.random.default_rng(1).permutation(len(mm["household"]))
+    shuffled = {k: v[order] for k, v in mm.items()}
+    from_columns = HouseholdFacts.from_columns(hh, shuffled)
+    assert from_columns.members[5] == 30
+    from_objects = HouseholdFacts.from_households(households_from_columns(hh, mm))
+    _row_fields_equal(from_columns, from_objects)
+    assert np.array_equal(from_columns.member_household, shuffled["household"])
+
+
+def test_columnar_facts_of_an_empty_and_a_very_large_household():
+    """Beyond what the API accepts (1 to 30 members), the columnar builder still counts
+    exactly: a household with no member rows, one with 90 (counts of 7 bits)."""
+    from core.facts import _KIND_FLAGS, _counted  # the count definitions, applied directly
+
+    hh, mm = columns(200, seed=8)
+    mm = {k: v[mm["household"] != 3] for k, v in mm.items()}  # household 3: nobody
+    mm = _with_members_of(mm, 11, np.arange(len(mm["household"]))[:90] % 60)
+    facts = HouseholdFacts.from_columns(hh, mm)
+    owner = mm["household"]
+    age = mm["age"]
+    flags = {name: mm[name] for name in _KIND_FLAGS if name in mm}
+    flags["child"] = mm["relation"] == RELATION_CODES[Relation.CHILD]
+    flags["working_age_without_pension"] = (age >= 16) & (age < 60) & ~mm["has_pension_insurance"]
+    for name, mask in _counted(mm["employment"], mm["education_stage"], flags).items():
+        expected = np.bincount(owner[mask], minlength=200)
+        assert np.array_equal(getattr(facts, name), expected), name
+    assert facts.members[3] == 0 and facts.members[11] > 90
+    wages = np.bincount(owner, weights=mm["monthly_income"], minlength=200).astype(np.int64)
+    assert np.array_equal(facts.monthly_wages, wages)
+    assert facts.annual_income[3] == hh["other_annual_income"][3]
+
+
+def test_columnar_facts_refuse_an_unknown_code():
+    """A code outside its enum would land in another field of a member's kind: refused."""
+    hh, mm = columns(20, seed=2)
+    for name in ("employment", "education_stage"):
+        bad = dict(mm) | {name: mm[name].copy()}
+        bad[name][4] = 99
+        with pytest.raises(ValueError, match=name):
+            HouseholdFacts.from_columns(hh, bad)
