@@ -16,6 +16,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
+from typing import Any
 
 import numpy as np
 
@@ -126,13 +127,13 @@ class HouseholdFacts:
     def replaced(self, **changes: object) -> HouseholdFacts:
         """``dataclasses.replace`` without its per-call introspection and ``__init__`` (a hot
         path of single evaluation): the same fields, ``changes`` put in."""
-        copy = object.__new__(HouseholdFacts)
-        values = _ALL_VALUES(self)
-        for name, value in zip(_ALL_FIELDS, values, strict=True):
-            _SET(copy, name, changes.pop(name, value))
-        if changes:
-            raise TypeError(f"HouseholdFacts has no field {', '.join(changes)}")
-        return copy
+        values = list(_ALL_VALUES(self))
+        for name, value in changes.items():
+            index = _FIELD_INDEX.get(name)
+            if index is None:
+                raise TypeError(f"HouseholdFacts has no field {name}")
+            values[index] = value
+        return _build(*values)
 
     def take(self, index: int) -> HouseholdFacts:
         """The facts of one household, as a batch of one."""
@@ -158,12 +159,13 @@ class HouseholdFacts:
         for k, j in enumerate(_BOOL_INDEX):
             columns[j] = flags[k]
         members = household.members
-        return cls(
+        return (_build if cls is HouseholdFacts else cls)(
             1,
             *columns,
-            member_household=np.zeros(len(members), dtype=np.int64),
-            member_age=np.array([-1 if m.age is None else m.age for m in members], np.int64),
-            member_pension=np.array([m.has_pension_insurance for m in members], dtype=bool),
+            np.zeros(len(members), dtype=np.int64),
+            np.array([-1 if m.age is None else m.age for m in members], np.int64),
+            np.array([m.has_pension_insurance for m in members], dtype=bool),
+            {},
         )
 
     @classmethod
@@ -447,6 +449,28 @@ _DTYPES = {name: (np.bool_ if name in _BOOL_FIELDS else np.int64) for name in _R
 _ALL_FIELDS = tuple(f.name for f in fields(HouseholdFacts))
 _ALL_VALUES = attrgetter(*_ALL_FIELDS)
 _SET = object.__setattr__
+_FIELD_INDEX = {name: i for i, name in enumerate(_ALL_FIELDS)}
+
+
+def _builder() -> Any:
+    """``HouseholdFacts(*values)`` (every field, in order) without the frozen dataclass's
+    ``object.__setattr__`` per field: each slot is set through its own descriptor, less
+    than half the cost, on the hot path of every single evaluation (tests hold it to the
+    dataclass's own constructor)."""
+    names = _ALL_FIELDS
+    setters = {f"_set_{n}": getattr(HouseholdFacts, n).__set__ for n in names}
+    source = (
+        f"def build({', '.join(names)}):\n"
+        "    facts = _new(HouseholdFacts)\n"
+        + "".join(f"    _set_{n}(facts, {n})\n" for n in names)
+        + "    return facts\n"
+    )
+    namespace: dict[str, Any] = {}
+    exec(source, {"_new": object.__new__, "HouseholdFacts": HouseholdFacts, **setters}, namespace)
+    return namespace["build"]
+
+
+_build = _builder()
 _BOOL_INDEX = [j for j, n in enumerate(_ROW_FIELDS) if n in _BOOL_FIELDS]
 
 

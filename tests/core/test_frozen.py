@@ -57,3 +57,21 @@ def test_a_default_factory_is_refused_when_the_class_is_defined():
 def test_the_evaluation_keeps_its_defaults():
     names = {f.name: f.default for f in dataclasses.fields(Evaluation)}
     assert names["ruleset"] == "" and names["parameters_used"] == ()
+
+
+def test_facts_built_field_by_field_are_the_dataclass_s():
+    from core.facts import _ALL_FIELDS, HouseholdFacts, _build
+    from core.model import parse_household
+
+    facts = HouseholdFacts.of(
+        parse_household({"members": [{"name": "甲", "relation": "APPLICANT", "age": 40}]})
+    )
+    values = [getattr(facts, name) for name in _ALL_FIELDS]
+    built, made = _build(*values), HouseholdFacts(*values)
+    assert all(getattr(built, n) is getattr(made, n) for n in _ALL_FIELDS)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.size = 2  # type: ignore[misc]
+    again = facts.replaced(size=1, derived={"x": 1})
+    assert again.derived == {"x": 1} and again.members is facts.members
+    with pytest.raises(TypeError, match="no field colour"):
+        facts.replaced(colour=1)
