@@ -209,16 +209,30 @@ class BatchEvaluation:
 
 
 # --------------------------------------------------------------------------- engine
-#: the parameter names each rule function takes, by function (read once)
-_SIGNATURES: dict[Any, tuple[str, ...]] = {}
+#: the parameter names each rule function takes, by function (read once), and whether
+#: all of them can be passed by position
+_SIGNATURES: dict[Any, tuple[tuple[str, ...], bool]] = {}
 _BOOL = np.dtype(bool)
+_BY_POSITION = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
 def _invoke(fn: Callable[..., Any], available: dict[str, Any]) -> Any:
     """Call a rule function with the arguments it names (as pluggy does for hooks)."""
-    names = _SIGNATURES.get(fn)
-    if names is None:
-        names = _SIGNATURES[fn] = tuple(inspect.signature(fn).parameters)
+    found = _SIGNATURES.get(fn)
+    if found is None:
+        parameters = inspect.signature(fn).parameters.values()
+        found = _SIGNATURES[fn] = (
+            tuple(p.name for p in parameters),
+            all(p.kind in _BY_POSITION for p in parameters),
+        )
+    names, by_position = found
+    if by_position:
+        try:
+            arguments = [available[name] for name in names]
+        except KeyError:  # one it names is not offered: it must have a default
+            pass
+        else:
+            return fn(*arguments)
     return fn(**{k: available[k] for k in names if k in available})
 
 
