@@ -27,7 +27,6 @@ The contract has no subscriptions, so there is no WebSocket endpoint.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from contextlib import asynccontextmanager
 from typing import Any, ClassVar
@@ -40,10 +39,13 @@ from litestar import MediaType, Request, Response, get, post
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.status_codes import HTTP_200_OK, HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
+from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.litestar import make_graphql_controller
 from strawberry.litestar.controller import GraphQLController
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from core.api import limits
 from core.api.context import context_for
@@ -303,19 +305,10 @@ class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
         if _works_in_database(context):
             # Case work makes several blocking database calls; in the event loop
             # they would hold up every other request of this worker. A thread of its own
-            # (with a loop of its own) keeps evaluations flowing meanwhile. The request's
-            # session is used by that thread alone, and closed after it finishes.
+            # keeps evaluations flowing meanwhile. The request's session is used by that
+            # thread alone, and closed after it finishes.
             return await anyio.to_thread.run_sync(
-                lambda: asyncio.run(
-                    super(GraphQLEndpoint, self).execute_single(
-                        request=request,
-                        request_adapter=request_adapter,
-                        sub_response=sub_response,
-                        context=context,
-                        root_value=root_value,
-                        request_data=request_data,
-                    )
-                )
+                self._execute_blocking, request_adapter.method, context, root_value, request_data
             )
         return await super().execute_single(
             request=request,
@@ -325,6 +318,35 @@ class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
             root_value=root_value,
             request_data=request_data,
         )
+
+    def _execute_blocking(
+        self, method: str, context: Any, root_value: Any, request_data: GraphQLRequestData
+    ) -> ExecutionResult:
+        """What strawberry's ``execute_single`` does, synchronously, in a worker thread.
+
+        Every resolver and the schema's extension are synchronous, so graphql-core runs
+        the operation without an event loop; the thread used to start one of its own
+        (``asyncio.run``: a selector, a socket pair and their teardown) for every case
+        request. The same operation types are allowed, and the same refusals made."""
+        allowed = OperationType.from_http(method)
+        if not self.allow_queries_via_get and method == "GET":
+            allowed = allowed - {OperationType.QUERY}
+        try:
+            return self.schema.execute_sync(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
+            )
+        except CannotGetOperationTypeError as e:
+            raise StrawberryHTTPException(400, e.as_http_error_reason()) from e
+        except InvalidOperationTypeError as e:
+            raise StrawberryHTTPException(400, e.as_http_error_reason(method)) from e
+        except MissingQueryError as e:
+            raise StrawberryHTTPException(400, "No GraphQL query found in the request") from e
 
     async def execute_request(
         self, request: Request[Any, Any, Any], context: Any, root_value: Any

@@ -32,7 +32,15 @@ from core.auth.roles import ADMIN, NATIONAL, label
 from core.calendar import WorkingCalendar, default_calendar
 from core.cases import summary
 from core.cases.privacy import Identity, hash_id_number, mask_free_text, protect, shown_household
-from core.cases.views import CaseView, Count, EventView, PendingFacts, TenantStatistics, WorkItem
+from core.cases.views import (
+    CaseView,
+    Count,
+    EventView,
+    Later,
+    PendingFacts,
+    TenantStatistics,
+    WorkItem,
+)
 from core.db import chain
 from core.db import repositories as repo
 from core.db.facts_row import LAYOUT_ID, facts_from_rows, facts_row
@@ -176,10 +184,6 @@ def _one_call_scope(method: Callable[..., T]) -> Callable[..., T]:
             return method(self, *args, **kwargs)
 
     return call
-
-
-def _constant(evaluation: Evaluation) -> Callable[[], Evaluation]:
-    return lambda: evaluation
 
 
 class CaseService:
@@ -938,12 +942,17 @@ class CaseService:
         ids = [r.id for r in rows]
         events = repo.events_of(self.session, tenant.code, ids)
         masked = repo.masked_ids_of(self.session, tenant.code, ids)
-        households = [parse_household(r.household) for r in rows]
-        if len(rows) <= EXPLAINED_UP_TO:
-            evaluations = [evaluate(tenant, h, today) for h in households]
-        else:  # a long list: one batch, without the step-by-step explanations
-            evaluations = evaluate_many(tenant, households, today)
         counter = self._counter(tenant, flow)
+        if len(rows) <= EXPLAINED_UP_TO:  # each evaluated (explained) when it is read
+            evaluations: list[Evaluation | None] = [None] * len(rows)
+        else:  # a long list: one batch, without the step-by-step explanations, when read
+            households = [r.household for r in rows]
+            batch = Later(
+                functools.cache(
+                    lambda: evaluate_many(tenant, [parse_household(h) for h in households], today)
+                )
+            )
+            evaluations = [Later(lambda i=i: batch.work()[i]) for i in range(len(rows))]
         return [
             self._view(
                 p,
@@ -968,31 +977,46 @@ class CaseService:
         events: Sequence[dict[str, Any]],
         masked: dict[int, str],
         today: date,
-        evaluation: Evaluation | None = None,
+        evaluation: Evaluation | Later | None = None,
         counter: Callable[[str], int] | None = None,
     ) -> CaseView:
-        """A file as ``p`` may see it, evaluated under the rules in force today."""
+        """A file as ``p`` may see it, evaluated under the rules in force today.
+
+        What costs a run of the tenant's rules (the evaluation, the actions ``p`` may
+        take, pending facts) or more reading (deadlines, the household shown) is worked
+        out only when the answer reads it (:class:`core.cases.views.Later`). The actions'
+        quota counts then read the database bound to the file's tenant again, as they
+        did inside the call."""
+        household = row.household
         if evaluation is None:
-            evaluation = evaluate(tenant, parse_household(row.household), today)
+            evaluation = Later(lambda: evaluate(tenant, parse_household(household), today))
         state = case_state(row, events)
         status = flow.procedure.status(row.status)
-        available = flow.available_actions(
-            state, p.actor, today, _constant(evaluation), counter or self._counter(tenant, flow)
-        )
-        pending = None
-        if row.pending:
-            waiting = row.pending
-            if p.role in self._fact_deciders(flow) and p.user != waiting["by"]:
+        session = self.session
+        counter = counter or self._counter(tenant, flow)
+        waiting = row.pending
+        cell: list[CaseView] = []
+
+        def actions() -> list[str]:
+            with tenant_scope(session, row.tenant):
+                available = flow.available_actions(
+                    state, p.actor, today, lambda: cell[0].evaluation, counter
+                )
+            if waiting and p.role in self._fact_deciders(flow) and p.user != waiting["by"]:
                 available = [*available, *_FACTS_DECISIONS]
+            return available
+
+        def pending_facts() -> PendingFacts:
             ids = {i[0]: i[2] for i in waiting.get("identities", ())}
-            pending = PendingFacts(
+            return PendingFacts(
                 entered_by=waiting["by"],
                 entered_on=date.fromisoformat(waiting["on"]),
                 seq=waiting["seq"],
                 evaluation=evaluate(tenant, parse_household(waiting["household"]), today),
                 household=shown_household(waiting["household"], ids),
             )
-        return CaseView(
+
+        view = CaseView(
             id=str(row.number),
             tenant=row.tenant,
             status=row.status,
@@ -1003,13 +1027,15 @@ class CaseService:
             urgent=row.urgent,
             opened_by=row.opened_by,
             evaluation=evaluation,
-            available_actions=tuple(available),
+            available_actions=Later(actions),
             history=tuple(_event_view(e) for e in events),
-            deadlines=tuple(flow.deadlines(state)),
-            household=shown_household(row.household, masked),
+            deadlines=Later(lambda: flow.deadlines(state)),
+            household=Later(lambda: shown_household(household, masked)),
             number=f"{row.tenant.upper()}-{row.opened_on.year}-{row.number:06d}",
-            pending_facts=pending,
+            pending_facts=Later(pending_facts) if waiting else None,
         )
+        cell.append(view)
+        return view
 
     # ------------------------------------------------------------------ statistics
     @_one_call_scope

@@ -6,6 +6,7 @@ directly. Resident ID numbers appear masked, never in clear.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -54,9 +55,29 @@ class PendingFacts:
     household: dict[str, Any]  #: the new facts, ID numbers masked
 
 
-@dataclass(frozen=True)
+class Later:
+    """A value of a :class:`CaseView` worked out when first read, at most once.
+
+    An answer reads only the fields it selects: a ``transition`` answered with
+    ``{ id version status }`` never needs the file's evaluation under today's rules, nor
+    the actions its caller could take next (each a run of the tenant's rules), and a page
+    of ``cases { id status }`` needs neither for any of its files."""
+
+    __slots__ = ("work",)
+
+    def __init__(self, work: Callable[[], Any]) -> None:
+        self.work = work
+
+
+_LAZY = ("evaluation", "available_actions", "deadlines", "household", "pending_facts")
+
+
 class CaseView:
-    """A hardship file (``Case``), as the principal who asked may see it."""
+    """A hardship file (``Case``), as the principal who asked may see it.
+
+    Read-only. ``evaluation``, ``available_actions``, ``deadlines``, ``household`` and
+    ``pending_facts`` may be given as :class:`Later`: then they are worked out when first
+    read (and kept)."""
 
     id: str
     tenant: str
@@ -72,8 +93,71 @@ class CaseView:
     history: tuple[EventView, ...]
     deadlines: tuple[Deadline, ...]
     household: dict[str, Any]  #: the recorded facts, ID numbers masked
-    number: str = ""  #: the file number shown to people, e.g. HEBEI-2026-000123
-    pending_facts: PendingFacts | None = None
+    number: str  #: the file number shown to people, e.g. HEBEI-2026-000123
+    pending_facts: PendingFacts | None
+
+    def __init__(
+        self,
+        id: str,
+        tenant: str,
+        status: str,
+        status_zh: str,
+        status_en: str,
+        version: int,
+        opened_on: date,
+        urgent: bool,
+        opened_by: str,
+        evaluation: Evaluation | Later,
+        available_actions: tuple[str, ...] | Later,
+        history: tuple[EventView, ...],
+        deadlines: tuple[Deadline, ...] | Later,
+        household: dict[str, Any] | Later,
+        number: str = "",
+        pending_facts: PendingFacts | Later | None = None,
+    ) -> None:
+        fields = self.__dict__
+        fields.update(
+            id=id,
+            tenant=tenant,
+            status=status,
+            status_zh=status_zh,
+            status_en=status_en,
+            version=version,
+            opened_on=opened_on,
+            urgent=urgent,
+            opened_by=opened_by,
+            history=history,
+            number=number,
+        )
+        later = {}
+        for name, value in zip(
+            _LAZY,
+            (evaluation, available_actions, deadlines, household, pending_facts),
+            strict=True,
+        ):
+            if isinstance(value, Later):
+                later[name] = value
+            else:
+                fields[name] = value
+        fields["_later"] = later
+
+    def __getattr__(self, name: str) -> Any:
+        # only called for a field not worked out yet
+        later = self.__dict__.get("_later")
+        if not later or name not in later:
+            raise AttributeError(name)
+        value = later[name].work()
+        if name in ("available_actions", "deadlines"):
+            value = tuple(value)
+        self.__dict__[name] = value
+        del later[name]
+        return value
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"a CaseView is read-only ({name})")
+
+    def __repr__(self) -> str:
+        return f"CaseView(id={self.id!r}, tenant={self.tenant!r}, status={self.status!r}, version={self.version!r})"
 
     def overdue_on(self, on: date) -> tuple[Deadline, ...]:
         return tuple(d for d in self.deadlines if d.overdue_on(on))

@@ -300,15 +300,53 @@ def open_rest(
             session.execute(insert(MemberIdentity.__table__), members)
         session.execute(insert(Assignment.__table__), [assignment])
         return
+    statement = _open_rest_pg(tuple(event), len(members))
+    parameters = {f"e_{k}": v for k, v in event.items()}
+    for n, member in enumerate(members):
+        parameters |= {f"m{n}_{k}": v for k, v in member.items()}
+    parameters |= {f"a_{k}": v for k, v in assignment.items()}
+    session.execute(statement, parameters)
+
+
+_MEMBER_KEYS = ("tenant", "case_id", "member_index", "id_hash", "id_masked")
+_ASSIGNMENT_KEYS = ("tenant", "case_id", "user", "duty", "since")
+
+
+@functools.cache
+def _open_rest_pg(event_keys: tuple[str, ...], members: int) -> TextClause:
+    """The first event, the identities and the assignment of a new file as one statement
+    (data-modifying CTEs), built once per set of columns and number of members: building
+    the SQLAlchemy inserts on every opening cost more than the statement's round trip."""
     events, ids, duties = CaseEvent.__table__, MemberIdentity.__table__, Assignment.__table__
-    first = insert(events).values(**event).cte("first_event")
-    parts = [first]
+
+    def columns(keys: Sequence[str]) -> str:
+        return ", ".join(f'"{k}"' for k in keys)
+
+    def values(prefix: str, keys: Sequence[str]) -> str:
+        return "(" + ", ".join(f":{prefix}{k}" for k in keys) + ")"
+
+    parts = [
+        f"first_event AS (INSERT INTO case_events ({columns(event_keys)}) "
+        f"VALUES {values('e_', event_keys)})"
+    ]
     if members:
-        parts.append(insert(ids).values(members).cte("members"))
-    statement = insert(duties).values(**assignment)
-    for part in parts:
-        statement = statement.add_cte(part)
-    session.execute(statement)
+        rows = ", ".join(values(f"m{n}_", _MEMBER_KEYS) for n in range(members))
+        parts.append(
+            f"members AS (INSERT INTO member_identities ({columns(_MEMBER_KEYS)}) VALUES {rows})"
+        )
+    sql = (
+        f"WITH {', '.join(parts)} "
+        f"INSERT INTO assignments ({columns(_ASSIGNMENT_KEYS)}) VALUES {values('a_', _ASSIGNMENT_KEYS)}"
+    )
+    return text(sql).bindparams(
+        *(bindparam(f"e_{k}", type_=events.c[k].type) for k in event_keys),
+        *(
+            bindparam(f"m{n}_{k}", type_=ids.c[k].type)
+            for n in range(members)
+            for k in _MEMBER_KEYS
+        ),
+        *(bindparam(f"a_{k}", type_=duties.c[k].type) for k in _ASSIGNMENT_KEYS),
+    )
 
 
 def replace_identities(

@@ -104,8 +104,20 @@ def dispose_engine(url: str) -> None:
         engine.dispose()
 
 
+_factories: dict[str, sessionmaker[Session]] = {}
+
+
 def session_factory(url: str) -> sessionmaker[Session]:
-    return sessionmaker(engine_for(url), expire_on_commit=False)
+    """The sessions of ``url``'s engine: one ``sessionmaker`` per engine, made once.
+
+    A ``sessionmaker`` subclasses ``Session`` when made, and the first session of each new
+    class builds that class's event dispatch: made per request, that cost a class, its
+    listeners and the garbage they leave on every case request."""
+    engine = engine_for(url)
+    maker = _factories.get(url)
+    if maker is None or maker.kw.get("bind") is not engine:  # new, or the engine replaced
+        maker = _factories[url] = sessionmaker(engine, expire_on_commit=False)
+    return maker
 
 
 def scope_to_tenant(session: Session, tenant: str | None) -> Session:

@@ -255,3 +255,36 @@ def test_a_step_that_records_facts_takes_the_household(staff):
       transition(caseId: $id, action: "review", expectedVersion: 2, household: $h) { id }
     }"""
     reviewer.refused("BAD_INPUT", wrong, id=case["id"], h=ILL)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ nosuchfield }",  # invalid: graphql-core's validation
+        "{ case(id: ",  # a syntax error
+        "query A { tenants { code } } query B { tenants { code } }",  # which operation?
+        "subscription { tenants { code } }",  # no subscriptions
+        "",  # no query at all
+    ],
+)
+def test_case_work_in_a_thread_answers_as_the_event_loop_does(staff, http, query):
+    """An authenticated request runs in a worker thread (blocking database work), an
+    anonymous one in the event loop: a query wrong in the same way is refused the same
+    way on both, in status, code and message."""
+    answers = []
+    for headers in ({}, staff("hebei", "reviewer").headers):
+        response = http.post("/graphql", json={"query": query}, headers=headers)
+        body = response.json()
+        errors = [
+            (e.get("extensions", {}).get("code"), e["message"]) for e in body.get("errors", [])
+        ]
+        answers.append((response.status_code, body.get("data"), errors))
+    assert answers[0] == answers[1]
+
+
+def test_a_mutation_in_a_get_is_refused_with_a_token_too(staff, http):
+    reviewer = staff("hebei", "reviewer")
+    query = 'mutation { transition(caseId: "1", action: "review", expectedVersion: 1) { id } }'
+    response = http.get("/graphql", params={"query": query}, headers=reviewer.headers)
+    assert response.status_code in (400, 405), response.text
+    assert response.json()["errors"]

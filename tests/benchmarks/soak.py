@@ -196,6 +196,14 @@ class Results:
     events_written: int = 0
     events_expected: int = 0
     history_problems: list[str] = field(default_factory=list)
+    #: CPU seconds spent during the load by the server's processes, by PostgreSQL's, and
+    #: by this load generator (which shares the machine's cores with them)
+    cpu_server: float = 0.0
+    cpu_postgres: float = 0.0
+    cpu_generator: float = 0.0
+
+    def cpu_per_request_ms(self, seconds: float) -> float:
+        return 1000 * seconds / self.requests if self.requests else 0.0
 
     @property
     def server_errors(self) -> int:
@@ -249,6 +257,61 @@ class Results:
 
 class Unexpected(Exception):
     """An answer other than the one the operation must get."""
+
+
+# --------------------------------------------------------------------------- CPU
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_of(pid: int) -> float:
+    """User + system CPU seconds of one process so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        tasks = Path(f"/proc/{pid}/task").iterdir()
+        return [int(c) for t in tasks for c in (t / "children").read_text().split()]
+    except OSError:
+        return []
+
+
+def server_pids(base: str) -> list[int]:
+    """The uvicorn process serving ``base`` (found by its port) and its workers."""
+    port = base.rsplit(":", 1)[1]
+    roots = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"uvicorn" in argv and b"--port" in argv and port.encode() in argv:
+            roots.append(int(entry.name))
+    found = list(roots)
+    for pid in roots:
+        found.extend(_children(pid))
+    return found
+
+
+def postgres_cpu() -> float:
+    """CPU seconds of every PostgreSQL process of this machine (other users' work shows
+    here too: read it as an upper bound)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                name = (entry / "comm").read_text().strip()
+            except OSError:
+                continue
+            if name.startswith("postgres"):
+                total += _cpu_of(int(entry.name))
+    return total
 
 
 # --------------------------------------------------------------------------- the load
@@ -543,8 +606,13 @@ def soak(
                 base_url=base, timeout=REQUEST_TIMEOUT_S, limits=limits
             ) as client:
                 load = Load(client, tokens, seed)
+                pids = server_pids(base)
+                before = (sum(map(_cpu_of, pids)), postgres_cpu(), time.process_time())
                 await load.run(seconds, concurrency)
                 results = load.results
+                results.cpu_server = sum(map(_cpu_of, pids)) - before[0]
+                results.cpu_postgres = postgres_cpu() - before[1]
+                results.cpu_generator = time.process_time() - before[2]
                 measured = (
                     results.requests,
                     list(results.latencies_ms),
@@ -594,6 +662,12 @@ def run() -> list[dict[str, Any]]:
     print(r.summary())
     print(f"  p50/p99 ms by request: {r.latency_table()}")
     print(f"  throughput, last fifth over first fifth: {r.drift:.2f}")
+    cpu = {
+        "server": r.cpu_per_request_ms(r.cpu_server),
+        "postgres": r.cpu_per_request_ms(r.cpu_postgres),
+        "generator": r.cpu_per_request_ms(r.cpu_generator),
+    }
+    print("  CPU ms a request: " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items()))
     for sample in r.error_samples:
         print(f"  {sample[:600]}")
     for problem in r.history_problems[:10]:
@@ -628,6 +702,16 @@ def run() -> list[dict[str, Any]]:
             target=f"< {TARGET_P99_MS:.0f} ms",
             met=p99 < TARGET_P99_MS,
             note=note,
+        ),
+        row(
+            "server CPU a request",
+            round(cpu["server"], 2),
+            "ms",
+            note=(
+                f"the server's {WORKERS} workers, user + system, over the load; PostgreSQL "
+                f"{cpu['postgres']:.2f} ms (every postgres process of the machine), the load "
+                f"generator itself {cpu['generator']:.2f} ms, on the same cores"
+            ),
         ),
         row("transitions", r.transitions, "transitions", note="successful workflow steps"),
         row(

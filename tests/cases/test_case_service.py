@@ -304,3 +304,58 @@ def test_a_comment_with_control_characters_or_too_long_is_refused(service, sessi
         comment,
     )
     assert counts(session) == before
+
+
+def test_a_view_runs_the_rules_only_for_what_is_read(service, monkeypatch):
+    """A step's answer evaluates the file under today's rules, and lists the caller's next
+    actions, only when they are read: ``transition { id version status }`` costs one run
+    of the rules (the step's own), not three."""
+    from core.cases import service as module
+
+    runs = []
+    real = module.evaluate
+
+    def counted(*args, **kwargs):
+        runs.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "evaluate", counted)
+    case = service.open_case(CASEWORKER, "hebei", DIBAO_TOPUP, on=D("2026-09-24"))
+    case = service.transition(REVIEWER, case.id, "review", 1, D("2026-09-25"))
+    assert runs == [D("2026-09-24"), D("2026-09-25")]  # each step's own determination
+    assert (case.id, case.version, case.status) == (case.id, 2, "reviewed")
+    assert runs == [D("2026-09-24"), D("2026-09-25")]
+    assert case.evaluation.eligible  # read: evaluated now, under today's rules ...
+    assert runs[-1] == D("2026-11-20")
+    assert "publish" in case.available_actions  # ... once, whichever field asks
+    assert case.evaluation is case.evaluation and len(runs) == 3
+    listed = service.list_cases(REVIEWER, "hebei")
+    assert [v.status for v in listed] == ["reviewed"] and len(runs) == 3
+    assert listed[0].evaluation.eligible and len(runs) == 4
+    with pytest.raises(AttributeError):
+        case.status = "approved"  # type: ignore[misc]
+
+
+def test_actions_read_later_count_the_quota_in_the_files_tenant(service, monkeypatch):
+    """The actions of a view are worked out when read, after the service call returned
+    (and unbound the session): the quota counts behind them still read the file's tenant
+    (on PostgreSQL under row-level security, where an unbound read sees no row), and a
+    full quota still hides the step."""
+    from core.db.session import bound_tenant
+
+    case = service.open_case(CASEWORKER, "hebei", DIBAO_TOPUP, on=D("2026-09-24"))
+    case = service.transition(REVIEWER, case.id, "review", 1, D("2026-09-25"))
+    case = service.transition(REVIEWER, case.id, "publish", 2, D("2026-09-28"))
+    view = service.get_case(APPROVER, case.id)
+    assert bound_tenant(service.session) is None  # the call is over
+    seen = []
+    real = repositories.count_on_sole_ground
+
+    def full(session, *args):
+        seen.append((bound_tenant(session), real(session, *args)))
+        return 380_000 * 5 // 100
+
+    monkeypatch.setattr(repositories, "count_on_sole_ground", full)
+    assert "approve" not in view.available_actions
+    assert seen and all(tenant == "hebei" for tenant, _ in seen)
+    assert bound_tenant(service.session) is None
