@@ -20,6 +20,7 @@ trips a transition; ``openCase`` as ``transition``.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from typing import Any
@@ -141,6 +142,9 @@ def run() -> list[dict[str, Any]]:
             }
         app = create_app(registry)
         app.state[STATE_KEY] = app_url
+        # the test client's own request log line is not the server's work: Litestar's
+        # default logging config sets INFO, and httpx would log inside every timed request
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         trips = RoundTrips(engine_for(app_url))
         opens: list[float] = []
         moves: list[float] = []
