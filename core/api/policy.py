@@ -13,7 +13,8 @@ from datetime import date
 from core.api.limits import check_tenant_list
 from core.api.types import Label, Parameter, Tenant
 from core.errors import PLUGIN_ERROR, BangfuError
-from core.evaluation import Evaluation, evaluate
+from core.evaluation import Evaluation, evaluate, evaluate_batch
+from core.facts import HouseholdFacts
 from core.model import Household
 from core.registry import Registry
 
@@ -80,9 +81,10 @@ def compare_each(
     check_tenant_list(codes)
     chosen = registry.regional() if codes is None else [registry.get(c) for c in codes]
     answers, failures = [], []
+    facts = HouseholdFacts.of(household)  # once: each tenant's evaluation copies what it adds
     for t in chosen:
         try:
-            answers.append(_evaluate(t, household, on, explain))
+            answers.append(evaluate_batch(t, facts, on, explain=explain).evaluation(0))
         except BangfuError as exc:
             if exc.code != PLUGIN_ERROR:
                 raise

@@ -196,3 +196,20 @@ def test_graphiql_is_served_to_a_browser(http):
 def test_queries_may_also_come_by_get(http):
     answer = http.get("/graphql", params={"query": '{ tenant(code: "national") { code } }'})
     assert answer.json() == {"data": {"tenant": {"code": "national"}}}
+
+
+def test_compare_agrees_with_evaluate_under_every_tenant(api_registry):
+    """compare builds the household's facts once and each tenant completes its own copy:
+    every answer, explanations included, is that tenant's evaluate, whatever came before."""
+    from core.api.policy import compare
+    from core.evaluation import evaluate
+    from core.model import parse_household
+
+    codes = [t.code for t in api_registry.ordered()]
+    household = parse_household(ill_household())
+    on = date.fromisoformat(AS_OF)
+    for order in (codes, codes[::-1]):
+        compared = compare(api_registry, household, order, on)
+        alone = [evaluate(api_registry.get(c), household, on) for c in order]
+        assert compared == alone
+        assert any(e.entitlements and e.entitlements[0].explanation for e in compared)
