@@ -461,8 +461,10 @@ class _Run:
             granted = _mask(grant.granted, n, where)
             amount = _amount(where, grant.amount, granted, n)
             grants[programme.code] = Grant(granted, amount)
+            if not explain:
+                continue  # its reads are noted with the rest at the end, in the same order
             reads = self.note_reads()
-            if explain and granted[0]:  # only what is shown is formatted
+            if granted[0]:  # only what is shown is formatted
                 steps = why.take()
                 if amount is not None:
                     period = _PERIOD_ZH[programme.period]

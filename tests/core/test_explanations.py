@@ -43,3 +43,20 @@ def test_the_evaluation_pins_the_rules_it_used(registry):
     assert used["medical_relief.schedule"].defined_by == "hebei"
     assert result.ruleset == registry.get("demo_city").ruleset
     assert dict(result.plugin_versions)["hebei"] == "1.0.0"
+
+
+def test_without_explanations_only_the_explanations_are_left_out(registry):
+    """explain=False (a query not selecting explanations) gives the same answer, the same
+    parameters used in the same order, and empty explanations."""
+    h = household(
+        applicant(monthlyIncome="2000", seriousIllness=True), annualMedicalOutOfPocket="30000"
+    )
+    for tenant in registry.ordered():
+        full = evaluate(tenant, h, ON)
+        lean = evaluate(tenant, h, ON, explain=False)
+        assert lean.comparable() == full.comparable()
+        assert lean.parameters_used == full.parameters_used
+        assert lean.provisional == full.provisional
+        assert all(e.explanation == () for e in lean.entitlements)
+        if tenant.code == "hebei":
+            assert full.entitlements and all(e.explanation for e in full.entitlements)
