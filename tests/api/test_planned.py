@@ -326,16 +326,16 @@ COMPARE_FULL = (
     ],
 )
 def test_explanations_are_built_only_when_selected(query, explained, monkeypatch, api_registry):
-    from core.api import policy
+    from core import evaluation
 
     asked: list[bool] = []
-    real = policy._evaluate
 
-    def spy(tenant, household, on, explain):
-        asked.append(explain)
-        return real(tenant, household, on, explain)
+    class Spy(evaluation._Run):  # every evaluation, single or compared, starts a run
+        def __init__(self, tenant, household, on, explain):
+            asked.append(explain)
+            super().__init__(tenant, household, on, explain)
 
-    monkeypatch.setattr(policy, "_evaluate", spy)
+    monkeypatch.setattr(evaluation, "_Run", Spy)
     variables = {"t": "hebei", "h": ill_household()}
     if query == EVALUATE:
         variables = {"tenant": "hebei", "household": ill_household()}
