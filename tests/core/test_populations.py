@@ -10,7 +10,7 @@ import pytest
 
 import plugins.national
 import tenants.hebei
-from core.errors import BangfuError
+from core.errors import BangfuError, PluginFault
 from core.evaluation import evaluate
 from core.parameters import ParameterFileError, load_parameter_file
 from core.plugin import (
@@ -155,6 +155,18 @@ def test_a_plugin_adds_derived_facts():
     big = household(applicant(), *[{"name": f"子{i}", "relation": "CHILD"} for i in range(3)])
     assert "test_city.big" in {r.code for r in evaluate(tenant, big, ON).reasons}
     assert "test_city.big" not in {r.code for r in evaluate(tenant, household(), ON).reasons}
+
+
+def test_a_derived_facts_hook_that_raises_fails_its_request_naming_the_hook():
+    class Breaks(City):
+        @hookimpl
+        def bangfu_derived_facts(self, household):
+            raise ZeroDivisionError("a plugin bug")
+
+    with pytest.raises(PluginFault) as raised:
+        evaluate(city(Breaks()), household(), ON)
+    assert raised.value.code == "PLUGIN_ERROR"
+    assert raised.value.details["hook"] == "bangfu_derived_facts"
 
 
 def test_working_ages_come_from_dated_parameters(tmp_path: Path):
