@@ -36,17 +36,13 @@ def parameters(registry: Registry, code: str, on: date) -> list[Parameter]:
     return [Parameter.of(p) for p in table.resolve_all(on).values()]
 
 
-def _evaluate(tenant, household: Household, on: date, explain: bool) -> Evaluation:
-    """The engine's evaluation; without ``explain`` no entitlement's explanation is built
-    (its ``explanation`` is empty), which a query not selecting it never shows."""
-    return evaluate(tenant, household, on, explain=explain)
-
-
 def evaluate_one(
     registry: Registry, code: str, household: Household, on: date, explain: bool = True
 ) -> Evaluation:
-    """What the tenant's rules say about the household on the date."""
-    return _evaluate(registry.get(code), household, on, explain)
+    """What the tenant's rules say about the household on the date; without ``explain`` no
+    entitlement's explanation is built (it is empty), which a query not selecting it never
+    shows."""
+    return evaluate(registry.get(code), household, on, explain=explain)
 
 
 def compare(
