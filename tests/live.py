@@ -1,6 +1,6 @@
 """The real server as a subprocess, for the tests and benchmarks that drive it over HTTP.
 
-``uvicorn core.api.app:create_app --factory`` on a free port of 127.0.0.1 (loopback only),
+``python -m core.api.server core.api.app:create_app`` (served as ``bangfu serve`` serves) on a free port of 127.0.0.1 (loopback only),
 its database given by ``BANGFU_DATABASE_URL`` as ``bangfu serve`` gives it, in a process
 group of its own that is stopped on exit, also on failure. Used by the fuzz test
 (``tests/api/test_fuzz_live.py``), the short soak (``tests/api/test_soak_short.py``) and
@@ -63,9 +63,9 @@ def live_server(database_url: str, log: Path, workers: int = 1) -> Iterator[str]
     """The app served by uvicorn on ``database_url`` (already migrated); yields the base
     URL, ``http://127.0.0.1:PORT``. The server's output goes to ``log``."""
     port = free_port()
-    command = [sys.executable, "-m", "uvicorn", APP_FACTORY, "--factory"]
+    # served as `bangfu serve` serves (core.api.server), without preparing the database
+    command = [sys.executable, "-m", "core.api.server", APP_FACTORY]
     command += ["--host", HOST, "--port", str(port), "--workers", str(workers)]
-    command += ["--http", "httptools", "--loop", "uvloop", "--no-access-log"]
     command += ["--log-level", "warning"]
     # the bundled tenants only, whatever else the environment has installed
     env = {

@@ -1,4 +1,5 @@
-"""``bangfu serve``: prepare the database, then serve the app with uvicorn workers.
+"""``bangfu serve``: prepare the database, then serve the app with uvicorn workers, each
+listening on a socket of its own (:mod:`core.api.workers`).
 
 Each worker process calls :func:`core.api.app.create_app` once (uvicorn's factory mode),
 so each loads the tenant registry once and shares nothing mutable with the others. The
@@ -26,6 +27,7 @@ import uvicorn
 from sqlalchemy.engine import make_url
 
 from core import clock
+from core.api.workers import run as workers_run
 from core.cases.privacy import KEY_FILE_ENV, demo_key_file, key_problem
 from core.db.setup import prepare_database
 from core.settings import DATABASE_ENV, trusted_proxies
@@ -77,19 +79,48 @@ def serve(
     if database:
         os.environ[DATABASE_ENV] = database  # before the workers start: they inherit it
         prepare_database(database, demo=demo)
+    workers_run(uvicorn_config(APP_FACTORY, host, port, workers))
+
+
+def uvicorn_config(
+    app: str, host: str, port: int, workers: int, log_level: str = "info"
+) -> uvicorn.Config:
+    """How every worker serves: ``app`` is a factory (``module:function``), HTTP parsed
+    by httptools on uvloop, no access log (one line a request costs more than an
+    evaluation), idle keep-alive connections closed after :data:`KEEP_ALIVE_SECONDS`."""
     proxies = trusted_proxies()
-    uvicorn.run(
-        APP_FACTORY,
+    return uvicorn.Config(
+        app,
         factory=True,
         host=host,
         port=port,
         workers=max(1, workers),
         http="httptools",
         loop="uvloop",
-        access_log=False,  # one log line per request costs more than an evaluation
-        log_level="info",
+        access_log=False,
+        log_level=log_level,
         # X-Forwarded-* from the configured proxies only (uvicorn's default trusts 127.0.0.1)
         proxy_headers=proxies is not None,
         forwarded_allow_ips=proxies or "",
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m core.api.server APP --port P --workers N``: serve an app factory exactly
+    as ``bangfu serve`` serves (same workers, sockets and options), without preparing a
+    database: for the benchmarks and the tests that run a real server."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m core.api.server")
+    parser.add_argument("app", help="the app factory, module:function")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--log-level", default="info")
+    a = parser.parse_args(argv)
+    workers_run(uvicorn_config(a.app, a.host, a.port, a.workers, a.log_level))
+
+
+if __name__ == "__main__":
+    main()

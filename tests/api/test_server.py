@@ -12,8 +12,9 @@ from core.settings import DATABASE_ENV
 
 @pytest.fixture
 def uvicorn_run(monkeypatch):
+    """The uvicorn configurations the server would have been started with."""
     calls = []
-    monkeypatch.setattr(server.uvicorn, "run", lambda *args, **kwargs: calls.append((args, kwargs)))
+    monkeypatch.setattr(server, "workers_run", calls.append)
     monkeypatch.delenv(DATABASE_ENV, raising=False)
     return calls
 
@@ -22,10 +23,11 @@ def test_serve_runs_the_factory_with_workers(uvicorn_run, monkeypatch):
     prepared = []
     monkeypatch.setattr(server, "prepare_database", lambda url, demo: prepared.append((url, demo)))
     server.serve(host="0.0.0.0", port=9000, workers=2, database="sqlite:///x.db", demo=False)
-    ((args, kwargs),) = uvicorn_run
-    assert args == ("core.api.app:create_app",)
-    assert kwargs["factory"] is True
-    assert (kwargs["host"], kwargs["port"], kwargs["workers"]) == ("0.0.0.0", 9000, 2)
+    (config,) = uvicorn_run
+    assert config.app == "core.api.app:create_app"
+    assert config.factory is True
+    assert (config.host, config.port, config.workers) == ("0.0.0.0", 9000, 2)
+    assert (config.http, config.loop, config.access_log) == ("httptools", "uvloop", False)
     assert os.environ[DATABASE_ENV] == "sqlite:///x.db"
     assert prepared == [("sqlite:///x.db", False)]
 
@@ -60,7 +62,7 @@ def test_the_cli_says_why_it_will_not_serve(monkeypatch, tmp_path):
     from core.cli import app
 
     _no_key(monkeypatch)
-    monkeypatch.setattr(server.uvicorn, "run", lambda *a, **k: pytest.fail("served"))
+    monkeypatch.setattr(server, "workers_run", lambda config: pytest.fail("served"))
     result = CliRunner().invoke(app, ["serve", "--database-url", f"sqlite:///{tmp_path}/x.db"])
     assert result.exit_code == 2 and "BANGFU_ID_HASH_KEY" in result.output
 
@@ -89,11 +91,11 @@ def test_proxy_headers_are_believed_from_configured_proxies_only(uvicorn_run, mo
     monkeypatch.setattr(server, "prepare_database", lambda url, demo: None)
     monkeypatch.delenv("BANGFU_TRUSTED_PROXIES", raising=False)
     server.serve(database="sqlite:///x.db")
-    kwargs = uvicorn_run[-1][1]
-    assert kwargs["proxy_headers"] is False and kwargs["forwarded_allow_ips"] == ""
+    config = uvicorn_run[-1]
+    assert config.proxy_headers is False and config.forwarded_allow_ips == ""
     monkeypatch.setenv("BANGFU_TRUSTED_PROXIES", "10.0.0.5,10.0.0.6")
     server.serve(database="sqlite:///x.db")
-    kwargs = uvicorn_run[-1][1]
-    assert kwargs["proxy_headers"] is True
-    assert kwargs["forwarded_allow_ips"] == "10.0.0.5,10.0.0.6"
-    assert kwargs["timeout_keep_alive"] > 0
+    config = uvicorn_run[-1]
+    assert config.proxy_headers is True
+    assert config.forwarded_allow_ips == "10.0.0.5,10.0.0.6"
+    assert config.timeout_keep_alive > 0

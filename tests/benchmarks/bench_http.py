@@ -163,9 +163,8 @@ def server(app: str, log: Path, env: dict[str, str] | None = None):
     """``uvicorn app --factory --workers 2`` on a free loopback port, in a process group of
     its own; yields its base URL and the group id."""
     port = free_port()
-    command = [sys.executable, "-m", "uvicorn", app, "--factory"]
+    command = [sys.executable, "-m", "core.api.server", app]
     command += ["--host", HOST, "--port", str(port), "--workers", str(WORKERS)]
-    command += ["--http", "httptools", "--loop", "uvloop", "--no-access-log"]
     command += ["--log-level", "warning"]
     with log.open("wb") as out:
         process = subprocess.Popen(

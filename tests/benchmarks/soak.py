@@ -281,7 +281,8 @@ def _children(pid: int) -> list[int]:
 
 
 def server_pids(base: str) -> list[int]:
-    """The uvicorn process serving ``base`` (found by its port) and its workers."""
+    """The server process serving ``base`` (``python -m core.api.server``, found by its
+    port) and its workers."""
     port = base.rsplit(":", 1)[1]
     roots = []
     for entry in Path("/proc").iterdir():
@@ -291,7 +292,7 @@ def server_pids(base: str) -> list[int]:
             argv = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"uvicorn" in argv and b"--port" in argv and port.encode() in argv:
+        if b"core.api.server" in argv and b"--port" in argv and port.encode() in argv:
             roots.append(int(entry.name))
     found = list(roots)
     for pid in roots:
