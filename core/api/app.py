@@ -17,6 +17,7 @@ import gc
 import logging
 from typing import Any
 
+import anyio.to_thread
 from litestar import Litestar, Response, get
 from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
@@ -28,7 +29,7 @@ from core.api.slowbody import SlowBodyGuard
 from core.api.view import graphql_controller, litestar_refusal
 from core.db.request import STATE_KEY as DATABASE_URL_KEY
 from core.registry import Registry, load_registry
-from core.settings import body_timeout, database_url
+from core.settings import body_timeout, database_url, worker_threads
 from core.web import staff_pages, staff_templates
 from core.web.national import national_pages
 
@@ -86,6 +87,13 @@ def settle_memory() -> None:
     gc.freeze()
 
 
+def limit_threads() -> None:
+    """At most :func:`core.settings.worker_threads` threads of this worker run blocking
+    work at once (anyio's default limiter, which Litestar's sync handlers and the case
+    work of ``/graphql`` share)."""
+    anyio.to_thread.current_default_thread_limiter().total_tokens = worker_threads()
+
+
 def create_app(registry: Registry | None = None) -> Litestar:
     """The application, serving ``registry`` (default: every discovered tenant)."""
     if registry is None:
@@ -115,6 +123,6 @@ def create_app(registry: Registry | None = None) -> Litestar:
         # a body must arrive within $BANGFU_BODY_TIMEOUT_SECONDS (core.api.slowbody)
         middleware=[DefineMiddleware(SlowBodyGuard, timeout=body_timeout())],
         openapi_config=None,
-        on_startup=[settle_memory],
+        on_startup=[settle_memory, limit_threads],
         debug=False,
     )
