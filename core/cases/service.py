@@ -154,6 +154,14 @@ def _shanghai(moment: datetime | None) -> datetime | None:
     return moment.astimezone(clock.ZONE)
 
 
+def _now(value: Any) -> Callable[[], Any]:
+    """A value given as it is or as :class:`Later`, as a function that gives it (once
+    worked out, kept)."""
+    if isinstance(value, Later):
+        return functools.cache(value.work)
+    return lambda: value
+
+
 def _event_view(e: dict[str, Any]) -> EventView:
     determination = dict(e.get("determination") or {})
     return EventView(
@@ -940,8 +948,21 @@ class CaseService:
         flow = self.workflow(tenant)
         today = self.today()
         ids = [r.id for r in rows]
-        events = repo.events_of(self.session, tenant.code, ids)
-        masked = repo.masked_ids_of(self.session, tenant.code, ids)
+        session = self.session
+
+        @functools.cache
+        def read(what: Callable[[Session, str, list[int]], dict[int, Any]]) -> dict[int, Any]:
+            # the page's histories (masked IDs), read once for all its files when an answer
+            # first needs one: a page of { id status version } reads neither
+            with tenant_scope(session, tenant.code):
+                return what(session, tenant.code, ids)
+
+        def history_of(row: CaseFile) -> Later:
+            return Later(lambda: [repo.event_dict(e) for e in read(repo.events_of)[row.id]])
+
+        def masked_of(row: CaseFile) -> Later:
+            return Later(lambda: read(repo.masked_ids_of)[row.id])
+
         counter = self._counter(tenant, flow)
         if len(rows) <= EXPLAINED_UP_TO:  # each evaluated (explained) when it is read
             evaluations: list[Evaluation | None] = [None] * len(rows)
@@ -959,8 +980,8 @@ class CaseService:
                 tenant,
                 flow,
                 row,
-                [repo.event_dict(e) for e in events[row.id]],
-                masked[row.id],
+                history_of(row),
+                masked_of(row),
                 today,
                 evaluation,
                 counter,
@@ -974,8 +995,8 @@ class CaseService:
         tenant: Tenant,
         flow: Workflow,
         row: Any,
-        events: Sequence[dict[str, Any]],
-        masked: dict[int, str],
+        events: Sequence[dict[str, Any]] | Later,
+        masked: dict[int, str] | Later,
         today: date,
         evaluation: Evaluation | Later | None = None,
         counter: Callable[[str], int] | None = None,
@@ -990,7 +1011,9 @@ class CaseService:
         household = row.household
         if evaluation is None:
             evaluation = Later(lambda: evaluate(tenant, parse_household(household), today))
-        state = case_state(row, events)
+        history = _now(events)
+        masked_ids = _now(masked)
+        state = functools.cache(lambda: case_state(row, history()))
         status = flow.procedure.status(row.status)
         session = self.session
         counter = counter or self._counter(tenant, flow)
@@ -1000,7 +1023,7 @@ class CaseService:
         def actions() -> list[str]:
             with tenant_scope(session, row.tenant):
                 available = flow.available_actions(
-                    state, p.actor, today, lambda: cell[0].evaluation, counter
+                    state(), p.actor, today, lambda: cell[0].evaluation, counter
                 )
             if waiting and p.role in self._fact_deciders(flow) and p.user != waiting["by"]:
                 available = [*available, *_FACTS_DECISIONS]
@@ -1028,9 +1051,9 @@ class CaseService:
             opened_by=row.opened_by,
             evaluation=evaluation,
             available_actions=Later(actions),
-            history=tuple(_event_view(e) for e in events),
-            deadlines=Later(lambda: flow.deadlines(state)),
-            household=Later(lambda: shown_household(household, masked)),
+            history=Later(lambda: tuple(_event_view(e) for e in history())),
+            deadlines=Later(lambda: flow.deadlines(state())),
+            household=Later(lambda: shown_household(household, masked_ids())),
             number=f"{row.tenant.upper()}-{row.opened_on.year}-{row.number:06d}",
             pending_facts=Later(pending_facts) if waiting else None,
         )

@@ -69,14 +69,14 @@ class Later:
         self.work = work
 
 
-_LAZY = ("evaluation", "available_actions", "deadlines", "household", "pending_facts")
+_LAZY = ("evaluation", "available_actions", "history", "deadlines", "household", "pending_facts")
 
 
 class CaseView:
     """A hardship file (``Case``), as the principal who asked may see it.
 
-    Read-only. ``evaluation``, ``available_actions``, ``deadlines``, ``household`` and
-    ``pending_facts`` may be given as :class:`Later`: then they are worked out when first
+    Read-only. ``evaluation``, ``available_actions``, ``history``, ``deadlines``,
+    ``household`` and ``pending_facts`` may be given as :class:`Later`: then they are worked out when first
     read (and kept)."""
 
     id: str
@@ -109,7 +109,7 @@ class CaseView:
         opened_by: str,
         evaluation: Evaluation | Later,
         available_actions: tuple[str, ...] | Later,
-        history: tuple[EventView, ...],
+        history: tuple[EventView, ...] | Later,
         deadlines: tuple[Deadline, ...] | Later,
         household: dict[str, Any] | Later,
         number: str = "",
@@ -126,13 +126,12 @@ class CaseView:
             opened_on=opened_on,
             urgent=urgent,
             opened_by=opened_by,
-            history=history,
             number=number,
         )
         later = {}
         for name, value in zip(
             _LAZY,
-            (evaluation, available_actions, deadlines, household, pending_facts),
+            (evaluation, available_actions, history, deadlines, household, pending_facts),
             strict=True,
         ):
             if isinstance(value, Later):
@@ -147,7 +146,7 @@ class CaseView:
         if not later or name not in later:
             raise AttributeError(name)
         value = later[name].work()
-        if name in ("available_actions", "deadlines"):
+        if name in ("available_actions", "history", "deadlines"):
             value = tuple(value)
         self.__dict__[name] = value
         del later[name]

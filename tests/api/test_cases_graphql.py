@@ -288,3 +288,37 @@ def test_a_mutation_in_a_get_is_refused_with_a_token_too(staff, http):
     response = http.get("/graphql", params={"query": query}, headers=reviewer.headers)
     assert response.status_code in (400, 405), response.text
     assert response.json()["errors"]
+
+
+def test_a_page_reads_the_histories_only_when_asked_for_them_once_for_all(staff, database_url):
+    """A list of { id status version } needs no history; a list with histories reads
+    them in one statement for the page, each file getting its own."""
+    from sqlalchemy import event
+
+    from core.db.session import engine_for
+
+    caseworker, reviewer = staff("hebei", "caseworker"), staff("hebei", "reviewer")
+    opened = [caseworker.open("hebei", ILL, "2026-09-30") for _ in range(3)]
+    reviewer.move(opened[1], "review", "2026-10-08")
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = engine_for(database_url)
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        page = caseworker.ok('{ cases(tenant: "hebei") { id status version } }')
+        assert [c["version"] for c in page] == [1, 2, 1]
+        assert not [s for s in statements if "case_events" in s and "INSERT" not in s]
+        statements.clear()
+        page = caseworker.ok('{ cases(tenant: "hebei") { id history { action } } }')
+        reads = [s for s in statements if "FROM case_events" in s]
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert [[e["action"] for e in c["history"]] for c in page] == [
+        ["open"],
+        ["open", "review"],
+        ["open"],
+    ]
+    assert len(reads) == 1
