@@ -49,6 +49,7 @@ from core.db.session import TENANT_KEY, scope_to_tenant, tenant_scope
 from core.errors import CONFLICT, FORBIDDEN, BangfuError, bad_input, not_found, rule_violation
 from core.evaluation import Evaluation, evaluate, evaluate_batch, evaluate_many
 from core.model import Household, parse_household
+from core.once import once
 from core.registry import Registry, Tenant
 from core.workflow.determination import DeterminationChange, compare_determinations, snapshot
 from core.workflow.engine import Decision, Workflow, procedure_of
@@ -158,7 +159,7 @@ def _now(value: Any) -> Callable[[], Any]:
     """A value given as it is or as :class:`Later`, as a function that gives it (once
     worked out, kept)."""
     if isinstance(value, Later):
-        return functools.cache(value.work)
+        return once(value.work)
     return lambda: value
 
 
@@ -969,9 +970,7 @@ class CaseService:
         else:  # a long list: one batch, without the step-by-step explanations, when read
             households = [r.household for r in rows]
             batch = Later(
-                functools.cache(
-                    lambda: evaluate_many(tenant, [parse_household(h) for h in households], today)
-                )
+                once(lambda: evaluate_many(tenant, [parse_household(h) for h in households], today))
             )
             evaluations = [Later(lambda i=i: batch.work()[i]) for i in range(len(rows))]
         return [
@@ -1013,7 +1012,7 @@ class CaseService:
             evaluation = Later(lambda: evaluate(tenant, parse_household(household), today))
         history = _now(events)
         masked_ids = _now(masked)
-        state = functools.cache(lambda: case_state(row, history()))
+        state = once(lambda: case_state(row, history()))
         status = flow.procedure.status(row.status)
         session = self.session
         counter = counter or self._counter(tenant, flow)

@@ -17,7 +17,6 @@ after its deadline is allowed (the work still has to be done) and marked late.
 
 from __future__ import annotations
 
-import functools
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from core.auth.roles import ADMIN, label
 from core.calendar import WorkingCalendar, default_calendar
 from core.errors import FORBIDDEN, BangfuError, PluginFault, bad_input, rule_violation
 from core.evaluation import Evaluation
+from core.once import once
 from core.parameters import ResolvedParameter
 from core.registry import Tenant
 from core.workflow import guards as library
@@ -281,7 +281,7 @@ class Workflow:
     ) -> list[str]:
         """The steps ``actor`` could take on ``case`` on ``on``: role, status, date, four
         eyes and every guard that does not depend on what the caller will send."""
-        cached = functools.cache(evaluate)  # one evaluation, whichever guards ask
+        cached = once(evaluate)  # one evaluation, whichever guards ask
         available = []
         for action in self.procedure.actions_from(case.status):
             if not (actor.role == ADMIN or actor.role in action.roles):
