@@ -36,14 +36,25 @@ def to_json(value: Any) -> Any:
 
 
 def parameter_record(p: ResolvedParameter) -> dict[str, Any]:
-    return {
-        "name": p.name,
-        "value": to_json(p.json_value()),
-        "effectiveFrom": p.effective_from.isoformat(),
-        "definedBy": p.defined_by,
-        "source": p.source,
-        "provisional": p.provisional,
-    }
+    """A parameter value as the record keeps it. Made once per resolved value (the table
+    keeps its resolved values, so every step decided under it shares them; a step records
+    about twenty) and copied for each record."""
+    made = p.__dict__.get(_RECORD)
+    if made is None:
+        made = {
+            "name": p.name,
+            "value": to_json(p.json_value()),
+            "effectiveFrom": p.effective_from.isoformat(),
+            "definedBy": p.defined_by,
+            "source": p.source,
+            "provisional": p.provisional,
+        }
+        # kept on the (frozen) value itself, as functools.cached_property keeps its values
+        p.__dict__[_RECORD] = made
+    return dict(made)
+
+
+_RECORD = "_determination_record"
 
 
 def snapshot(

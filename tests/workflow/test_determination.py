@@ -67,3 +67,15 @@ def test_both_and_none(hebei):
 def test_to_json():
     assert to_json({"a": (Decimal("1.5"), D("2026-01-02"))}) == {"a": ["1.50", "2026-01-02"]}
     assert to_json(Decimal("0.0525")) == "0.0525"
+
+
+def test_records_share_nothing_a_later_change_could_reach(hebei):
+    """Parameter entries are made once per resolved value and copied into each record:
+    changing one record (as a pending step marks its own) leaves the next one as it was."""
+    first = record(hebei, ILL, "2026-06-01")
+    before = json.loads(json.dumps(first))
+    for p in first["parameters"]:
+        p["value"] = "changed"
+        p["provisional"] = True
+    second = record(hebei, ILL, "2026-06-01")
+    assert second == before
