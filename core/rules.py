@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from string import Formatter
 from typing import Any
 
 import numpy as np
@@ -172,29 +173,46 @@ class BudgetColumns:
     gap: Fen
 
 
-class _Shown:
-    """A value in an explanation step, formatted by the step's spec (str.format calls us)."""
+def _shown(value: Any, spec: str) -> str:
+    """A value in an explanation step (the first household's), formatted by its spec."""
+    if type(value) is np.ndarray and value.ndim == 1 and value.size:
+        value = value.item(0)  # the first household's value, as Python: the usual
+    elif isinstance(value, np.ndarray):
+        value = value[0] if value.size else None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if spec == "yuan":
+        return format_yuan(int(value))
+    if spec == "yes":
+        return "是" if value else "否"
+    if spec == "m2":
+        return f"{int(value) / 100:.2f} 平方米"
+    return format(value, spec)
 
-    __slots__ = ("value",)
 
-    def __init__(self, value: Any) -> None:
-        if type(value) is np.ndarray and value.ndim == 1 and value.size:
-            self.value = value.item(0)  # the first household's value, as Python: the usual
-            return
-        if isinstance(value, np.ndarray):
-            value = value[0] if value.size else None
-        if isinstance(value, np.generic):
-            value = value.item()
-        self.value = value
+#: Each step template as (text, field, spec) parts, parsed once.
+_TEMPLATES: dict[str, tuple[tuple[str, str | None, str], ...]] = {}
 
-    def __format__(self, spec: str) -> str:
-        if spec == "yuan":
-            return format_yuan(int(self.value))
-        if spec == "yes":
-            return "是" if self.value else "否"
-        if spec == "m2":
-            return f"{int(self.value) / 100:.2f} 平方米"
-        return format(self.value, spec)
+
+def _parts(template: str) -> tuple[tuple[str, str | None, str], ...]:
+    parts = _TEMPLATES.get(template)
+    if parts is None:
+        parsed = []
+        for text, name, spec, conversion in Formatter().parse(template):
+            if conversion or (name is not None and not name.isidentifier()):
+                raise ValueError(f"a step names its values plainly ({{name:spec}}): {template!r}")
+            parsed.append((text, name, spec or ""))
+        parts = _TEMPLATES[template] = tuple(parsed)
+    return parts
+
+
+def _formatted(template: str, values: dict[str, Any]) -> str:
+    pieces = []
+    for text, name, spec in _parts(template):
+        pieces.append(text)
+        if name is not None:
+            pieces.append(_shown(values[name], spec))
+    return "".join(pieces)
 
 
 @dataclass
@@ -203,7 +221,9 @@ class Why:
 
     ``why.step("out-of-pocket {cost:yuan} exceeds income {income:yuan}", cost=c, income=i)``
     formats the first household's values; the ``yuan`` spec prints fen as yuan, ``yes``
-    prints a condition (是/否), ``m2`` an area in 1/100 m2 (平方米). Write steps in Chinese. In a batch (``active`` false) a step
+    prints a condition (是/否), ``m2`` an area in 1/100 m2 (平方米); other specs are
+    Python's (``{share:.1f}``). Values are named plainly (no ``{a.b}``, no ``!r``): each
+    template is parsed once. Write steps in Chinese. In a batch (``active`` false) a step
     costs nothing; steps are formatted only when an explanation is shown.
     """
 
@@ -217,7 +237,7 @@ class Why:
     def take(self) -> list[str]:
         """The steps recorded since the last take or discard, formatted."""
         steps, self.steps = self.steps, []
-        return [t.format_map({k: _Shown(v) for k, v in values.items()}) for t, values in steps]
+        return [_formatted(t, values) for t, values in steps]
 
     def discard(self) -> None:
         self.steps = []

@@ -60,3 +60,25 @@ def test_without_explanations_only_the_explanations_are_left_out(registry):
         assert all(e.explanation == () for e in lean.entitlements)
         if tenant.code == "hebei":
             assert full.entitlements and all(e.explanation for e in full.entitlements)
+
+
+def test_a_step_formats_the_first_households_values_by_their_specs():
+    import numpy as np
+    import pytest
+
+    from core.rules import Why
+
+    why = Why()
+    why.step(
+        "自付 {cost:yuan} 元,超过收入:{ok:yes};面积 {area:m2};比例 {share:.1f};{name}",
+        cost=np.array([3_000_000, 5]),
+        ok=np.array([False, True]),
+        area=np.int64(1250),
+        share=0.25,
+        name="张伟",
+    )
+    assert why.take() == ["自付 30000.00 元,超过收入:否;面积 12.50 平方米;比例 0.2;张伟"]
+    assert why.take() == []  # taken
+    why.step("{member.age}", member=None)
+    with pytest.raises(ValueError, match="names its values plainly"):
+        why.take()
