@@ -133,7 +133,7 @@ def bangfu_measures(household, parameters, groups):
         "sunshine_employment": h.children_seeking > 0,
         "medical_mutual_aid": ill,
         "golden_autumn_education": h.children_in_school > 0,
-        "one_to_one_pairing": np.ones(h.size, dtype=bool),
+        "one_to_one_pairing": in_a_group,  # every household in a group
         "warmth_delivery": below & (h.three_no | (h.disabled > 0) | (h.serious_illness > 0)),
     }
     return {code: mask & in_a_group for code, mask in measures.items()}

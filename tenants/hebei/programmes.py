@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.plugin import Grant, PayPeriod, Population, Programme
-from tenants.hebei.eligibility import whole_income
+from tenants.hebei.eligibility import eligibility, whole_income
 
 SOURCE = "003 冀工会 特困职工帮扶意见"
 
@@ -89,8 +89,6 @@ PROGRAMMES = [
 
 
 def tekun(household, parameters):
-    from tenants.hebei.eligibility import eligibility
-
     return eligibility(household, parameters)
 
 
