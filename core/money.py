@@ -26,8 +26,9 @@ def to_fen(amount: Decimal | int | str) -> int:
 
 
 def to_yuan(fen: int | np.integer) -> Decimal:
-    """Integer fen to ``Decimal`` yuan with two decimals."""
-    return (Decimal(int(fen)) / FEN_PER_YUAN).quantize(CENT)
+    """Integer fen to ``Decimal`` yuan with two decimals (exactly: the fen's digits with
+    the decimal point moved two places)."""
+    return Decimal(int(fen)).scaleb(-2)
 
 
 def round_yuan(amount: Decimal) -> Decimal:

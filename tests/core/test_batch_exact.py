@@ -108,3 +108,17 @@ def test_batch_amounts_are_integer_fen(registry):
     )
     for programme in batch.grants:
         assert batch.amount(programme).dtype == np.int64
+
+
+def test_fen_become_yuan_with_exactly_two_decimals():
+    from decimal import Decimal
+
+    import numpy as np
+
+    from core.money import format_yuan, to_yuan
+
+    for fen in (0, 5, -5, 99, 100, 240_000, np.int64(123_456_789), 2**62 + 1):
+        yuan = to_yuan(fen)
+        assert yuan.as_tuple().exponent == -2
+        assert yuan * 100 == int(fen) and str(yuan) == format_yuan(fen)
+    assert str(to_yuan(240_000)) == "2400.00" and to_yuan(0) == Decimal("0.00")
