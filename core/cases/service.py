@@ -164,7 +164,7 @@ def _now(value: Any) -> Callable[[], Any]:
 
 
 def _event_view(e: dict[str, Any]) -> EventView:
-    determination = dict(e.get("determination") or {})
+    determination = dict(e["determination"] or {})  # never a step read without its record
     return EventView(
         seq=e["seq"],
         action=e["action"],
@@ -175,7 +175,7 @@ def _event_view(e: dict[str, Any]) -> EventView:
         role=e["role"],
         comment=e["comment"],
         late=bool(e["late"]),
-        details=dict(e.get("details") or {}),
+        details=dict(e["details"] or {}),
         determination=determination,
         recorded_at=_shanghai(e.get("recorded_at")),
         entered_late=bool(e.get("entered_late")),
@@ -519,7 +519,9 @@ class CaseService:
         self, p: Principal, case_id: str | int, expected_version: int, action: str
     ) -> tuple[Any, list[dict[str, Any]], dict[int, str]]:
         number = _case_number(case_id)
-        loaded = repo.load_case(self.session, p.tenant, number) if number else None
+        # the steps without their records: the answer reads the history again if it
+        # shows it (see _history_after)
+        loaded = repo.load_case(self.session, p.tenant, number, records=False) if number else None
         if loaded is None:
             self._refused(p, action, case_id, "not_found")
             raise _not_found(case_id)
@@ -640,7 +642,8 @@ class CaseService:
         changed.version = expected_version + 1
         today = self.today()
         same = evaluation if on == today and not reapproval else None
-        return self._view(p, tenant, flow, changed, [*events, event], masked, today, same)
+        history = self._history_after(row, seq)
+        return self._view(p, tenant, flow, changed, history, masked, today, same)
 
     @staticmethod
     def _fact_deciders(flow: Workflow) -> set[str]:
@@ -759,7 +762,21 @@ class CaseService:
         for key, value in values.items():
             setattr(changed, key, value)
         changed.version = expected_version + 1
-        return self._view(p, tenant, flow, changed, [*events, event], masked, self.today())
+        history = self._history_after(row, len(events) + 1)
+        return self._view(p, tenant, flow, changed, history, masked, self.today())
+
+    def _history_after(self, row: CaseFile, seq: int) -> Later:
+        """The file's history up to step ``seq``, records included: read when the answer
+        shows it (a change loads the steps without their records). Steps others took
+        after ``seq`` are not this answer's."""
+        session, tenant, case = self.session, row.tenant, row.id
+
+        def read() -> list[dict[str, Any]]:
+            with tenant_scope(session, tenant):
+                events = repo.events_of(session, tenant, [case])[case]
+            return [repo.event_dict(e) for e in events if e.seq <= seq]
+
+        return Later(read)
 
     # ------------------------------------------------------------------ reading
     @_one_call_scope

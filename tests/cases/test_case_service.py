@@ -359,3 +359,20 @@ def test_actions_read_later_count_the_quota_in_the_files_tenant(service, monkeyp
     assert "approve" not in view.available_actions
     assert seen and all(tenant == "hebei" for tenant, _ in seen)
     assert bound_tenant(service.session) is None
+
+
+def test_a_steps_answer_shows_the_history_up_to_that_step(service, registry, database_url):
+    """A step reads the earlier steps without their records; the answer's history is read
+    when shown, with every record, and only up to its own step, even if someone has
+    taken the next one by then."""
+    from core.db.session import session_factory
+
+    case = to_notice(service)
+    approved = service.transition(APPROVER, case.id, "approve", case.version, D("2026-10-10"))
+    with session_factory(database_url)() as other_session:
+        other = CaseService(other_session, registry, today=lambda: D("2026-11-20"))
+        other.transition(APPROVER, case.id, "file", approved.version, D("2026-10-12"))
+    assert [e.action for e in approved.history] == ["open", "review", "publish", "approve"]
+    assert len(approved.history) == approved.version
+    assert all(e.determination["ruleset"] for e in approved.history)
+    assert approved.history[-1].determination["outcome"]["eligible"] is True
