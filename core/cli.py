@@ -68,6 +68,7 @@ def serve(
     Needs $BANGFU_ID_HASH_KEY (or $BANGFU_ID_HASH_KEY_FILE) unless --local-demo."""
     from core.api.server import NotConfigured
     from core.api.server import serve as run_server
+    from core.api.workers import PortUnavailable
 
     try:
         run_server(
@@ -78,7 +79,7 @@ def serve(
             demo=demo,
             local_demo=local_demo,
         )
-    except NotConfigured as exc:
+    except (NotConfigured, PortUnavailable) as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(code=2) from None
 

@@ -29,7 +29,11 @@ import socket
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
-log = logging.getLogger("bangfu.api")
+log = logging.getLogger("uvicorn.error")  # uvicorn's own log: where it says where it serves
+
+
+class PortUnavailable(RuntimeError):
+    """The port cannot be listened on (in use, or not this user's to bind)."""
 
 
 def listening_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
@@ -77,9 +81,15 @@ def run(config: uvicorn.Config) -> None:
     if config.workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
         uvicorn.Server(config).run() if config.workers <= 1 else _shared(config)
         return
-    port_is_free(config.host, config.port)
+    try:
+        port_is_free(config.host, config.port)
+    except OSError as exc:
+        raise PortUnavailable(
+            f"端口 {config.host}:{config.port} 不可用(已被占用?)/ cannot listen on "
+            f"{config.host}:{config.port}: {exc.strerror or exc}"
+        ) from None
     log.info(
-        "serving on http://%s:%d with %d workers, each on a socket of its own",
+        "Serving on http://%s:%d with %d workers, each on a socket of its own",
         config.host,
         config.port,
         config.workers,

@@ -99,3 +99,24 @@ def test_proxy_headers_are_believed_from_configured_proxies_only(uvicorn_run, mo
     assert config.proxy_headers is True
     assert config.forwarded_allow_ips == "10.0.0.5,10.0.0.6"
     assert config.timeout_keep_alive > 0
+
+
+def test_the_cli_says_when_the_port_is_taken(monkeypatch, tmp_path):
+    import socket
+
+    from typer.testing import CliRunner
+
+    from core.cli import app
+
+    monkeypatch.setattr(server, "prepare_database", lambda url, demo: None)
+    monkeypatch.setenv("BANGFU_ID_HASH_KEY", "k" * 64)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(
+            app,
+            ["serve", "--port", str(port), "--workers", "2", "--database-url", "sqlite://"],
+        )
+    assert result.exit_code == 2, result.output
+    assert "端口" in result.output and str(port) in result.output
