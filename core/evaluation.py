@@ -267,7 +267,8 @@ def _amount(where: str, value: Any, granted: np.ndarray, size: int) -> np.ndarra
     kind = type(value)
     if (kind is int and 0 <= value < 2**63) or (kind is np.int64 and value >= 0):
         # one amount for all, in range: no checks to run
-        amount = np.full(size, value, dtype=np.int64)
+        amount = np.empty(size, dtype=np.int64)  # np.full, without its Python layer
+        amount.fill(value)
         amount.flags.writeable = False  # as the broadcast below
         return amount
     if kind is np.ndarray and value.dtype == np.int64 and value.shape == (size,):
@@ -433,7 +434,8 @@ class _Run:
         del arguments["groups"]
         eligible = np.zeros(n, dtype=bool)
         categories: list[str] = []
-        category_index = np.full(n, -1, dtype=np.int64)
+        category_index = np.empty(n, dtype=np.int64)
+        category_index.fill(-1)  # no category
         for _rank, _order, category, mask in sorted(opening, key=lambda o: (o[0], o[1])):
             eligible |= mask
             if category not in categories:

@@ -62,6 +62,19 @@ class BracketSchedule:
         object.__setattr__(self, "_starts", starts)
         object.__setattr__(self, "_rates", rates)
         object.__setattr__(self, "_fixed", fixed)
+        # and the words of each bracket, for explanations: its range and its rule
+        object.__setattr__(self, "_start_list", [b.start_fen for b in self.brackets])
+        object.__setattr__(
+            self,
+            "_words",
+            tuple((self._range_words(i), b.describe()) for i, b in enumerate(self.brackets)),
+        )
+
+    def _range_words(self, i: int) -> str:
+        upper = self.brackets[i + 1].start_fen if i + 1 < len(self.brackets) else None
+        return f"{format_yuan(self.brackets[i].start_fen)} 元以上" + (
+            f"不足 {format_yuan(upper)} 元" if upper is not None else ""
+        )
 
     @classmethod
     def from_data(cls, data: Any) -> BracketSchedule:
@@ -122,20 +135,14 @@ class BracketSchedule:
         """How the amount for one base is reached, for an explanation (``amount_fen``: the
         amount :meth:`apply` gave for it, when the caller has it already)."""
         result = int(self.apply(np.array([base_fen]))[0]) if amount_fen is None else amount_fen
-        starts = [b.start_fen for b in self.brackets]
-        i = bisect.bisect_right(starts, base_fen) - 1  # as np.searchsorted(side="right")
+        i = bisect.bisect_right(self._start_list, base_fen) - 1  # as np.searchsorted(right)
         b = self.brackets[i]
-        upper = self.brackets[i + 1].start_fen if i + 1 < len(self.brackets) else None
-        where = f"{format_yuan(b.start_fen)} 元以上" + (
-            f"不足 {format_yuan(upper)} 元" if upper is not None else ""
-        )
+        where, rule = self._words[i]
         if b.amount_fen is not None:
-            return (
-                f"{format_yuan(base_fen)} 元属于{where}档:{b.describe()} = {format_yuan(result)} 元"
-            )
+            return f"{format_yuan(base_fen)} 元属于{where}档:{rule} = {format_yuan(result)} 元"
         if self.kind == "whole_amount":
             return (
-                f"{format_yuan(base_fen)} 元属于{where}档:按总额的 {b.describe()} = "
+                f"{format_yuan(base_fen)} 元属于{where}档:按总额的 {rule} = "
                 f"{format_yuan(result)} 元(四舍五入到分)"
             )
         parts = []
@@ -145,7 +152,7 @@ class BracketSchedule:
             end = self.brackets[j + 1].start_fen if j + 1 < len(self.brackets) else base_fen
             part = max(min(base_fen, end) - br.start_fen, 0)
             if part:
-                parts.append(f"{format_yuan(part)} x {br.describe()}")
+                parts.append(f"{format_yuan(part)} x {self._words[j][1]}")
         return f"分段累进计算:{' + '.join(parts) or '0'} = {format_yuan(result)} 元(四舍五入到分)"
 
     def to_data(self) -> dict[str, Any]:

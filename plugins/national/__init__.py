@@ -105,6 +105,12 @@ def bangfu_target_groups(household, parameters):
     }
 
 
+#: The plans whose test the text does not give: the test used is stated in a parameter.
+_STATED_TESTS = tuple(
+    f"measures.{plan}.test" for plan in ("warmth_delivery", "sunshine_employment", "startup_aid")
+)
+
+
 @hookimpl
 def bangfu_measures(household, parameters, groups):
     """The four batches (三(二)1-4) and seven action plans, for households in a group.
@@ -119,8 +125,8 @@ def bangfu_measures(household, parameters, groups):
     job_seekers = h.able_seeking > 0
     ill = (h.serious_illness > 0) & (h.medical_out_of_pocket > 0)
     uninsured = (h.without_medical_insurance > 0) | (h.working_age_without_pension > 0)
-    for plan in ("warmth_delivery", "sunshine_employment", "startup_aid"):
-        parameters.text(f"measures.{plan}.test")  # the stated, illustrative test
+    for name in _STATED_TESTS:
+        parameters.text(name)  # the stated, illustrative test
     measures = {
         # 四个一批
         "employment": job_seekers,
