@@ -306,11 +306,14 @@ def _population_answer(
     if isinstance(value, Eligibility):
         return _mask(value.mask(size), size, where), list(value.criteria)
     if isinstance(value, list | tuple):
-        if not all(isinstance(c, Criterion) for c in value):
-            raise TypeError(f"{where} returned a list of something other than Criterion")
         met = np.zeros(size, dtype=bool)
         for c in value:
-            met |= _mask(c.met, size, f"{where} criterion {c.code}")
+            if not isinstance(c, Criterion):
+                raise TypeError(f"{where} returned a list of something other than Criterion")
+            m = c.met
+            if not (type(m) is np.ndarray and m.dtype is _BOOL and m.shape == (size,)):
+                m = _mask(m, size, f"{where} criterion {c.code}")  # named when it is wrong
+            met |= m
         return met, list(value)
     mask = _mask(value, size, where)
     return mask, [Criterion(pop.code, pop.label, pop.basis, mask)]

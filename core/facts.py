@@ -155,7 +155,7 @@ class HouseholdFacts:
         the same facts as ``from_households([household])``."""
         values = np.array(_one_row(household), dtype=np.int64).reshape(-1, 1)
         columns = list(values)  # one (1,) view per fact, in _ROW_FIELDS order
-        flags = list(values[_BOOL_INDEX].astype(np.bool_))
+        flags = list(values[_BOOL_ROWS].astype(np.bool_))
         for k, j in enumerate(_BOOL_INDEX):
             columns[j] = flags[k]
         members = household.members
@@ -472,6 +472,7 @@ def _builder() -> Any:
 
 _build = _builder()
 _BOOL_INDEX = [j for j, n in enumerate(_ROW_FIELDS) if n in _BOOL_FIELDS]
+_BOOL_ROWS = np.array(_BOOL_INDEX, dtype=np.intp)  #: the same, to index rows with
 
 
 def _fen(amount) -> int:

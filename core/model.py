@@ -195,6 +195,10 @@ class Expenses(_Input):
         return self.rent + self.living + self.medical + self.education + self.other
 
 
+#: No spending stated: nothing of any kind (one instance: the model is frozen).
+NO_EXPENSES = Expenses()
+
+
 class Household(_Input):
     """A household applying for, or holding, a hardship file (``HouseholdInput``)."""
 
@@ -240,7 +244,7 @@ class Household(_Input):
 
     @property
     def expenses(self) -> Expenses:
-        return self.annual_expenses or Expenses()
+        return self.annual_expenses or NO_EXPENSES
 
 
 def _explain_errors(exc: ValidationError) -> BangfuError:
