@@ -474,7 +474,7 @@ class _Run:
                 if amount is not None:
                     period = _PERIOD_ZH[programme.period]
                     steps.append(f"金额:{format_yuan(amount[0])} 元({period})")
-                explanations[programme.code] = steps + [f"参数 {p.describe_zh()}" for p in reads]
+                explanations[programme.code] = steps + [p.explanation_line for p in reads]
             else:
                 why.discard()
         return grants, explanations

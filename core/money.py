@@ -52,6 +52,6 @@ def apply_rate(amount_fen: np.ndarray, basis_points: int | np.ndarray) -> np.nda
 def format_yuan(fen: int | np.integer) -> str:
     """Fen as yuan with two decimals, "2400.00" (a hot path of every explanation)."""
     fen = int(fen)
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), FEN_PER_YUAN)
-    return f"{sign}{whole}.{cents:02d}"
+    if fen >= 0:
+        return f"{fen // FEN_PER_YUAN}.{fen % FEN_PER_YUAN:02d}"
+    return f"-{-fen // FEN_PER_YUAN}.{-fen % FEN_PER_YUAN:02d}"

@@ -115,6 +115,12 @@ class ResolvedParameter:
         return self._line_zh
 
     @cached_property
+    def explanation_line(self) -> str:
+        """The line an amount's explanation shows for this value: "参数 " and
+        :meth:`describe_zh` (made once per resolved value, as that line)."""
+        return f"参数 {self._line_zh}"
+
+    @cached_property
     def _line_zh(self) -> str:
         shown = self.native.kind if isinstance(self.native, BracketSchedule) else self.json_value()
         unit = f" {self.unit}" if self.unit and self.type != "schedule" else ""
