@@ -605,6 +605,11 @@ def _one_row(h: Household) -> list[int]:
                 elif stage is EducationStage.UNDERGRADUATE:
                     new_college += 1
     e = h.annual_expenses  # None: no spending stated (the usual case)
+    spent = (
+        (0,) * 5
+        if e is None
+        else tuple(map(_fen, (e.rent, e.living, e.medical, e.education, e.other)))
+    )
     return [
         len(h.members),
         able,
@@ -630,11 +635,7 @@ def _one_row(h: Household) -> list[int]:
         wages * 12 + _fen(h.other_annual_income),
         _fen(h.annual_medical_out_of_pocket),
         _fen(h.dibao_monthly_subsidy_per_capita),
-        *(
-            (0, 0, 0, 0, 0)
-            if e is None
-            else map(_fen, (e.rent, e.living, e.medical, e.education, e.other))
-        ),
+        *spent,
         h.dibao_recipient,
         h.dibao_continuous_months,
         h.medical_in_insurance_catalog,

@@ -78,8 +78,11 @@ def port_is_free(host: str, port: int) -> None:
 def run(config: uvicorn.Config) -> None:
     """Serve ``config``: one process, or ``config.workers`` each on a socket of its own
     (uvicorn's shared socket where the system has no ``SO_REUSEPORT``)."""
-    if config.workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
-        uvicorn.Server(config).run() if config.workers <= 1 else _shared(config)
+    if config.workers <= 1:
+        uvicorn.Server(config).run()
+        return
+    if not hasattr(socket, "SO_REUSEPORT"):
+        _shared(config)
         return
     try:
         port_is_free(config.host, config.port)

@@ -76,8 +76,8 @@ class CaseView:
     """A hardship file (``Case``), as the principal who asked may see it.
 
     Read-only. ``evaluation``, ``available_actions``, ``history``, ``deadlines``,
-    ``household`` and ``pending_facts`` may be given as :class:`Later`: then they are worked out when first
-    read (and kept)."""
+    ``household`` and ``pending_facts`` may be given as :class:`Later`: then they are
+    worked out when first read (and kept)."""
 
     id: str
     tenant: str
