@@ -61,7 +61,7 @@ ON = date(2026, 6, 1)
 OPENFISCA_PYTHON = ROOT / ".venv-bench" / "bin" / "python"
 OPENFISCA_SCRIPT = Path(__file__).with_name("openfisca_system.py")
 OPENFISCA_TIMEOUT_S = 900
-#: Hebei's parameters the OpenFisca system reads (its PARAMETER_NAMES), passed as resolved
+#: Hebei's parameters the OpenFisca system reads (its ``parameter_tree``), passed as resolved
 OPENFISCA_PARAMETERS = (
     "dibao.standard_monthly",
     "dibao.average_subsidy_monthly",

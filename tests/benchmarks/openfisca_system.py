@@ -162,25 +162,6 @@ def parameter_tree(given: dict) -> dict:
     }
 
 
-#: the parameters the benchmark passes (Bangfu's names)
-PARAMETER_NAMES = (
-    "dibao.standard_monthly",
-    "dibao.average_subsidy_monthly",
-    "income.includes_dibao_top_up",
-    "employment.flexible_counts_as_full",
-    "hardship.test",
-    "hardship.income_multiple",
-    "sudden_expense.medical_share_of_income",
-    "migrant_worker.min_years_in_city",
-    "tekun.general_condition",
-    "tekun.income_multiple",
-    "tekun.dibao_subsidy_multiple",
-    "tekun.family_planning_max_children",
-    "medical_relief.schedule",
-    "medical_relief.catalogue",
-)
-
-
 # --------------------------------------------------------------------------- inputs
 def _input(name: str, entity, value_type, label: str = "") -> type[Variable]:
     return type(
