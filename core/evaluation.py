@@ -132,7 +132,8 @@ class BatchEvaluation:
     utilities: dict[str, np.ndarray]
     checklist: list[Check]
     budget: BudgetColumns
-    explanations: dict[str, list[str]] = field(default_factory=dict)
+    #: explaining: each programme's steps for each household granted it, by index
+    explanations: dict[str, dict[int, list[str]]] = field(default_factory=dict)
     parameters_used: list[ResolvedParameter] = field(default_factory=list)
     #: each population's mask, by population code (not in force: nobody)
     populations: dict[str, np.ndarray] = field(default_factory=dict)
@@ -158,6 +159,7 @@ class BatchEvaluation:
         tenant = self.tenant
         eligible = bool(self.eligible[i])
         entitlements = []
+        explanations = self.explanations
         for p in tenant.programmes:
             grant = self.grants[p.code]
             if not grant.granted[i]:
@@ -170,7 +172,7 @@ class BatchEvaluation:
                     amount=amount,
                     period=p.period,
                     basis=p.basis,
-                    explanation=tuple(self.explanations.get(p.code, ())),
+                    explanation=tuple(explanations[p.code][i]) if explanations else (),
                 )
             )
         discounts = []
@@ -345,6 +347,13 @@ def _derived(tenant: Tenant, household: HouseholdFacts, answers: list[Any]) -> H
     return household.replaced(derived=derived)
 
 
+def _granted_households(granted: np.ndarray) -> list[int]:
+    """The indices of the households granted (one household: without numpy's search)."""
+    if granted.size == 1:
+        return [0] if granted[0] else []
+    return np.flatnonzero(granted).tolist()
+
+
 class _Run:
     """One evaluation of a tenant's stack.
 
@@ -448,12 +457,12 @@ class _Run:
 
     def grants(
         self, populations: dict[str, np.ndarray], eligible: np.ndarray, nobody: np.ndarray
-    ) -> tuple[dict[str, Grant], dict[str, list[str]]]:
-        """Each programme's grant, and (explaining) the steps of those granted."""
+    ) -> tuple[dict[str, Grant], dict[str, dict[int, list[str]]]]:
+        """Each programme's grant, and (explaining) the steps of each household granted."""
         on, n, why, explain = self.on, self.size, self.why, self.explain
         arguments = self.arguments
         grants: dict[str, Grant] = {}
-        explanations: dict[str, list[str]] = {}
+        explanations: dict[str, dict[int, list[str]]] = {}
         for programme in self.tenant.programmes:
             if not programme.in_force(on):
                 grants[programme.code] = Grant(nobody, None)
@@ -469,14 +478,17 @@ class _Run:
             if not explain:
                 continue  # its reads are noted with the rest at the end, in the same order
             reads = self.note_reads()
-            if granted[0]:  # only what is shown is formatted
-                steps = why.take()
-                if amount is not None:
-                    period = _PERIOD_ZH[programme.period]
-                    steps.append(f"金额:{format_yuan(amount[0])} 元({period})")
-                explanations[programme.code] = steps + [p.explanation_line for p in reads]
-            else:
+            shown = _granted_households(granted)  # only what is shown is formatted
+            if not shown:
                 why.discard()
+                continue
+            lines = [p.explanation_line for p in reads]
+            period = _PERIOD_ZH[programme.period]
+            each = explanations[programme.code] = {}
+            for i, steps in zip(shown, why.take_for(shown), strict=True):
+                if amount is not None:
+                    steps.append(f"金额:{format_yuan(amount[i])} 元({period})")
+                each[i] = steps + lines
         return grants, explanations
 
     def utilities(
@@ -573,7 +585,28 @@ def evaluate(tenant: Tenant, household: Household, on: date, explain: bool = Tru
     return _evaluate_guarded(tenant, facts, on, explain, owned=True).evaluation(0)
 
 
-def evaluate_many(tenant: Tenant, households: Sequence[Household], on: date) -> list[Evaluation]:
-    """Evaluate many validated households at once; the same results as one by one."""
-    batch = evaluate_batch(tenant, HouseholdFacts.from_households(households), on)
+def evaluate_many(
+    tenant: Tenant, households: Sequence[Household], on: date, explain: bool = False
+) -> list[Evaluation]:
+    """Evaluate many validated households at once; the same results as one by one (with
+    ``explain``, explanations included)."""
+    facts = HouseholdFacts.from_households(households)  # made for this batch alone
+    batch = _evaluate_guarded(tenant, facts, on, explain, owned=True)
     return [batch.evaluation(i) for i in range(batch.size)]
+
+
+def evaluate_each(
+    tenant: Tenant, households: Sequence[Household], on: date, explain: bool = True
+) -> list[Evaluation | BangfuError]:
+    """Each household's evaluation, or the error it alone gets: evaluated together, and
+    if that fails (a rule failing on one of them), one by one, so that one household's
+    failure is not the others'."""
+    if len(households) == 1:
+        try:
+            return [evaluate(tenant, households[0], on, explain)]
+        except BangfuError as exc:
+            return [exc]
+    try:
+        return list(evaluate_many(tenant, households, on, explain))
+    except BangfuError:
+        return [evaluate_each(tenant, [h], on, explain)[0] for h in households]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from core import clock
+from core.memo import ByIdentity
 
 #: kind -> code -> (Chinese, English)
 NATIONAL: dict[str, dict[str, tuple[str, str]]] = {
@@ -100,16 +101,10 @@ def labels_for(tenant, on: date | None = None) -> list[Label]:
     """Every label a tenant's answers can show: the national table, then the tenant's own
     populations, criteria (reasons) and programmes."""
     on = on or clock.today()
-    key = (tenant.code, tenant.ruleset, id(tenant), on)
-    found = _CACHE.get(key)
-    if found is None:
-        if len(_CACHE) > 256:
-            _CACHE.clear()
-        found = _CACHE[key] = _labels(tenant, on)
-    return list(found)
+    return list(_LABELS.get(tenant, (tenant.ruleset, on), lambda: _labels(tenant, on)))
 
 
-_CACHE: dict[tuple, tuple[Label, ...]] = {}
+_LABELS: ByIdentity[tuple[Label, ...]] = ByIdentity()
 
 
 def _labels(tenant, on: date) -> tuple[Label, ...]:

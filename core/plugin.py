@@ -25,6 +25,7 @@ from core.rules import (
     Programme,
     UtilityRule,
     Why,
+    Words,
     count_at_least,
 )
 
@@ -98,6 +99,7 @@ __all__ = [
     "TenantLevel",
     "UtilityRule",
     "Why",
+    "Words",
     "count_at_least",
     "hookimpl",
     "package_folders",

@@ -9,7 +9,7 @@ household for a caseworker and a million for a national simulation.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from string import Formatter
@@ -173,12 +173,23 @@ class BudgetColumns:
     gap: Fen
 
 
-def _shown(value: Any, spec: str) -> str:
-    """A value in an explanation step (the first household's), formatted by its spec."""
+@dataclass(frozen=True)
+class Words:
+    """A step's value that is text worded for each household: ``of(i)`` words household
+    ``i``'s (called only for the households whose explanation is shown). For what a
+    format spec cannot say, such as how a schedule reached an amount."""
+
+    of: Callable[[int], str]
+
+
+def _shown(value: Any, spec: str, i: int = 0) -> str:
+    """A value in an explanation step (household ``i``'s), formatted by its spec."""
     if type(value) is np.ndarray and value.ndim == 1 and value.size:
-        value = value.item(0)  # the first household's value, as Python: the usual
+        value = value.item(i if value.size > 1 else 0)  # household i's value, as Python
     elif isinstance(value, np.ndarray):
         value = value[0] if value.size else None
+    elif type(value) is Words:
+        return value.of(i)
     if isinstance(value, np.generic):
         value = value.item()
     if spec == "yuan":
@@ -206,12 +217,12 @@ def _parts(template: str) -> tuple[tuple[str, str | None, str], ...]:
     return parts
 
 
-def _formatted(template: str, values: dict[str, Any]) -> str:
+def _formatted(template: str, values: dict[str, Any], i: int) -> str:
     pieces = []
     for text, name, spec in _parts(template):
         pieces.append(text)
         if name is not None:
-            pieces.append(_shown(values[name], spec))
+            pieces.append(_shown(values[name], spec, i))
     return "".join(pieces)
 
 
@@ -220,11 +231,16 @@ class Why:
     """Collects the steps of a rule for its explanation.
 
     ``why.step("out-of-pocket {cost:yuan} exceeds income {income:yuan}", cost=c, income=i)``
-    formats the first household's values; the ``yuan`` spec prints fen as yuan, ``yes``
-    prints a condition (是/否), ``m2`` an area in 1/100 m2 (平方米); other specs are
-    Python's (``{share:.1f}``). Values are named plainly (no ``{a.b}``, no ``!r``): each
-    template is parsed once. Write steps in Chinese. In a batch (``active`` false) a step
-    costs nothing; steps are formatted only when an explanation is shown.
+    records a step once for every household evaluated together; each household's
+    explanation formats that household's values (one entry per household of a column, or
+    the one value given). The ``yuan`` spec prints fen as yuan, ``yes`` prints a condition
+    (是/否), ``m2`` an area in 1/100 m2 (平方米); other specs are Python's
+    (``{share:.1f}``); a :class:`Words` value words each household's text itself. Values
+    are named plainly (no ``{a.b}``, no ``!r``): each template is parsed once. Write
+    steps in Chinese, and never word a step from one household's values yourself (such as
+    ``column[0]``): households are evaluated together. When nothing is explained
+    (``active`` false) a step costs nothing; steps are formatted only for the households
+    whose explanation is shown.
     """
 
     active: bool = True
@@ -235,9 +251,15 @@ class Why:
             self.steps.append((template, values))
 
     def take(self) -> list[str]:
-        """The steps recorded since the last take or discard, formatted."""
+        """The steps recorded since the last take or discard, formatted for the first
+        household (one evaluated alone)."""
+        return self.take_for((0,))[0]
+
+    def take_for(self, households: Sequence[int]) -> list[list[str]]:
+        """The steps recorded since the last take or discard, formatted for each of
+        ``households`` (by index, in that order)."""
         steps, self.steps = self.steps, []
-        return [_formatted(t, values) for t, values in steps]
+        return [[_formatted(t, values, i) for t, values in steps] for i in households]
 
     def discard(self) -> None:
         self.steps = []

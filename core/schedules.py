@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from core.money import BASIS_POINTS, apply_rate, format_yuan, to_basis_points, to_fen
+from core.rules import Words
 
 KINDS = ("whole_amount", "marginal")
 
@@ -130,6 +131,12 @@ class BracketSchedule:
                 total += np.maximum(upper - b.start_fen, 0) * b.rate_bp
             rated = (total + BASIS_POINTS // 2) // BASIS_POINTS
         return np.where(fixed_here >= 0, fixed_here, rated)
+
+    def described(self, base_fen: np.ndarray, amount_fen: np.ndarray) -> Words:
+        """How each household's amount is reached from its base, as an explanation step's
+        value: ``why.step("{how}", how=schedule.described(base, amount))`` (``amount``:
+        what :meth:`apply` gave for ``base``)."""
+        return Words(lambda i: self.describe(int(base_fen[i]), int(amount_fen[i])))
 
     def describe(self, base_fen: int, amount_fen: int | None = None) -> str:
         """How the amount for one base is reached, for an explanation (``amount_fen``: the

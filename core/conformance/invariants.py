@@ -8,6 +8,7 @@ and the pytest suite both run them for every discovered tenant, bundled or exter
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -18,6 +19,7 @@ from core import clock
 from core.conformance.generate import households, hypothesis_households
 from core.errors import BangfuError
 from core.evaluation import Evaluation, evaluate, evaluate_many
+from core.memo import ByIdentity
 from core.model import Household, TenantLevel
 from core.registry import NATIONAL_PROGRAMMES, Tenant, build_tenant
 
@@ -65,15 +67,15 @@ def _households() -> tuple[Household, ...]:
     return tuple(households(SAMPLE_SIZE, seed=7))
 
 
-_SAMPLES: dict[tuple[int, str], Sample] = {}
+_SAMPLES: ByIdentity[Sample] = ByIdentity()
 
 
 def sample(tenant: Tenant) -> Sample:
-    key = (id(tenant), tenant.ruleset)
-    if key not in _SAMPLES:
+    def make() -> Sample:
         hh = list(_households())
-        _SAMPLES[key] = Sample(hh, [evaluate(tenant, h, SAMPLE_DATE) for h in hh])
-    return _SAMPLES[key]
+        return Sample(hh, [evaluate(tenant, h, SAMPLE_DATE) for h in hh])
+
+    return _SAMPLES.get(tenant, tenant.ruleset, make)
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,38 @@ def _batch_equals_single(tenant: Tenant) -> list[str]:
         for i, (b, e) in enumerate(zip(batch, s.evaluations, strict=True))
         if b.comparable() != e.comparable()
     ][:5]
+
+
+def _explained_together(tenant: Tenant) -> list[str]:
+    """Households evaluated together (as concurrent ``evaluate`` requests are) get each the
+    evaluation, explanations included, that it gets alone: no step worded from one
+    household's values."""
+    s = sample(tenant)
+    together = evaluate_many(tenant, s.households, SAMPLE_DATE, explain=True)
+    problems = []
+    for i, (mine, alone) in enumerate(zip(together, s.evaluations, strict=True)):
+        if mine == alone:
+            continue
+        steps = {e.programme: e.explanation for e in alone.entitlements}
+        differing = [
+            e.programme for e in mine.entitlements if e.explanation != steps.get(e.programme)
+        ]
+        if differing:
+            programme = differing[0]
+            theirs = next(e.explanation for e in mine.entitlements if e.programme == programme)
+            k, (a, b) = next(
+                (k, pair)
+                for k, pair in enumerate(
+                    itertools.zip_longest(theirs, steps.get(programme, ()), fillvalue="")
+                )
+                if pair[0] != pair[1]
+            )
+            problems.append(
+                f"household {i}, {programme}, step {k + 1}: together {a!r}, alone {b!r}"
+            )
+        else:
+            problems.append(f"household {i}: evaluated together differs from alone")
+    return problems[:5]
 
 
 def _deterministic(tenant: Tenant) -> list[str]:
@@ -468,6 +502,11 @@ INVARIANTS = [
     Invariant("budget-consistent", "the household accounts add up", _budget_consistent),
     Invariant(
         "batch-equals-single", "batch evaluation gives the single results", _batch_equals_single
+    ),
+    Invariant(
+        "explained-together",
+        "households evaluated together are each explained as alone",
+        _explained_together,
     ),
     Invariant("deterministic", "the same household gives the same evaluation", _deterministic),
     Invariant(

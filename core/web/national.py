@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -47,6 +46,7 @@ from core.auth.sessions import (
 from core.auth.tokens import find_token
 from core.db.request import STATE_KEY, RequestDatabase
 from core.errors import UNAUTHENTICATED, BangfuError
+from core.memo import ByIdentity
 from core.money import format_yuan
 from core.registry import Registry
 from core.settings import database_url, session_absolute_timeout
@@ -174,26 +174,21 @@ def _registry(request: Request) -> Registry:
 
 
 # --------------------------------------------------------------------------- data
-_cache: dict[tuple[int, date], SimulationResult] = {}
-_cache_lock = threading.Lock()
+_BASELINES: ByIdentity[SimulationResult] = ByIdentity(limit=8)
 
 
 def baseline(registry: Registry, on: date) -> SimulationResult:
     """Every tenant over the illustrative sample, once per day and registry."""
-    key = (id(registry), on)
-    with _cache_lock:
-        found = _cache.get(key)
-        if found is None:
-            population = synthetic_population(SAMPLE_HOUSEHOLDS, SAMPLE_SEED)
-            source = (
-                f"合成样本 {SAMPLE_HOUSEHOLDS} 户(种子 {SAMPLE_SEED},收入分布仅为示意)"
-                f" / synthetic sample, illustrative"
-            )
-            found = simulate(registry.ordered(), population, on, source=source)
-            if len(_cache) > 8:
-                _cache.clear()
-            _cache[key] = found
-    return found
+
+    def make() -> SimulationResult:
+        population = synthetic_population(SAMPLE_HOUSEHOLDS, SAMPLE_SEED)
+        source = (
+            f"合成样本 {SAMPLE_HOUSEHOLDS} 户(种子 {SAMPLE_SEED},收入分布仅为示意)"
+            f" / synthetic sample, illustrative"
+        )
+        return simulate(registry.ordered(), population, on, source=source)
+
+    return _BASELINES.get(registry, on, make)
 
 
 @dataclass(frozen=True)

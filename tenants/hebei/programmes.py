@@ -63,8 +63,7 @@ def medical_relief(household, parameters, eligible, why) -> Grant:
         ok=exceeds,
     )
     why.step("医疗费用符合职工基本医疗保险用药和诊疗目录:{ok:yes}", ok=in_catalogue)
-    if why.active:
-        why.step("{text}", text=schedule.describe(int(base[0]), int(amount[0])))
+    why.step("{how}", how=schedule.described(base, amount))
     return Grant(eligible & ill & exceeds & in_catalogue & (amount > 0), amount)
 
 

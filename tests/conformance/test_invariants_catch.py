@@ -195,3 +195,30 @@ def test_a_date_without_an_answer_is_caught(tmp_path: Path):
             return [dataclasses.replace(programme, in_force_from=datetime.date(2025, 1, 1))]
 
     assert not BY_NAME["every-date-answers"].check(tenant(OnTime()))
+
+
+def test_a_step_worded_from_the_first_household_alone_is_caught():
+    """Concurrent requests are evaluated together: a step must word each household's
+    values, not the first one's."""
+
+    def gift(household, parameters, why):
+        amount = parameters.money("dibao.standard_monthly") * household.members
+        why.step("{text}", text=f"{int(amount[0])} 分")  # the first household's, for all
+        return Grant(household.members > 0, amount)
+
+    def honest_gift(household, parameters, why):
+        amount = parameters.money("dibao.standard_monthly") * household.members
+        why.step("{amount:yuan} 元", amount=amount)
+        return Grant(household.members > 0, amount)
+
+    def with_gift(compute):
+        class Gift(Sloppy):
+            @hookimpl
+            def bangfu_programmes(self):
+                return [Programme("sloppy.gift", "礼金", PayPeriod.ONCE, "x", compute)]
+
+        return Gift()
+
+    problems = BY_NAME["explained-together"].check(tenant(with_gift(gift)))
+    assert problems and "sloppy.gift" in problems[0]
+    assert not BY_NAME["explained-together"].check(tenant(with_gift(honest_gift)))

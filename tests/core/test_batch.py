@@ -24,6 +24,22 @@ def test_batch_equals_one_by_one_on_random_households(registry, code):
         assert batch[i].comparable() == single.comparable(), f"household {i}"
 
 
+@pytest.mark.parametrize("code", TENANTS)
+def test_households_explained_together_are_explained_as_alone(registry, code):
+    """Concurrent requests are evaluated together: each answer, explanations and the
+    parameters read included, must be the one the household gets alone."""
+    tenant = registry.get(code)
+    population = households(120, seed=17)
+    together = evaluate_many(tenant, population, ON, explain=True)
+    explained = 0
+    for i, h in enumerate(population):
+        alone = evaluate(tenant, h, ON)
+        assert together[i] == alone, f"household {i}"
+        explained += sum(bool(e.explanation) for e in alone.entitlements)
+    if code in ("hebei", "demo_city"):  # those granting amounts to this population
+        assert explained  # not vacuous: some entitlements were explained
+
+
 def test_the_population_exercises_the_rules(registry):
     """Guard against a vacuous equivalence: the sample grants what the rules can give."""
     population = households(250, seed=11)

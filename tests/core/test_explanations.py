@@ -82,3 +82,22 @@ def test_a_step_formats_the_first_households_values_by_their_specs():
     why.step("{member.age}", member=None)
     with pytest.raises(ValueError, match="names its values plainly"):
         why.take()
+
+
+def test_each_household_is_worded_from_its_own_values():
+    import numpy as np
+
+    from core.rules import Why, Words
+
+    why = Why()
+    why.step(
+        "自付 {cost:yuan} 元;标准 {standard:yuan} 元;{how}",
+        cost=np.array([3_000_000, 5, 120]),
+        standard=np.int64(80_000),  # one value for every household
+        how=Words(lambda i: f"第 {i + 1} 户"),
+    )
+    assert why.take_for([2, 0]) == [
+        ["自付 1.20 元;标准 800.00 元;第 3 户"],
+        ["自付 30000.00 元;标准 800.00 元;第 1 户"],
+    ]
+    assert why.take_for([0, 1]) == [[], []]  # taken
