@@ -60,6 +60,8 @@ DEFAULT_STATEMENT_TIMEOUT_MS = 30_000
 TRUSTED_PROXIES_ENV = "BANGFU_TRUSTED_PROXIES"
 WORKER_THREADS_ENV = "BANGFU_WORKER_THREADS"
 DEFAULT_WORKER_THREADS = 2
+EVALUATE_TOGETHER_ENV = "BANGFU_EVALUATE_TOGETHER"
+DEFAULT_EVALUATE_TOGETHER = 64
 
 
 def body_timeout() -> float:
@@ -78,6 +80,13 @@ def worker_threads() -> int:
     40 threads (anyio's default) kept a transition 27 ms in its thread for 2.5 ms of
     work; two threads let the queue form in front instead (soak p99 188 -> 119 ms)."""
     return _positive_int(WORKER_THREADS_ENV, DEFAULT_WORKER_THREADS)
+
+
+def evaluate_together() -> int:
+    """``$BANGFU_EVALUATE_TOGETHER`` (default 64): the most ``evaluate`` requests of one
+    worker evaluated together as one batch, when they arrive at the same moment (see
+    :mod:`core.api.together`); 1 evaluates each alone."""
+    return _positive_int(EVALUATE_TOGETHER_ENV, DEFAULT_EVALUATE_TOGETHER)
 
 
 def statement_timeout_ms() -> int:

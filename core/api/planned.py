@@ -41,7 +41,8 @@ ask :func:`explanations_selected` and the engine builds explanations only if an
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
@@ -142,14 +143,56 @@ class PlannedInfo:
     to graphql-core rather than failing.
     """
 
-    __slots__ = ("context", "selected")
+    __slots__ = ("context", "may_wait", "selected")
 
-    def __init__(self, context: Any, selected: frozenset[tuple[str, str]] = frozenset()) -> None:
+    def __init__(
+        self,
+        context: Any,
+        selected: frozenset[tuple[str, str]] = frozenset(),
+        may_wait: bool = False,
+    ) -> None:
         self.context = context
         self.selected = selected
+        #: the resolver may answer with a future (an evaluation waiting for its batch)
+        self.may_wait = may_wait
 
     def __getattr__(self, name: str) -> Any:
         raise Surprise(f"a planned resolver read info.{name}")
+
+
+def may_wait(info: Any) -> bool:
+    """Whether the resolver may answer with a future: a planned request in the event loop
+    (:func:`core.api.view.answer_directly`) awaits it; graphql-core's way never does."""
+    return type(info) is PlannedInfo and info.may_wait
+
+
+class Pending:
+    """A planned answer whose root value is still to come: an evaluation waiting for the
+    others of its batch (:mod:`core.api.together`)."""
+
+    __slots__ = ("plan", "value")
+
+    def __init__(self, plan: Plan, value: Awaitable[Any]) -> None:
+        self.plan = plan
+        self.value = value
+
+    async def result(self) -> ExecutionResult | None:
+        """The result, as :func:`execute_plan` would give it; None for graphql-core."""
+        plan = self.plan
+        try:
+            value = await self.value
+            return ExecutionResult(data={plan.response_key: plan.complete(value)}, errors=None)
+        except Surprise:
+            return None
+        except Exception as exc:
+            return _failed(plan, exc)
+
+
+def _failed(plan: Plan, exc: Exception) -> ExecutionResult:
+    """The root field's error, located as graphql-core locates it."""
+    key = plan.response_key
+    error = located_error(exc, [plan.field_node], [key])
+    return ExecutionResult(data={key: None} if plan.nullable else None, errors=[error])
 
 
 def explanations_selected(info: Any) -> bool:
@@ -596,11 +639,13 @@ def execute_plan(
     context_value: Any,
     root_value: Any = None,
     variables: VariableValues | None = None,
-) -> ExecutionResult | None:
+    waits: bool = False,
+) -> ExecutionResult | Pending | None:
     """The result of the planned operation, or None to let graphql-core execute it.
 
     ``variables``: already checked by :func:`fast_variables`; otherwise they are checked
-    here, in one walk when it vouches for them, else by graphql-core."""
+    here, in one walk when it vouches for them, else by graphql-core. ``waits``: the
+    caller awaits a :class:`Pending` answer (see :func:`may_wait`)."""
     if variables is None:
         variables = fast_variables(plan, raw_variables)
     if variables is None:
@@ -623,12 +668,13 @@ def execute_plan(
             )
         resolver = plan.resolver
         if resolver.info_parameter:
-            kwargs[resolver.info_parameter.name] = PlannedInfo(context_value, plan.selected)
+            kwargs[resolver.info_parameter.name] = PlannedInfo(context_value, plan.selected, waits)
         source = (root_value,) if resolver.self_parameter else ()
         value = resolver(*source, **kwargs)
+        if waits and isinstance(value, asyncio.Future):
+            return Pending(plan, value)
         return ExecutionResult(data={key: plan.complete(value)}, errors=None)
     except Surprise:
         return None
     except Exception as exc:
-        error = located_error(exc, [node], [key])
-        return ExecutionResult(data={key: None} if plan.nullable else None, errors=[error])
+        return _failed(plan, exc)

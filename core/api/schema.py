@@ -24,12 +24,12 @@ from strawberry.types import ExecutionContext
 from strawberry.types.unset import UnsetType
 
 from core import clock
-from core.api import cases_gateway, policy
+from core.api import cases_gateway, policy, together
 from core.api.errors import contract_error, shape_in_place
 from core.api.inputs import HouseholdInput, to_household
 from core.api.limits import RequestLimits, check_page, check_tenant_list
 from core.api.national import NationalMutation, NationalQuery
-from core.api.planned import explanations_selected, run_planned
+from core.api.planned import explanations_selected, may_wait, run_planned
 from core.api.scalars import SCALAR_MAP
 from core.api.types import (
     Case,
@@ -103,13 +103,13 @@ class Query(
         household: HouseholdInput,
         as_of: date | None = strawberry.UNSET,
     ) -> Evaluation:
-        return policy.evaluate_one(  # type: ignore[return-value]
-            _registry(info),
-            tenant,
-            to_household(household),
-            _day(as_of),
-            explain=explanations_selected(info),
-        )
+        registry, facts, on = _registry(info), to_household(household), _day(as_of)
+        explain = explanations_selected(info)
+        if may_wait(info):  # in the event loop: with the others asked at the same moment
+            return together.evaluate_together(  # type: ignore[return-value]
+                registry.get(tenant), facts, on, explain
+            )
+        return policy.evaluate_one(registry, tenant, facts, on, explain)  # type: ignore[return-value]
 
     @strawberry.field(
         description="The household under several tenants (default: every province and city)."
