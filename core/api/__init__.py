@@ -12,9 +12,11 @@ One concept per module:
 ``limits``         bounds on what one request may ask (depth, aliases, tokens, bytes), and
                    the cache of parsed and validated query texts
 ``planned``        planned execution of the common policy queries (graphql-core for the rest)
+``together``       concurrent ``evaluate`` requests of a worker evaluated as one batch
 ``context``        what every resolver receives (the registry; later principal and db)
 ``schema``         Query, Mutation and the strawberry schema
 ``view``           the HTTP endpoint at ``/graphql`` (JSON in and out, GraphiQL)
+``lane``           the short way: planned anonymous queries answered in a middleware
 ``app``            the Litestar application factory
 ``server``         ``bangfu serve``: uvicorn with worker processes
 

@@ -24,6 +24,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.status_codes import HTTP_405_METHOD_NOT_ALLOWED
 
 from core.api.graphiql import graphiql_assets
+from core.api.lane import PlannedLane
 from core.api.limits import MAX_BODY_BYTES
 from core.api.slowbody import SlowBodyGuard
 from core.api.view import graphql_controller, litestar_refusal
@@ -120,8 +121,9 @@ def create_app(registry: Registry | None = None) -> Litestar:
         state=State(state),
         request_max_body_size=MAX_BODY_BYTES,
         exception_handlers={HTTP_405_METHOD_NOT_ALLOWED: litestar_refusal},
-        # a body must arrive within $BANGFU_BODY_TIMEOUT_SECONDS (core.api.slowbody)
-        middleware=[DefineMiddleware(SlowBodyGuard, timeout=body_timeout())],
+        # a body must arrive within $BANGFU_BODY_TIMEOUT_SECONDS (core.api.slowbody); then
+        # planned anonymous queries are answered the short way (core.api.lane)
+        middleware=[DefineMiddleware(SlowBodyGuard, timeout=body_timeout()), PlannedLane],
         openapi_config=None,
         on_startup=[settle_memory, limit_threads],
         debug=False,

@@ -73,11 +73,17 @@ class SlowBodyGuard:
             )
             await send({"type": "http.response.body", "body": _TOO_SLOW})
             return
-        pending = list(messages)
+        await self.app(scope, replaying(messages, receive), send)
 
-        async def replay() -> Any:
-            if pending:
-                return pending.pop(0)
-            return await receive()
 
-        await self.app(scope, replay, send)
+def replaying(messages: list[Any], receive: Any) -> Any:
+    """An ASGI ``receive`` that gives ``messages`` (already read) again, then what
+    ``receive`` brings."""
+    pending = list(messages)
+
+    async def replay() -> Any:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay

@@ -22,6 +22,10 @@ request's database session when the answer is made) plays the part of strawberry
 dependencies through Litestar's injection (response, context, root value, with their
 signature models and clean-up group) cost about a tenth of a whole evaluate request.
 
+Plain anonymous planned queries (a JSON POST without credentials) mostly never reach the
+controller: :mod:`core.api.lane` answers them first, through :func:`answer_planned`,
+:func:`response_body` and :func:`within_limit`, the functions the controller uses too.
+
 The contract has no subscriptions, so there is no WebSocket endpoint.
 """
 
@@ -40,19 +44,19 @@ from litestar.exceptions import HTTPException, NotFoundException, ValidationExce
 from litestar.status_codes import HTTP_200_OK, HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 from strawberry.exceptions import MissingQueryError
-from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.litestar import make_graphql_controller
 from strawberry.litestar.controller import GraphQLController
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from core.api import limits
+from core.api import limits, together
 from core.api.context import context_for
 from core.api.errors import INTERNAL_EN, INTERNAL_ZH, contract_error, error_body
 from core.api.graphiql import local_graphiql_html
 from core.api.limits import SERVED_RULES, check_variables, prepare
-from core.api.planned import execute_plan, fast_variables, plan_of
+from core.api.planned import Pending, execute_plan, fast_variables, plan_of
 from core.api.schema import ServedRequest, schema
 from core.errors import BAD_INPUT, FORBIDDEN, INTERNAL, NOT_FOUND, UNAUTHENTICATED, BangfuError
 
@@ -115,6 +119,53 @@ _request_context = asynccontextmanager(context_for)
 _DIRECT = tuple(schema.extensions) == (ServedRequest,)
 
 
+def request_data_of(data: dict[str, Any]) -> GraphQLRequestData:
+    """The GraphQL request a JSON object asks for; its members of the wrong type are a 400."""
+    query, variables = data.get("query"), data.get("variables")
+    operation, extensions = data.get("operationName"), data.get("extensions")
+    if not isinstance(query, (str, type(None))):
+        raise StrawberryHTTPException(400, "'query' must be a string")
+    if not isinstance(variables, (dict, type(None))):
+        raise StrawberryHTTPException(400, "'variables' must be an object")
+    if not isinstance(operation, (str, type(None))):
+        raise StrawberryHTTPException(400, "'operationName' must be a string")
+    if not isinstance(extensions, (dict, type(None))):
+        raise StrawberryHTTPException(400, "'extensions' must be an object")
+    return GraphQLRequestData(
+        query=query, variables=variables, operation_name=operation, extensions=extensions
+    )
+
+
+def response_body(result: ExecutionResult) -> GraphQLHTTPResponse:
+    """The JSON answer to an executed request: data, and errors in the contract's shape.
+
+    The schema has shaped every error already (BangfuSchema.process_errors); this is the
+    safety net for any path that might not pass there."""
+    if result.errors:
+        result.errors = [contract_error(e) for e in result.errors]
+    return process_result(result)
+
+
+def within_limit(content: bytes) -> bytes:
+    """The encoded answer, unless it is larger than
+    :data:`core.api.limits.MAX_RESPONSE_BYTES`: then a ``BAD_INPUT`` error asking for less
+    (and nothing of the data)."""
+    size = len(content)
+    if size <= limits.MAX_RESPONSE_BYTES:
+        return content
+    log.warning("an answer of %d bytes was not sent (limit %d)", size, limits.MAX_RESPONSE_BYTES)
+    return msgspec.json.encode(
+        error_body(
+            BAD_INPUT,
+            f"the answer would be {size} bytes, more than {limits.MAX_RESPONSE_BYTES}: "
+            "ask for fewer fields or a smaller page (first)",
+            f"应答将有 {size} 字节,超过上限 {limits.MAX_RESPONSE_BYTES}:"
+            "请减少字段或缩小分页(first)",
+            limit=limits.MAX_RESPONSE_BYTES,
+        )
+    )
+
+
 def refusal(variables: dict[str, Any] | None) -> ExecutionResult | None:
     """The ``BAD_INPUT`` answer to variables the request limits refuse; None if they pass."""
     try:
@@ -127,15 +178,18 @@ def refusal(variables: dict[str, Any] | None) -> ExecutionResult | None:
 
 
 def answer_directly(
-    request_data: GraphQLRequestData, context: Any, root_value: Any
-) -> ExecutionResult | None:
+    request_data: GraphQLRequestData, context: Any, root_value: Any, waits: bool = False
+) -> ExecutionResult | Pending | None:
     """The answer to an already prepared, valid, planned query, without strawberry's
     per-request machinery (execution context, extension hooks); None for anything else,
     which then takes the normal way and gets the same answer, only slower.
 
     The variables are checked once: by the plan's walk, which includes the request
     limits; only when it does not vouch for them are the limits checked apart (and a
-    refusal answered here, exactly as on the normal way)."""
+    refusal answered here, exactly as on the normal way).
+
+    ``waits``: the caller awaits a :class:`~core.api.planned.Pending` answer, an
+    evaluation waiting for the others of its batch (see :func:`answer_planned`)."""
     if not _DIRECT or not request_data.query:
         return None
     try:
@@ -153,11 +207,24 @@ def answer_directly(
         if refused is not None:
             return refused
     result = execute_plan(
-        plan, schema._schema, request_data.variables, context, root_value, variables
+        plan, schema._schema, request_data.variables, context, root_value, variables, waits
     )
-    if result is not None and result.errors:
+    if type(result) is ExecutionResult and result.errors:
         schema.process_errors(result.errors)
     return result
+
+
+async def answer_planned(
+    request_data: GraphQLRequestData, context: Any, root_value: Any
+) -> ExecutionResult | None:
+    """:func:`answer_directly`, in the event loop: an ``evaluate`` waits for the others
+    handed in at the same moment and is evaluated with them (:mod:`core.api.together`)."""
+    answer = answer_directly(request_data, context, root_value, together.batching())
+    if type(answer) is Pending:
+        answer = await answer.result()
+        if answer is not None and answer.errors:
+            schema.process_errors(answer.errors)
+    return answer
 
 
 def _works_in_database(context: Any) -> bool:
@@ -217,24 +284,9 @@ class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
             return await self.execute_request(request, context=context, root_value=None)
 
     def create_response(self, response_data: Any, sub_response: Response[bytes]) -> Response[bytes]:
-        """The answer, unless it is larger than :data:`core.api.limits.MAX_RESPONSE_BYTES`:
-        then a ``BAD_INPUT`` error asking for less (and nothing of the data)."""
+        """The answer, within :func:`within_limit`."""
         response = super().create_response(response_data, sub_response)
-        size = len(response.content)
-        if size > limits.MAX_RESPONSE_BYTES:
-            log.warning(
-                "an answer of %d bytes was not sent (limit %d)", size, limits.MAX_RESPONSE_BYTES
-            )
-            response.content = msgspec.json.encode(
-                error_body(
-                    BAD_INPUT,
-                    f"the answer would be {size} bytes, more than {limits.MAX_RESPONSE_BYTES}: "
-                    "ask for fewer fields or a smaller page (first)",
-                    f"应答将有 {size} 字节,超过上限 {limits.MAX_RESPONSE_BYTES}:"
-                    "请减少字段或缩小分页(first)",
-                    limit=limits.MAX_RESPONSE_BYTES,
-                )
-            )
+        response.content = within_limit(response.content)
         return response
 
     def decode_json(self, data: str | bytes) -> object:
@@ -272,19 +324,7 @@ class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
         data = self.parse_json(await litestar_request.body())
         if isinstance(data, list):
             return await super().parse_http_body(request)  # batches: strawberry refuses them
-        query, variables = data.get("query"), data.get("variables")
-        operation, extensions = data.get("operationName"), data.get("extensions")
-        if not isinstance(query, (str, type(None))):
-            raise StrawberryHTTPException(400, "'query' must be a string")
-        if not isinstance(variables, (dict, type(None))):
-            raise StrawberryHTTPException(400, "'variables' must be an object")
-        if not isinstance(operation, (str, type(None))):
-            raise StrawberryHTTPException(400, "'operationName' must be a string")
-        if not isinstance(extensions, (dict, type(None))):
-            raise StrawberryHTTPException(400, "'extensions' must be an object")
-        return GraphQLRequestData(
-            query=query, variables=variables, operation_name=operation, extensions=extensions
-        )
+        return request_data_of(data)
 
     async def execute_single(
         self,
@@ -296,7 +336,7 @@ class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
         request_data: GraphQLRequestData,
     ) -> Any:
         """A planned query is answered here; anything else by strawberry's pipeline."""
-        answer = answer_directly(request_data, context, root_value)
+        answer = await answer_planned(request_data, context, root_value)
         if answer is not None:
             return answer
         refused = refusal(request_data.variables)
@@ -359,11 +399,7 @@ class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
     async def process_result(
         self, request: Request[Any, Any, Any], result: ExecutionResult
     ) -> GraphQLHTTPResponse:
-        # The schema has shaped every error already (BangfuSchema.process_errors); this is
-        # the safety net for any path that might not pass there.
-        if result.errors:
-            result.errors = [contract_error(e) for e in result.errors]
-        return await super().process_result(request, result)
+        return response_body(result)
 
 
 def graphql_controller() -> type[GraphQLController]:
