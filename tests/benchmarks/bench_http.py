@@ -16,6 +16,12 @@ target in turn (so that any drift of the machine falls on each alike):
 * :data:`CONNECTIONS` connections for :data:`LOAD_S` seconds (requests/s, p50, p99);
 * one connection, one thread, for :data:`SINGLE_S` seconds (single-client p50, p99).
 
+Under load, a worker evaluates the requests that arrive at the same moment as one batch
+(:mod:`core.api.together`). It never reuses an answer: every household of a batch is a
+row of its own, evaluated and explained, so that sending the same household every time
+flatters nothing. A second GraphQL server with ``BANGFU_EVALUATE_TOGETHER=1`` (each
+request evaluated alone) is measured in the same rounds, to show what batching adds.
+
 Every figure is the median of the rounds, with min and max; the share of the hello route
 is taken round by round (both measured within the same minute). Each run also records the
 servers' CPU per request, wrk's CPU, and how busy the whole machine was: what neither the
@@ -59,6 +65,8 @@ TARGET_RPS = 2400  #: c=32, 2 workers, on a quiet machine
 TARGET_P99_LOADED_MS = 25.0
 TARGET_P99_SINGLE_MS = 2.0
 TARGET_SHARE_OF_HELLO = 0.25
+#: the GraphQL server again, with no request evaluated together with others
+EACH_ALONE = {"BANGFU_EVALUATE_TOGETHER": "1"}
 
 AS_OF = "2026-06-01"
 HOUSEHOLD = {
@@ -325,10 +333,11 @@ def run() -> list[dict[str, Any]]:
         ]
     with tempfile.TemporaryDirectory(prefix="bangfu-bench-http-") as tmp:
         folder = Path(tmp)
-        # Both servers run at once (an idle one costs nothing) so the rounds can alternate.
+        # The servers run at once (an idle one costs nothing) so the rounds can alternate.
         with (
             server(GRAPHQL_APP, folder / "graphql.log") as (graphql, graphql_group),
             server(PLAIN_APP, folder / "plain.log") as (plain, plain_group),
+            server(GRAPHQL_APP, folder / "alone.log", env=EACH_ALONE) as (alone, alone_group),
         ):
             _check_graphql(_post(graphql + "/graphql", GRAPHQL_BODY))
             _check_graphql(_post(graphql + "/graphql", LEAN_BODY))
@@ -345,6 +354,7 @@ def run() -> list[dict[str, Any]]:
                     ),
                     "lean": (graphql + "/graphql", lua_script(LEAN_BODY, folder), graphql_group),
                     "plain": (plain + "/evaluate", lua_script(PLAIN_BODY, folder), plain_group),
+                    "alone": (alone + "/graphql", lua_script(GRAPHQL_BODY, folder), alone_group),
                 },
                 single=("hello", "graphql", "lean"),
             )
@@ -354,6 +364,7 @@ def run() -> list[dict[str, Any]]:
 def report(runs: dict[str, dict[str, list[dict[str, Any]]]]) -> list[dict[str, Any]]:
     loaded, single = runs["loaded"], runs["single"]
     hello, g, lean, plain = loaded["hello"], loaded["graphql"], loaded["lean"], loaded["plain"]
+    each_alone = loaded["alone"]
     everything = [r for runs_ in (*loaded.values(), *single.values()) for r in runs_]
     bad = sum(r["errors"] + r["non_2xx"] for r in everything)
     others = [r["others"] for r in everything if r.get("others") is not None]
@@ -453,13 +464,29 @@ def report(runs: dict[str, dict[str, list[dict[str, Any]]]]) -> list[dict[str, A
             baseline=median(figures(hello, "cpu_ms")),
         ),
         row(
+            "GraphQL evaluate, each request evaluated alone, as a share of the hello route",
+            None,
+            "share",
+            rounds=[a["rps"] / b["rps"] for a, b in zip(each_alone, hello, strict=True)],
+            note="the same server with BANGFU_EVALUATE_TOGETHER=1: no request evaluated "
+            "together with others (core.api.together); what batching adds is the difference "
+            "from the share above",
+        ),
+        row(
+            "each evaluated alone: server CPU per request",
+            None,
+            "ms",
+            rounds=figures(each_alone, "cpu_ms"),
+            baseline=median(figures(hello, "cpu_ms")),
+        ),
+        row(
             "plain route, same evaluation without GraphQL, 32 connections",
             None,
             "requests/s",
             rounds=figures(plain, "rps"),
             baseline=median(figures(hello, "rps")),
-            note="POST /evaluate of plain_app: parse, evaluate, JSON; what GraphQL adds is "
-            "the difference from the GraphQL figure",
+            note="POST /evaluate of plain_app: parse, evaluate (each request alone), JSON; "
+            "compare it with the GraphQL server evaluating each alone",
         ),
         row(
             "plain route: server CPU per request",
@@ -467,8 +494,8 @@ def report(runs: dict[str, dict[str, list[dict[str, Any]]]]) -> list[dict[str, A
             "ms",
             rounds=figures(plain, "cpu_ms"),
             baseline=median(figures(hello, "cpu_ms")),
-            note="the same evaluation without GraphQL: what the GraphQL layer costs in CPU is "
-            "the difference from the GraphQL figure",
+            note="the same evaluation without GraphQL, each request alone: what the GraphQL "
+            "layer costs in CPU is the difference from the 'evaluated alone' figure",
         ),
         row(
             "CPUs busy during the runs (whole machine)",
