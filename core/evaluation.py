@@ -483,12 +483,14 @@ class _Run:
                 why.discard()
                 continue
             lines = [p.explanation_line for p in reads]
-            period = _PERIOD_ZH[programme.period]
-            each = explanations[programme.code] = {}
-            for i, steps in zip(shown, why.take_for(shown), strict=True):
-                if amount is not None:
+            worded = why.take_for(shown)
+            if amount is not None:
+                period = _PERIOD_ZH[programme.period]
+                for i, steps in zip(shown, worded, strict=True):
                     steps.append(f"金额:{format_yuan(amount[i])} 元({period})")
-                each[i] = steps + lines
+            explanations[programme.code] = {
+                i: s + lines for i, s in zip(shown, worded, strict=True)
+            }
         return grants, explanations
 
     def utilities(

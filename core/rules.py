@@ -219,7 +219,7 @@ def _parts(template: str) -> tuple[tuple[str, str | None, str], ...]:
 
 def _formatted(template: str, values: dict[str, Any], i: int) -> str:
     pieces = []
-    for text, name, spec in _parts(template):
+    for text, name, spec in _TEMPLATES.get(template) or _parts(template):
         pieces.append(text)
         if name is not None:
             pieces.append(_shown(values[name], spec, i))
@@ -259,6 +259,9 @@ class Why:
         """The steps recorded since the last take or discard, formatted for each of
         ``households`` (by index, in that order)."""
         steps, self.steps = self.steps, []
+        if len(households) == 1:  # one household shown: the usual, without the outer loop
+            i = households[0]
+            return [[_formatted(t, values, i) for t, values in steps]]
         return [[_formatted(t, values, i) for t, values in steps] for i in households]
 
     def discard(self) -> None:
