@@ -10,8 +10,9 @@ conversion, the view's dozen awaits): about a fifth of such a request's CPU.
 It takes a request only when everything about it is plain, and otherwise hands it on
 untouched (its body replayed) to ``/graphql``'s controller, which answers it as always:
 
-* ``POST /graphql`` with ``Content-Type: application/json`` and no ``Authorization``
-  header (case work goes its own way, with its session and its thread);
+* ``POST /graphql`` with ``Content-Type: application/json`` (any parameters, such as
+  ``; charset=utf-8``) and no ``Authorization`` header (case work goes its own way, with
+  its session and its thread);
 * a complete body within :data:`core.api.limits.MAX_BODY_BYTES` holding a JSON object
   whose members have the right types;
 * a query :func:`core.api.view.answer_planned` answers (planned, prepared, valid).
@@ -48,13 +49,22 @@ def _plain(scope: dict[str, Any]) -> bool:
     """A JSON POST to ``/graphql`` without credentials."""
     if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != PATH:
         return False
-    json = False
+    media_type = None
     for name, value in scope["headers"]:
         if name == b"authorization":
             return False
-        if name == b"content-type":
-            json = value == _JSON
-    return json
+        if name == b"content-type" and media_type is None:
+            media_type = _media_type(value)
+    return media_type == _JSON
+
+
+def _media_type(content_type: bytes) -> bytes:
+    """A ``Content-Type`` header's media type, read as the controller reads it (Litestar:
+    the first such header, before any ``;``, trimmed, in lower case; parameters such as
+    ``charset`` do not matter, a JSON body being UTF-8)."""
+    if content_type == _JSON:  # the usual: nothing to trim
+        return content_type
+    return content_type.split(b";", 1)[0].strip().lower()
 
 
 def _headers(status: int, content: bytes) -> list[tuple[bytes, bytes]]:

@@ -73,6 +73,12 @@ def bodies() -> list[tuple[str, bytes, dict[str, str]]]:
             gql("{ tenants { code } }"),
             {"content-type": "application/json; charset=utf-8"},
         ),
+        ("upper case", gql("{ tenants { code } }"), {"content-type": " Application/JSON"}),
+        (
+            "JSON's longer cousin",
+            gql("{ tenants { code } }"),
+            {"content-type": "application/jsonx"},
+        ),
         (
             "with a token",
             gql("{ tenants { code } }"),
@@ -130,7 +136,9 @@ class Counted:
         ("not planned", False),
         ("mutation", False),
         ("not JSON", False),
-        ("charset", False),
+        ("charset", True),
+        ("upper case", True),
+        ("JSON's longer cousin", False),
         ("with a token", False),
         ("too large", False),
     ],
@@ -164,12 +172,13 @@ def test_an_answer_over_the_limit_is_refused_both_ways(http, monkeypatch):
     assert json.loads(short[2])["errors"][0]["extensions"]["code"] == "BAD_INPUT"
 
 
-def test_a_body_sent_in_pieces_is_read_whole(app):
-    """An ASGI body in several messages (as a slow client's arrives) is answered whole."""
+def asgi_exchange(
+    app, pieces: list[bytes], headers: list[tuple[bytes, bytes]]
+) -> tuple[int, list, bytes]:
+    """A request straight through the ASGI application: its body in ``pieces`` (one
+    message each), its headers exactly as given (two of one name stay two)."""
     import asyncio
 
-    _, body, _ = bodies()[0]
-    pieces = [body[:100], body[100:1000], body[1000:]]
     sent: list[dict] = []
 
     async def scenario():
@@ -194,13 +203,38 @@ def test_a_body_sent_in_pieces_is_read_whole(app):
             "raw_path": b"/graphql",
             "query_string": b"",
             "root_path": "",
-            "headers": [(b"host", b"t"), (b"content-type", b"application/json")],
+            "headers": [(b"host", b"t"), *headers],
             "client": ("127.0.0.1", 1),
             "server": ("127.0.0.1", 80),
         }
         await app(scope, receive, send)
 
     asyncio.run(scenario())
-    assert sent[0]["status"] == 200
-    answer = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
-    assert answer["data"]["evaluate"]["tenant"] == "hebei"
+    kept = [(k, v) for k, v in sent[0]["headers"] if k not in {b"date", b"server"}]
+    return sent[0]["status"], kept, b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def test_a_body_sent_in_pieces_is_read_whole(app):
+    """An ASGI body in several messages (as a slow client's arrives) is answered whole."""
+    _, body, _ = bodies()[0]
+    pieces = [body[:100], body[100:1000], body[1000:]]
+    status, _, content = asgi_exchange(app, pieces, [(b"content-type", b"application/json")])
+    assert status == 200
+    assert json.loads(content)["data"]["evaluate"]["tenant"] == "hebei"
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "short"),
+    [(b"application/json", b"text/plain", True), (b"text/plain", b"application/json", False)],
+)
+def test_of_two_content_types_the_first_counts_both_ways(app, monkeypatch, first, second, short):
+    """The controller (Litestar) reads the first ``Content-Type``; so does the short way."""
+    body = json.dumps({"query": "{ tenants { code } }"}).encode()
+    headers = [(b"content-type", first), (b"content-type", second)]
+    counted = Counted(monkeypatch)
+    answer = asgi_exchange(app, [body], headers)
+    assert counted.calls == (0 if short else 1)
+    with monkeypatch.context() as m:
+        m.setattr(lane, "_plain", lambda scope: False)
+        assert asgi_exchange(app, [body], headers) == answer
+    assert (answer[0] == 200) is short  # the other is refused: not JSON
