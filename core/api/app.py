@@ -32,6 +32,7 @@ from core.db.request import STATE_KEY as DATABASE_URL_KEY
 from core.registry import Registry, load_registry
 from core.settings import body_timeout, database_url, worker_threads
 from core.web import staff_pages, staff_templates
+from core.web.entrances import entrances
 from core.web.national import national_pages
 
 log = logging.getLogger("bangfu.api")
@@ -113,6 +114,7 @@ def create_app(registry: Registry | None = None) -> Litestar:
             graphql_controller(),
             healthz,
             ready,
+            entrances,
             staff_pages(),
             national_pages(),
             graphiql_assets,
