@@ -49,6 +49,24 @@ ILL_WORKER: dict[str, Any] = {
     ],
     "annualMedicalOutOfPocket": "30000",
 }
+
+
+def another_person(
+    household: dict[str, Any], name: str, id_number: str, *others_names: str
+) -> dict[str, Any]:
+    """The same facts for another applicant (and, named in order, other members): one
+    person has one open file at a time (不重复建档), so a demo showing a case twice shows
+    two households."""
+    applicant, *others = household["members"]
+    names = [*others_names, *(m["name"] for m in others[len(others_names) :])]
+    renamed = [{**m, "name": n} for m, n in zip(others, names, strict=True)]
+    return {**household, "members": [{**applicant, "name": name, "idNumber": id_number}, *renamed]}
+
+
+#: the file exited in spring: another worker in the same situation
+ILL_WORKER_BEFORE = another_person(
+    ILL_WORKER, "陈志刚", synthetic_id("130104", "19830706", "017"), "吴桂芳"
+)
 ZERO_EMPLOYMENT = {
     "members": [
         member("李强", age=44, employment="LAID_OFF", ableToWork=True),
@@ -76,11 +94,11 @@ DISASTER = {
     ],
     "disasterLoss": True,
 }
-RECOVERED_WORKER = {
-    **ILL_WORKER,
+RECOVERED_WORKER = {  # the facts of ILL_WORKER_BEFORE's file when it is exited
+    **ILL_WORKER_BEFORE,
     "members": [
-        {**ILL_WORKER["members"][0], "monthlyIncome": "5200"},
-        {**ILL_WORKER["members"][1], "monthlyIncome": "2600", "employment": "EMPLOYED"},
+        {**ILL_WORKER_BEFORE["members"][0], "monthlyIncome": "5200"},
+        {**ILL_WORKER_BEFORE["members"][1], "monthlyIncome": "2600", "employment": "EMPLOYED"},
     ],
     "annualMedicalOutOfPocket": "3000",
 }
@@ -113,6 +131,9 @@ DIBAO_UNEMPLOYED = {
     "dibaoRecipient": True,
     "hasHousing": False,
 }
+DIBAO_UNEMPLOYED_LATER = another_person(
+    DIBAO_UNEMPLOYED, "马玉梅", synthetic_id("620103", "19870921", "046"), "杨建军"
+)
 QINGYANG = {
     "members": [
         member("李秀芳", age=45, seriousIllness=True),
@@ -128,6 +149,7 @@ QINGYANG = {
     ],
     "annualExpenses": {"rent": "800", "living": "12000", "medical": "6000", "education": "12000"},
 }
+
 
 HEBEI_STEPS = [("review", 1), ("publish", 2), ("approve", 9), ("file", 10)]
 GANSU_STEPS = [
@@ -166,13 +188,13 @@ DEMO_FILES: list[tuple[str, dict[str, Any], bool, str, list[tuple[str, int]]]] =
     ("hebei", HIGH_DIBAO_TOPUP, False, "2026-11-02", []),
     ("hebei", NOT_IN_HARDSHIP, False, "2026-06-01", [("reject", 1)]),
     ("hebei", DISASTER, True, "2026-11-16", [("emergency_relief", 0), ("review", 0)]),
-    ("hebei", ILL_WORKER, False, "2026-01-05", [*HEBEI_STEPS, ("exit", 109)]),
+    ("hebei", ILL_WORKER_BEFORE, False, "2026-01-05", [*HEBEI_STEPS, ("exit", 109)]),
     ("demo_city", COLLEGE_CHILD, False, "2026-09-01", HEBEI_STEPS),
     ("demo_city", ZERO_EMPLOYMENT, False, "2026-11-17", []),
     ("gansu", DIBAO_UNEMPLOYED, False, "2026-04-01", GANSU_STEPS),
     ("gansu", QINGYANG, False, "2026-11-16", []),
     ("gansu", RESTRUCTURED, False, "2026-10-12", GANSU_STEPS[:7]),
-    ("gansu", DIBAO_UNEMPLOYED, False, "2026-11-02", GANSU_STEPS[:3]),
+    ("gansu", DIBAO_UNEMPLOYED_LATER, False, "2026-11-02", GANSU_STEPS[:3]),
     ("gansu", RESTRUCTURED, False, "2026-03-02", [*GANSU_STEPS, ("exit", 60)]),
 ]
 

@@ -163,6 +163,13 @@ def _now(value: Any) -> Callable[[], Any]:
     return lambda: value
 
 
+def _still_open(flow: Workflow, status: str) -> bool:
+    """Whether a file in ``status`` is still open under ``flow`` (not exited, not refused;
+    a status the procedure no longer knows counts as open)."""
+    known = flow.procedure.status(status)
+    return known is None or known.open
+
+
 def _event_view(e: dict[str, Any]) -> EventView:
     determination = dict(e["determination"] or {})  # never a step read without its record
     return EventView(
@@ -445,6 +452,7 @@ class CaseService:
         household = parse_household(household)
         flow = self.workflow(tenant)
         on = self._paper_date(on, None, (flow.procedure.opening.zh, flow.procedure.opening.en))
+        self._refuse_duplicate(tenant, flow, household)
         evaluation_cache: list[Evaluation] = []
 
         def evaluated() -> Evaluation:
@@ -924,13 +932,44 @@ class CaseService:
         Only yes or no: the other tenant's files stay unseen (the duplicate check when a
         file is opened; on PostgreSQL through ``bangfu_id_elsewhere``)."""
         p = self._staff(principal, "openCase", "")
-        found = repo.id_statuses_elsewhere(self.session, p.tenant, hash_id_number(id_number))
+        return self._open_elsewhere(p.tenant, hash_id_number(id_number))
+
+    def _open_elsewhere(self, tenant_code: str, id_hash: str) -> bool:
+        found = repo.id_statuses_elsewhere(self.session, tenant_code, id_hash)
         for code, status in found:
             tenant = self.registry.tenants.get(code)
-            known = self.workflow(tenant).procedure.status(status) if tenant else None
-            if known is None or known.open:
+            if tenant is None or _still_open(self.workflow(tenant), status):
                 return True
         return False
+
+    def _refuse_duplicate(self, tenant: Tenant, flow: Workflow, household: Household) -> None:
+        """不重复建档: no file is opened for a household one of whose members' ID numbers is
+        on an open file already, this tenant's (its number is named) or another's (nothing
+        of it is said but that it exists). Openings for one ID number take turns
+        (:func:`core.db.repositories.lock_id_hashes`): two at once cannot both pass."""
+        hashes = sorted({hash_id_number(m.id_number) for m in household.members if m.id_number})
+        if not hashes:
+            return
+        repo.lock_id_hashes(self.session, hashes)
+        for id_hash in hashes:
+            for number in repo.find_by_id_hash(self.session, tenant.code, id_hash):
+                row = repo.find_case(self.session, tenant.code, number)
+                if row is not None and _still_open(flow, row.status):
+                    raise rule_violation(
+                        f"file {number} of this region is open for a member of this household "
+                        "(the same ID number): work on that file instead of opening another",
+                        f"该户成员的身份证号在本地区已有在办档案(档案编号 {number}),"
+                        "请在原档案中办理,不要重复建档",
+                        case=str(number),
+                    )
+            if self._open_elsewhere(tenant.code, id_hash):
+                raise rule_violation(
+                    "another region has an open file for a member of this household (the same "
+                    "ID number), so no file can be opened here: please contact the union at "
+                    "the level above",
+                    "该户成员的身份证号在其他地区已有在办档案,不能在本地区建档。"
+                    "请联系上级工会核实处理",
+                )
 
     @_one_call_scope
     def changes(

@@ -480,12 +480,32 @@ def lock_tenant_quota(session: Session, tenant: str) -> None:
     write (an UPDATE that matches nothing still opens the write transaction); other
     writers wait for it (``busy_timeout``).
     """
+    _take_turns(session, QUOTA_LOCK_CLASS, [tenant])
+
+
+#: The namespace of :func:`lock_id_hashes`'s advisory locks.
+ID_LOCK_CLASS = 20_261_124
+
+
+def lock_id_hashes(session: Session, id_hashes: Sequence[str]) -> None:
+    """Serialize the openings of files for these keyed ID hashes until the transaction
+    ends, so that two openings for one ID number at the same moment cannot both find no
+    open file. As :func:`lock_tenant_quota`, one lock per hash (taken in sorted order, so
+    two openings never wait for each other)."""
+    _take_turns(session, ID_LOCK_CLASS, sorted(id_hashes))
+
+
+def _take_turns(session: Session, lock_class: int, keys: Sequence[str]) -> None:
+    """PostgreSQL: a transaction-level advisory lock in ``lock_class`` for each of ``keys``.
+    SQLite: its one write lock, taken now (an UPDATE that matches nothing still opens the
+    write transaction); other writers wait for it (``busy_timeout``)."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        connection.execute(
-            text("select pg_advisory_xact_lock(:class, hashtext(:tenant))"),
-            {"class": QUOTA_LOCK_CLASS, "tenant": tenant},
-        )
+        for key in keys:
+            connection.execute(
+                text("select pg_advisory_xact_lock(:class, hashtext(:key))"),
+                {"class": lock_class, "key": key},
+            )
     else:
         connection.execute(text("UPDATE cases SET version = version WHERE 0 = 1"))
 

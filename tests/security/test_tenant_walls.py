@@ -29,7 +29,8 @@ from core.review import run_review
 from tests.casefile_samples import ILL, D, staff
 from tests.security.conftest import MOVE, OPEN, READ, STATISTICS
 
-ID_NUMBER = "11010519491231002X"
+#: one person each: one person has one open file at a time (不重复建档)
+ID_NUMBERS = {"hebei": "11010519491231002X", "gansu": "110105198001010032"}
 
 
 def tenant_models() -> list[type]:
@@ -42,8 +43,9 @@ def two_tenants(database_url, registry):
     staff sessions and staff accounts of hebei and gansu."""
     with session_factory(database_url)() as session:
         service = CaseService(session, registry, today=lambda: D("2026-11-20"))
-        with_id = {**ILL, "members": [{**ILL["members"][0], "idNumber": ID_NUMBER}]}
         for tenant in ("hebei", "gansu"):
+            applicant = {**ILL["members"][0], "idNumber": ID_NUMBERS[tenant]}
+            with_id = {**ILL, "members": [applicant]}
             case = service.open_case(
                 staff(tenant, "caseworker"), tenant, with_id, on=D("2026-09-30")
             )
