@@ -163,6 +163,11 @@ def _now(value: Any) -> Callable[[], Any]:
     return lambda: value
 
 
+def _id_hashes(household: Household) -> set[str]:
+    """The keyed hashes of the household's members' ID numbers (those given)."""
+    return {hash_id_number(m.id_number) for m in household.members if m.id_number}
+
+
 def _still_open(flow: Workflow, status: str) -> bool:
     """Whether a file in ``status`` is still open under ``flow`` (not exited, not refused;
     a status the procedure no longer knows counts as open)."""
@@ -452,7 +457,7 @@ class CaseService:
         household = parse_household(household)
         flow = self.workflow(tenant)
         on = self._paper_date(on, None, (flow.procedure.opening.zh, flow.procedure.opening.en))
-        self._refuse_duplicate(tenant, flow, household)
+        self._refuse_duplicate(tenant, flow, _id_hashes(household))
         evaluation_cache: list[Evaluation] = []
 
         def evaluated() -> Evaluation:
@@ -583,6 +588,7 @@ class CaseService:
         decision = flow.take(
             state, p.actor, action, on, comment, evaluated, self._counter(tenant, flow, True)
         )
+        self._refuse_duplicate_step(tenant, flow, row, new_household, decision.to_status)
         evaluation = evaluated()
         reapproval = new_household is not None and row.status in self._decided(flow)
         if new_household is not None:
@@ -942,17 +948,43 @@ class CaseService:
                 return True
         return False
 
-    def _refuse_duplicate(self, tenant: Tenant, flow: Workflow, household: Household) -> None:
-        """不重复建档: no file is opened for a household one of whose members' ID numbers is
-        on an open file already, this tenant's (its number is named) or another's (nothing
-        of it is said but that it exists). Openings for one ID number take turns
+    def _refuse_duplicate_step(
+        self,
+        tenant: Tenant,
+        flow: Workflow,
+        row: CaseFile,
+        new_household: Household | None,
+        to_status: str,
+    ) -> None:
+        """不重复建档 for a step: new facts may not bring in an ID number that is on another
+        open file, and a closed file may not open again (a re-entry) while one of its
+        members has another open file. ID numbers the file already holds are not checked
+        again while it stays open."""
+        reopening = not _still_open(flow, row.status) and _still_open(flow, to_status)
+        if new_household is None and not reopening:
+            return
+        held = repo.id_hashes_of(self.session, row.tenant, row.id)
+        if new_household is None:
+            checked = held
+        else:
+            checked = _id_hashes(new_household) - (set() if reopening else held)
+        self._refuse_duplicate(tenant, flow, checked, this_file=row.number)
+
+    def _refuse_duplicate(
+        self, tenant: Tenant, flow: Workflow, hashes: set[str], this_file: int | None = None
+    ) -> None:
+        """不重复建档: no file is opened for a household one of whose members' ID numbers
+        (``hashes``, keyed) is on an open file already (other than ``this_file``), this
+        tenant's (its number is named) or another's (nothing of it is said but that it
+        exists). Checks for one ID number take turns
         (:func:`core.db.repositories.lock_id_hashes`): two at once cannot both pass."""
-        hashes = sorted({hash_id_number(m.id_number) for m in household.members if m.id_number})
         if not hashes:
             return
-        repo.lock_id_hashes(self.session, hashes)
-        for id_hash in hashes:
+        repo.lock_id_hashes(self.session, sorted(hashes))
+        for id_hash in sorted(hashes):
             for number in repo.find_by_id_hash(self.session, tenant.code, id_hash):
+                if number == this_file:
+                    continue
                 row = repo.find_case(self.session, tenant.code, number)
                 if row is not None and _still_open(flow, row.status):
                     raise rule_violation(

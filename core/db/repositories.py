@@ -466,6 +466,17 @@ def find_by_id_hash(session: Session, tenant: str, id_hash: str) -> list[int]:
     )
 
 
+def id_hashes_of(session: Session, tenant: str, case_id: int) -> set[str]:
+    """The keyed ID hashes of a file's members (by the file's row id)."""
+    return set(
+        session.scalars(
+            select(MemberIdentity.id_hash).where(
+                MemberIdentity.tenant == tenant, MemberIdentity.case_id == case_id
+            )
+        )
+    )
+
+
 #: The namespace of :func:`lock_tenant_quota`'s advisory locks (any constant of our own).
 QUOTA_LOCK_CLASS = 20_261_122
 

@@ -92,3 +92,71 @@ def test_two_openings_for_one_id_number_at_once_open_one_file(staff):
     )
     assert codes == ["OK", "RULE_VIOLATION"]
     assert len(caseworkers[0].ok(CASES, t="hebei")) == 1
+
+
+# --------------------------------------------------------------------------- later steps
+MOVE_WITH_FACTS = """
+mutation($id: ID!, $action: String!, $v: Int!, $on: Date, $comment: String, $h: HouseholdInput) {
+  transition(caseId: $id, action: $action, expectedVersion: $v, on: $on, comment: $comment,
+             household: $h) { id version status }
+}"""
+
+
+def exited(staff, household: dict) -> dict:
+    """A Hebei file walked to filed, then exited (the household employed again)."""
+    caseworker, reviewer = staff("hebei", "caseworker"), staff("hebei", "reviewer")
+    approver = staff("hebei", "approver")
+    case = caseworker.open("hebei", household, "2026-09-24")
+    for who, action, day in (
+        (reviewer, "review", "2026-09-25"),
+        (reviewer, "publish", "2026-09-28"),
+        (approver, "approve", "2026-10-10"),
+        (approver, "file", "2026-10-12"),
+    ):
+        case = who.move(case, action, day)
+    case = approver.move(case, "exit", "2026-10-20", comment="已就业,生活稳定")
+    assert case["status"] == "exited"
+    return case
+
+
+def test_new_facts_may_not_bring_in_an_id_number_on_another_open_file(staff):
+    caseworker = staff("hebei", "caseworker")
+    first = caseworker.open("hebei", with_ids(ID_NUMBER), "2026-11-13")
+    second = caseworker.open("hebei", with_ids(OTHER_ID), "2026-11-13")
+    # the first file's applicant added as the second household's spouse
+    error = caseworker.refused(
+        "RULE_VIOLATION",
+        MOVE_WITH_FACTS,
+        id=second["id"],
+        action="update_facts",
+        v=second["version"],
+        on="2026-11-16",
+        h=with_ids(OTHER_ID, ID_NUMBER),
+    )
+    assert error["extensions"]["details"]["case"] == first["id"]
+    assert caseworker.read(second)["version"] == second["version"]  # nothing changed
+    # the file's own ID numbers are no obstacle to its own new facts
+    changed = caseworker.ok(
+        MOVE_WITH_FACTS,
+        id=second["id"],
+        action="update_facts",
+        v=second["version"],
+        on="2026-11-16",
+        h={**with_ids(OTHER_ID), "annualMedicalOutOfPocket": "31000"},
+    )
+    assert changed["version"] == second["version"] + 1
+
+
+def test_a_re_entry_waits_while_the_person_has_another_open_file(staff):
+    caseworker = staff("hebei", "caseworker")
+    old = exited(staff, with_ids(ID_NUMBER))
+    new = caseworker.open("hebei", with_ids(ID_NUMBER), "2026-11-13")  # exited: may open
+    reenter = {"action": "reenter", "on": "2026-11-16", "comment": "再次陷入困难"}
+    error = caseworker.refused(
+        "RULE_VIOLATION", MOVE_WITH_FACTS, id=old["id"], v=old["version"], **reenter
+    )
+    assert error["extensions"]["details"]["case"] == new["id"]
+    assert caseworker.read(old)["status"] == "exited"
+    staff("hebei", "reviewer").move(new, "reject", "2026-11-16", comment="重复申请,已撤回")
+    back = caseworker.ok(MOVE_WITH_FACTS, id=old["id"], v=old["version"], **reenter)
+    assert back["status"] == "applied"
