@@ -168,13 +168,6 @@ def _id_hashes(household: Household) -> set[str]:
     return {hash_id_number(m.id_number) for m in household.members if m.id_number}
 
 
-def _still_open(flow: Workflow, status: str) -> bool:
-    """Whether a file in ``status`` is still open under ``flow`` (not exited, not refused;
-    a status the procedure no longer knows counts as open)."""
-    known = flow.procedure.status(status)
-    return known is None or known.open
-
-
 def _event_view(e: dict[str, Any]) -> EventView:
     determination = dict(e["determination"] or {})  # never a step read without its record
     return EventView(
@@ -914,7 +907,7 @@ class CaseService:
                     status=row.status,
                     status_zh=status.zh if status else row.status,
                     status_en=status.en if status else row.status,
-                    open=bool(status.open) if status else True,
+                    open=procedure.is_open(row.status),
                     opened_on=row.opened_on,
                     opened_by=row.opened_by,
                     urgent=row.urgent,
@@ -944,7 +937,7 @@ class CaseService:
         found = repo.id_statuses_elsewhere(self.session, tenant_code, id_hash)
         for code, status in found:
             tenant = self.registry.tenants.get(code)
-            if tenant is None or _still_open(self.workflow(tenant), status):
+            if tenant is None or self.workflow(tenant).procedure.is_open(status):
                 return True
         return False
 
@@ -960,7 +953,8 @@ class CaseService:
         open file, and a closed file may not open again (a re-entry) while one of its
         members has another open file. ID numbers the file already holds are not checked
         again while it stays open."""
-        reopening = not _still_open(flow, row.status) and _still_open(flow, to_status)
+        procedure = flow.procedure
+        reopening = not procedure.is_open(row.status) and procedure.is_open(to_status)
         if new_household is None and not reopening:
             return
         held = repo.id_hashes_of(self.session, row.tenant, row.id)
@@ -986,7 +980,7 @@ class CaseService:
                 if number == this_file:
                     continue
                 row = repo.find_case(self.session, tenant.code, number)
-                if row is not None and _still_open(flow, row.status):
+                if row is not None and flow.procedure.is_open(row.status):
                     raise rule_violation(
                         f"file {number} of this region is open for a member of this household "
                         "(the same ID number): work on that file instead of opening another",

@@ -350,8 +350,7 @@ def take_step(
 def _is_open(where: Tenant, status: str) -> bool:
     """Whether a file in ``status`` is still open (not exited, not refused)."""
     procedure = Procedures(where).procedure
-    found = procedure.status(status) if procedure else None
-    return found is None or found.open
+    return procedure is None or procedure.is_open(status)
 
 
 def _duplicate_notice(desk: Desk, where: Tenant, household: Any) -> tuple[Notice, list[Any]] | None:

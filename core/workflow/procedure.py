@@ -273,6 +273,12 @@ class Procedure:
     def status(self, code: str) -> Status | None:
         return self._by_status.get(code)
 
+    def is_open(self, code: str) -> bool:
+        """Whether a file in status ``code`` is still open (not exited, not refused); a
+        status this procedure does not know counts as open."""
+        found = self._by_status.get(code)
+        return found is None or found.open
+
     def action(self, name: str) -> Action | None:
         return self._by_action.get(name)
 
