@@ -974,13 +974,10 @@ class CaseService:
         (:func:`core.db.repositories.lock_id_hashes`): two at once cannot both pass."""
         if not hashes:
             return
-        repo.lock_id_hashes(self.session, sorted(hashes))
-        for id_hash in sorted(hashes):
-            for number in repo.find_by_id_hash(self.session, tenant.code, id_hash):
-                if number == this_file:
-                    continue
-                row = repo.find_case(self.session, tenant.code, number)
-                if row is not None and flow.procedure.is_open(row.status):
+        repo.lock_id_hashes(self.session, hashes)
+        for id_hash in sorted(hashes):  # the same hash named first whatever the order given
+            for number, status in repo.id_statuses_here(self.session, tenant.code, id_hash):
+                if number != this_file and flow.procedure.is_open(status):
                     raise rule_violation(
                         f"file {number} of this region is open for a member of this household "
                         "(the same ID number): work on that file instead of opening another",

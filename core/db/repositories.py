@@ -451,19 +451,23 @@ def overdue_cases(session: Session, tenant: str, on: date, limit: int) -> list[C
 
 def find_by_id_hash(session: Session, tenant: str, id_hash: str) -> list[int]:
     """The numbers of the tenant's files with a member of this ID hash."""
-    return list(
-        session.scalars(
-            select(CaseFile.number)
-            .join(MemberIdentity, MemberIdentity.case_id == CaseFile.id)
-            .where(
-                MemberIdentity.tenant == tenant,
-                CaseFile.tenant == tenant,
-                MemberIdentity.id_hash == id_hash,
-            )
-            .distinct()
-            .order_by(CaseFile.number)
+    return [number for number, _status in id_statuses_here(session, tenant, id_hash)]
+
+
+def id_statuses_here(session: Session, tenant: str, id_hash: str) -> list[tuple[int, str]]:
+    """(number, status) of the tenant's files with a member of this ID hash, by number."""
+    rows = session.execute(
+        select(CaseFile.number, CaseFile.status)
+        .join(MemberIdentity, MemberIdentity.case_id == CaseFile.id)
+        .where(
+            MemberIdentity.tenant == tenant,
+            CaseFile.tenant == tenant,
+            MemberIdentity.id_hash == id_hash,
         )
+        .distinct()
+        .order_by(CaseFile.number)
     )
+    return [(int(n), str(s)) for n, s in rows]
 
 
 def id_hashes_of(session: Session, tenant: str, case_id: int) -> set[str]:
@@ -498,11 +502,11 @@ def lock_tenant_quota(session: Session, tenant: str) -> None:
 ID_LOCK_CLASS = 20_261_124
 
 
-def lock_id_hashes(session: Session, id_hashes: Sequence[str]) -> None:
+def lock_id_hashes(session: Session, id_hashes: Iterable[str]) -> None:
     """Serialize the openings of files for these keyed ID hashes until the transaction
     ends, so that two openings for one ID number at the same moment cannot both find no
-    open file. As :func:`lock_tenant_quota`, one lock per hash (taken in sorted order, so
-    two openings never wait for each other)."""
+    open file. As :func:`lock_tenant_quota`, one lock per hash, taken in sorted order (two
+    openings sharing hashes never each hold one the other waits for)."""
     _take_turns(session, ID_LOCK_CLASS, sorted(id_hashes))
 
 
