@@ -51,20 +51,24 @@ ILL_WORKER: dict[str, Any] = {
 }
 
 
-def another_person(
-    household: dict[str, Any], name: str, id_number: str, *others_names: str
+def another_household(
+    household: dict[str, Any], applicant: str, id_number: str, spouse: str
 ) -> dict[str, Any]:
-    """The same facts for another applicant (and, named in order, other members): one
-    person has one open file at a time (不重复建档), so a demo showing a case twice shows
-    two households."""
-    applicant, *others = household["members"]
-    names = [*others_names, *(m["name"] for m in others[len(others_names) :])]
-    renamed = [{**m, "name": n} for m, n in zip(others, names, strict=True)]
-    return {**household, "members": [{**applicant, "name": name, "idNumber": id_number}, *renamed]}
+    """The same facts for another couple: one person has one open file at a time
+    (不重复建档), so a demo showing a case twice shows two households."""
+    first, second, *rest = household["members"]
+    return {
+        **household,
+        "members": [
+            {**first, "name": applicant, "idNumber": id_number},
+            {**second, "name": spouse},
+            *rest,
+        ],
+    }
 
 
 #: the file exited in spring: another worker in the same situation
-ILL_WORKER_BEFORE = another_person(
+ILL_WORKER_BEFORE = another_household(
     ILL_WORKER, "陈志刚", synthetic_id("130104", "19830706", "017"), "吴桂芳"
 )
 ZERO_EMPLOYMENT = {
@@ -131,7 +135,7 @@ DIBAO_UNEMPLOYED = {
     "dibaoRecipient": True,
     "hasHousing": False,
 }
-DIBAO_UNEMPLOYED_LATER = another_person(
+DIBAO_UNEMPLOYED_LATER = another_household(
     DIBAO_UNEMPLOYED, "马玉梅", synthetic_id("620103", "19870921", "046"), "杨建军"
 )
 QINGYANG = {
