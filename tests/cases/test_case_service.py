@@ -310,16 +310,17 @@ def test_a_view_runs_the_rules_only_for_what_is_read(service, monkeypatch):
     """A step's answer evaluates the file under today's rules, and lists the caller's next
     actions, only when they are read: ``transition { id version status }`` costs one run
     of the rules (the step's own), not three."""
-    from core.cases import service as module
+    from core.cases import opening, stepping, viewing
+    from core.evaluation import evaluate as real
 
     runs = []
-    real = module.evaluate
 
     def counted(*args, **kwargs):
         runs.append(args[2])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(module, "evaluate", counted)
+    for module in (opening, stepping, viewing):  # each part of the service that evaluates
+        monkeypatch.setattr(module, "evaluate", counted)
     case = service.open_case(CASEWORKER, "hebei", DIBAO_TOPUP, on=D("2026-09-24"))
     case = service.transition(REVIEWER, case.id, "review", 1, D("2026-09-25"))
     assert runs == [D("2026-09-24"), D("2026-09-25")]  # each step's own determination
