@@ -22,6 +22,14 @@ known (:data:`EXPECTED`): reconciliation checks every payment against it.
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.orm import Session
+
+from core.auth.principal import Principal
+from core.funds import ledger
 from core.funds.ledger import (
     APPROVAL,
     BANK,
@@ -32,6 +40,7 @@ from core.funds.ledger import (
     SENDING,
     Line,
 )
+from core.funds.models import FundPayment
 
 PROPOSED, APPROVED, SENT, PAID = "proposed", "approved", "sent", "paid"
 RETURNED, RECOVERED, REJECTED = "returned", "recovered", "rejected"
@@ -86,3 +95,63 @@ EXPECTED: dict[str, dict[str, int]] = {
 }
 #: States whose amount counts as spent (量入为出 counts them against the fund).
 COMMITTED = (APPROVED, SENT, PAID, RETURNED)
+
+
+def rows_of(session: Session, tenant: str, where: Any, status: str | None) -> list[Any]:
+    """The columns the moves need of the tenant's payments matching ``where`` (and in
+    ``status`` when given), by id."""
+    query = select(
+        FundPayment.id,
+        FundPayment.year,
+        FundPayment.source,
+        FundPayment.amount_fen,
+        FundPayment.programme,
+        FundPayment.status,
+        FundPayment.proposed_by,
+    ).where(FundPayment.tenant == tenant, where)
+    if status is not None:
+        query = query.where(FundPayment.status == status)
+    return list(session.execute(query.order_by(FundPayment.id)))
+
+
+def apply_move(
+    session: Session,
+    principal: Principal,
+    rows: list[Any],
+    move: str,
+    where: Any,
+    booked_on: date,
+    **values: Any,
+) -> None:
+    """Move ``rows`` (all in the move's start state, selected by ``where``) to its end
+    state, and book its journal for each: one INSERT ... SELECT of the journals (two
+    lines per payment, made by the database from the payments' own rows, so that
+    100,000 payments cost one statement), then one conditional UPDATE whose count must
+    be the rows' (else someone moved one meanwhile: ``CONFLICT``, nothing changes)."""
+    from core.funds.desk import conflict
+
+    start, end, kind = MOVES[move]
+    selected = and_(FundPayment.tenant == principal.tenant, FundPayment.status == start, where)
+    if kind is not None:
+        ledger.post_from_payments(
+            session,
+            selected,
+            kind,
+            lines(kind, 1, "", 0),
+            booked_on,
+            principal.user,
+            principal.role,
+        )
+    if move in ("send", "reissue"):
+        values["sendings"] = FundPayment.sendings + 1
+    changed = session.execute(
+        update(FundPayment)
+        .where(selected)
+        .values(status=end, version=FundPayment.version + 1, **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != len(rows):
+        raise conflict(
+            "the payments were changed by someone else meanwhile; reload and try again",
+            "支付已被他人修改,请刷新后重试",
+        )

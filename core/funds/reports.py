@@ -30,7 +30,8 @@ from core.cases.service import suppress
 from core.db.session import scope_to_tenant
 from core.errors import FORBIDDEN, BangfuError, bad_input
 from core.funds import ledger
-from core.funds.ledger import ACCOUNTS, EXPENSE, KINDS, SOURCES, FundBalance
+from core.funds.desk import TREASURERS, FundsDesk, checked_year, one_call_scope
+from core.funds.ledger import EXPENSE, SOURCES, FundBalance
 from core.funds.models import FundEntry, FundPayment
 from core.funds.payments import COMMITTED
 from core.money import format_yuan, to_yuan
@@ -256,4 +257,23 @@ def _spending_query(session: Session, year: int, tenant: str | None) -> Any:
     return [(t, p, s, counts.get((t, p), 0)) for t, p, s in session.execute(spent)]
 
 
-__all__ = ["ACCOUNTS", "KINDS"]
+# --------------------------------------------------------------------------- the service
+class Reporting(FundsDesk):
+    @one_call_scope
+    def annual_report(self, principal: Principal | None, year: int) -> AnnualReport:
+        """The tenant's annual fund report."""
+        p = self._staff(principal)
+        return annual_report(self.session, p.tenant, checked_year(year))
+
+    @one_call_scope
+    def audit(self, principal: Principal | None, year: int) -> list[dict[str, Any]]:
+        """Every entry of the year with actor and time (the internal audit, 内部审计)."""
+        p = self._staff(principal, TREASURERS)
+        return audit_rows(self.session, p.tenant, checked_year(year))
+
+    @one_call_scope
+    def spending(
+        self, principal: Principal | None, year: int, tenants: Sequence[str] | None = None
+    ) -> list[Spending]:
+        """Spending per tenant and programme, households suppressed below 5 (national)."""
+        return national_spending(self.session, self.registry, principal, year, tenants)

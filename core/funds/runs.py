@@ -18,14 +18,21 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, not_, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.auth.principal import Principal
 from core.db.models import CaseEvent, CaseFile
+from core.db.session import scope_to_tenant
 from core.errors import bad_input
+from core.funds.desk import PROPOSERS, TREASURERS, FundsDesk, checked_source, one_call_scope
 from core.funds.ledger import sqlite_executemany
+from core.funds.models import FundPayment, FundRun
 from core.funds.payments import PROPOSED
 from core.model import PayPeriod
+from core.money import format_yuan
 from core.registry import Tenant
+from core.workflow.engine import procedure_of
 
 MONTH = re.compile(r"(20[0-9]{2})-(0[1-9]|1[0-2])")
 YEAR = re.compile(r"20[0-9]{2}")
@@ -208,3 +215,127 @@ def payment_row(
         0,
         1,
     )
+
+
+# --------------------------------------------------------------------------- the service
+@dataclass(frozen=True)
+class RunResult:
+    run: FundRun
+    created: int  #: payments added by this call
+    total: int  #: payments of the run
+    total_fen: int
+
+
+class Runs(FundsDesk):
+    @one_call_scope
+    def run(
+        self,
+        principal: Principal | None,
+        period: str,
+        source: str,
+        progress: Progress | None = None,
+    ) -> RunResult:
+        """The payment run (清册) of ``period`` from fund ``source``: a payment proposed
+        for every filed case with a recurring entitlement of that cadence that has none
+        yet. Running it again adds only what is missing, and pays nobody twice."""
+        p = self._staff(principal, PROPOSERS)
+        source = checked_source(source)
+        when = parse_period(period)
+        tenant = self.registry.get(p.tenant)
+        procedure = procedure_of(tenant)
+        if procedure is None:
+            raise bad_input("this tenant keeps no case files", "本地区不建档")
+        self._fresh()
+        today = self.today()
+        run = self.session.scalar(
+            select(FundRun).where(
+                FundRun.tenant == p.tenant, FundRun.period == when.text, FundRun.source == source
+            )
+        )
+        if run is None:
+            run = FundRun(
+                tenant=p.tenant,
+                period=when.text,
+                year=when.year,
+                source=source,
+                cadence=str(when.cadence),
+                started_by=p.user,
+            )
+            self.session.add(run)
+            try:
+                self.session.flush()
+            except IntegrityError:  # another run of the same period won the race
+                self.session.rollback()
+                scope_to_tenant(self.session, p.tenant)
+                run = self.session.scalar(
+                    select(FundRun).where(
+                        FundRun.tenant == p.tenant,
+                        FundRun.period == when.text,
+                        FundRun.source == source,
+                    )
+                )
+                assert run is not None
+        before = self._count(FundPayment.run_id == run.id)
+        due = due_payments(
+            self.session, tenant, procedure.admitted, recurring(tenant, when.cadence)
+        )
+        rows = [payment_row(p.tenant, d, when, source, run.id, p.user, today) for d in due]
+        insert_payments(self.session, rows, progress)
+        total, total_fen = self._count(FundPayment.run_id == run.id, with_sum=True)
+        self._commit()
+        return RunResult(run, total - before, total, total_fen)
+
+    @one_call_scope
+    def publish(self, principal: Principal | None, run_id: str | int) -> list[dict[str, Any]]:
+        """Publish the run's list (公示): names masked, no ID numbers; marks the run
+        published today. The list is what :meth:`public_list` returns."""
+        p = self._staff(principal, TREASURERS)
+        run = self._run(p, run_id)
+        if run.published_on is None:
+            run.published_on = self.today()
+            self._commit()
+        return self.public_list(p, run.id)
+
+    @one_call_scope
+    def public_list(self, principal: Principal | None, run_id: str | int) -> list[dict[str, Any]]:
+        p = self._staff(principal)
+        run = self._run(p, run_id)
+        out = []
+        for payment, household in self._with_households(p, FundPayment.run_id == run.id):
+            if payment.status == "rejected":
+                continue
+            out.append(
+                {
+                    "payment": payment.id,
+                    "name": mask_name(applicant_name(household)),
+                    "programme": payment.programme,
+                    "period": payment.period,
+                    "amount": format_yuan(payment.amount_fen),
+                }
+            )
+        return out
+
+    def _with_households(self, p: Principal, where: Any) -> list[tuple[FundPayment, dict]]:
+        rows = self.session.execute(
+            select(FundPayment, CaseFile.household)
+            .join(CaseFile, CaseFile.id == FundPayment.case_id)
+            .where(FundPayment.tenant == p.tenant, where)
+            .order_by(FundPayment.id)
+        )
+        return [(pay, household or {}) for pay, household in rows]
+
+
+def applicant_name(household: dict[str, Any]) -> str:
+    members = household.get("members") or []
+    for m in members:
+        if m.get("relation") == "APPLICANT":
+            return str(m.get("name") or "")
+    return str(members[0].get("name") or "") if members else ""
+
+
+def mask_name(name: str) -> str:
+    """张三 -> 张*, 欧阳小明 -> 欧***: the family name only (公示 shows no full name)."""
+    name = name.strip()
+    if not name:
+        return ""
+    return name[0] + "*" * max(len(name) - 1, 1)

@@ -1,0 +1,168 @@
+"""Sending to the bank (一卡通代发) and its answer: the bank file of a published run, the
+bank's result (paid or returned), 补发 (reissue) and 追回 (recover).
+
+The file formats themselves are :mod:`core.funds.bank`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, select, update
+
+from core.auth.principal import Principal
+from core.db.models import MemberIdentity
+from core.errors import RULE_VIOLATION, BangfuError, bad_input
+from core.funds.desk import TREASURERS, conflict, one_call_scope, small_number
+from core.funds.models import FundPayment
+from core.funds.payments import APPROVED, RETURNED, SENT, apply_move, rows_of
+from core.funds.runs import Runs, applicant_name
+from core.money import format_yuan
+
+
+class Sending(Runs):
+    @one_call_scope
+    def send_to_bank(self, principal: Principal | None, run_id: str | int) -> list[dict[str, Any]]:
+        """The bank file of a published run: every approved payment is sent (its money
+        leaves the dedicated account), and the file lists every payment of the run now
+        waiting for the bank's answer (reissued ones included). Sending again sends
+        nobody twice."""
+        p = self._staff(principal, TREASURERS)
+        run = self._run(p, run_id)
+        if run.published_on is None:
+            raise BangfuError(
+                RULE_VIOLATION,
+                "publish the list first (公示), then send it to the bank",
+                "发放清册须先公示,再报送银行",
+                {"guard": "published_first"},
+            )
+        self._fresh()
+        self._lock(p, [(run.year, run.source)])
+        where = FundPayment.run_id == run.id
+        rows = rows_of(self.session, p.tenant, where, APPROVED)
+        if rows:
+            apply_move(
+                self.session,
+                p,
+                rows,
+                "send",
+                and_(where, FundPayment.status == APPROVED),
+                self.today(),
+            )
+        self._commit()
+        return self.bank_rows(p, where)
+
+    def bank_rows(self, p: Principal, where: Any) -> list[dict[str, Any]]:
+        masked = self._masked_ids(p)
+        return [
+            {
+                "payment": pay.id,
+                "case": pay.case_number,
+                "name": applicant_name(household),
+                "idNumber": masked.get(pay.case_id, ""),
+                "programme": pay.programme,
+                "period": pay.period,
+                "amount": format_yuan(pay.amount_fen),
+                "sending": pay.sendings,
+            }
+            for pay, household in self._with_households(p, and_(where, FundPayment.status == SENT))
+        ]
+
+    def _masked_ids(self, p: Principal) -> dict[int, str]:
+        rows = self.session.execute(
+            select(MemberIdentity.case_id, MemberIdentity.id_masked).where(
+                MemberIdentity.tenant == p.tenant, MemberIdentity.member_index == 0
+            )
+        )
+        return {case_id: masked for case_id, masked in rows}
+
+    @one_call_scope
+    def import_bank_result(
+        self, principal: Principal | None, results: Sequence[tuple[str, str, str]]
+    ) -> dict[str, int]:
+        """The bank's answer: (payment id, "paid" or "returned", note) per payment. The
+        whole file is refused (``BAD_INPUT``, every problem listed) when any line is
+        wrong: a payment not sent, unknown, or twice in the file; nothing changes."""
+        p = self._staff(principal, TREASURERS)
+        problems: list[str] = []
+        wanted: dict[int, tuple[str, str]] = {}
+        for i, (pid, outcome, note) in enumerate(results, 1):
+            number = small_number(pid)
+            if number is None:
+                problems.append(f"line {i}: {str(pid)[:20]!r} is not a payment number")
+                continue
+            if outcome not in ("paid", "returned"):
+                problems.append(f"line {i}: result {outcome[:20]!r} is neither paid nor returned")
+                continue
+            if number in wanted:
+                problems.append(f"line {i}: payment {number} is in the file twice")
+                continue
+            wanted[number] = (outcome, (note or "")[:200])
+        self._fresh()
+        rows = (
+            rows_of(self.session, p.tenant, FundPayment.id.in_(list(wanted)), None)
+            if wanted
+            else []
+        )
+        found = {r.id: r for r in rows}
+        for pid in wanted:
+            r = found.get(pid)
+            if r is None:
+                problems.append(f"payment {pid}: none that you may see")
+            elif r.status != SENT:
+                problems.append(f"payment {pid}: it is {r.status}, not waiting for the bank")
+        if problems:
+            raise bad_input(
+                "the bank's result file was not imported: " + "; ".join(problems[:20]),
+                "银行回盘文件未导入,有误:" + ";".join(problems[:20]),
+                problems=problems[:100],
+            )
+        if not rows:
+            raise bad_input("the bank's result file is empty", "银行回盘文件为空")
+        self._lock(p, [(r.year, r.source) for r in rows])
+        counts = {"paid": 0, "returned": 0}
+        today = self.today()
+        for outcome, move in (("paid", "paid"), ("returned", "return")):
+            chosen = [r for r in rows if wanted[r.id][0] == outcome]
+            if not chosen:
+                continue
+            for start in range(0, len(chosen), 1000):
+                part = chosen[start : start + 1000]
+                apply_move(
+                    self.session, p, part, move, FundPayment.id.in_([r.id for r in part]), today
+                )
+            counts[outcome] = len(chosen)
+        notes = {pid: note for pid, (_, note) in wanted.items() if note}
+        for pid, note in notes.items():
+            self.session.execute(
+                update(FundPayment)
+                .where(FundPayment.tenant == p.tenant, FundPayment.id == pid)
+                .values(bank_note=note)
+                .execution_options(synchronize_session=False)
+            )
+        self._commit()
+        return counts
+
+    @one_call_scope
+    def reissue(self, principal: Principal | None, payment_id: str | int) -> None:
+        """补发: a returned payment is sent to the bank again."""
+        self._after_return(principal, payment_id, "reissue")
+
+    @one_call_scope
+    def recover(self, principal: Principal | None, payment_id: str | int) -> None:
+        """追回: a returned payment is not paid after all; its money is free again."""
+        self._after_return(principal, payment_id, "recover")
+
+    def _after_return(self, principal: Principal | None, payment_id: str | int, move: str) -> None:
+        p = self._staff(principal, TREASURERS)
+        self._fresh()
+        row = self._payment(p, payment_id)
+        self._lock(p, [(row.year, row.source)])
+        rows = rows_of(self.session, p.tenant, FundPayment.id == row.id, RETURNED)
+        if not rows:
+            raise conflict(
+                f"payment {row.id} was not returned by the bank", f"支付 {row.id} 不是退票"
+            )
+        apply_move(self.session, p, rows, move, FundPayment.id == row.id, self.today())
+        self._commit()
