@@ -10,15 +10,43 @@ PORT ?= 8000
 # Tests also run on PostgreSQL when it answers here (skipped otherwise).
 export BANGFU_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test bench lint format check tenants clean venv browser
+.PHONY: run test bench lint format check tenants clean venv browser lock floors mypy
 
 venv: $(STAMP) $(ASSETS_STAMP)
 
-$(STAMP): pyproject.toml
+# Installed from the lock (exact versions, hashes checked), then Bangfu itself without
+# dependencies: what runs is what was locked. requirements/server.txt is what a server
+# needs (no simulation files, Dask or PDF printing); requirements/dev.txt adds every extra
+# and the tools `make test` uses.
+LOCK := requirements/dev.txt
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(LOCK)
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# `make lock` writes the lock files from pyproject.toml, keeping every pin that still fits
+# (`make lock UPGRADE=1` moves every package to its newest release). uv resolves for every
+# platform and Python >= 3.11 at once; the server's lock is constrained to the dev lock,
+# so both pin the same versions. tests/test_lock.py fails when they disagree with pyproject.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(UV_COMPILE) --all-extras -o requirements/dev.txt
+	$(UV_COMPILE) --constraint requirements/dev.txt -o requirements/server.txt
+
+# The floors of pyproject.toml, tested: every direct dependency at the oldest version it
+# admits (uv's lowest-direct resolution), in a venv of its own, running the suite.
+FLOORS_VENV := .venv-floors
+floors: $(STAMP)
+	test -x $(FLOORS_VENV)/bin/python || $(PYTHON) -m venv $(FLOORS_VENV)
+	$(BIN)/uv pip compile pyproject.toml --quiet --all-extras --python-version 3.11 \
+	  --resolution lowest-direct -o $(FLOORS_VENV)/floors.txt
+	$(BIN)/uv pip sync --quiet --python $(FLOORS_VENV)/bin/python $(FLOORS_VENV)/floors.txt
+	$(BIN)/uv pip install --quiet --python $(FLOORS_VENV)/bin/python --no-deps -e .
+	$(FLOORS_VENV)/bin/python -m pytest -q -p no:cacheprovider -x $(FLOORS_TESTS)
 
 # npm comes from apt when missing; without it GraphiQL says its scripts are not installed
 $(ASSETS_STAMP): assets/package.json assets/package-lock.json
@@ -83,4 +111,4 @@ tenants: $(STAMP)
 	$(BIN)/bangfu tenants
 
 clean:
-	rm -rf $(VENV) .venv-bench build *.egg-info .pytest_cache .ruff_cache bangfu.db test-artefacts
+	rm -rf $(VENV) .venv-bench $(FLOORS_VENV) build *.egg-info .pytest_cache .ruff_cache bangfu.db test-artefacts
