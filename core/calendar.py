@@ -39,7 +39,6 @@ file in the folder is logged and skipped: that year stays provisional rather tha
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -50,9 +49,10 @@ from typing import Any
 import chinese_calendar
 import yaml
 
+from core import settings
 from core.errors import bad_input
 
-CALENDAR_ENV = "BANGFU_CALENDARS"
+CALENDAR_ENV = settings.env_name("calendars")
 DEFAULT_FOLDER = "calendars"
 #: A deadline further out than this is not a deadline but a typing mistake.
 MAX_WORKING_DAYS = 2_000
@@ -248,7 +248,7 @@ class WorkingCalendar:
 
 def calendar_folder() -> Path:
     """Where administrators put schedule files: ``$BANGFU_CALENDARS`` or ``./calendars``."""
-    return Path(os.environ.get(CALENDAR_ENV) or Path.cwd() / DEFAULT_FOLDER)
+    return settings.get("calendars") or Path.cwd() / DEFAULT_FOLDER
 
 
 def load_calendar(folder: Path | None = None) -> WorkingCalendar:

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from core.funds.cli import funds_app, payments_app
-from core.settings import database_url
+from core.settings import database_url, env_name
 
 app = typer.Typer(
     help="Bangfu 帮扶: tenant rules, cases and the GraphQL API.", no_args_is_help=True
@@ -256,7 +256,7 @@ def user_create(
     password: Annotated[
         str | None,
         typer.Option(
-            help="the password (default: asked for, not echoed)", envvar="BANGFU_PASSWORD"
+            help="the password (default: asked for, not echoed)", envvar=env_name("password")
         ),
     ] = None,
     database: DatabaseUrl = None,

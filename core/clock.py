@@ -18,9 +18,10 @@ import os
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from core import settings
 from core.errors import bad_input
 
-TODAY_ENV = "BANGFU_TODAY"
+TODAY_ENV = settings.env_name("today")
 ZONE = ZoneInfo("Asia/Shanghai")
 
 log = logging.getLogger("bangfu.clock")
@@ -28,12 +29,10 @@ log = logging.getLogger("bangfu.clock")
 
 def pinned() -> date | None:
     """The date ``$BANGFU_TODAY`` pins, or None (a malformed value is refused loudly)."""
-    text = os.environ.get(TODAY_ENV, "").strip()
-    if not text:
-        return None
     try:
-        return date.fromisoformat(text)
-    except ValueError:
+        return settings.get("today")
+    except settings.SettingsError:
+        text = os.environ.get(TODAY_ENV, "").strip()
         raise bad_input(
             f"${TODAY_ENV}={text!r} is not a date YYYY-MM-DD",
             f"环境变量 {TODAY_ENV}={text!r} 不是 YYYY-MM-DD 格式的日期",

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,7 +26,7 @@ from typing import Any
 
 import pluggy
 
-from core import hookspecs
+from core import hookspecs, settings
 from core.errors import not_found
 from core.hookcalls import HookCall
 from core.hookspecs import PROJECT
@@ -44,7 +43,7 @@ from core.plugin import CODE_PATTERN, COLOUR_PATTERN, Branding, TenantInfo
 from core.rules import Population, Programme, UtilityRule
 
 ENTRY_POINT_GROUP = "bangfu.tenants"
-ONLY_ENV = "BANGFU_TENANTS"
+ONLY_ENV = settings.env_name("tenants")
 NATIONAL = "national"
 NATIONAL_PROGRAMMES = {
     "living_relief",
@@ -382,8 +381,8 @@ def load_registry(
         embedding applications).
     :param use_entry_points: False to load only ``plugins``.
     """
-    if only is None and os.environ.get(ONLY_ENV):
-        only = [c.strip() for c in os.environ[ONLY_ENV].split(",") if c.strip()]
+    if only is None and settings.get("tenants"):
+        only = [c.strip() for c in settings.get("tenants").split(",") if c.strip()]
     wanted = set(only) if only is not None else None
     registry = Registry()
     # name -> (entry point or plugin, version, whether it is an entry point to load): told

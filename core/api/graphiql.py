@@ -10,7 +10,6 @@ page says so instead of staying blank.
 
 from __future__ import annotations
 
-import os
 import re
 from functools import cache
 from pathlib import Path
@@ -20,7 +19,9 @@ from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
-ASSETS_ENV = "BANGFU_ASSETS_DIR"
+from core import settings
+
+ASSETS_ENV = settings.env_name("assets_dir")
 PREFIX = "/graphql-assets"
 #: the files the page loads: URL path under PREFIX -> (npm package, file in it)
 FILES = {
@@ -57,7 +58,7 @@ _MISSING = (
 
 def assets_dir() -> Path:
     """Where ``npm install`` put the packages: ``$BANGFU_ASSETS_DIR`` or ``assets/``."""
-    configured = os.environ.get(ASSETS_ENV)
+    configured = settings.get("assets_dir")
     base = Path(configured) if configured else Path(__file__).resolve().parents[2] / "assets"
     return base / "node_modules"
 

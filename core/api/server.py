@@ -26,7 +26,7 @@ from pathlib import Path
 import uvicorn
 from sqlalchemy.engine import make_url
 
-from core import clock
+from core import clock, settings
 from core.api.workers import run as workers_run
 from core.cases.privacy import KEY_FILE_ENV, demo_key_file, key_problem
 from core.db.setup import prepare_database
@@ -74,6 +74,10 @@ def serve(
     local_demo: bool = False,
 ) -> None:
     """Migrate (and seed) the database once, then run ``workers`` uvicorn processes."""
+    try:
+        settings.check()  # every BANGFU_* variable, before anything starts
+    except settings.SettingsError as exc:
+        raise NotConfigured(f"bangfu serve will not start: {exc}") from None
     ensure_hash_key(database, local_demo)
     clock.warn_if_pinned()  # a pinned clock must not go unnoticed
     if database:

@@ -27,11 +27,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from core import settings
 from core.logmask import mask_ids
 from core.model import Household
 
-KEY_ENV = "BANGFU_ID_HASH_KEY"
-KEY_FILE_ENV = "BANGFU_ID_HASH_KEY_FILE"
+KEY_ENV = settings.env_name("id_hash_key")
+KEY_FILE_ENV = settings.env_name("id_hash_key_file")
 MIN_KEY_CHARS = 32
 DEMO_KEY_FILE = "bangfu-id-hash.key"
 log = logging.getLogger("bangfu.privacy")
@@ -48,10 +49,10 @@ def _read_key_file(path: str) -> str:
 
 def key_problem() -> str | None:
     """Why no usable key is configured; None when one is."""
-    key = os.environ.get(KEY_ENV, "").strip()
+    key = (settings.get("id_hash_key") or "").strip()
     source = f"${KEY_ENV}"
     if not key:
-        path = os.environ.get(KEY_FILE_ENV, "").strip()
+        path = str(settings.get("id_hash_key_file") or "").strip()
         if not path:
             return (
                 f"no key for resident ID hashes: set ${KEY_ENV} (at least {MIN_KEY_CHARS} "
@@ -72,9 +73,9 @@ def _key() -> bytes:
     problem = key_problem()
     if problem is not None:
         raise MissingHashKey(problem)
-    key = os.environ.get(KEY_ENV, "").strip()
+    key = (settings.get("id_hash_key") or "").strip()
     if not key:
-        key = _read_key_file(os.environ[KEY_FILE_ENV].strip())
+        key = _read_key_file(str(settings.get("id_hash_key_file")).strip())
     return key.encode("utf-8")
 
 

@@ -12,7 +12,6 @@ role ``bangfu_app``, which does not: the tests of the database wall connect with
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -22,16 +21,17 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from core import settings
 from core.db.migrate import upgrade
 from core.db.models import Base
 from core.db.session import dispose_engine, engine_for
 
-POSTGRES_ENV = "BANGFU_TEST_POSTGRES_URL"
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+POSTGRES_ENV = settings.env_name("test_postgres_url")
+DEFAULT_POSTGRES = settings.DEFAULT_TEST_POSTGRES
 
 
 def postgres_admin_url() -> str:
-    return os.environ.get(POSTGRES_ENV) or DEFAULT_POSTGRES
+    return settings.get("test_postgres_url")
 
 
 def postgres_available(url: str | None = None) -> str | None:

@@ -24,9 +24,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from core import settings
 from core.errors import RULE_VIOLATION, BangfuError
 
-JOBS_ENV = "BANGFU_JOBS_DIR"
+JOBS_ENV = settings.env_name("jobs_dir")
 ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 KEEP_SECONDS = 7 * 24 * 3600
 QUEUED, RUNNING, DONE, FAILED = "QUEUED", "RUNNING", "DONE", "FAILED"
@@ -39,7 +40,7 @@ _waiting = 0
 
 
 def jobs_folder() -> Path:
-    folder = Path(os.environ.get(JOBS_ENV) or Path(tempfile.gettempdir()) / "bangfu-jobs")
+    folder = settings.get("jobs_dir") or Path(tempfile.gettempdir()) / "bangfu-jobs"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

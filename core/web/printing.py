@@ -11,7 +11,6 @@ so a PDF looks exactly as the printed page does. Chromium is Debian's ``chromium
 from __future__ import annotations
 
 import base64
-import os
 import shutil
 import threading
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from core import settings
 from core.calendar import WorkingCalendar
 from core.cases.views import CaseView, EventView
 from core.errors import INTERNAL, BangfuError
@@ -28,7 +28,7 @@ from core.workflow import readings
 from core.workflow.procedure import day_count
 
 STATIC = Path(__file__).parent / "static"
-CHROMIUM_ENV = "BANGFU_CHROMIUM"
+CHROMIUM_ENV = settings.env_name("chromium")
 PDF_TIMEOUT_MS = 30_000
 
 #: a notice's working days where the procedure names none (the figure Hebei's seed sets)
@@ -44,7 +44,7 @@ DOCUMENTS = {
 
 def chromium_path() -> str | None:
     """The Chromium to drive: ``$BANGFU_CHROMIUM``, else Debian's ``chromium``."""
-    configured = os.environ.get(CHROMIUM_ENV)
+    configured = settings.get("chromium")
     if configured:
         return configured if Path(configured).exists() else None
     return shutil.which("chromium") or shutil.which("chromium-browser")
