@@ -101,6 +101,15 @@ class Settings(BaseSettings):
             _WHOLE,
         ),
     )
+    header_timeout_seconds: PositiveInt = Field(
+        10,
+        **_doc(
+            "the longest a connection may take to send a complete request head (the "
+            "request line and headers); slower, or never, is closed",
+            "连接发送完整请求头的最长时间(秒),超时即关闭连接",
+            _WHOLE,
+        ),
+    )
     worker_threads: PositiveInt = Field(
         2,
         **_doc(
@@ -342,6 +351,13 @@ def body_timeout() -> float:
     return float(get("body_timeout_seconds"))
 
 
+def header_timeout() -> float:
+    """``$BANGFU_HEADER_TIMEOUT_SECONDS`` (default 10): the longest a connection may take
+    to send a request's head, from its first byte (or the connection's start) to the end of
+    its headers (:mod:`core.api.heads`)."""
+    return float(get("header_timeout_seconds"))
+
+
 def worker_threads() -> int:
     """``$BANGFU_WORKER_THREADS`` (default 2): how many threads of a worker process run
     blocking work at once (case work over GraphQL, the staff pages); more wait their turn.
@@ -380,5 +396,20 @@ def trusted_proxies() -> str | None:
     return value.strip() if value and value.strip() else None
 
 
-if __name__ == "__main__":  # python -m core.settings: the README's table
-    print(table(), end="")
+TABLE_START, TABLE_END = "<!-- settings-table:start -->\n", "<!-- settings-table:end -->"
+
+
+def write_table(readme: Path) -> None:
+    """Put :func:`table` between the markers of ``readme``."""
+    text = readme.read_text(encoding="utf-8")
+    start = text.index(TABLE_START) + len(TABLE_START)
+    readme.write_text(text[:start] + table() + text[text.index(TABLE_END) :], encoding="utf-8")
+
+
+if __name__ == "__main__":  # python -m core.settings [--readme README.md]: the table
+    import sys
+
+    if sys.argv[1:2] == ["--readme"]:
+        write_table(Path(sys.argv[2]))
+    else:
+        print(table(), end="")

@@ -59,14 +59,16 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def live_server(database_url: str, log: Path, workers: int = 1) -> Iterator[str]:
+def live_server(
+    database_url: str, log: Path, workers: int = 1, log_level: str = "warning"
+) -> Iterator[str]:
     """The app served by uvicorn on ``database_url`` (already migrated); yields the base
     URL, ``http://127.0.0.1:PORT``. The server's output goes to ``log``."""
     port = free_port()
     # served as `bangfu serve` serves (core.api.server), without preparing the database
     command = [sys.executable, "-m", "core.api.server", APP_FACTORY]
     command += ["--host", HOST, "--port", str(port), "--workers", str(workers)]
-    command += ["--log-level", "warning"]
+    command += ["--log-level", log_level]
     # the bundled tenants only, whatever else the environment has installed
     env = {
         **os.environ,

@@ -29,6 +29,7 @@ from core.api.limits import MAX_BODY_BYTES
 from core.api.slowbody import SlowBodyGuard
 from core.api.view import graphql_controller, litestar_refusal
 from core.db.request import STATE_KEY as DATABASE_URL_KEY
+from core.observe import Observed
 from core.registry import Registry, load_registry
 from core.settings import body_timeout, database_url, worker_threads
 from core.web import staff_pages, staff_templates
@@ -125,8 +126,14 @@ def create_app(registry: Registry | None = None) -> Litestar:
         exception_handlers={HTTP_405_METHOD_NOT_ALLOWED: litestar_refusal},
         # a body must arrive within $BANGFU_BODY_TIMEOUT_SECONDS (core.api.slowbody); then
         # planned anonymous queries are answered the short way (core.api.lane)
-        middleware=[DefineMiddleware(SlowBodyGuard, timeout=body_timeout()), PlannedLane],
+        # every request is counted and logged (core.observe), outside the short way
+        middleware=[
+            Observed,
+            DefineMiddleware(SlowBodyGuard, timeout=body_timeout()),
+            PlannedLane,
+        ],
         openapi_config=None,
+        logging_config=None,  # bangfu serve configures logging (core.observe.log_config)
         on_startup=[settle_memory, limit_threads],
         debug=False,
     )

@@ -38,6 +38,7 @@ from core.api.limits import MAX_BODY_BYTES
 from core.api.slowbody import replaying
 from core.api.view import PATH, request_data_of, response_body, within_limit
 from core.errors import INTERNAL
+from core.observe import graphql_answered
 
 log = logging.getLogger("bangfu.api")
 
@@ -127,6 +128,7 @@ class PlannedLane:
             result = await view.answer_planned(request_data, context, None)
             if result is None:
                 return None
+            graphql_answered(scope, request_data.query, request_data.operation_name, result)
             return 200, within_limit(msgspec.json.encode(response_body(result)))
         except Exception:
             log.exception("unexpected error serving POST %s", PATH)

@@ -21,15 +21,20 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
 from sqlalchemy.engine import make_url
 
-from core import clock, settings
+from core import clock, metrics, settings
+from core.api.heads import HeadTimeoutProtocol
 from core.api.workers import run as workers_run
 from core.cases.privacy import KEY_FILE_ENV, demo_key_file, key_problem
 from core.db.setup import prepare_database
+from core.observe import log_config
 from core.settings import DATABASE_ENV, trusted_proxies
 
 log = logging.getLogger("bangfu.api")
@@ -79,11 +84,31 @@ def serve(
     except settings.SettingsError as exc:
         raise NotConfigured(f"bangfu serve will not start: {exc}") from None
     ensure_hash_key(database, local_demo)
-    clock.warn_if_pinned()  # a pinned clock must not go unnoticed
-    if database:
-        os.environ[DATABASE_ENV] = database  # before the workers start: they inherit it
-        prepare_database(database, demo=demo)
-    workers_run(uvicorn_config(APP_FACTORY, host, port, workers))
+    with metrics_served():  # before anything counts: the workers inherit its folder
+        clock.warn_if_pinned()  # a pinned clock must not go unnoticed
+        if database:
+            os.environ[DATABASE_ENV] = database  # before the workers start: they inherit it
+            prepare_database(database, demo=demo)
+        workers_run(uvicorn_config(APP_FACTORY, host, port, workers))
+
+
+@contextmanager
+def metrics_served() -> Iterator[None]:
+    """With ``$BANGFU_METRICS_ADDRESS``: the workers' metrics in a folder of their own
+    (prometheus-client's multiprocess mode), served from this, the parent, process on that
+    address (never the public port) until the server stops; the folder is removed then."""
+    address = settings.get("metrics_address")
+    if not address:
+        yield
+        return
+    folder = metrics.use_multiprocess()
+    server = metrics.serve_metrics(address)
+    log.info("metrics on %s (not the public port)", address)
+    try:
+        yield
+    finally:
+        server.shutdown()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def uvicorn_config(
@@ -99,10 +124,11 @@ def uvicorn_config(
         host=host,
         port=port,
         workers=max(1, workers),
-        http="httptools",
+        http=HeadTimeoutProtocol,  # httptools, closing connections whose head is too slow
         loop="uvloop",
         access_log=False,
         log_level=log_level,
+        log_config=log_config(log_level),  # JSON lines ($BANGFU_LOG_FORMAT)
         # X-Forwarded-* from the configured proxies only (uvicorn's default trusts 127.0.0.1)
         proxy_headers=proxies is not None,
         forwarded_allow_ips=proxies or "",
@@ -123,7 +149,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--log-level", default="info")
     a = parser.parse_args(argv)
-    workers_run(uvicorn_config(a.app, a.host, a.port, a.workers, a.log_level))
+    with metrics_served():
+        workers_run(uvicorn_config(a.app, a.host, a.port, a.workers, a.log_level))
 
 
 if __name__ == "__main__":

@@ -59,6 +59,7 @@ from core.api.limits import SERVED_RULES, check_variables, prepare
 from core.api.planned import Pending, execute_plan, fast_variables, plan_of
 from core.api.schema import ServedRequest, schema
 from core.errors import BAD_INPUT, FORBIDDEN, INTERNAL, NOT_FOUND, UNAUTHENTICATED, BangfuError
+from core.observe import graphql_answered, note_of
 
 log = logging.getLogger("bangfu.api")
 
@@ -335,7 +336,30 @@ class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
         root_value: Any,
         request_data: GraphQLRequestData,
     ) -> Any:
-        """A planned query is answered here; anything else by strawberry's pipeline."""
+        """A planned query is answered here; anything else by strawberry's pipeline (and
+        the request's operation and outcome noted for its log line, :mod:`core.observe`)."""
+        result = await self._execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+        scope = getattr(request, "scope", None)
+        if scope is not None:
+            graphql_answered(scope, request_data.query, request_data.operation_name, result)
+            db = getattr(context, "db", None)
+            principal = db.known_principal() if db is not None else None
+            note = note_of(scope)
+            if note is not None and principal is not None:
+                note.tenant = getattr(principal, "tenant", None)
+        return result
+
+    async def _execute_single(
+        self,
+        request: Any,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Any,
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> Any:
         answer = await answer_planned(request_data, context, root_value)
         if answer is not None:
             return answer

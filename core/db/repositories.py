@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from core import metrics
 from core.db.models import (
     AUDIT_TARGET,
     AccessAudit,
@@ -215,6 +216,7 @@ def update_case(
 
 def add_event(session: Session, values: dict[str, Any]) -> None:
     session.execute(insert(CaseEvent), [values])
+    metrics.step_written(session, values["tenant"], values["action"])
 
 
 def apply_step(
@@ -238,11 +240,15 @@ def apply_step(
         if getattr(session.execute(changed), "rowcount", 0) != 1:
             return False
         session.execute(insert(events), [event])
+        metrics.step_written(session, tenant, event["action"])
         return True
     statement = _apply_step_pg(tuple(values), tuple(event))
     parameters = {f"v_{k}": v for k, v in values.items()} | {f"e_{k}": v for k, v in event.items()}
     parameters |= {"case_id": case_id, "tenant": tenant, "expected": expected_version}
-    return len(session.execute(statement, parameters).all()) == 1
+    written = len(session.execute(statement, parameters).all()) == 1
+    if written:
+        metrics.step_written(session, tenant, event["action"])
+    return written
 
 
 @functools.cache
@@ -313,6 +319,7 @@ def open_rest(
         for i, h, m in identities
     ]
     assignment = {"tenant": tenant, "case_id": case_id, "user": user, "duty": duty, "since": since}
+    metrics.step_written(session, tenant, event["action"])
     if session.get_bind().dialect.name != "postgresql":
         session.execute(insert(CaseEvent.__table__), [event])
         if members:

@@ -115,6 +115,10 @@ class RequestDatabase:
             self._resolved = True
         return self._principal
 
+    def known_principal(self) -> Principal | None:
+        """The principal if :meth:`principal` has been asked already (never a lookup)."""
+        return self._principal
+
     def close(self) -> None:
         if self._session is not None:
             self._session.close()

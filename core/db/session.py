@@ -42,6 +42,7 @@ from sqlalchemy.orm import (
     with_loader_criteria,
 )
 
+from core import metrics
 from core.db.models import TenantScoped
 from core.settings import postgres_connect_args
 
@@ -75,6 +76,7 @@ def make_engine(url: str) -> Engine:
     if is_sqlite(url):
         engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
+        metrics.watch_pool(engine)
         return engine
     # No pool_pre_ping: it cost every checkout a round trip. A connection the server closed
     # meanwhile fails its request once; SQLAlchemy then discards the pool's connections
@@ -82,9 +84,11 @@ def make_engine(url: str) -> Engine:
     # are also replaced after half an hour, before idle timeouts of proxies usually strike.
     # hide_parameters: an error's log line never quotes the (personal) values bound to it;
     # statement_timeout: $BANGFU_STATEMENT_TIMEOUT_MS (core.settings)
-    return create_engine(
+    engine = create_engine(
         url, pool_recycle=1800, hide_parameters=True, connect_args=postgres_connect_args()
     )
+    metrics.watch_pool(engine)  # bangfu_db_connections
+    return engine
 
 
 def engine_for(url: str) -> Engine:

@@ -21,6 +21,7 @@ from sqlalchemy import func, not_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core import metrics
 from core.auth.principal import Principal
 from core.db.models import CaseEvent, CaseFile
 from core.db.session import scope_to_tenant
@@ -283,6 +284,7 @@ class Runs(FundsDesk):
         insert_payments(self.session, rows, progress)
         total, total_fen = self._count(FundPayment.run_id == run.id, with_sum=True)
         self._commit()
+        metrics.PAYMENT_RUNS.labels(p.tenant, "added" if total > before else "unchanged").inc()
         return RunResult(run, total - before, total, total_fen)
 
     @one_call_scope

@@ -90,7 +90,10 @@ def bodies() -> list[tuple[str, bytes, dict[str, str]]]:
 
 def exchange(client: TestClient, body: bytes, headers: dict[str, str]) -> tuple[int, dict, bytes]:
     response = client.post("/graphql", content=body, headers=headers)
-    kept = {k: v for k, v in response.headers.items() if k not in {"date", "server"}}
+    kept = {
+        k: v for k, v in response.headers.items() if k not in {"date", "server", "x-request-id"}
+    }
+    assert len(response.headers["x-request-id"]) == 24  # every answer carries its own
     return response.status_code, kept, response.content
 
 
@@ -203,7 +206,7 @@ def asgi_exchange(
             "raw_path": b"/graphql",
             "query_string": b"",
             "root_path": "",
-            "headers": [(b"host", b"t"), *headers],
+            "headers": [(b"host", b"t"), (b"x-request-id", b"lane-test"), *headers],
             "client": ("127.0.0.1", 1),
             "server": ("127.0.0.1", 80),
         }

@@ -27,7 +27,12 @@ def test_serve_runs_the_factory_with_workers(uvicorn_run, monkeypatch):
     assert config.app == "core.api.app:create_app"
     assert config.factory is True
     assert (config.host, config.port, config.workers) == ("0.0.0.0", 9000, 2)
-    assert (config.http, config.loop, config.access_log) == ("httptools", "uvloop", False)
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    from core.api.heads import HeadTimeoutProtocol
+
+    assert issubclass(config.http, HttpToolsProtocol) and config.http is HeadTimeoutProtocol
+    assert (config.loop, config.access_log) == ("uvloop", False)
     assert os.environ[DATABASE_ENV] == "sqlite:///x.db"
     assert prepared == [("sqlite:///x.db", False)]
 

@@ -264,7 +264,7 @@ def test_the_limit_is_a_setting_and_one_evaluates_each_alone(monkeypatch):
         assert together.limit() == 1 and not together.batching()
         monkeypatch.setenv("BANGFU_EVALUATE_TOGETHER", "none")
         together.limit.cache_clear()
-        with pytest.raises(ValueError, match="BANGFU_EVALUATE_TOGETHER=.none. is not valid"):
+        with pytest.raises(ValueError, match=r"BANGFU_EVALUATE_TOGETHER=.none. is not valid"):
             together.limit()
     finally:
         monkeypatch.delenv("BANGFU_EVALUATE_TOGETHER")

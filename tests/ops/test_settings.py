@@ -25,9 +25,9 @@ def source_texts() -> list[str]:
     texts = []
     for folder in SOURCES:
         for path in (ROOT / folder).rglob("*"):
-            if path.is_file() and path.suffix in {".py", ".service", ".conf", ".env", ".timer"}:
-                if path != ROOT / "core" / "settings.py":
-                    texts.append(path.read_text("utf-8"))
+            kinds = {".py", ".service", ".conf", ".env", ".timer"}
+            if path.is_file() and path.suffix in kinds and path != ROOT / "core" / "settings.py":
+                texts.append(path.read_text("utf-8"))
     return texts
 
 
@@ -52,8 +52,8 @@ def test_the_readme_table_is_made_from_the_class():
     start, end = "<!-- settings-table:start -->\n", "<!-- settings-table:end -->"
     shown = readme[readme.index(start) + len(start) : readme.index(end)]
     assert shown == settings.table(), (
-        "README's table of settings has drifted: paste `python -m core.settings` between the "
-        "settings-table markers"
+        "README's table of settings has drifted: run "
+        "`.venv/bin/python -m core.settings --readme README.md`"
     )
     for field in settings.FIELDS:
         assert f"`{settings.env_name(field)}`" in shown
