@@ -50,6 +50,7 @@ BENCHES = {
     "payments": "tests.benchmarks.bench_payments",
     "simulation": "tests.benchmarks.bench_simulation",
     "cost": "tests.benchmarks.bench_cost",  # hostile GraphQL before validation (issue 8)
+    "observe": "tests.benchmarks.bench_observe",  # request metrics and log lines (issue 22)
     "soak": "tests.benchmarks.soak",
 }
 OPTIONAL = {"review", "casework", "payments", "simulation"}

@@ -167,13 +167,13 @@ def group_cpu_s(pgid: int) -> float:
 
 
 @contextmanager
-def server(app: str, log: Path, env: dict[str, str] | None = None):
+def server(app: str, log: Path, env: dict[str, str] | None = None, log_level: str = "warning"):
     """``uvicorn app --factory --workers 2`` on a free loopback port, in a process group of
     its own; yields its base URL and the group id."""
     port = free_port()
     command = [sys.executable, "-m", "core.api.server", app]
     command += ["--host", HOST, "--port", str(port), "--workers", str(WORKERS)]
-    command += ["--log-level", "warning"]
+    command += ["--log-level", log_level]
     with log.open("wb") as out:
         process = subprocess.Popen(
             command,
