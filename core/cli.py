@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -343,6 +344,42 @@ def audit_verify(
         console.print(f"[red]历史记录被改动:{broken.describe_zh()}[/]")
         raise typer.Exit(code=1)
     console.print(f"{checked} events of {', '.join(codes)}: every chain holds / 全部记录完整")
+
+
+@app.command("backup")
+def backup_command(
+    into: Annotated[Path, typer.Option("--into", help="the folder the backup file is written to")],
+    keep: Annotated[
+        int | None, typer.Option(help="keep only the newest N backups in that folder")
+    ] = None,
+    database: DatabaseUrl = None,
+) -> None:
+    """Back up the whole database (PostgreSQL: pg_dump; run as the owner) into one file."""
+    from core.backup import BackupError, backup
+
+    try:
+        path = backup(database_url(database), into, keep)
+    except BackupError as exc:
+        console.print(f"[red]{exc.zh} / {exc.en}[/]")
+        raise typer.Exit(code=1) from None
+    console.print(f"备份完成 / backed up to {path}")
+
+
+@app.command("restore")
+def restore_command(
+    backup_file: Annotated[Path, typer.Argument(help="a file made by bangfu backup")],
+    database: DatabaseUrl = None,
+) -> None:
+    """Restore a backup into an empty database, all of it or nothing; then run
+    `bangfu audit verify` and `bangfu payments reconcile` against it."""
+    from core.backup import BackupError, restore
+
+    try:
+        restore(backup_file, database_url(database))
+    except BackupError as exc:
+        console.print(f"[red]{exc.zh} / {exc.en}[/]")
+        raise typer.Exit(code=1) from None
+    console.print(f"恢复完成 / restored {backup_file}")
 
 
 @app.command()
