@@ -39,6 +39,7 @@ file in the folder is logged and skipped: that year stays provisional rather tha
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -291,3 +292,136 @@ def add_working_days(start: date, n: int) -> tuple[date, bool]:
     """The ``n``-th working day strictly after ``start`` on the default calendar, and
     whether the answer is provisional (it crossed a year with no published schedule)."""
     return default_calendar().add_working_days(start, n)
+
+
+# --------------------------------------------------------------------------- next year
+#: How long before a year without a loaded schedule starts the server warns (days).
+WARN_DAYS = 30
+#: The statutory holidays a State Council notice lists (全国年节及纪念日放假办法).
+FESTIVALS = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")
+_NOTICE_SOURCE = ("国务院办公厅", "国办发明电")
+
+
+@dataclass(frozen=True)
+class CalendarWarning:
+    """Deadlines are, or will soon be, provisional: a year's schedule is not loaded."""
+
+    year: int
+    days_left: int  #: until that year starts (0: it has started)
+
+    @property
+    def zh(self) -> str:
+        if self.days_left <= 0:
+            return (
+                f"{self.year} 年的节假日安排尚未载入:所有法定期限目前按周一至周五推算,标为暂定。"
+                f"请管理员按国务院办公厅通知编写 {self.year}.yaml 并运行 bangfu calendar load。"
+            )
+        return (
+            f"{self.year} 年的节假日安排尚未载入,{self.days_left} 天后起法定期限将标为暂定。"
+            f"请管理员按国务院办公厅通知编写 {self.year}.yaml 并运行 bangfu calendar load。"
+        )
+
+    @property
+    def en(self) -> str:
+        if self.days_left <= 0:
+            return (
+                f"The holiday schedule of {self.year} is not loaded: every statutory deadline "
+                "is counted Monday to Friday and marked provisional. An administrator should "
+                f"write {self.year}.yaml from the State Council's notice and run "
+                "bangfu calendar load."
+            )
+        return (
+            f"The holiday schedule of {self.year} is not loaded: in {self.days_left} days "
+            "statutory deadlines will be marked provisional. An administrator should write "
+            f"{self.year}.yaml from the State Council's notice and run bangfu calendar load."
+        )
+
+
+def calendar_warning(
+    today: date | None = None, calendar: WorkingCalendar | None = None
+) -> CalendarWarning | None:
+    """The warning to show on ``today`` (the server's clock): this year's schedule is
+    missing, or next year's is and it starts within :data:`WARN_DAYS` days."""
+    from core import clock
+
+    today = clock.today() if today is None else today
+    calendar = default_calendar() if calendar is None else calendar
+    if not calendar.knows(today.year):
+        return CalendarWarning(today.year, 0)
+    coming = today.year + 1
+    days_left = (date(coming, 1, 1) - today).days
+    if days_left <= WARN_DAYS and not calendar.knows(coming):
+        return CalendarWarning(coming, days_left)
+    return None
+
+
+def check_notice(data: Any, where: str) -> YearSchedule:
+    """A year's schedule checked against the form of the State Council's notice, as
+    ``bangfu calendar load`` requires: besides :func:`parse_schedule`'s checks, every
+    holiday is a named festival (元旦, 春节, 清明节, 劳动节, 端午节, 中秋节, 国庆节, or
+    two of them together, as 中秋节、国庆节), 春节 and 国庆节 are there, every make-up
+    working day (调休上班) is a Saturday or Sunday next to a festival, and the source
+    cites the notice. Raises :class:`CalendarFileError` naming each problem in Chinese and
+    English."""
+    schedule = parse_schedule(data, where)
+    problems: list[str] = []
+    if not any(mark in schedule.source for mark in _NOTICE_SOURCE):
+        problems.append(
+            "'source' 应引用国务院办公厅通知(如 国办发明电〔2026〕N号) / 'source' must cite "
+            "the State Council General Office's notice"
+        )
+    named: set[str] = set()
+    spans: list[tuple[date, date]] = []
+    for item in data.get("holidays") or []:
+        if not isinstance(item, dict):
+            problems.append(
+                f"{item}: 每个假期应写成 {{from, to, name}} / each holiday must be a range "
+                "{from, to, name}, as the notice lists it"
+            )
+            continue
+        name = str(item.get("name") or "")
+        parts = [p for p in re.split(r"[、,,和及 ]+", name) if p]
+        unknown = [p for p in parts if p not in FESTIVALS]
+        if not parts or unknown:
+            problems.append(
+                f"{item.get('from')}: 假期名称 {name!r} 不是法定节日({'、'.join(FESTIVALS)})"
+                f" / holiday name {name!r} is not a statutory festival"
+            )
+        named.update(parts)
+        spans.append((item["from"], item.get("to", item["from"])))
+    for festival in ("春节", "国庆节"):
+        if festival not in named:
+            problems.append(f"缺少{festival} / {festival} is missing")
+    for day in sorted(schedule.workdays):
+        if day.weekday() < 5:
+            problems.append(
+                f"{day}: 调休上班日应为周六或周日 / a make-up working day must be a Saturday "
+                "or Sunday"
+            )
+        elif not any(
+            start - timedelta(days=14) <= day <= end + timedelta(days=14) for start, end in spans
+        ):
+            problems.append(
+                f"{day}: 调休上班日应紧邻某个假期 / a make-up working day must be next to a holiday"
+            )
+    if problems:
+        raise CalendarFileError(f"{where}: " + "; ".join(problems))
+    return schedule
+
+
+def load_notice_file(path: Path, folder: Path | None = None) -> tuple[YearSchedule, Path]:
+    """Check ``path`` as :func:`check_notice` does and put it into the calendar folder as
+    ``YEAR.yaml`` (replacing that year's file); the schedule and where it was written.
+    Servers read it when they start (``systemctl restart bangfu``)."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CalendarFileError(f"{path}: 无法读取 / cannot be read as YAML ({exc})") from None
+    schedule = check_notice(data, str(path))
+    folder = calendar_folder() if folder is None else folder
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{schedule.year}.yaml"
+    partial = target.with_suffix(".yaml.partial")
+    partial.write_text(Path(path).read_text(encoding="utf-8"), encoding="utf-8")
+    partial.replace(target)
+    return schedule, target

@@ -346,6 +346,49 @@ def audit_verify(
     console.print(f"{checked} events of {', '.join(codes)}: every chain holds / 全部记录完整")
 
 
+calendar_app = typer.Typer(help="The statutory holiday calendar.", no_args_is_help=True)
+app.add_typer(calendar_app, name="calendar")
+
+
+@calendar_app.command("load")
+def calendar_load(
+    schedule: Annotated[
+        Path, typer.Argument(help="YEAR.yaml written from the State Council notice")
+    ],
+) -> None:
+    """Check a year's holidays and make-up days against the notice's form and put the file
+    into the calendar folder ($BANGFU_CALENDARS); restart the servers to use it."""
+    from core.calendar import CalendarFileError, calendar_folder, load_notice_file
+
+    try:
+        loaded, target = load_notice_file(schedule)
+    except CalendarFileError as exc:
+        console.print(f"[red]日历文件有误 / the calendar file is wrong: {exc}[/]")
+        raise typer.Exit(code=1) from None
+    console.print(
+        f"{loaded.year}: {len(loaded.holidays)} 天假期 holidays, {len(loaded.workdays)} 天调休上班 "
+        f"make-up working days ({loaded.source}) -> {target}\n"
+        f"请重启服务使其生效 / restart the servers to use it "
+        f"(systemctl restart bangfu bangfu-jobs); calendar folder {calendar_folder()}"
+    )
+
+
+@calendar_app.command("status")
+def calendar_status() -> None:
+    """The years whose schedule is known, and the warning the pages show, if any."""
+    from core.calendar import calendar_warning, load_calendar
+
+    calendar = load_calendar()  # the folder as it is now
+    years = calendar.known_years()
+    console.print(f"known years 已知年份: {years[0]}-{years[-1]}" if years else "no year known")
+    warning = calendar_warning(calendar=calendar)
+    if warning is None:
+        console.print("no warning / 无提醒")
+        return
+    console.print(f"[yellow]{warning.zh}\n{warning.en}[/]")
+    raise typer.Exit(code=3)
+
+
 @app.command("backup")
 def backup_command(
     into: Annotated[Path, typer.Option("--into", help="the folder the backup file is written to")],

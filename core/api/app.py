@@ -28,6 +28,7 @@ from core.api.lane import PlannedLane
 from core.api.limits import MAX_BODY_BYTES
 from core.api.slowbody import SlowBodyGuard
 from core.api.view import graphql_controller, litestar_refusal
+from core.calendar import calendar_warning
 from core.db.request import STATE_KEY as DATABASE_URL_KEY
 from core.observe import Observed
 from core.registry import Registry, load_registry
@@ -76,7 +77,16 @@ def ready(state: State) -> Response[dict[str, Any]]:
     if not migrated:
         body = {"status": "unavailable", "database": "migrations pending"}
         return Response(body, status_code=503, headers=headers)
-    return Response({"status": "ready", "database": "ok"}, headers=headers)
+    body: dict[str, Any] = {"status": "ready", "database": "ok"}
+    warning = calendar_warning()  # still ready: deadlines are provisional, not wrong
+    if warning is not None:
+        body["calendar"] = {
+            "year": warning.year,
+            "daysLeft": warning.days_left,
+            "warning": warning.en,
+            "zh": warning.zh,
+        }
+    return Response(body, headers=headers)
 
 
 def settle_memory() -> None:

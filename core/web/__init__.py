@@ -16,6 +16,7 @@ from pathlib import Path
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
+from core.calendar import calendar_warning
 from core.web.labels import zh
 from core.web.presenters import money, period
 from core.web.routes import staff_pages
@@ -27,6 +28,8 @@ def _filters(engine: JinjaTemplateEngine) -> None:
     engine.engine.filters["money"] = money
     engine.engine.filters["period"] = period
     engine.engine.filters["zh"] = zh
+    # the calendar warning every page shows, read from the server's clock at each render
+    engine.engine.globals["calendar_warning"] = calendar_warning
     engine.engine.trim_blocks = True
     engine.engine.lstrip_blocks = True
 
