@@ -45,8 +45,22 @@ if TYPE_CHECKING:
 
 PROJECT = "bangfu"
 hookspec = pluggy.HookspecMarker(PROJECT)
-#: hooks still honoured but replaced by another (the plugin guide says by which)
+#: The version of this contract (the hooks, their arguments and answers), MAJOR.MINOR:
+#: a new hook or argument moves MINOR; a hook removed or changed incompatibly moves MAJOR,
+#: after at least one MINOR release in which it warns (pluggy's ``warn_on_impl``).
+#: CHANGELOG.md says what each version changed.
+CONTRACT_VERSION = "1.0"
+#: hooks still honoured but replaced by another (the plugin guide says by which); a plugin
+#: implementing one gets a DeprecationWarning when it is registered
 DEPRECATED = frozenset({"bangfu_eligibility"})
+
+
+def deprecated(hook: str, since: str, instead: str) -> DeprecationWarning:
+    """The warning pluggy gives a plugin implementing a deprecated hook (``warn_on_impl``)."""
+    return DeprecationWarning(
+        f"{hook} is deprecated since hook contract {since} and will be removed in the next "
+        f"major version: {instead} (CHANGELOG.md) / {hook} 已弃用,请改用 {instead}"
+    )
 
 
 # --------------------------------------------------------------------------- declarations
@@ -164,7 +178,10 @@ def bangfu_measures(
     """
 
 
-@hookspec(firstresult=True)
+@hookspec(
+    firstresult=True,
+    warn_on_impl=deprecated("bangfu_eligibility", "1.0", "declare bangfu_populations"),
+)
 def bangfu_eligibility(
     household: HouseholdFacts,
     parameters: Parameters,

@@ -24,7 +24,7 @@ name = "bangfu-tenant-$dist"
 version = "0.1.0"
 description = "Bangfu tenant plugin: $name"
 requires-python = ">=3.11"
-dependencies = ["bangfu"]
+dependencies = ["$bangfu"]
 
 [project.entry-points."bangfu.tenants"]
 $code = "bangfu_tenant_$code"
@@ -86,6 +86,18 @@ CASE = Template("""\
 """)
 
 
+def compatible_range(version: str | None = None) -> str:
+    """The ``bangfu`` requirement a new plugin pins: this release's series, where the hook
+    contract (:data:`core.hookspecs.CONTRACT_VERSION`) does not break. Before 1.0 a minor
+    release may break (``>=0.1.0,<0.2``); from 1.0 a major one (``>=1.2.0,<2``)."""
+    from core import __version__
+
+    parts = [int(p) for p in (version or __version__).split(".")[:3]]
+    major, minor = parts[0], parts[1]
+    ceiling = f"{major}.{minor + 1}" if major == 0 else f"{major + 1}"
+    return f"bangfu>={'.'.join(map(str, parts))},<{ceiling}"
+
+
 def scaffold_tenant(code: str, name: str, parent: str, level: str, into: str | Path) -> Path:
     """Write the package ``bangfu-tenant-<code>`` under ``into`` and return its folder."""
     if not CODE_PATTERN.match(code):
@@ -103,6 +115,7 @@ def scaffold_tenant(code: str, name: str, parent: str, level: str, into: str | P
         "name": name,
         "parent": parent,
         "level": level,
+        "bangfu": compatible_range(),
     }
     files = {
         root / "pyproject.toml": PYPROJECT,

@@ -77,16 +77,16 @@ def ready(state: State) -> Response[dict[str, Any]]:
     if not migrated:
         body = {"status": "unavailable", "database": "migrations pending"}
         return Response(body, status_code=503, headers=headers)
-    body: dict[str, Any] = {"status": "ready", "database": "ok"}
+    answer: dict[str, Any] = {"status": "ready", "database": "ok"}
     warning = calendar_warning()  # still ready: deadlines are provisional, not wrong
     if warning is not None:
-        body["calendar"] = {
+        answer["calendar"] = {
             "year": warning.year,
             "daysLeft": warning.days_left,
             "warning": warning.en,
             "zh": warning.zh,
         }
-    return Response(body, headers=headers)
+    return Response(answer, headers=headers)
 
 
 def settle_memory() -> None:
