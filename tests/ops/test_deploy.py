@@ -208,7 +208,6 @@ def test_the_systemd_units_verify(tmp_path):
     units = sorted((DEPLOY / "systemd").glob("bangfu*.*"))
     assert {u.name for u in units} >= {
         "bangfu.service",
-        "bangfu-jobs.service",
         "bangfu-backup.service",
         "bangfu-backup.timer",
     }
