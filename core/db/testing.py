@@ -69,8 +69,8 @@ def sqlite_database(template: Path, folder: Path) -> Iterator[str]:
 
 
 @contextmanager
-def postgres_database(admin_url: str | None = None) -> Iterator[str]:
-    """A new, migrated PostgreSQL database, dropped on exit."""
+def postgres_database(admin_url: str | None = None, migrate: bool = True) -> Iterator[str]:
+    """A new PostgreSQL database, migrated unless ``migrate`` is False, dropped on exit."""
     admin = make_url(admin_url or postgres_admin_url())
     name = f"bangfu_test_{uuid.uuid4().hex[:12]}"
     engine = create_engine(admin, isolation_level="AUTOCOMMIT")
@@ -78,7 +78,8 @@ def postgres_database(admin_url: str | None = None) -> Iterator[str]:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = admin.set(database=name).render_as_string(hide_password=False)
     try:
-        upgrade(url)
+        if migrate:
+            upgrade(url)
         yield url
     finally:
         dispose_engine(url)

@@ -4,16 +4,13 @@ every table's count."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from core.cli import app
 from core.db.models import Base
-from core.db.session import dispose_engine
+from core.db.testing import postgres_database
 from tests.funds.conftest import cases, file_case, session  # noqa: F401
 
 runner = CliRunner()
@@ -58,19 +55,8 @@ def fresh_database(database_url, tmp_path):
     if not database_url.startswith("postgresql"):
         yield f"sqlite:///{tmp_path / 'restored.db'}"
         return
-    admin = make_url(database_url)
-    name = f"bangfu_restore_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin.set(database=name).render_as_string(hide_password=False)
-    try:
+    with postgres_database(database_url, migrate=False) as url:
         yield url
-    finally:
-        dispose_engine(url)
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
 
 
 def test_a_backup_restores_whole(database_url, cases, session, fresh_database, tmp_path):
