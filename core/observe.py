@@ -198,6 +198,24 @@ class JsonFormatter(logging.Formatter):
         return mask_ids(json.dumps(line, ensure_ascii=False))
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A handler writing to whatever ``sys.stderr`` is when a record comes (not the stream
+    of the moment logging was configured, which a test harness may have closed since)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        import sys
+
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def log_config(level: str = "info", fmt: str | None = None) -> dict[str, Any]:
     """The logging configuration of ``bangfu serve`` (uvicorn's ``log_config``): JSON lines
     (``$BANGFU_LOG_FORMAT=json``, the default) or plain text, on standard error, for our
@@ -218,10 +236,9 @@ def log_config(level: str = "info", fmt: str | None = None) -> dict[str, Any]:
         "filters": {"ids": {"()": "core.logmask.IdNumberFilter"}},
         "handlers": {
             "stderr": {
-                "class": "logging.StreamHandler",
+                "()": "core.observe.StderrHandler",
                 "formatter": "bangfu",
                 "filters": ["ids"],
-                "stream": "ext://sys.stderr",
             }
         },
         "loggers": {
