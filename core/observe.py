@@ -248,3 +248,12 @@ def log_config(level: str = "info", fmt: str | None = None) -> dict[str, Any]:
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": True},
         },
     }
+
+
+def configure_logging(level: str = "info") -> None:
+    """This process logs as :func:`log_config` says, from now on: ``bangfu serve`` calls it
+    first, so that its own start-up lines (a pinned clock, the migrations, the metrics
+    address) are JSON lines like the workers' (uvicorn configures each worker again)."""
+    import logging.config
+
+    logging.config.dictConfig(log_config(level))

@@ -43,6 +43,20 @@ os.environ.setdefault("BANGFU_TODAY", TODAY)
 os.environ.setdefault("BANGFU_ID_HASH_KEY", "tests-only-id-hash-key-never-served-0123456789")
 
 
+@pytest.fixture(autouse=True)
+def process_left_as_found():
+    """No test leaves this process's logging or ``BANGFU_*`` variables changed for the next
+    (:mod:`tests.isolation`): logging is put back; a variable set without ``monkeypatch``
+    is put back too, and the test that set it fails, naming it."""
+    from tests.isolation import restore, snapshot
+
+    before = snapshot()
+    yield
+    changed = restore(before)
+    if changed:
+        pytest.fail(f"the test left {', '.join(changed)} changed: set it with monkeypatch")
+
+
 @pytest.fixture(scope="session")
 def registry() -> Registry:
     loaded = load_registry()

@@ -34,7 +34,7 @@ from core.api.heads import HeadTimeoutProtocol
 from core.api.workers import run as workers_run
 from core.cases.privacy import KEY_FILE_ENV, demo_key_file, key_problem
 from core.db.setup import prepare_database
-from core.observe import log_config
+from core.observe import configure_logging, log_config
 from core.settings import DATABASE_ENV, trusted_proxies
 
 log = logging.getLogger("bangfu.api")
@@ -84,6 +84,7 @@ def serve(
     except settings.SettingsError as exc:
         raise NotConfigured(f"bangfu serve will not start: {exc}") from None
     ensure_hash_key(database, local_demo)
+    configure_logging()  # this process's own lines are JSON lines too, from the first
     with metrics_served():  # before anything counts: the workers inherit its folder
         clock.warn_if_pinned()  # a pinned clock must not go unnoticed
         if database:
@@ -149,6 +150,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--log-level", default="info")
     a = parser.parse_args(argv)
+    configure_logging(a.log_level)
     with metrics_served():
         workers_run(uvicorn_config(a.app, a.host, a.port, a.workers, a.log_level))
 

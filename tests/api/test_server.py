@@ -10,12 +10,20 @@ from core.api import server
 from core.settings import DATABASE_ENV
 
 
+def unset(monkeypatch, *names: str) -> None:
+    """Unset these variables for the test, and unset them again after it whatever serve()
+    put there for its workers (monkeypatch.delenv forgets a variable that was not set)."""
+    for name in names:
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+
+
 @pytest.fixture
 def uvicorn_run(monkeypatch):
     """The uvicorn configurations the server would have been started with."""
     calls = []
     monkeypatch.setattr(server, "workers_run", calls.append)
-    monkeypatch.delenv(DATABASE_ENV, raising=False)
+    unset(monkeypatch, DATABASE_ENV)
     return calls
 
 
@@ -46,8 +54,7 @@ def test_the_app_factory_is_importable_by_name():
 def _no_key(monkeypatch):
     from core.cases import privacy
 
-    monkeypatch.delenv(privacy.KEY_ENV, raising=False)
-    monkeypatch.delenv(privacy.KEY_FILE_ENV, raising=False)
+    unset(monkeypatch, privacy.KEY_ENV, privacy.KEY_FILE_ENV)
 
 
 def test_serve_refuses_to_start_without_a_hash_key(uvicorn_run, monkeypatch, tmp_path):
@@ -115,6 +122,7 @@ def test_the_cli_says_when_the_port_is_taken(monkeypatch, tmp_path):
 
     monkeypatch.setattr(server, "prepare_database", lambda url, demo: None)
     monkeypatch.setenv("BANGFU_ID_HASH_KEY", "k" * 64)
+    unset(monkeypatch, DATABASE_ENV)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -125,3 +133,17 @@ def test_the_cli_says_when_the_port_is_taken(monkeypatch, tmp_path):
         )
     assert result.exit_code == 2, result.output
     assert "端口" in result.output and str(port) in result.output
+
+
+def test_the_servers_own_start_up_lines_are_json_lines(uvicorn_run, monkeypatch, capsys):
+    """A pinned clock is the warning an operator must see: it is said before the workers
+    start, so it came out as plain text before serve() configured logging first."""
+    import json
+
+    monkeypatch.setattr(server, "prepare_database", lambda url, demo: None)
+    monkeypatch.setenv("BANGFU_TODAY", "2026-11-20")
+    server.serve(database="sqlite:///x.db")
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]  # every line, not only the request lines
+    pinned = [r for r in records if r["logger"] == "bangfu.clock"]
+    assert pinned and pinned[0]["level"] == "WARNING" and "2026-11-20" in pinned[0]["message"]

@@ -26,7 +26,7 @@ def test_db_upgrade_token_create_and_review(tmp_path):
         ["token", "create", "--tenant", "hebei", "--role", "approver", "--user", "zhao", *db(url)],
     )
     assert result.exit_code == 0, result.output
-    token = result.output.strip()
+    token = result.stdout.strip()
     with session_factory(url)() as session:
         assert verify_token(session, token).role == "approver"
     result = runner.invoke(
@@ -55,7 +55,7 @@ def test_a_revoked_token_no_longer_authenticates(tmp_path):
         app,
         ["token", "create", "--tenant", "gansu", "--role", "caseworker", "--user", "ma", *db(url)],
     )
-    token = made.output.strip()
+    token = made.stdout.strip()
     revoked = runner.invoke(app, ["token", "revoke", token, *db(url)])
     assert revoked.exit_code == 0, revoked.output
     with session_factory(url)() as session:
@@ -125,7 +125,7 @@ def _create(url: str, tenant: str, role: str, user: str, *extra: str) -> str:
         ["token", "create", "--tenant", tenant, "--role", role, "--user", user, *extra, *db(url)],
     )
     assert made.exit_code == 0, made.output
-    return made.output.strip()
+    return made.stdout.strip()
 
 
 def test_token_list_shows_tokens_without_their_secrets(tmp_path):
@@ -181,3 +181,24 @@ def test_a_token_lifetime_must_be_sensible(tmp_path):
         grant = ["--tenant", "hebei", "--role", "approver", "--user", "z"]
         made = runner.invoke(app, ["token", "create", *grant, "--days", days, *db(url)])
         assert made.exit_code == 2, made.output
+
+
+def test_a_command_answers_on_stdout_alone_while_its_process_logs(tmp_path):
+    """``TOKEN=$(bangfu token create ...)`` must hold the token alone even where logging
+    is on (as bangfu serve turns it on for its process): log lines go to standard error."""
+    import json
+
+    from core.observe import configure_logging
+
+    configure_logging()  # the suite's fixture puts logging back after this test
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert runner.invoke(app, ["db", "upgrade", *db(url)]).exit_code == 0
+    made = runner.invoke(
+        app,
+        ["token", "create", "--tenant", "hebei", "--role", "reviewer", "--user", "li", *db(url)],
+    )
+    assert made.exit_code == 0, made.output
+    logged = [json.loads(line) for line in made.stderr.splitlines() if line.strip()]
+    assert logged, "nothing was logged: this test no longer shows where log lines go"
+    with session_factory(url)() as session:
+        assert verify_token(session, made.stdout.strip()).user == "li"

@@ -27,7 +27,7 @@ def test_synthetic_and_the_same_households_from_a_file_agree(tmp_path):
         ["simulate", "--population", str(path), "--chunk", "60", "--as-of", "2026-06-01", "--json"],
     )
     assert from_file.exit_code == 0, from_file.output
-    a, b = json.loads(synthetic.output), json.loads(from_file.output)
+    a, b = json.loads(synthetic.stdout), json.loads(from_file.stdout)
     assert a["tenants"] == b["tenants"]
     shown = runner.invoke(app, ["simulate", "--households", "200", "--as-of", "2026-06-01"])
     assert shown.exit_code == 0 and "模拟" in shown.output
@@ -49,7 +49,7 @@ def test_a_tenants_open_files_as_the_population(database_url, registry):
         ],
     )
     assert result.exit_code == 0, result.output
-    answer = json.loads(result.output)
+    answer = json.loads(result.stdout)
     assert all(t["households"] == len(files) for t in answer["tenants"])
     assert "facts only" in answer["source"]
 

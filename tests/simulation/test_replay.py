@@ -72,7 +72,7 @@ def test_replay_counts_the_files_that_would_change(database_url, registry, tmp_p
     args += ["--database-url", database_url]
     result = runner.invoke(app, [*args, "--json"])
     assert result.exit_code == 0, result.output
-    answer = json.loads(result.output)
+    answer = json.loads(result.stdout)
     assert answer["files"] == len(households) and answer["changed"] == expected
     by_code = {
         m["code"]: m["gaining"] + m["losing"] + m["amountChanged"] for m in answer["programmes"]
