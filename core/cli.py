@@ -389,6 +389,51 @@ def calendar_status() -> None:
     raise typer.Exit(code=3)
 
 
+jobs_app = typer.Typer(
+    help="Long work run by workers: simulations, payment runs.", no_args_is_help=True
+)
+app.add_typer(jobs_app, name="jobs")
+
+
+@jobs_app.command("worker")
+def jobs_worker(
+    concurrency: Annotated[
+        int, typer.Option(help="jobs run at once by this worker (PostgreSQL)", min=1)
+    ] = 1,
+    database: DatabaseUrl = None,
+) -> None:
+    """Run queued jobs until stopped (SIGTERM lets the running job finish). On PostgreSQL
+    run one on every host with cores to spare; a job whose worker dies is tried again."""
+    from core.jobs import worker
+
+    worker.run(database_url(database), concurrency)
+
+
+@jobs_app.command("list")
+def jobs_list(
+    tenant: Annotated[str, typer.Option(help="whose jobs (national: the simulations)")],
+    database: DatabaseUrl = None,
+) -> None:
+    """The newest jobs of a tenant: status, progress, attempts and the worker that has it."""
+    from core.jobs.store import recent
+
+    table = Table(title=f"Jobs of {tenant}")
+    for column in ("id", "kind", "owner", "status", "done", "attempts", "worker", "error"):
+        table.add_column(column)
+    for job in recent(database_url(database), tenant):
+        table.add_row(
+            job.id,
+            job.kind,
+            job.owner,
+            job.status,
+            f"{job.done}/{job.total}",
+            str(job.attempts),
+            job.worker or "",
+            job.error_zh or "",
+        )
+    console.print(table)
+
+
 @app.command("backup")
 def backup_command(
     into: Annotated[Path, typer.Option("--into", help="the folder the backup file is written to")],

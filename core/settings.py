@@ -195,12 +195,13 @@ class Settings(BaseSettings):
             "只加载这些租户(逗号分隔);默认加载全部已安装租户",
         ),
     )
-    jobs_dir: Path | None = Field(
-        None,
+    jobs_heartbeat_seconds: Annotated[float, Field(gt=0)] = Field(
+        10.0,
         **_doc(
-            "where a SQLite server keeps its simulation jobs' state (on PostgreSQL, jobs "
-            "are in the database); default <tmp>/bangfu-jobs",
-            "SQLite 部署下模拟任务状态的目录(PostgreSQL 下任务存于数据库)",
+            "how often a jobs worker shows it is alive (seconds); a job whose worker has "
+            "shown no life for three times this is given to another worker, or failed",
+            "任务进程报告存活的间隔(秒);超过三倍间隔无响应的任务交由其他进程重做或标为失败",
+            ("a number of seconds above 0", "大于 0 的秒数"),
         ),
     )
     assets_dir: Path | None = Field(

@@ -28,12 +28,14 @@ from core.api.inputs import HouseholdInput, to_household
 from core.api.limits import check_tenant_list
 from core.auth.principal import Principal
 from core.errors import BAD_INPUT, FORBIDDEN, BangfuError
+from core.jobs import queue as jobs
+from core.jobs.store import Job
 from core.money import to_fen
 from core.registry import Registry
-from core.simulation import jobs
 
 MAX_HOUSEHOLDS = 1_000_000  #: per job; larger populations: bangfu simulate (streams)
 MAX_TREND_MONTHS = 36
+SIMULATIONS = ("simulation", "reform")  #: the kinds of job simulationJob answers for
 
 
 def _day(value: Any) -> date:
@@ -68,7 +70,7 @@ class SimulationJob:
     error: str | None = strawberry.field(description="when FAILED: why (中文 / English)")
 
     @classmethod
-    def of(cls, job: jobs.Job) -> SimulationJob:
+    def of(cls, job: Job) -> SimulationJob:
         error = f"{job.error_zh} / {job.error_en}" if job.error_en else None
         return cls(
             id=strawberry.ID(job.id),
@@ -221,11 +223,13 @@ def reform_of(given: ReformInput) -> Any:
     )
 
 
-def _start_simulation(registry: Registry, who: Principal, given: SimulationInput) -> jobs.Job:
-    from core.simulation.reforms import compare, reformed_tenant
-    from core.simulation.simulate import simulate
-    from core.simulation.synthetic import synthetic_population
+def _start_simulation(info: strawberry.Info, who: Principal, given: SimulationInput) -> Job:
+    """Check what can be checked now (a bad reform is refused here, not by a worker
+    later) and queue the job (:mod:`core.simulation.job_kinds`)."""
+    from core.simulation.job_kinds import reform_params, simulation_params
+    from core.simulation.reforms import reformed_tenant
 
+    registry: Registry = info.context.registry
     if not 1 <= given.households <= MAX_HOUSEHOLDS:
         raise BangfuError(
             BAD_INPUT,
@@ -233,37 +237,18 @@ def _start_simulation(registry: Registry, who: Principal, given: SimulationInput
             f"户数须在1至{MAX_HOUSEHOLDS}之间",
         )
     on = _day(given.as_of)
+    url = cases_gateway._database(info.context).url
     if given.reform is not None:
         base = registry.get(given.reform.tenant)
         reform = reform_of(given.reform)
-        changed = reformed_tenant(base, reform, registry)  # refused now, not in the job
-        total = given.households * 2
-
-        def reform_work(progress):
-            population = synthetic_population(given.households, given.seed, given.region)
-            result = compare(base, changed, population, on, reform.name, 100_000, progress)
-            return result.as_dict()
-
-        return jobs.start("reform", who.user, total, reform_work)
+        reformed_tenant(base, reform, registry)  # refused now, not in the job
+        params = reform_params(given.households, given.seed, given.region, on, reform)
+        return jobs.start(url, registry, who, "reform", params, given.households * 2)
     codes = given.tenants
     check_tenant_list(codes)
     tenants = [registry.get(c) for c in codes] if codes else registry.ordered()
-    total = given.households * len(tenants)
-
-    def work(progress):
-        population = synthetic_population(given.households, given.seed, given.region)
-        source = f"synthetic, seed {given.seed}, {given.households} households, {given.region} (illustrative)"
-        result = simulate(
-            tenants,
-            population,
-            on,
-            chunk=100_000,
-            progress=lambda n: progress(n * len(tenants)),
-            source=source,
-        )
-        return result.as_dict()
-
-    return jobs.start("simulation", who.user, total, work)
+    params = simulation_params(given.households, given.seed, given.region, on, list(codes or []))
+    return jobs.start(url, registry, who, "simulation", params, given.households * len(tenants))
 
 
 def _side(s: Any) -> ParameterSide | None:
@@ -287,9 +272,10 @@ def _yuan(fen: int) -> Decimal:
 class NationalQuery:
     @strawberry.field(description="A simulation job (national role); null for an unknown id.")
     def simulation_job(self, info: strawberry.Info, id: strawberry.ID) -> SimulationJob | None:
-        _national(info)
-        job = jobs.get(str(id))
-        return None if job is None else SimulationJob.of(job)
+        who = _national(info)
+        url = cases_gateway._database(info.context).url
+        job = jobs.get(url, who.tenant, str(id), info.context.registry)
+        return None if job is None or job.kind not in SIMULATIONS else SimulationJob.of(job)
 
     @strawberry.field(
         description="Two tenants (or one at two dates) parameter by parameter with citations, "
@@ -432,4 +418,4 @@ class NationalMutation:
     )
     def start_simulation(self, info: strawberry.Info, input: SimulationInput) -> SimulationJob:
         who = _national(info)
-        return SimulationJob.of(_start_simulation(info.context.registry, who, input))
+        return SimulationJob.of(_start_simulation(info, who, input))

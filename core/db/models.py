@@ -335,6 +335,8 @@ class StaffUser(TenantScoped, Base):
     )
 
 
-# The assistance funds ledger's tables (migration 0006) live with the ledger; imported here
+# The assistance funds ledger's tables (migration 0006) live with the ledger, the jobs table
+# (0013) with the jobs; imported here
 # so that every table is on ``Base.metadata`` whichever module is imported first.
 from core.funds import models as _funds_models  # noqa: E402, F401
+from core.jobs import store as _jobs_store  # noqa: E402, F401

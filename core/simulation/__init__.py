@@ -6,7 +6,7 @@
 * :mod:`~core.simulation.reforms` — parameter overrides, programmes on/off, deltas, deciles
 * :mod:`~core.simulation.caseload` — open files as a population, replay, trends
 * :mod:`~core.simulation.diff`, :mod:`~core.simulation.cliffs` — policy diff, cliff finder
-* :mod:`~core.simulation.jobs` — long simulations as jobs
+* :mod:`~core.simulation.job_kinds` — long simulations as jobs (:mod:`core.jobs`)
 * :mod:`~core.simulation.distributed` — the same on a Dask cluster
 * :mod:`~core.simulation.tables` — the dashboard's tables as CSV / XLSX
 

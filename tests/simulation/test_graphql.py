@@ -8,7 +8,10 @@ import time
 
 import pytest
 
-from core.simulation import jobs
+from core.auth.principal import Principal
+from core.jobs import queue as jobs
+from tests.jobs.conftest import jobs_worker
+from tests.jobs.kinds import STEPS
 from tests.security.conftest import caller, serve  # noqa: F401  (fixtures)
 
 START = """
@@ -33,9 +36,15 @@ ILL = {
 }
 
 
-@pytest.fixture(autouse=True)
-def job_folder(tmp_path, monkeypatch):
-    monkeypatch.setenv(jobs.JOBS_ENV, str(tmp_path / "jobs"))
+@pytest.fixture
+def worker(database_url, tmp_path):
+    """On PostgreSQL a jobs worker runs the queued simulations (on SQLite the server that
+    queued them does)."""
+    if not database_url.startswith("postgresql"):
+        yield None
+        return
+    with jobs_worker(database_url, tmp_path / "worker.log") as process:
+        yield process
 
 
 def finished(national, job_id: str, timeout: float = 60) -> dict:
@@ -47,7 +56,7 @@ def finished(national, job_id: str, timeout: float = 60) -> dict:
         time.sleep(0.05)
 
 
-def test_a_simulation_is_a_job_with_progress_and_a_result(caller, api_registry):  # noqa: F811
+def test_a_simulation_is_a_job_with_progress_and_a_result(caller, api_registry, worker):  # noqa: F811
     national = caller("national", "national")
     started = national.ok(START, input={"households": 2000, "seed": 4, "asOf": "2026-06-01"})
     assert started["status"] in ("QUEUED", "RUNNING", "DONE") and started["id"]
@@ -63,7 +72,7 @@ def test_a_simulation_is_a_job_with_progress_and_a_result(caller, api_registry):
     assert hebei["yearlyCostFen"] == sum(p["yearlyCostFen"] for p in hebei["programmes"])
 
 
-def test_a_reform_job_and_its_refusals(caller):  # noqa: F811
+def test_a_reform_job_and_its_refusals(caller, worker):  # noqa: F811
     national = caller("national", "national")
     reform = {"tenant": "hebei", "name": "关闭医疗救助", "switchOff": ["medical_relief"]}
     started = national.ok(START, input={"households": 1000, "reform": reform, "asOf": "2026-06-01"})
@@ -123,20 +132,26 @@ def test_caseload_trend_for_staff_and_national(caller):  # noqa: F811
     caller().refused("UNAUTHENTICATED", query)
 
 
-def test_jobs_beyond_the_queue_limit_are_refused_and_none_is_lost(monkeypatch):
-    import threading
+def test_jobs_beyond_the_queue_limit_are_refused_and_none_is_lost(
+    database_url, api_registry, worker
+):
+    national = Principal(user="acftu", tenant="national", role="national")
 
-    release = threading.Event()
-    started = [
-        jobs.start("test", "acftu", 1, lambda p: release.wait(10) and {"ok": True})
-        for _ in range(jobs.MAX_WAITING)
-    ]
+    def start(steps: int) -> jobs.Job:
+        params = {"steps": steps, "pause": 0.05}
+        return jobs.start(database_url, api_registry, national, STEPS, params, steps)
+
+    started = [start(10) for _ in range(jobs.MAX_WAITING)]
     with pytest.raises(jobs.BangfuError) as info:
-        jobs.start("test", "acftu", 1, lambda p: {})
+        start(1)
     assert info.value.code == "RULE_VIOLATION" and info.value.zh
-    release.set()
-    assert all(jobs.wait(j.id, 20).status == "DONE" for j in started)
-    assert jobs.wait(jobs.start("test", "acftu", 1, lambda p: {"ok": 1}).id, 20).result == {"ok": 1}
+    # another tenant's jobs do not count against this one's
+    hebei = Principal(user="li", tenant="hebei", role="admin")
+    other = jobs.start(database_url, api_registry, hebei, STEPS, {"steps": 1, "pause": 0}, 1)
+    assert all(jobs.wait(database_url, "national", j.id, 60).status == "DONE" for j in started)
+    assert jobs.wait(database_url, "hebei", other.id, 60).status == "DONE"
+    last = jobs.wait(database_url, "national", start(1).id, 60)
+    assert last.status == "DONE" and last.result["steps"] == 1
 
 
 def test_one_tenant_at_two_dates(caller):  # noqa: F811
