@@ -296,6 +296,15 @@ class FundSpending:
 # --------------------------------------------------------------------------- queries
 @strawberry.type
 class FundsQuery:
+    @strawberry.field(description="A payment run job of the caller's tenant; null when unknown.")
+    def payment_run_job(self, info: strawberry.Info, id: strawberry.ID) -> PaymentRunJob | None:
+        who = _staff(info.context)
+        queue, url = _jobs(info)
+        job = queue.get(url, who.tenant, str(id), info.context.registry)
+        if job is None or job.kind != "payment_run" or job.tenant != who.tenant:
+            return None
+        return PaymentRunJob.of(job)
+
     @strawberry.field(description="The caller's tenant's funds (of year), balances from entries.")
     def funds(self, info: strawberry.Info, year: int | None = strawberry.UNSET) -> list[Fund]:
         service, who = _service(info)
@@ -440,9 +449,58 @@ def _public(r: dict[str, Any]) -> PublicLine:
     )
 
 
+@strawberry.type(description="A payment run made by a jobs worker: its progress and its end.")
+class PaymentRunJob:
+    id: strawberry.ID
+    status: str = strawberry.field(description="QUEUED, RUNNING, DONE or FAILED")
+    progress: float = strawberry.field(description="0 to 1")
+    done: int = strawberry.field(description="payments written so far")
+    total: int = strawberry.field(description="payments due (known once it runs)")
+    run_id: strawberry.ID | None = strawberry.field(description="when DONE: the run")
+    created: int | None = strawberry.field(description="when DONE: payments this run added")
+    error: str | None = strawberry.field(description="when FAILED: why (中文 / English)")
+
+    @classmethod
+    def of(cls, job: Any) -> PaymentRunJob:
+        made = job.result or {}
+        return cls(
+            id=strawberry.ID(job.id),
+            status=job.status,
+            progress=job.progress,
+            done=job.done,
+            total=job.total,
+            run_id=strawberry.ID(str(made["run"])) if "run" in made else None,
+            created=made.get("created"),
+            error=f"{job.error_zh} / {job.error_en}" if job.error_en else None,
+        )
+
+
+def _jobs(info: strawberry.Info) -> tuple[Any, str]:
+    from core.jobs import queue
+
+    return queue, _database(info.context).url
+
+
 # --------------------------------------------------------------------------- mutations
 @strawberry.type
 class FundsMutation:
+    @strawberry.mutation(
+        description="The payment run (清册) of a period, made by a jobs worker: answers at "
+        "once with the job (paymentRunJob follows it). Same rights and result as runPayments."
+    )
+    def start_payment_run(self, info: strawberry.Info, period: str, source: str) -> PaymentRunJob:
+        from core.funds.desk import PROPOSERS, checked_source
+        from core.funds.runs import parse_period
+
+        service, who = _service(info)
+        service._staff(who, PROPOSERS)  # refused now, not by a worker later
+        checked_source(source)
+        parse_period(period)
+        queue, url = _jobs(info)
+        params = {"period": period, "source": source}
+        job = queue.start(url, info.context.registry, who, "payment_run", params, 0)
+        return PaymentRunJob.of(job)
+
     @strawberry.mutation(description="Record money received into a fund; the journal id.")
     def record_receipt(
         self,

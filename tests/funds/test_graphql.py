@@ -4,6 +4,8 @@ tenant isolation, and the national level's suppressed counts."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import text
 
@@ -114,6 +116,38 @@ def test_a_run_through_the_api(caller, filed):
     ]
     national.refused("FORBIDDEN", FUNDS, y=2026)
     caller().refused("UNAUTHENTICATED", FUNDS, y=2026)
+
+
+START_RUN = """mutation($p: String!, $s: String!) {
+  startPaymentRun(period: $p, source: $s) { id status total } }"""
+RUN_JOB = (
+    "query($id: ID!) { paymentRunJob(id: $id) { status progress done total runId created error } }"
+)
+
+
+def test_a_payment_run_made_by_a_jobs_worker(caller, filed, database_url, tmp_path):
+    """On PostgreSQL a worker process makes it (as the serving role, with the asker's
+    rights); on SQLite the server that queued it does."""
+    from contextlib import nullcontext
+
+    from tests.jobs.conftest import jobs_worker
+
+    worker, gansu = caller("hebei", "caseworker"), caller("gansu", "caseworker")
+    worker.refused("BAD_INPUT", START_RUN, p="2026-13", s="government")  # refused at once
+    caller("hebei", "chairman").refused("FORBIDDEN", START_RUN, p="2026", s="government")
+    postgres = database_url.startswith("postgresql")
+    with jobs_worker(database_url, tmp_path / "worker.log") if postgres else nullcontext():
+        started = worker.ok(START_RUN, p="2026", s="government")
+        assert started["status"] in ("QUEUED", "RUNNING", "DONE")
+        deadline = time.monotonic() + 60
+        while (job := worker.ok(RUN_JOB, id=started["id"]))["status"] not in ("DONE", "FAILED"):
+            assert time.monotonic() < deadline, job
+            time.sleep(0.05)
+    assert job["status"] == "DONE", job
+    assert (job["created"], job["done"], job["total"], job["progress"]) == (6, 6, 6, 1.0)
+    assert gansu.ok(RUN_JOB, id=started["id"]) is None  # another tenant's job: not there
+    again = worker.ok(RUN, p="2026", s="government")  # the same run: nobody paid twice
+    assert again["id"] == job["runId"] and again["created"] == 0 and again["payments"] == 6
 
 
 def test_the_shortfall_is_named_and_counts_below_five_are_suppressed(caller, filed):
