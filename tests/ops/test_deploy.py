@@ -208,6 +208,7 @@ def test_the_systemd_units_verify(tmp_path):
     units = sorted((DEPLOY / "systemd").glob("bangfu*.*"))
     assert {u.name for u in units} >= {
         "bangfu.service",
+        "bangfu-jobs.service",
         "bangfu-backup.service",
         "bangfu-backup.timer",
     }
@@ -227,3 +228,30 @@ def test_the_systemd_units_verify(tmp_path):
     if done.returncode != 0 and ("Failed to connect" in output or "bus" in output.lower()):
         pytest.skip(f"systemd-analyze cannot run here: {output.strip()[:200]}")
     assert done.returncode == 0 and output.strip() == "", output
+
+
+def test_every_unit_runs_a_command_bangfu_has():
+    """systemd-analyze checks that the executable exists, not that ``bangfu jobs worker``
+    is a command: each unit's command line is asked for its help, options and all."""
+    from typer.testing import CliRunner
+
+    from core.cli import app
+
+    for unit in sorted((DEPLOY / "systemd").glob("bangfu*.service")):
+        [line] = [x for x in unit.read_text("utf-8").splitlines() if x.startswith("ExecStart=")]
+        words = line.removeprefix("ExecStart=").split()
+        assert words[0] == "/opt/bangfu/.venv/bin/bangfu", unit.name
+        answer = CliRunner().invoke(app, [*_command_words(words[1:]), "--help"])
+        assert answer.exit_code == 0, (unit.name, answer.output)
+        for option in (w for w in words[1:] if w.startswith("--")):
+            assert option.split("=")[0] in answer.output, (unit.name, option)
+
+
+def _command_words(words: list[str]) -> list[str]:
+    """The subcommand words of a command line (up to its first option)."""
+    taken = []
+    for word in words:
+        if word.startswith("-"):
+            break
+        taken.append(word)
+    return taken
