@@ -71,7 +71,6 @@ class SimulationJob:
 
     @classmethod
     def of(cls, job: Job) -> SimulationJob:
-        error = f"{job.error_zh} / {job.error_en}" if job.error_en else None
         return cls(
             id=strawberry.ID(job.id),
             kind=job.kind,
@@ -80,7 +79,7 @@ class SimulationJob:
             done=job.done,
             total=job.total,
             result=job.result,  # type: ignore[arg-type]
-            error=error,
+            error=job.error,
         )
 
 

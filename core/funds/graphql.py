@@ -471,7 +471,7 @@ class PaymentRunJob:
             total=job.total,
             run_id=strawberry.ID(str(made["run"])) if "run" in made else None,
             created=made.get("created"),
-            error=f"{job.error_zh} / {job.error_en}" if job.error_en else None,
+            error=job.error,
         )
 
 

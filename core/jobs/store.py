@@ -86,6 +86,11 @@ class Job:
         return 0.0 if not self.total else min(1.0, self.done / self.total)
 
     @property
+    def error(self) -> str | None:
+        """Why it failed, for a reader: 中文 / English."""
+        return f"{self.error_zh} / {self.error_en}" if self.error_en else None
+
+    @property
     def finished(self) -> bool:
         return self.status in (DONE, FAILED)
 
