@@ -405,8 +405,13 @@ def jobs_worker(
     """Run queued jobs until stopped (SIGTERM lets the running job finish). On PostgreSQL
     run one on every host with cores to spare; a job whose worker dies is tried again."""
     from core.jobs import worker
+    from core.settings import SettingsError
 
-    worker.run(database_url(database), concurrency)
+    try:
+        worker.run(database_url(database), concurrency)
+    except (SettingsError, worker.NotReady) as exc:
+        console.print(f"[red]bangfu jobs worker will not start: {exc}[/]")
+        raise typer.Exit(code=2) from None
 
 
 @jobs_app.command("list")

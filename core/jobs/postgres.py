@@ -77,10 +77,12 @@ def installed_schema(url: str) -> str | None:
 def check_schema(url: str) -> None:
     """Refuse to work a queue whose schema another procrastinate release made: its
     functions and this code would disagree in ways that show only under load."""
+    from core.jobs.worker import NotReady
+
     installed = installed_schema(url)
     wanted = f"procrastinate {procrastinate_version()}"
     if installed != wanted:
-        raise RuntimeError(
+        raise NotReady(
             f"the database's job queue is {installed or 'missing'}, this Bangfu uses {wanted}: "
             "run bangfu db upgrade (a new procrastinate needs an Alembic revision applying "
             "its migrations) / 数据库中的任务队列版本与程序不符,请先升级数据库"

@@ -23,10 +23,14 @@ log = logging.getLogger("bangfu.jobs")
 POLL_S = 1.0  #: how often a SQLite worker looks for queued jobs
 
 
+class NotReady(RuntimeError):
+    """The worker may not start (the message says why)."""
+
+
 def tenants() -> Registry:
     loaded = load_registry()
     if loaded.problems:
-        raise RuntimeError("; ".join(str(p) for p in loaded.problems))
+        raise NotReady("; ".join(str(p) for p in loaded.problems))
     return loaded
 
 

@@ -13,6 +13,8 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from core.auth.principal import Principal
 from core.jobs import queue, store
 from core.jobs.store import DONE, FAILED, RUNNING, Job
@@ -124,3 +126,39 @@ def test_a_killed_workers_job_is_tried_again_then_failed_never_running_for_ever(
     assert failed.status == FAILED and failed.attempts == 2, failed
     assert "stopped 2 times" in failed.error_en and "中断 2 次" in failed.error_zh
     assert failed.result is None
+
+
+def test_jobs_list_shows_a_tenants_jobs_and_who_has_them(database_url, registry):
+    from typer.testing import CliRunner
+
+    from core.cli import app
+
+    job = queue.start(database_url, registry, NATIONAL, STEPS, {"steps": 1, "pause": 0}, 1, False)
+    hebei = Principal(user="li", tenant="hebei", role="admin")
+    other = queue.start(database_url, registry, hebei, STEPS, {"steps": 1, "pause": 0}, 1, False)
+    listed = CliRunner().invoke(
+        app,
+        ["jobs", "list", "--tenant", "national", "--database-url", database_url],
+        env={"COLUMNS": "250"},
+    )
+    assert listed.exit_code == 0, listed.output
+    assert job.id in listed.stdout and "QUEUED" in listed.stdout and "0/1" in listed.stdout
+    assert other.id not in listed.stdout  # another tenant's
+
+
+def test_a_worker_refuses_a_queue_another_procrastinate_made(database_url, monkeypatch):
+    """The queue's schema is the one migration 0013 installed from the locked release; a
+    worker of another release says so and does not start."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite keeps no procrastinate queue")
+    from importlib.metadata import version
+
+    from typer.testing import CliRunner
+
+    from core.cli import app
+    from core.jobs import postgres
+
+    assert postgres.installed_schema(database_url) == f"procrastinate {version('procrastinate')}"
+    monkeypatch.setattr(postgres, "procrastinate_version", lambda: "99.0.0")
+    refused = CliRunner().invoke(app, ["jobs", "worker", "--database-url", database_url])
+    assert refused.exit_code == 2 and "procrastinate 99.0.0" in refused.output, refused.output
