@@ -40,7 +40,7 @@ def tenant_models() -> list[type]:
 @pytest.fixture
 def two_tenants(database_url, registry):
     """Files, history, assignments, identities, review runs and decisions, audit rows,
-    staff sessions and staff accounts of hebei and gansu."""
+    staff sessions and staff accounts, the ledger and a job of hebei and gansu."""
     with session_factory(database_url)() as session:
         service = CaseService(session, registry, today=lambda: D("2026-11-20"))
         for tenant in ("hebei", "gansu"):
@@ -73,7 +73,17 @@ def two_tenants(database_url, registry):
                 session.commit()
             assert case.tenant == tenant
             _funds(session, registry, tenant, int(case.id))
+            _a_job(database_url, registry, tenant)
         yield session
+
+
+def _a_job(url: str, registry, tenant: str) -> None:
+    """A payment run queued as a job (left queued: no worker runs it here)."""
+    from core.jobs import queue
+
+    params = {"period": "2026", "source": "government"}
+    who = staff(tenant, "caseworker")
+    queue.start(url, registry, who, "payment_run", params, 0, run_here=False)
 
 
 def _funds(session, registry, tenant: str, case_id: int) -> None:
