@@ -10,12 +10,14 @@ first, so that what it reports as overdue follows the published calendar.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core.cases.service import case_state
+from core.cases.steps import case_state, waiting_columns
 from core.db import repositories as repo
-from core.db.models import CaseFile
+from core.db.models import TURN_UNKNOWN, CaseFile
 from core.workflow.engine import Workflow
 
 
@@ -29,16 +31,42 @@ def refresh_provisional_deadlines(session: Session, workflow: Workflow) -> int:
     )
     if not rows:
         return 0
+    return _rework(session, workflow, rows)
+
+
+#: files whose turn is worked out in one go
+TURNS_AT_ONCE = 500
+
+
+def work_out_turns(session: Session, workflow: Workflow) -> int:
+    """Work out whose turn each file of the workflow's tenant opened before migration 0015
+    is (``cases.turn`` still :data:`core.db.models.TURN_UNKNOWN`), from its history; how
+    many were. The worklist does it before it lists the tenant's files."""
+    tenant = workflow.tenant.code
+    done = 0
+    while True:
+        rows = list(
+            session.scalars(
+                select(CaseFile)
+                .where(CaseFile.tenant == tenant, CaseFile.turn == TURN_UNKNOWN)
+                .order_by(CaseFile.id)
+                .limit(TURNS_AT_ONCE)
+            )
+        )
+        if not rows:
+            return done
+        _rework(session, workflow, rows)
+        done += len(rows)
+
+
+def _rework(session: Session, workflow: Workflow, rows: Sequence[CaseFile]) -> int:
+    """Work out again what the files wait for (:func:`core.cases.steps.waiting_columns`);
+    how many changed."""
+    tenant = workflow.tenant.code
     events = repo.events_of(session, tenant, [r.id for r in rows])
     changed = 0
     for row in rows:
-        pending = workflow.deadlines(case_state(row, events[row.id]))
-        first = pending[0] if pending else None
-        values = {
-            "due_step": first.step if first else None,
-            "due_on": first.due if first else None,
-            "due_provisional": first.provisional if first else False,
-        }
+        values = waiting_columns(workflow, case_state(row, events[row.id]))
         if values != {k: getattr(row, k) for k in values}:
             session.execute(
                 update(CaseFile)

@@ -12,12 +12,12 @@ from core.auth.principal import Principal
 from core.auth.roles import label
 from core.cases.access import forbidden, one_call_scope
 from core.cases.four_eyes import FACTS_DECISIONS, fact_deciders
+from core.cases.names import member_keys
 from core.cases.privacy import shown_household
-from core.cases.steps import Steps, case_state, changed_row, checked_comment
+from core.cases.steps import Steps, case_state, changed_row, checked_comment, household_columns
 from core.cases.viewing import Views
 from core.cases.views import CaseView
 from core.db import repositories as repo
-from core.db.facts_row import LAYOUT_ID
 from core.errors import rule_violation
 from core.evaluation import evaluate
 from core.model import parse_household
@@ -104,12 +104,9 @@ class NewFacts(Steps, Views):
         decision = Decision(action=FACTS_DECISIONS[name], step=step)
         after = CaseState(row.tenant, row.status, row.urgent, row.opened_on, (*state.history, step))
         if approve:
-            values = self._summary(evaluation, {}, flow, after) | {
-                "household": pending["household"],
-                "facts": pending["facts"],
-                "facts_layout": LAYOUT_ID,
-                "pending": None,
-            }
+            values = self._summary(evaluation, {}, flow, after)
+            values |= household_columns(pending["household"], pending["facts"])
+            values["pending"] = None
         else:
             values = {"pending": None}
         prev_hash = events[-1]["hash"] if events else ""
@@ -118,6 +115,7 @@ class NewFacts(Steps, Views):
             raise self._conflict()
         if approve:
             repo.replace_identities(self.session, row.tenant, row.id, identities)
+            repo.replace_names(self.session, row.tenant, row.id, member_keys(pending["household"]))
             masked = shown_masked
         self._finish()
         changed = changed_row(row, values, expected_version + 1)

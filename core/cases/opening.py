@@ -15,12 +15,13 @@ from typing import Any
 from core.auth.principal import Principal
 from core.cases.access import forbidden, one_call_scope
 from core.cases.duplicates import Duplicates, id_hashes
+from core.cases.names import member_keys
 from core.cases.privacy import protect
-from core.cases.steps import RESPONSIBLE, Steps
+from core.cases.steps import RESPONSIBLE, Steps, household_columns
 from core.cases.viewing import Views
 from core.cases.views import CaseView
 from core.db import repositories as repo
-from core.db.facts_row import LAYOUT_ID, facts_row
+from core.db.facts_row import facts_row
 from core.evaluation import Evaluation, evaluate
 from core.model import Household, parse_household
 from core.workflow.determination import snapshot
@@ -108,17 +109,16 @@ class Opening(Steps, Views, Duplicates):
             "opened_on": on,
             "urgent": bool(urgent),
             "opened_by": p.user,
-            "household": protected.stored,
-            "facts": facts_row(household),
-            "facts_layout": LAYOUT_ID,
+            **household_columns(protected.stored, facts_row(household)),
             "due_provisional": False,
             **self._summary(evaluation, decision.notes, flow, state),
         }
         case_id, number = repo.add_case(self.session, values)
         event = self._event(tenant, case_id, 1, decision, record, "")
         identities = [(i.member_index, i.id_hash, i.id_masked) for i in protected.identities]
+        names = member_keys(household)
         repo.open_rest(
-            self.session, tenant.code, case_id, event, identities, p.user, RESPONSIBLE, on
+            self.session, tenant.code, case_id, event, identities, p.user, RESPONSIBLE, on, names
         )
         self._finish()
         row = SimpleNamespace(id=case_id, number=number, pending=None, **values)

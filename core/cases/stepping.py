@@ -15,12 +15,19 @@ from core.auth.principal import Principal
 from core.cases.access import one_call_scope
 from core.cases.duplicates import Duplicates
 from core.cases.four_eyes import FACTS_DECISIONS, decided_statuses
+from core.cases.names import member_keys
 from core.cases.new_facts import NewFacts
 from core.cases.privacy import Identity, protect, shown_household
-from core.cases.steps import case_state, changed_row, checked_comment
+from core.cases.steps import (
+    case_state,
+    changed_row,
+    checked_comment,
+    household_columns,
+    waiting_columns,
+)
 from core.cases.views import CaseView
 from core.db import repositories as repo
-from core.db.facts_row import LAYOUT_ID, facts_row
+from core.db.facts_row import facts_row
 from core.errors import bad_input
 from core.evaluation import Evaluation, evaluate
 from core.model import Household, parse_household
@@ -133,7 +140,7 @@ class Stepping(NewFacts, Duplicates):
             # new facts on a decided file: recorded, not in effect until a second person
             # approves them; the file keeps its approved determination meanwhile
             record["pending"] = True
-            values = self._deadline_columns(flow, after) | {
+            values = waiting_columns(flow, after) | {
                 "status": decision.to_status,
                 "pending": {
                     "household": protected.stored,
@@ -148,12 +155,8 @@ class Stepping(NewFacts, Duplicates):
         else:
             values = self._summary(evaluation, decision.notes, flow, after)
             if new_household is not None:
-                values |= {
-                    "household": protected.stored,
-                    "facts": facts_row(new_household),
-                    "facts_layout": LAYOUT_ID,
-                    "pending": None,
-                }
+                values |= household_columns(protected.stored, facts_row(new_household))
+                values["pending"] = None
         prev_hash = events[-1]["hash"] if events else ""
         event = self._event(tenant, row.id, seq, decision, record, prev_hash)
         if not repo.apply_step(self.session, row.tenant, row.id, expected_version, values, event):
@@ -161,6 +164,8 @@ class Stepping(NewFacts, Duplicates):
         if identities is not None:
             repo.replace_identities(self.session, row.tenant, row.id, identities)
             masked = {index: shown for index, _, shown in identities}
+        if new_household is not None and not reapproval:
+            repo.replace_names(self.session, row.tenant, row.id, member_keys(new_household))
         self._finish()
         changed = changed_row(row, values, expected_version + 1)
         today = self.today()

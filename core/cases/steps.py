@@ -18,10 +18,12 @@ from core import clock
 from core.auth.principal import Principal
 from core.cases import summary
 from core.cases.access import CaseAccess, case_number, no_such_file
+from core.cases.names import applicant_name
 from core.cases.privacy import mask_free_text
 from core.cases.views import Later
 from core.db import chain
 from core.db import repositories as repo
+from core.db.facts_row import LAYOUT_ID
 from core.db.models import CaseFile
 from core.db.session import tenant_scope
 from core.errors import CONFLICT, BangfuError, bad_input, rule_violation
@@ -95,6 +97,31 @@ def changed_row(row: CaseFile, values: dict[str, Any], version: int) -> SimpleNa
     return changed
 
 
+def waiting_columns(flow: Workflow, state: CaseState) -> dict[str, Any]:
+    """The case columns of what the file waits for: the step whose turn it is ("" when it
+    waits for nobody) and its earliest running deadline."""
+    pending = flow.deadlines(state)
+    first = pending[0] if pending else None
+    turn = flow.turn(state)
+    return {
+        "turn": turn.name if turn else "",
+        "due_step": first.step if first else None,
+        "due_on": first.due if first else None,
+        "due_provisional": first.provisional if first else False,
+    }
+
+
+def household_columns(stored: dict[str, Any], facts: list[Any]) -> dict[str, Any]:
+    """The case columns of the household facts in effect: as kept (``stored``, without ID
+    numbers), as a row of numbers (``facts``), and the applicant's name."""
+    return {
+        "household": stored,
+        "facts": facts,
+        "facts_layout": LAYOUT_ID,
+        "applicant": applicant_name(stored),
+    }
+
+
 class Steps(CaseAccess):
     """The record of a step: its date, its history entry, the file's summary columns, and
     the file loaded for a change at the version its caller saw."""
@@ -116,7 +143,7 @@ class Steps(CaseAccess):
             "groups": ",".join(evaluation.groups),
             "entitlements": summary.evaluation_entitlements(evaluation),
             "ruleset": evaluation.ruleset,
-            **self._deadline_columns(workflow, state),
+            **waiting_columns(workflow, state),
         }
 
     def _event(
@@ -194,16 +221,6 @@ class Steps(CaseAccess):
                 previous=after.isoformat(),
             )
         return on
-
-    def _deadline_columns(self, flow: Workflow, state: CaseState) -> dict[str, Any]:
-        """The case columns of the file's earliest running deadline."""
-        pending = flow.deadlines(state)
-        first = pending[0] if pending else None
-        return {
-            "due_step": first.step if first else None,
-            "due_on": first.due if first else None,
-            "due_provisional": first.provisional if first else False,
-        }
 
     def _history_after(self, row: CaseFile, seq: int) -> Later:
         """The file's history up to step ``seq``, records included: read when the answer

@@ -19,10 +19,12 @@ from core.cases.access import CaseAccess
 from core.cases.four_eyes import FACTS_DECISIONS, fact_deciders
 from core.cases.privacy import shown_household
 from core.cases.steps import case_state
-from core.cases.views import CaseView, EventView, Later, PendingFacts
+from core.cases.turns import whose_turn
+from core.cases.views import CaseView, EventView, Later, PendingFacts, Turn
 from core.db import repositories as repo
 from core.db.models import CaseFile
 from core.db.session import tenant_scope
+from core.db.worklist import responsible_among
 from core.evaluation import Evaluation, evaluate, evaluate_many
 from core.model import parse_household
 from core.once import once
@@ -169,6 +171,14 @@ class Views(CaseAccess):
                 household=shown_household(waiting["household"], ids),
             )
 
+        def turn() -> Turn | None:
+            step = flow.turn(state())
+            if step is None:
+                return None
+            with tenant_scope(session, row.tenant):
+                responsible = responsible_among(session, row.tenant, [row.id]).get(row.id, "")
+            return whose_turn(flow.procedure, step.name, responsible)
+
         view = CaseView(
             id=str(row.number),
             tenant=row.tenant,
@@ -186,6 +196,7 @@ class Views(CaseAccess):
             household=Later(lambda: shown_household(household, masked_ids())),
             number=f"{row.tenant.upper()}-{row.opened_on.year}-{row.number:06d}",
             pending_facts=Later(pending_facts) if waiting else None,
+            turn=Later(turn),
         )
         cell.append(view)
         return view

@@ -55,6 +55,17 @@ class PendingFacts:
     household: dict[str, Any]  #: the new facts, ID numbers masked
 
 
+@dataclass(frozen=True)
+class Turn:
+    """Whose turn a file is: the step it waits for and who takes it."""
+
+    step: str  #: the step's code, e.g. "review"
+    zh: str  #: the step, e.g. "基层工会审核"
+    en: str
+    who_zh: str  #: who takes it: the roles (审核人), or the person responsible (一帮一)
+    who_en: str
+
+
 class Later:
     """A value of a :class:`CaseView` worked out when first read, at most once.
 
@@ -69,14 +80,22 @@ class Later:
         self.work = work
 
 
-_LAZY = ("evaluation", "available_actions", "history", "deadlines", "household", "pending_facts")
+_LAZY = (
+    "evaluation",
+    "available_actions",
+    "history",
+    "deadlines",
+    "household",
+    "pending_facts",
+    "turn",
+)
 
 
 class CaseView:
     """A hardship file (``Case``), as the principal who asked may see it.
 
     Read-only. ``evaluation``, ``available_actions``, ``history``, ``deadlines``,
-    ``household`` and ``pending_facts`` may be given as :class:`Later`: then they are
+    ``household``, ``pending_facts`` and ``turn`` may be given as :class:`Later`: then they are
     worked out when first read (and kept)."""
 
     id: str
@@ -95,6 +114,7 @@ class CaseView:
     household: dict[str, Any]  #: the recorded facts, ID numbers masked
     number: str  #: the file number shown to people, e.g. HEBEI-2026-000123
     pending_facts: PendingFacts | None
+    turn: Turn | None  #: whose turn the file is; None when it waits for nobody
 
     def __init__(
         self,
@@ -114,6 +134,7 @@ class CaseView:
         household: dict[str, Any] | Later,
         number: str = "",
         pending_facts: PendingFacts | Later | None = None,
+        turn: Turn | Later | None = None,
     ) -> None:
         fields = self.__dict__
         fields.update(
@@ -131,7 +152,7 @@ class CaseView:
         later = {}
         for name, value in zip(
             _LAZY,
-            (evaluation, available_actions, history, deadlines, household, pending_facts),
+            (evaluation, available_actions, history, deadlines, household, pending_facts, turn),
             strict=True,
         ):
             if isinstance(value, Later):
@@ -184,7 +205,7 @@ class TenantStatistics:
 class WorkItem:
     """A file as a line of a worklist: its summary columns only (no evaluation is run)."""
 
-    id: str
+    id: str  #: the file's number in its tenant (``Case.id``), never the row key
     status: str
     status_zh: str
     status_en: str
@@ -198,6 +219,23 @@ class WorkItem:
     due_on: date | None
     due_provisional: bool
     applicant: str
-    members: tuple[str, ...]  #: every member's name, for the search
+    responsible: str  #: the person responsible for it (一帮一), "" when nobody is
+    turn: Turn | None  #: whose turn it is; None when it waits for nobody
     mine: bool  #: the asking user is responsible for it (一帮一)
-    my_step: bool  #: a step from its status is one the asking user's role takes
+    my_step: bool  #: it waits for the asking person (their role's step, their file)
+
+
+@dataclass(frozen=True)
+class WorklistPage:
+    """A page of a worklist, with what the page around it shows."""
+
+    lines: tuple[WorkItem, ...]
+    total: int  #: the lines of the view, filtered and searched, on every page
+    counts: dict[str, int]  #: the files of each view, unfiltered (the tabs)
+    today: date
+    week_end: date  #: the last day of "due this week"
+    offset: int  #: where this page starts among the ``total`` lines
+
+    @property
+    def more(self) -> bool:
+        return self.offset + len(self.lines) < self.total

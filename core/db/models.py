@@ -47,6 +47,10 @@ Json = JSON().with_variant(JSONB(), "postgresql")
 CODE = 40  #: tenant codes, statuses, action names
 USER = 100  #: user names
 AUDIT_TARGET = 64  #: what a refused caller asked for, cut to this length
+#: ``cases.turn`` of a file whose turn is not worked out yet (opened before migration 0015)
+TURN_UNKNOWN = "?"
+#: a name as the search compares it: code-point order on every database
+NAME_KEY = String(100).with_variant(String(100, collation="C"), "postgresql")
 
 
 class Base(DeclarativeBase):
@@ -93,6 +97,11 @@ class CaseFile(TenantScoped, Base):
     due_step: Mapped[str | None] = mapped_column(String(CODE))
     due_on: Mapped[date | None] = mapped_column(Date)
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    # --- the worklist's columns (migration 0015)
+    #: the step the file waits for (whose turn it is), "" when it waits for nobody, "?"
+    #: until worked out for a file of before 0015 (:data:`TURN_UNKNOWN`)
+    turn: Mapped[str] = mapped_column(String(CODE), server_default=TURN_UNKNOWN)
+    applicant: Mapped[str] = mapped_column(String(USER), server_default="")  #: the name
     # --- new facts entered on an approved or filed file, waiting for a second person
     #: {"household", "facts", "by", "seq", "on"}; None when nothing waits (re-approval)
     pending: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
@@ -102,6 +111,9 @@ class CaseFile(TenantScoped, Base):
     __table_args__ = (
         Index("ix_cases_tenant_status", "tenant", "status"),
         Index("ix_cases_tenant_due_on", "tenant", "due_on"),
+        Index("ix_cases_tenant_turn", "tenant", "turn"),
+        Index("ix_cases_tenant_applicant", "tenant", "applicant"),
+        Index("ix_cases_tenant_opened_on", "tenant", "opened_on"),
         UniqueConstraint("tenant", "number"),
     )
 
@@ -160,6 +172,8 @@ class Assignment(TenantScoped, Base):
     since: Mapped[date] = mapped_column(Date)
     until: Mapped[date | None] = mapped_column(Date)
 
+    __table_args__ = (Index("ix_assignments_tenant_user", "tenant", "user"),)
+
 
 class MemberIdentity(TenantScoped, Base):
     """A member's resident ID number, never in clear: a keyed hash to find a household by
@@ -172,6 +186,22 @@ class MemberIdentity(TenantScoped, Base):
     member_index: Mapped[int] = mapped_column(Integer)
     id_hash: Mapped[str] = mapped_column(String(64), index=True)
     id_masked: Mapped[str] = mapped_column(String(18))
+
+
+class MemberName(TenantScoped, Base):
+    """A member's name as the worklist's search compares it (NFKC, case-folded): a name's
+    beginning is found through the (tenant, name) index, at any size (migration 0015).
+    Code-point order on every database (collation "C" on PostgreSQL), so that the names
+    beginning with a text are one range of the index everywhere."""
+
+    __tablename__ = "member_names"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    member_index: Mapped[int] = mapped_column(Integer)
+    name_key: Mapped[str] = mapped_column(NAME_KEY)
+
+    __table_args__ = (Index("ix_member_names_tenant_name_key", "tenant", "name_key"),)
 
 
 class ApiToken(Base):

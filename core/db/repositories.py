@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     TextClause,
     bindparam,
+    delete,
     func,
     insert,
     literal_column,
@@ -39,6 +40,7 @@ from core.db.models import (
     CaseFile,
     CaseRead,
     MemberIdentity,
+    MemberName,
     TenantReport,
 )
 from core.db.session import tenant_scope
@@ -311,12 +313,17 @@ def open_rest(
     user: str,
     duty: str,
     since: date,
+    names: Sequence[tuple[int, str]] = (),
 ) -> None:
-    """A new file's first event, its members' identities and its responsible person: one
-    statement on PostgreSQL (data-modifying CTEs), three elsewhere."""
+    """A new file's first event, its members' identities and names (as the search compares
+    them) and its responsible person: one statement on PostgreSQL (data-modifying CTEs),
+    four elsewhere."""
     members = [
         {"tenant": tenant, "case_id": case_id, "member_index": i, "id_hash": h, "id_masked": m}
         for i, h, m in identities
+    ]
+    keys = [
+        {"tenant": tenant, "case_id": case_id, "member_index": i, "name_key": k} for i, k in names
     ]
     assignment = {"tenant": tenant, "case_id": case_id, "user": user, "duty": duty, "since": since}
     metrics.step_written(session, tenant, event["action"])
@@ -324,26 +331,33 @@ def open_rest(
         session.execute(insert(CaseEvent.__table__), [event])
         if members:
             session.execute(insert(MemberIdentity.__table__), members)
+        if keys:
+            session.execute(insert(MemberName.__table__), keys)
         session.execute(insert(Assignment.__table__), [assignment])
         return
-    statement = _open_rest_pg(tuple(event), len(members))
+    statement = _open_rest_pg(tuple(event), len(members), len(keys))
     parameters = {f"e_{k}": v for k, v in event.items()}
     for n, member in enumerate(members):
         parameters |= {f"m{n}_{k}": v for k, v in member.items()}
+    for n, key in enumerate(keys):
+        parameters |= {f"n{n}_{k}": v for k, v in key.items()}
     parameters |= {f"a_{k}": v for k, v in assignment.items()}
     session.execute(statement, parameters)
 
 
 _MEMBER_KEYS = ("tenant", "case_id", "member_index", "id_hash", "id_masked")
+_NAME_KEYS = ("tenant", "case_id", "member_index", "name_key")
 _ASSIGNMENT_KEYS = ("tenant", "case_id", "user", "duty", "since")
 
 
 @functools.cache
-def _open_rest_pg(event_keys: tuple[str, ...], members: int) -> TextClause:
-    """The first event, the identities and the assignment of a new file as one statement
-    (data-modifying CTEs), built once per set of columns and number of members: building
-    the SQLAlchemy inserts on every opening cost more than the statement's round trip."""
+def _open_rest_pg(event_keys: tuple[str, ...], members: int, names: int = 0) -> TextClause:
+    """The first event, the identities, the names and the assignment of a new file as one
+    statement (data-modifying CTEs), built once per set of columns and number of members:
+    building the SQLAlchemy inserts on every opening cost more than the statement's round
+    trip."""
     events, ids, duties = CaseEvent.__table__, MemberIdentity.__table__, Assignment.__table__
+    keyed = MemberName.__table__
 
     def columns(keys: Sequence[str]) -> str:
         return ", ".join(f'"{k}"' for k in keys)
@@ -360,6 +374,9 @@ def _open_rest_pg(event_keys: tuple[str, ...], members: int) -> TextClause:
         parts.append(
             f"members AS (INSERT INTO member_identities ({columns(_MEMBER_KEYS)}) VALUES {rows})"
         )
+    if names:
+        rows = ", ".join(values(f"n{n}_", _NAME_KEYS) for n in range(names))
+        parts.append(f"names AS (INSERT INTO member_names ({columns(_NAME_KEYS)}) VALUES {rows})")
     sql = (
         f"WITH {', '.join(parts)} "
         f"INSERT INTO assignments ({columns(_ASSIGNMENT_KEYS)}) VALUES {values('a_', _ASSIGNMENT_KEYS)}"
@@ -371,6 +388,7 @@ def _open_rest_pg(event_keys: tuple[str, ...], members: int) -> TextClause:
             for n in range(members)
             for k in _MEMBER_KEYS
         ),
+        *(bindparam(f"n{n}_{k}", type_=keyed.c[k].type) for n in range(names) for k in _NAME_KEYS),
         *(bindparam(f"a_{k}", type_=duties.c[k].type) for k in _ASSIGNMENT_KEYS),
     )
 
@@ -387,6 +405,20 @@ def replace_identities(
     ]
     if rows:
         session.execute(insert(MemberIdentity), rows)
+
+
+def replace_names(
+    session: Session, tenant: str, case_id: int, names: Iterable[tuple[int, str]]
+) -> None:
+    """A file's members' names as the search compares them, after its facts changed."""
+    session.execute(
+        delete(MemberName).where(MemberName.tenant == tenant, MemberName.case_id == case_id)
+    )
+    rows = [
+        {"tenant": tenant, "case_id": case_id, "member_index": i, "name_key": k} for i, k in names
+    ]
+    if rows:
+        session.execute(insert(MemberName), rows)
 
 
 def assign(session: Session, tenant: str, case_id: int, user: str, duty: str, since: date) -> None:

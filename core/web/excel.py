@@ -12,7 +12,7 @@ half-imported: the sheet goes in whole, in one transaction, or not at all.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -282,8 +282,10 @@ EXPORT_HEADERS = (
 )
 
 
-def export(items: Iterable[WorkItem], title: str) -> bytes:
-    """The lines as an XLSX workbook: Chinese headers, English beneath, one row a file."""
+def export(items: Sequence[WorkItem], title: str, total: int | None = None) -> bytes:
+    """The lines as an XLSX workbook: Chinese headers, English beneath, one row a file.
+    ``total``: how many lines the list has; when more than ``items``, a last row says the
+    sheet holds only the first of them."""
     book = Workbook()
     sheet = book.active
     sheet.title = "档案列表"
@@ -306,6 +308,13 @@ def export(items: Iterable[WorkItem], title: str) -> bytes:
                 i.due_on,
                 "是" if i.due_provisional else "",
                 "是" if i.urgent else "",
+            ]
+        )
+    if total is not None and total > len(items):
+        sheet.append(
+            [
+                f"本表只含前{len(items)}件(共{total}件),请按状态或姓名缩小范围后分别导出 "
+                f"(the first {len(items)} of {total} files only)"
             ]
         )
     for row in sheet.iter_rows(min_row=3):

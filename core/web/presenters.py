@@ -18,7 +18,7 @@ from typing import Any
 
 from core.auth.principal import Principal
 from core.auth.roles import label as role_label
-from core.cases.views import CaseView
+from core.cases.views import CaseView, Turn
 from core.errors import (
     BAD_INPUT,
     CONFLICT,
@@ -202,6 +202,14 @@ class Procedures:
             return found.zh, found.en
         return FACTS_DECISIONS.get(name, (name, name))
 
+    def closes(self, name: str) -> bool:
+        """Whether the step closes the file (a refusal, an exit)."""
+        if self.procedure is None:
+            return False
+        found = self.procedure.action(name)
+        onward = found.to_status if found else None
+        return onward is not None and not self.procedure.is_open(onward)
+
     def needs_comment(self, name: str) -> bool:
         found = self.procedure.action(name) if self.procedure else None
         return bool(found and found.requires_comment) or name == "reject_facts"
@@ -303,6 +311,8 @@ class ActionForm:
     zh: str
     en: str
     needs_comment: bool
+    #: a refusal or an exit (it closes the file): never shown as the primary button
+    closes: bool = False
 
 
 @dataclass(frozen=True)
@@ -328,6 +338,7 @@ class CasePage:
     evaluation: Evaluation
     #: new facts waiting for a second person: (entered by, on, what they would give)
     pending: tuple[str, date, Evaluation] | None = None
+    turn: Turn | None = None  #: whose turn the file is
 
 
 MEMBER_NOTES = (
@@ -378,9 +389,10 @@ def case_page(view: CaseView, labels: Procedures, today: date) -> CasePage:
             )
         )
     actions = [
-        ActionForm(name, *labels.step(name), labels.needs_comment(name))
+        ActionForm(name, *labels.step(name), labels.needs_comment(name), labels.closes(name))
         for name in view.available_actions
     ]
+    actions.sort(key=lambda a: a.closes)  # the steps that move the file on first
     return CasePage(
         line=case_line(view, today),
         opened_by=view.opened_by,
@@ -398,6 +410,7 @@ def case_page(view: CaseView, labels: Procedures, today: date) -> CasePage:
             if view.pending_facts
             else None
         ),
+        turn=view.turn,
     )
 
 

@@ -386,56 +386,37 @@ def _duplicate_notice(desk: Desk, where: Tenant, household: Any) -> tuple[Notice
 
 
 # --------------------------------------------------------------------------- worklist
-def _worklist_items(desk: Desk, where: Tenant, query: wl.Query) -> tuple[list[Any], Any]:
-    today = desk.cases.today()
-    until = wl.week_end(desk.cases.calendar, today)
-    items = desk.cases.worklist(desk.principal, where.code)
-    matches = None
-    if query.q and wl.looks_like_id_number(query.q):
-        ids = desk.cases.find_by_id_number(desk.principal, query.q)
-        matches = {v.id for v in ids}
-    lines = wl.select(items, query, today, until, matches)
-    return lines, {
-        "counts": wl.counts(items, today, until),
-        "today": today,
-        "week_end": until,
-        "by_id": matches is not None,
-    }
-
-
 @get("/{tenant:str}/worklist", sync_to_thread=True)
 def worklist(request: Request, tenant: FromPath[str]) -> Template:
-    """My tasks, due this week, overdue, every file: sorted, filtered, searched."""
+    """My tasks, due this week, overdue, every file: sorted, filtered, searched, a page at a
+    time (all of it done by the database)."""
     where = _tenant(request, tenant)
     query = wl.Query.read(dict(request.query_params))
     with open_desk(request, where) as desk:
-        lines, facts = _worklist_items(desk, where, query)
-        first = query.page * wl.PAGE
+        listed = desk.cases.worklist(desk.principal, where.code, query.asked())
         return page(
             request,
             "worklist.html",
             brand_of(where),
-            lines=lines[first : first + wl.PAGE],
-            total=len(lines),
-            more=len(lines) > first + wl.PAGE,
+            listed=listed,
+            lines=listed.lines,
             query=query,
             views=wl.VIEWS,
             sorts=wl.SORTS,
             statuses=Procedures(where).statuses(),
-            **facts,
             **_staff_context(desk),
         )
 
 
 @get("/{tenant:str}/worklist.xlsx", sync_to_thread=True)
 def worklist_export(request: Request, tenant: FromPath[str]) -> Response[bytes]:
-    """The worklist as shown, as an Excel workbook."""
+    """The worklist as shown (every page of it), as an Excel workbook."""
     where = _tenant(request, tenant)
     query = wl.Query.read(dict(request.query_params))
     with open_desk(request, where) as desk:
-        lines, facts = _worklist_items(desk, where, query)
-    content = excel.export(lines, f"{brand_of(where).display_name} 档案列表")
-    name = f"cases-{where.code}-{facts['today'].isoformat()}.xlsx"
+        listed = desk.cases.worklist(desk.principal, where.code, query.asked(whole=True))
+    content = excel.export(listed.lines, f"{brand_of(where).display_name} 档案列表", listed.total)
+    name = f"cases-{where.code}-{listed.today.isoformat()}.xlsx"
     return Response(
         content,
         media_type=excel.XLSX,

@@ -295,6 +295,12 @@ class Workflow:
                 available.append(action.name)
         return available
 
+    def turn(self, case: CaseState) -> Action | None:
+        """The step the file waits for (:meth:`core.workflow.procedure.Procedure.next_step`),
+        None when it waits for nobody."""
+        taken = {s.action for s in case.current_round(self.procedure)}
+        return self.procedure.next_step(case.status, taken)
+
     def deadlines(self, case: CaseState) -> list[Deadline]:
         return pending_deadlines(self.procedure, case, self.calendar, self.tenant.parameters)
 

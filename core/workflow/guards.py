@@ -53,6 +53,7 @@ def requires_prior_action(
         kind="requires_prior_action",
         description=f"{rule_en} / {rule_zh}",
         check=check,
+        needs_steps=names,
     )
 
 

@@ -33,7 +33,7 @@ checks the graph (every status reachable, no dead end).
 from __future__ import annotations
 
 import calendar as _months
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -83,6 +83,8 @@ class Guard:
     needs_input: bool = False  #: depends on what the caller sends (a comment): not checked
     #: when listing the actions available to someone
     parameters: tuple[str, ...] = ()  #: the parameters it reads (``bangfu check`` resolves them)
+    #: the steps it needs taken first in the current round (whose turn comes before)
+    needs_steps: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -284,6 +286,35 @@ class Procedure:
 
     def actions_from(self, status: str) -> list[Action]:
         return [a for a in self.actions if status in a.from_statuses]
+
+    def next_step(self, status: str, taken: Collection[str] = ()) -> Action | None:
+        """The step a file in ``status`` waits for: whose turn it is. ``taken``: the steps
+        taken in the file's current round.
+
+        The first declared step that moves the file on to an open status (a refusal or an
+        exit never is; once admitted, only a move to another admitted status, such as
+        filing, is); but a step it needs first (:func:`core.workflow.guards.
+        requires_prior_action`) that can be taken now and was not taken this round comes
+        before it (Gansu: the chairman signs, then the file is opened). None when the file
+        waits for nobody: it is closed, or admitted and waits only for its deadlines (a
+        periodic review, a follow-up).
+        """
+        if not self.is_open(status) or status not in self._by_status:
+            return None
+        admitted = set(self.admitted)
+        here = {a.name: a for a in self.actions_from(status)}
+        for action in here.values():
+            onward = action.to_status
+            if onward is None or onward == status or not self.is_open(onward):
+                continue
+            if status in admitted and onward not in admitted:
+                continue
+            for guard in action.guards:
+                for need in guard.needs_steps:
+                    if need in here and need not in taken:
+                        return here[need]
+            return action
+        return None
 
     def deadline_rules_for(self, step: str) -> list[DeadlineRule]:
         return [d for d in self.deadlines if d.step == step]

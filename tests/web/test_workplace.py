@@ -106,8 +106,11 @@ def test_worklist_views_search_by_name_and_by_id_number_hash(browser, tokens):
     browser.sign_in("hebei", tokens["hebei", "caseworker"])
     late = open_case(browser, "hebei", "2026-01-05", name="李四")
     open_case(browser, "hebei", "2026-01-06", name="王五", **{"members.0.idNumber": VALID_ID})
+    mine = browser.get("/staff/hebei/worklist")  # the review is not the caseworker's step
+    assert "李四" not in mine.text and "王五" not in mine.text
+    browser.sign_in("hebei", tokens["hebei", "reviewer"])
     mine = browser.get("/staff/hebei/worklist")
-    assert "李四" in mine.text and "王五" in mine.text  # opened by me: I am responsible
+    assert "李四" in mine.text and "王五" in mine.text and "基层工会审核" in mine.text
     overdue = browser.get("/staff/hebei/worklist", view="overdue")
     assert f"#{late.rsplit('/', 1)[1]}" in overdue.text and "已逾期" in overdue.text
     by_name = browser.get("/staff/hebei/worklist", view="all", q="李")

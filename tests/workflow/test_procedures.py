@@ -174,3 +174,32 @@ def test_the_kit_checks_every_tenant_workflow(registry, code):
     from core.workflow.conformance import check_tenant_workflow
 
     assert check_tenant_workflow(registry.get(code)) == []
+
+
+# --------------------------------------------------------------------------- whose turn
+def test_the_next_step_is_the_forward_one_never_a_refusal_or_a_side_step(registry):
+    """Hebei: each open status waits for the step that moves it on (an applied file for
+    the review, not the refusal nor the emergency relief); a filed file waits for nobody
+    (only its periodic review), nor does a closed one."""
+    hebei = Workflow.for_tenant(registry.get("hebei")).procedure
+    turns = {s.code: getattr(hebei.next_step(s.code), "name", None) for s in hebei.statuses}
+    assert turns == {
+        "applied": "review",
+        "reviewed": "publish",
+        "in_public_notice": "approve",
+        "approved": "file",
+        "filed": None,
+        "rejected": None,
+        "exited": None,
+    }
+
+
+def test_a_step_needed_first_comes_first(registry):
+    """Gansu: an approved file waits for the chairman's signature (工会主席不签字不建档),
+    then for the filing."""
+    gansu = Workflow.for_tenant(registry.get("gansu")).procedure
+    assert gansu.next_step("approved").name == "sign"
+    assert gansu.next_step("approved").roles == {"chairman"}
+    assert gansu.next_step("approved", taken={"sign"}).name == "file"
+    assert gansu.next_step("registered").name == "visit"
+    assert gansu.next_step("not_admitted") is None
