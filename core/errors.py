@@ -40,6 +40,16 @@ class BangfuError(Exception):
         return self.message
 
 
+class FieldProblem(ValueError):
+    """What is wrong with one field of an input, in Chinese and English (raised by the
+    model's validators; the Chinese is what a caseworker reads)."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh = zh
+        self.en = en
+
+
 def bad_input(en: str, zh: str = "输入有误", **details: Any) -> BangfuError:
     return BangfuError(BAD_INPUT, en, zh, details)
 

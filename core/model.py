@@ -25,11 +25,10 @@ from pydantic import (
     model_validator,
 )
 from pydantic.alias_generators import to_camel
-from stdnum.cn import ric
-from stdnum.exceptions import ValidationError as StdnumError
 
 from core import clock
-from core.errors import BangfuError, bad_input
+from core.errors import BangfuError, FieldProblem, bad_input
+from core.idnumbers import check_id_number
 
 #: The largest amount of yuan any single money field may carry. Far above any household's
 #: real figures, it stops overflow and nonsense (a typo of ten extra zeros) at the door.
@@ -86,27 +85,35 @@ class TenantLevel(enum.StrEnum):
 def _to_decimal(value: Any) -> Any:
     """Accept strings and integers; floats only through their shortest repr."""
     if isinstance(value, bool):
-        raise ValueError('an amount must be a number or a string such as "1600.00"')
+        raise FieldProblem(
+            "金额应为数字,如 1600.00", 'an amount must be a number or a string such as "1600.00"'
+        )
     if isinstance(value, float):
         value = repr(value)
     if isinstance(value, str):
         try:
             return Decimal(value.strip())
         except InvalidOperation:
-            raise ValueError(f'{value!r} is not an amount such as "1600.00"') from None
+            raise FieldProblem(
+                f"“{value}”不是金额,请填写数字,如 1600.00",
+                f'{value!r} is not an amount such as "1600.00"',
+            ) from None
     return value
 
 
 def _check_amount(value: Decimal) -> Decimal:
     if not value.is_finite():
-        raise ValueError("the amount must be a finite number")
+        raise FieldProblem("金额应为有限的数字", "the amount must be a finite number")
     if value < 0:
-        raise ValueError("the amount may not be negative")
+        raise FieldProblem("金额不能为负数", "the amount may not be negative")
     if value > MAX_AMOUNT:
-        raise ValueError(f"the amount exceeds the bound of {MAX_AMOUNT} yuan")
+        raise FieldProblem(
+            f"金额超过上限{MAX_AMOUNT:,}元,请核对",
+            f"the amount exceeds the bound of {MAX_AMOUNT} yuan",
+        )
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2 and value != value.quantize(Decimal("0.01")):
-        raise ValueError("an amount has at most two decimals (fen)")
+        raise FieldProblem("金额最多两位小数(到分)", "an amount has at most two decimals (fen)")
     return value.quantize(Decimal("0.01"))
 
 
@@ -114,38 +121,38 @@ def _check_area(value: Decimal | None) -> Decimal | None:
     if value is None:
         return None
     if not value.is_finite() or value < 0 or value > MAX_AREA_M2:
-        raise ValueError(f"the floor area must be between 0 and {MAX_AREA_M2} m2")
+        raise FieldProblem(
+            f"面积应在0到{MAX_AREA_M2}平方米之间",
+            f"the floor area must be between 0 and {MAX_AREA_M2} m2",
+        )
     if value != value.quantize(Decimal("0.01")):
-        raise ValueError("the floor area has at most two decimals")
+        raise FieldProblem("面积最多两位小数", "the floor area has at most two decimals")
     return value.quantize(Decimal("0.01"))
 
 
 def _check_name(value: str) -> str:
     value = value.strip()
     if not value:
-        raise ValueError("the name may not be empty")
+        raise FieldProblem("姓名不能为空", "the name may not be empty")
     if len(value) > MAX_NAME_LENGTH:
-        raise ValueError(f"the name is longer than {MAX_NAME_LENGTH} characters")
+        raise FieldProblem(
+            f"姓名不能超过{MAX_NAME_LENGTH}个字",
+            f"the name is longer than {MAX_NAME_LENGTH} characters",
+        )
     if any(unicodedata.category(ch).startswith("C") for ch in value):
-        raise ValueError("the name contains control or invisible characters")
+        raise FieldProblem(
+            "姓名含有控制字符或不可见字符", "the name contains control or invisible characters"
+        )
     return value
 
 
 def _check_id_number(value: str | None) -> str | None:
-    """An 18-character resident ID: checksum and birth date checked by python-stdnum."""
+    """An 18-character resident ID (:func:`core.idnumbers.check_id_number`: format, check
+    digit, birth date, an address code that has existed; not python-stdnum's year test,
+    which refuses the real numbers of people born before their county's code)."""
     if value is None:
         return None
-    value = value.strip().upper()
-    if len(value) != 18:
-        raise ValueError("a resident ID number has 18 characters")
-    try:
-        ric.validate(value)
-        born = ric.get_birth_date(value)
-    except StdnumError as exc:
-        raise ValueError(f"the resident ID number is not valid: {exc}") from None
-    if born > clock.today():
-        raise ValueError("the resident ID number gives a birth date in the future")
-    return value
+    return check_id_number(value, clock.today())
 
 
 Money = Annotated[Decimal, BeforeValidator(_to_decimal), AfterValidator(_check_amount)]
@@ -227,12 +234,15 @@ class Household(_Input):
     def _one_applicant(self) -> Household:
         applicants = sum(1 for m in self.members if m.relation is Relation.APPLICANT)
         if applicants != 1:
-            raise ValueError(
-                f"a household has exactly one APPLICANT member, this one has {applicants}"
+            raise FieldProblem(
+                f"每户须有且只有一名申请人,这里有{applicants}名",
+                f"a household has exactly one APPLICANT member, this one has {applicants}",
             )
         ids = [m.id_number for m in self.members if m.id_number]
         if len(ids) != len(set(ids)):
-            raise ValueError("the same resident ID number is given for two members")
+            raise FieldProblem(
+                "两名成员填了同一个身份证号", "the same resident ID number is given for two members"
+            )
         return self
 
     @property
@@ -247,18 +257,63 @@ class Household(_Input):
         return self.annual_expenses or NO_EXPENSES
 
 
+#: pydantic's own problems in Chinese, by their type; ``{...}`` from the error's context
+PYDANTIC_ZH = {
+    "missing": "必须填写",
+    "extra_forbidden": "不认识这一项(请检查拼写)",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数,不能有小数",
+    "bool_parsing": "应为“是”或“否”",
+    "bool_type": "应为“是”或“否”",
+    "string_type": "应为文字",
+    "enum": "只能填以下之一:{expected}",
+    "greater_than_equal": "不能小于{ge}",
+    "less_than_equal": "不能大于{le}",
+    "too_short": "至少应有{min_length}项",
+    "too_long": "最多{max_length}项",
+    "list_type": "应为列表",
+    "model_type": "格式不对",
+    "model_attributes_type": "格式不对",
+    "decimal_parsing": "应为数字",
+    "decimal_type": "应为数字",
+    "dict_type": "格式不对",
+    "frozen_instance": "不能修改",
+}
+
+
+def _problem_zh(err: Any) -> str:
+    """A pydantic problem in Chinese: ours as we wrote it, pydantic's by its type."""
+    found = (err.get("ctx") or {}).get("error")
+    if isinstance(found, FieldProblem):
+        return found.zh
+    template = PYDANTIC_ZH.get(err["type"])
+    if template is None:
+        return "填写有误"
+    try:
+        context = {
+            k: str(v).replace(" or ", ", ").replace(", ", "、")
+            for k, v in (err.get("ctx") or {}).items()
+        }
+        return template.format(**context)
+    except (KeyError, IndexError):
+        return template.split("{")[0].rstrip(":") or "填写有误"
+
+
 def _explain_errors(exc: ValidationError) -> BangfuError:
     problems = []
     for err in exc.errors(include_url=False):
         where = ".".join(str(p) for p in err["loc"]) or "household"
         message = err["msg"].removeprefix("Value error, ")
-        problems.append({"field": where, "problem": message})
+        problems.append({"field": where, "problem": message, "problemZh": _problem_zh(err)})
     summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems[:5])
+    summary_zh = ";".join(f"{p['field']}:{p['problemZh']}" for p in problems[:5])
     if len(problems) > 5:
         summary += f"; and {len(problems) - 5} more"
+        summary_zh += f";另有{len(problems) - 5}处"
     return bad_input(
         f"the household is not valid: {summary}",
-        f"家庭信息有误:{summary}",
+        f"家庭信息有误:{summary_zh}",
         problems=problems,
     )
 

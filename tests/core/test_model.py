@@ -1,5 +1,6 @@
 """The case model refuses nonsense with BAD_INPUT naming the field, and keeps money exact."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -92,3 +93,29 @@ def test_the_same_id_twice_is_refused():
     }
     with pytest.raises(BangfuError, match="same resident ID"):
         parse_household(data)
+
+
+def test_every_problem_of_a_household_is_said_in_chinese_first():
+    """Each problem carries its Chinese wording (``problemZh``) beside the English, ours
+    and pydantic's own alike, and the summary a caseworker reads is Chinese throughout."""
+    from core.errors import BangfuError
+    from core.model import parse_household
+
+    bad = {
+        "members": [{"name": " ", "relation": "APPLICNT", "age": -1, "monthlyIncome": "两千"}],
+        "dibaoContinuousMonths": 1.5,
+        "foo": 1,
+    }
+    with pytest.raises(BangfuError) as refused:
+        parse_household(bad)
+    problems = {p["field"]: p["problemZh"] for p in refused.value.details["problems"]}
+    assert problems == {
+        "members.0.name": "姓名不能为空",
+        "members.0.relation": "只能填以下之一:'APPLICANT'、'SPOUSE'、'CHILD'、'PARENT'、'OTHER'",
+        "members.0.age": "不能小于0",
+        "members.0.monthlyIncome": "“两千”不是金额,请填写数字,如 1600.00",
+        "dibaoContinuousMonths": "应为整数,不能有小数",
+        "foo": "不认识这一项(请检查拼写)",
+    }
+    assert refused.value.zh.startswith("家庭信息有误:members.0.name:姓名不能为空;")
+    assert not re.search(r"[A-Za-z]{4,}", re.sub(r"'[A-Z]+'|[a-zA-Z0-9.]+:", "", refused.value.zh))
