@@ -53,13 +53,14 @@ class Opening(Steps, Views, Duplicates):
         self,
         principal: Principal | None,
         tenant: str,
-        households: Sequence[tuple[Household | dict[str, Any], bool]],
+        households: Sequence[tuple[Household | dict[str, Any], bool, date | None]],
     ) -> list[str]:
-        """Open a file for each (household, urgent) in one transaction: every file is
-        opened, or none is (a sheet import). Returns the new files' ids in order."""
+        """Open a file for each (household, urgent, paper date or None for today) in one
+        transaction: every file is opened, or none is (a sheet import). Returns the new
+        files' ids in order."""
         self._all_or_nothing = True
         try:
-            ids = [self._open_case(principal, tenant, h, u, None).id for h, u in households]
+            ids = [self._open_case(principal, tenant, h, u, on).id for h, u, on in households]
             self._all_or_nothing = False
             self._finish()
             return ids

@@ -1,8 +1,8 @@
 """Excel in and out (openpyxl): the import template, reading a filled-in sheet, and the
 case list as a workbook.
 
-**Import.** One row per household: the applicant, a spouse, the household's income and
-spending. Every row is read and checked (the model's own validation, and the duplicate
+**Import.** One row per household: the application date, the applicant, a spouse, up to
+three children, the household's income and spending. Every row is read and checked (the model's own validation, and the duplicate
 check by ID number) and every problem is reported with its row and column. Nothing is
 half-imported: the sheet goes in whole, in one transaction, or not at all.
 
@@ -12,18 +12,21 @@ half-imported: the sheet goes in whole, in one transaction, or not at all.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 
+from core import clock
 from core.api.limits import MAX_BODY_BYTES
 from core.cases.views import WorkItem
 from core.errors import BangfuError, bad_input
 from core.model import parse_household
+from core.web import forms
 from core.web.labels import code_label
 
 MAX_ROWS = 1000
@@ -53,7 +56,37 @@ EMPLOYMENT = (
     ("未填", "NONE"),
 )
 
+#: (Chinese, code) of the education stages, as the household form lists them
+EDUCATION = tuple((zh, code) for code, zh, _ in forms.EDUCATION)
+#: the members of a row, by slot of the template: (path prefix, relation, Chinese)
+SLOTS = (
+    ("members.0.", "APPLICANT", "申请人"),
+    ("members.1.", "SPOUSE", "配偶"),
+    ("members.2.", "CHILD", "子女1"),
+    ("members.3.", "CHILD", "子女2"),
+    ("members.4.", "CHILD", "子女3"),
+)
+CHILDREN = 3
+
+
+def _child_columns(k: int) -> tuple[Column, ...]:
+    slot = f"members.{k + 1}."
+    return (
+        Column(f"子女{k}姓名", f"child {k}'s name", slot + "name"),
+        Column(f"子女{k}身份证号", f"child {k}'s resident ID", slot + "idNumber"),
+        Column(f"子女{k}年龄", f"child {k}'s age", slot + "age"),
+        Column(
+            f"子女{k}在读阶段",
+            f"child {k}'s education stage",
+            slot + "educationStage",
+            "choice",
+            EDUCATION,
+        ),
+    )
+
+
 COLUMNS = (
+    Column("申请日期", "application date", "on", "date"),
     Column("申请人姓名", "applicant's name", "members.0.name"),
     Column("申请人身份证号", "applicant's resident ID", "members.0.idNumber"),
     Column("申请人年龄", "applicant's age", "members.0.age"),
@@ -68,6 +101,7 @@ COLUMNS = (
     Column("配偶身份证号", "spouse's resident ID", "members.1.idNumber"),
     Column("配偶年龄", "spouse's age", "members.1.age"),
     Column("配偶月收入(元)", "spouse's monthly income", "members.1.monthlyIncome"),
+    *(c for k in range(1, CHILDREN + 1) for c in _child_columns(k)),
     Column("其他年收入(元)", "other yearly income", "otherAnnualIncome"),
     Column("年自付医疗费用(元)", "yearly out-of-pocket medical", "annualMedicalOutOfPocket"),
     Column("医疗费用在医保目录内", "within the catalogue", "medicalInInsuranceCatalog", "yes_no"),
@@ -81,8 +115,11 @@ COLUMNS = (
     Column("紧急", "urgent", "urgent", "yes_no"),
 )
 EXAMPLE = (
+    "2026-11-02",
     "李秀芳", "", "45", "0", "无劳动能力", "否", "是", "否",
-    "南红涛", "", "47", "2000", "", "", "是", "否", "是",
+    "南红涛", "", "47", "2000",
+    "南小雨", "", "16", "普通高中", "", "", "", "", "", "", "", "",
+    "", "", "是", "否", "是",
     "800", "12000", "6000", "12000", "", "否",
 )  # fmt: skip
 DEFAULTS = {"medicalInInsuranceCatalog": True, "hasHousing": True}
@@ -105,7 +142,10 @@ def template() -> bytes:
         sheet.column_dimensions[sheet.cell(1, i).column_letter].width = max(12, len(c.header) * 2)
     notes = book.create_sheet("填写说明")
     notes.append(["每行一户;第二行为英文说明,导入时跳过。是/否 列填“是”或“否”。"])
+    notes.append(["申请日期为纸质申请表上的日期(如 2026-11-02),不能晚于今天;不填则为导入当天。"])
+    notes.append(["配偶、子女没有的留空;子女最多3名,更多成员请建档后在档案页补录。"])
     notes.append(["就业状况可填:" + "、".join(zh for zh, _ in EMPLOYMENT)])
+    notes.append(["在读阶段可填:" + "、".join(zh for zh, _ in EDUCATION)])
     notes.append(["整表校验通过后一次性导入;任何一行有误,整表不导入。"])
     return _save(book)
 
@@ -123,6 +163,7 @@ class Row:
     urgent: bool
     id_numbers: list[str]
     problems: list[str] = field(default_factory=list)
+    on: date | None = None  #: the application date on the paper (None: the day it is imported)
 
 
 def _cell_text(value: Any) -> str:
@@ -130,6 +171,8 @@ def _cell_text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, datetime):  # a date cell (Excel keeps dates as date and time)
+        value = value.date()
     if isinstance(value, date):
         return value.isoformat()
     return str(value).strip()
@@ -187,12 +230,26 @@ def _read_book(book: Any) -> list[Row]:
     return found
 
 
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+
+
+def _read_date(text: str) -> date | None:
+    """A date typed as 2026-11-02, 2026/11/2 or 2026年11月2日 (None when it is none)."""
+    found = _DATE.fullmatch(text)
+    if not found:
+        return None
+    try:
+        return date(*(int(g) for g in found.groups()))
+    except ValueError:
+        return None
+
+
 def _read_row(number: int, cells: list[str], positions: dict[str, int]) -> Row:
     data: dict[str, Any] = dict(DEFAULTS)
-    applicant: dict[str, Any] = {"relation": "APPLICANT"}
-    spouse: dict[str, Any] = {"relation": "SPOUSE"}
+    slots: dict[str, dict[str, Any]] = {prefix: {} for prefix, _, _ in SLOTS}
     problems = []
     urgent = False
+    on = None
     for c in COLUMNS:
         at = positions[c.path]
         text = cells[at] if at < len(cells) else ""
@@ -213,41 +270,62 @@ def _read_row(number: int, cells: list[str], positions: dict[str, int]) -> Row:
                 problems.append(f"“{c.header}”不能是“{text}”,可填:{'、'.join(codes)}")
                 continue
             value = codes[text]
+        elif c.kind == "date":
+            if not text:
+                continue
+            on = _read_date(text)
+            if on is None:
+                problems.append(f"“{c.header}”应为日期,如 2026-11-02,不是“{text}”")
+            elif on > clock.today():
+                problems.append(f"“{c.header}”{on}晚于今天,请填写纸质申请表上的日期")
+            continue
         elif not text:
             continue
         if c.path == "urgent":
             urgent = bool(value)
-        elif c.path.startswith("members.0."):
-            applicant[c.path.split(".")[2]] = value
-        elif c.path.startswith("members.1."):
-            spouse[c.path.split(".")[2]] = value
+        elif c.path.startswith("members."):
+            prefix, _, key = c.path.rpartition(".")
+            slots[prefix + "."][key] = value
         elif c.path.startswith("annualExpenses."):
             data.setdefault("annualExpenses", {})[c.path.split(".")[1]] = value
         else:
             data[c.path] = value
-    members = [applicant]
-    if any(spouse.get(k) for k in ("name", "idNumber", "age", "monthlyIncome")):
-        members.append(spouse)
+    members, shown_as = [], []
+    for prefix, relation, label in SLOTS:
+        member = slots[prefix]
+        if relation == "APPLICANT" or any(
+            member.get(k) for k in ("name", "idNumber", "age", "monthlyIncome")
+        ):
+            members.append({"relation": relation, **member})
+            shown_as.append(label)
     data["members"] = members
     ids = [str(m["idNumber"]).strip().upper() for m in members if m.get("idNumber")]
-    row = Row(number, data, urgent, ids, problems)
+    row = Row(number, data, urgent, ids, problems, on)
     try:
         parse_household(data)
     except BangfuError as exc:
-        for p in exc.details.get("problems") or [{"field": "", "problem": exc.en}]:
-            row.problems.append(f"{_header_of(str(p['field']))}: {p['problem']}")
+        for p in exc.details.get("problems") or [{"field": "", "problemZh": exc.zh}]:
+            said = p.get("problemZh") or p["problem"]
+            row.problems.append(f"{_header_of(str(p['field']), shown_as)}:{said}")
     return row
 
 
-def _header_of(path: str) -> str:
-    """The template column a model problem is about (``members.1.age`` -> 配偶年龄)."""
+def _header_of(path: str, shown_as: Sequence[str] = ()) -> str:
+    """The template column a model problem is about (``members.1.age`` -> 配偶年龄; the
+    members of a row are numbered without the slots left empty: ``shown_as``)."""
+    parts = path.split(".")
+    if parts[0] == "members" and len(parts) > 1 and parts[1].isdigit():
+        index = int(parts[1])
+        label = shown_as[index] if index < len(shown_as) else f"第{index + 1}名成员"
+        slot = next((p for p, _, zh in SLOTS if zh == label), None)
+        if slot and len(parts) > 2:
+            for c in COLUMNS:
+                if c.path == slot + parts[2]:
+                    return c.header
+        return label
     for c in COLUMNS:
         if path == c.path or path.startswith(c.path + "."):
             return c.header
-    if path.startswith("members.0"):
-        return "申请人"
-    if path.startswith("members.1"):
-        return "配偶"
     return path or "家庭"
 
 

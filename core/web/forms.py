@@ -150,7 +150,8 @@ class Typed:
     """
 
     values: dict[str, str] = field(default_factory=dict)
-    problems: dict[str, list[str]] = field(default_factory=dict)
+    #: (Chinese, English) of each problem, by input name
+    problems: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     def value(self, key: str) -> str:
         return self.values.get(key, "")
@@ -158,10 +159,10 @@ class Typed:
     def checked(self, key: str) -> bool:
         return bool(self.values.get(key))
 
-    def add_problem(self, key: str, problem: str) -> None:
-        self.problems.setdefault(key, []).append(problem)
+    def add_problem(self, key: str, zh: str, en: str = "") -> None:
+        self.problems.setdefault(key, []).append((zh, en))
 
-    def general_problems(self, inputs: set[str]) -> list[str]:
+    def general_problems(self, inputs: set[str]) -> list[tuple[str, str]]:
         return [p for key, found in self.problems.items() if key not in inputs for p in found]
 
 
@@ -275,9 +276,15 @@ def read_household(form: Mapping[str, Any]) -> tuple[Household | None, Typed]:
     try:
         return parse_household(data), typed
     except BangfuError as exc:
-        problems = exc.details.get("problems") or [{"field": "household", "problem": exc.en}]
+        problems = exc.details.get("problems") or [
+            {"field": "household", "problem": exc.en, "problemZh": exc.zh}
+        ]
         for problem in problems:
-            typed.add_problem(_input_of(str(problem["field"]), rows), str(problem["problem"]))
+            typed.add_problem(
+                _input_of(str(problem["field"]), rows),
+                str(problem.get("problemZh") or problem["problem"]),
+                str(problem["problem"]),
+            )
         return None, typed
 
 

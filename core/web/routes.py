@@ -275,7 +275,7 @@ def open_case(request: Request, tenant: FromPath[str], data: Form) -> Template |
         try:
             on = read_date(data, "on", typed)
         except BangfuError as exc:
-            typed.add_problem("on", exc.en)
+            typed.add_problem("on", exc.zh, exc.en)
             on = None
         if household is None or typed.problems:
             notice = Notice(
@@ -495,7 +495,7 @@ def import_sheet(request: Request, tenant: FromPath[str], data: Upload) -> Templ
             return again(422, notice, rows)
         try:
             ids = desk.cases.open_cases(
-                desk.principal, where.code, [(r.household, r.urgent) for r in rows]
+                desk.principal, where.code, [(r.household, r.urgent, r.on) for r in rows]
             )
         except BangfuError as exc:
             return again(http_status(exc), refusal(exc), rows)
@@ -718,7 +718,7 @@ def evaluation_result(request: Request, tenant: FromPath[str], data: Form) -> Te
     try:
         on = read_date(data, "asOf", typed) or clock.today()
     except BangfuError as exc:
-        typed.add_problem("asOf", exc.en)
+        typed.add_problem("asOf", exc.zh, exc.en)
         on = clock.today()
     if household is None or typed.problems:
         notice = Notice("家庭信息有误,请修改标出的项目", "the household has problems: see below")

@@ -269,7 +269,11 @@ def test_a_household_with_problems_comes_back_with_what_was_typed(browser, token
         r'<label class="field bad">\s*<span class="label">月收入.*?</label>', page.text, re.S
     )
     assert income and "lots" in income.group(0) and 'class="problem"' in income.group(0)
+    # Chinese first, the English beside it
+    said = re.search(r'<span class="problem">(.*?)</span></span>', income.group(0), re.S)
+    assert said and said.group(1).startswith("“lots”不是金额")
     assert 'name="members.1.age" value="abc"' in page.text
+    assert "应为整数" in page.text
     assert "赵六" not in browser.get("/staff/hebei/cases").text  # nothing was opened
 
 

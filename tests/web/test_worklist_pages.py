@@ -78,3 +78,53 @@ def test_a_refusal_is_never_the_primary_button(browser, tokens):
     assert [label for _, label in steps] == ["县级工会审批", "不予认定"]
     assert steps[0][0] == "" and "refusal" in steps[1][0]
 
+
+# --------------------------------------------------------------------------- import
+def test_a_sheet_with_children_and_application_dates_opens_them_as_written(browser, tokens):
+    """The template has the application date and three children: a household of four
+    comes in with its children (each as CHILD, school stage read), dated on its paper."""
+    from core.web import excel
+    from tests.web.test_workplace import _row, _sheet, _upload
+
+    def row(name: str, **cells: str) -> tuple:
+        values = dict(zip([c.path for c in excel.COLUMNS], _row(name), strict=True))
+        values.update(cells)
+        return tuple(values[c.path] for c in excel.COLUMNS)
+
+    browser.sign_in("hebei", tokens["hebei", "caseworker"])
+    sheet = _sheet(
+        row(
+            "王秀英",
+            on="2026年10月9日",
+            **{
+                "members.1.name": "李建国",
+                "members.2.name": "李小明",
+                "members.2.age": "15",
+                "members.2.educationStage": "义务教育",
+                "members.3.name": "李小红",
+                "members.3.age": "19",
+                "members.3.educationStage": "大学本专科",
+            },
+        )
+    )
+    answer = _upload(browser, "hebei", sheet)
+    assert answer.status_code == 200 and "已导入1户" in answer.text, answer.text[-3000:]
+    number = re.search(r'href="/staff/hebei/cases/(\d+)">#', answer.text).group(1)
+    page = browser.get(f"/staff/hebei/cases/{number}").text
+    assert "2026-10-09" in page
+    for name in ("王秀英", "李建国", "李小明", "李小红"):
+        assert name in page
+
+
+def test_the_import_report_names_the_childs_column_in_chinese(browser, tokens):
+    from core.web import excel
+    from tests.web.test_workplace import _row, _sheet, _upload
+
+    values = dict(zip([c.path for c in excel.COLUMNS], _row("王秀英"), strict=True))
+    values |= {"members.2.name": "李小明", "members.2.age": "两百", "on": "2026-13-01"}
+    browser.sign_in("hebei", tokens["hebei", "caseworker"])
+    answer = _upload(browser, "hebei", _sheet(tuple(values[c.path] for c in excel.COLUMNS)))
+    assert answer.status_code == 422
+    assert "子女1年龄:应为整数" in answer.text  # the child is the second member here
+    assert "“申请日期”应为日期" in answer.text
+    assert "Input should be" not in answer.text
