@@ -250,7 +250,12 @@ def session_end(
 @user_app.command("create")
 def user_create(
     tenant: Annotated[str, typer.Option(help="tenant code, e.g. hebei")],
-    role: Annotated[str, typer.Option(help="caseworker, reviewer, approver, chairman, admin")],
+    role: Annotated[
+        str,
+        typer.Option(
+            help="caseworker, reviewer, approver, chairman, admin; national for --tenant national"
+        ),
+    ],
     user: Annotated[str, typer.Option(help="the user name to sign in with")],
     name: Annotated[str, typer.Option(help="the person's name, for the header")] = "",
     totp: Annotated[bool, typer.Option(help="ask for a one-time code (TOTP) too")] = False,

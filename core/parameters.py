@@ -165,6 +165,16 @@ def _normalise(kind: str, raw: Any) -> tuple[Any, Any]:
     return schedule.to_data(), schedule
 
 
+def value_problem(kind: str, raw: Any) -> str | None:
+    """What is wrong with ``raw`` as a value of a parameter of type ``kind`` (None: it is
+    a good one), as a parameter file would be told."""
+    try:
+        _normalise(kind, raw)
+    except (ValueError, TypeError, KeyError) as exc:
+        return str(exc)
+    return None
+
+
 class _DatesAsText(yaml.SafeLoader):
     """The safe loader, reading dates as text: a day that does not exist (2024-02-30) is
     then reported with its file and key instead of failing inside the YAML parser."""

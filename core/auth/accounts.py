@@ -8,7 +8,8 @@ RFC 6238 TOTP (``pyotp``: 30-second steps, one step of clock drift allowed). Aft
 every failure, including for an unknown user or a locked account, gets the same answer,
 so the sign-in form does not tell which user names exist.
 
-Accounts sign in to the staff pages only; API clients keep their bearer tokens.
+Accounts sign in to the staff pages (the national union's to the national dashboard);
+API clients keep their bearer tokens.
 """
 
 from __future__ import annotations
@@ -79,11 +80,14 @@ def create_user(
     display_name: str = "",
 ) -> str | None:
     """Store a new account; returns its TOTP secret when ``totp`` (shown once, for the
-    user's authenticator app), else None."""
-    if tenant == NATIONAL or role not in STAFF_ROLES:
+    user's authenticator app), else None. Regional staff, and the national union's people
+    (tenant ``national``, role ``national``: the national dashboard)."""
+    national = tenant == NATIONAL and role == NATIONAL
+    if not national and (tenant == NATIONAL or role not in STAFF_ROLES):
         raise bad_input(
-            "accounts are for regional staff (caseworker, reviewer, approver, chairman, admin)",
-            "账户只用于地区工作人员",
+            "accounts are for regional staff (caseworker, reviewer, approver, chairman, admin) "
+            "and for the national union (tenant national, role national)",
+            "账户只用于地区工作人员和全国总工会(national 角色)",
         )
     check_grant(tenant, role, username, known_tenants)
     check_password(password)

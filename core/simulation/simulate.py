@@ -79,8 +79,9 @@ class TenantTotals:
     covered_people: int = 0
     programmes: dict[str, ProgrammeTotals] = field(default_factory=dict)
     groups: dict[str, GroupTotals] = field(default_factory=dict)
-    #: every parameter value read: name -> (value, defined by, in force from, source)
-    parameters: dict[str, tuple[Any, str, str, str]] = field(default_factory=dict)
+    #: every parameter value read: name -> (value, defined by, in force from, source,
+    #: provisional)
+    parameters: dict[str, tuple[Any, str, str, str, bool]] = field(default_factory=dict)
 
     @property
     def yearly_cost(self) -> int:
@@ -152,7 +153,14 @@ class TenantTotals:
                 for g in self.groups.values()
             ],
             "parameters": [
-                {"name": n, "value": v[0], "definedBy": v[1], "effectiveFrom": v[2], "source": v[3]}
+                {
+                    "name": n,
+                    "value": v[0],
+                    "definedBy": v[1],
+                    "effectiveFrom": v[2],
+                    "source": v[3],
+                    "provisional": v[4],
+                }
                 for n, v in sorted(self.parameters.items())
             ],
         }
@@ -211,6 +219,7 @@ def totals_of_batch(tenant: Tenant, batch: BatchEvaluation, population: Populati
             used.defined_by,
             used.effective_from.isoformat(),
             used.source,
+            used.provisional,
         )
     return totals
 

@@ -18,7 +18,7 @@ from typing import Any
 from core.money import to_yuan
 from core.simulation.caseload import TrendPoint
 from core.simulation.reforms import ReformResult
-from core.simulation.simulate import SimulationResult
+from core.simulation.simulate import SimulationResult, TenantTotals
 
 GROUP_NAMES = {
     "dibao_underemployed": "低保家庭有劳动能力未充分就业",
@@ -60,6 +60,7 @@ def coverage_table(result: SimulationResult) -> DataTable:
             ("受助户数", "covered households"),
             ("受助人数", "covered people"),
             ("年度支出(元)", "yearly cost (yuan)"),
+            ("说明", "note"),
             ("规则集", "rule set"),
             ("插件版本", "plugin versions"),
         ),
@@ -73,6 +74,7 @@ def coverage_table(result: SimulationResult) -> DataTable:
                 t.covered_households,
                 t.covered_people,
                 _yuan(t.yearly_cost),
+                coverage_note(t),
                 t.ruleset,
                 "; ".join(f"{k} {v}" for k, v in t.plugin_versions.items()),
             ]
@@ -80,6 +82,32 @@ def coverage_table(result: SimulationResult) -> DataTable:
         ],
         note=f"{result.source}; 计算日期 as of {result.on.isoformat()}",
     )
+
+
+def provisional_parameters(t: TenantTotals) -> list[str]:
+    """The provisional (暂定) parameter values the tenant's figures rest on."""
+    return sorted(name for name, v in t.parameters.items() if v[4])
+
+
+def coverage_note(t: TenantTotals) -> str:
+    """Why a tenant's figures are what they are, when a reader would ask: they rest on a
+    provisional value, or it grants no programme with an amount (so nobody is covered and
+    nothing is spent, whoever is eligible)."""
+    notes = []
+    if not t.programmes:
+        notes.append(
+            "本地区规则未设定发放金额的帮扶项目(以分类施策、帮扶措施为主),故受助户数与年度支出为0;"
+            f"符合条件户数为{t.eligible_households:,}"
+            " / no programme with an amount: nobody is covered and nothing is spent here"
+        )
+    provisional = provisional_parameters(t)
+    if provisional or t.provisional:
+        names = "、".join(provisional) or "部分参数"
+        notes.append(
+            f"暂定:支出依据暂定参数值({names}),正式公布后可能变化"
+            " / provisional: rests on provisional parameter values"
+        )
+    return ";".join(notes)
 
 
 def programme_table(result: SimulationResult) -> DataTable:
@@ -151,8 +179,10 @@ def group_table(result: SimulationResult) -> DataTable:
 def parameter_table(result: SimulationResult) -> DataTable:
     rows = []
     for t in result.tenants:
-        for name, (value, by, since, source) in sorted(t.parameters.items()):
-            rows.append([t.name, name, str(value), by, since, source])
+        for name, (value, by, since, source, provisional) in sorted(t.parameters.items()):
+            rows.append(
+                [t.name, name, str(value), "暂定" if provisional else "", by, since, source]
+            )
     return DataTable(
         "parameters",
         "计算所用参数",
@@ -161,6 +191,7 @@ def parameter_table(result: SimulationResult) -> DataTable:
             ("地区", "tenant"),
             ("参数", "parameter"),
             ("取值", "value"),
+            ("暂定", "provisional"),
             ("制定者", "set by"),
             ("生效日期", "in force from"),
             ("依据", "source"),

@@ -18,7 +18,7 @@ from litestar.template.config import TemplateConfig
 
 from core.calendar import calendar_warning
 from core.web.labels import zh
-from core.web.presenters import money, period
+from core.web.presenters import grouped, money, period
 from core.web.routes import staff_pages
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -28,6 +28,7 @@ def _filters(engine: JinjaTemplateEngine) -> None:
     engine.engine.filters["money"] = money
     engine.engine.filters["period"] = period
     engine.engine.filters["zh"] = zh
+    engine.engine.filters["grouped"] = grouped
     # the calendar warning every page shows, read from the server's clock at each render
     engine.engine.globals["calendar_warning"] = calendar_warning
     engine.engine.trim_blocks = True

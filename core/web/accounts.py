@@ -1,18 +1,20 @@
 """Password sign-in for the staff pages: the account's password (and one-time code when
 it has TOTP) is checked (:func:`core.auth.accounts.authenticate`), then a server-side
 session is started for it (:func:`core.auth.sessions.start_session`, ``via="password"``)
-exactly as a token sign-in does; signing out ends it the same way."""
+exactly as a token sign-in does; signing out ends it the same way. The national dashboard
+signs its accounts in the same way (tenant ``national``, role ``national``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request
 
 from core.auth.accounts import authenticate, sign_in_refused
+from core.auth.principal import Principal
 from core.auth.sessions import start_session
 from core.db.request import STATE_KEY, RequestDatabase
-from core.registry import Tenant
 from core.settings import database_url
 
 
@@ -23,8 +25,14 @@ def _text(form: dict[str, Any], key: str, limit: int = 200) -> str:
     return value[: limit + 1] if isinstance(value, str) else ""
 
 
-def sign_in_with_password(request: Request, tenant: Tenant, form: dict[str, Any]) -> str:
-    """A new session for the account on the form; the session id.
+def sign_in_with_password(
+    request: Request,
+    tenant: str,
+    form: dict[str, Any],
+    allowed: Callable[[Principal], bool] = lambda p: p.is_staff,
+) -> str:
+    """A new session for the account of ``tenant`` on the form, when its principal is
+    ``allowed`` here (default: regional staff); the session id.
 
     :raises BangfuError: ``UNAUTHENTICATED``, one answer for every kind of failure
     """
@@ -33,10 +41,8 @@ def sign_in_with_password(request: Request, tenant: Tenant, form: dict[str, Any]
         raise sign_in_refused()
     db = RequestDatabase(request.app.state.get(STATE_KEY) or database_url())
     try:
-        principal = authenticate(
-            db.session, tenant.code, username, password, _text(form, "code", 12)
-        )
-        if not principal.is_staff:  # pragma: no cover - accounts are staff only
+        principal = authenticate(db.session, tenant, username, password, _text(form, "code", 12))
+        if not allowed(principal):
             raise sign_in_refused()
         db.session.rollback()
         return start_session(db.session, principal, via="password")

@@ -1,6 +1,7 @@
 """The national dashboard, under ``/national``: server-rendered, Chinese first, charts in SVG.
 
-For the national role: a ``national`` bearer token, pasted once into the sign-in form, is
+For the national role: a national account's user name and password (``bangfu user create
+--tenant national --role national``), or a ``national`` bearer token pasted once, is
 exchanged for a server-side session (:mod:`core.auth.sessions`, as the staff pages do);
 the browser keeps only the session's random id, in an HttpOnly, ``SameSite=Strict``
 cookie scoped to ``/national``. Forms carry the session's form token and are refused
@@ -45,10 +46,10 @@ from core.auth.sessions import (
 )
 from core.auth.tokens import find_token
 from core.db.request import STATE_KEY, RequestDatabase
-from core.errors import UNAUTHENTICATED, BangfuError
+from core.errors import UNAUTHENTICATED, BangfuError, bad_input
 from core.memo import ByIdentity
-from core.money import format_yuan
-from core.registry import Registry
+from core.parameters import value_problem
+from core.registry import Registry, Tenant
 from core.settings import database_url, session_absolute_timeout
 from core.simulation import tables
 from core.simulation.caseload import caseload_trend, month_ends
@@ -56,7 +57,9 @@ from core.simulation.reforms import Reform, ReformResult, compare, reformed_tena
 from core.simulation.simulate import SimulationResult, simulate
 from core.simulation.synthetic import synthetic_population
 from core.web import charts
+from core.web.accounts import sign_in_with_password
 from core.web.pages import SECURITY_HEADERS
+from core.web.presenters import yuan
 from core.web.session import (
     MAX_TOKEN_LENGTH,
     check_origin,
@@ -200,7 +203,8 @@ class ReformAsked:
 
     @property
     def given(self) -> bool:
-        return bool((self.parameter and self.value) or self.off)
+        """Something was asked (a half-filled form too: it is refused, not ignored)."""
+        return bool(self.parameter or self.value or self.off)
 
     def query(self) -> str:
         from urllib.parse import urlencode
@@ -231,8 +235,86 @@ def _value(text: str) -> Any:
         return text
 
 
+#: what a value of each parameter type is, for the reform form's refusals
+KIND_ZH = {
+    "money": ("金额(元),如 900", "an amount in yuan, such as 900"),
+    "rate": ("0到1之间的比例,如 0.05", "a fraction between 0 and 1, such as 0.05"),
+    "number": ("不小于0的数,如 1.5", "a number >= 0, such as 1.5"),
+    "integer": ("不小于0的整数,如 12", "a whole number >= 0, such as 12"),
+    "boolean": ("true(是)或 false(否)", "true or false"),
+    "text": ("文字", "a text"),
+    "schedule": (
+        "分段表(请在 Python 中用 Reform 调整)",
+        "a schedule (change it with a Reform in Python)",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ParameterChoice:
+    """A parameter the reform form offers: its name, what it is, and its value today."""
+
+    name: str
+    description: str
+    kind: str
+    shown: str  #: the value in force, with its unit
+    provisional: bool
+
+    @property
+    def label(self) -> str:
+        flag = "(暂定)" if self.provisional else ""
+        return f"{self.name} · {self.description} · 现值 {self.shown}{flag}"
+
+
+def parameter_choices(tenant: Tenant, on: date) -> list[ParameterChoice]:
+    """Every parameter of the tenant with a value on ``on``, with that value."""
+    found = []
+    for name, p in tenant.parameter_table.resolve_all(on).items():
+        value = p.json_value()
+        shown = "分段表" if p.type == "schedule" else str(value)
+        if p.unit and p.type != "schedule":
+            shown += f" {p.unit}"
+        found.append(ParameterChoice(name, p.description, p.type, shown, p.provisional))
+    return found
+
+
+def check_reform(tenant: Tenant, asked: ReformAsked, on: date) -> None:
+    """Refuse, saying what to do, a reform form that names no parameter for its value, no
+    value for its parameter, a parameter the tenant does not have, or a value the
+    parameter cannot take (nothing is simulated then)."""
+    choices = {c.name: c for c in parameter_choices(tenant, on)}
+    chosen = choices.get(asked.parameter)
+    if asked.parameter and chosen is None:
+        raise bad_input(
+            f"{tenant.info.name} has no parameter {asked.parameter!r}",
+            f"{tenant.info.name}没有参数 {asked.parameter},请从列表中选择",
+        )
+    if asked.value and chosen is None:
+        raise bad_input(
+            "choose the parameter the new value is for",
+            f"已填写新取值“{asked.value}”,请选择要调整的参数",
+        )
+    if chosen is None:
+        return
+    if not asked.value:
+        raise bad_input(
+            f"give {chosen.name} a new value (today: {chosen.shown})",
+            f"请填写参数 {chosen.name}({chosen.description})的新取值,现值 {chosen.shown}",
+        )
+    problem = value_problem(chosen.kind, _value(asked.value))
+    if problem is not None:
+        zh, en = KIND_ZH.get(chosen.kind, (chosen.kind, chosen.kind))
+        raise bad_input(
+            f"{asked.value!r} cannot be a value of {chosen.name}: it is {en} ({problem})",
+            f"新取值“{asked.value}”不能用于参数 {chosen.name}({chosen.description}):"
+            f"应为{zh},现值 {chosen.shown}",
+            parameter=chosen.name,
+        )
+
+
 def reform_result(registry: Registry, asked: ReformAsked, on: date) -> ReformResult:
     tenant = registry.get(asked.tenant)
+    check_reform(tenant, asked, on)
     parameters: dict[str, Any] = {}
     if asked.parameter and asked.value:
         parameters[asked.parameter] = _value(asked.value)
@@ -315,12 +397,15 @@ def _charts(extra: dict[str, Any], registry: Registry) -> dict[str, Any]:
         "cost": charts.bars(
             "cost",
             "各地区年度支出 yearly cost by tenant",
-            [(t.name, t.yearly_cost, f"{format_yuan(t.yearly_cost)} 元") for t in regional],
+            [(t.name, t.yearly_cost, f"{yuan(t.yearly_cost)} 元") for t in regional],
         ),
         "coverage": charts.bars(
             "coverage",
             "各地区受助户数 households covered by tenant",
-            [(t.name, t.covered_households, f"{t.covered_households} 户") for t in result.tenants],
+            [
+                (t.name, t.covered_households, f"{t.covered_households:,} 户")
+                for t in result.tenants
+            ],
             colour=charts.PALETTE[1],
         ),
     }
@@ -334,8 +419,8 @@ def _charts(extra: dict[str, Any], registry: Registry) -> dict[str, Any]:
                     n,
                     max(rc - bc, 0),
                     max(bc - rc, 0),
-                    f"+{format_yuan(max(rc - bc, 0))}",
-                    f"-{format_yuan(max(bc - rc, 0))}",
+                    f"+{yuan(max(rc - bc, 0))}",
+                    f"-{yuan(max(bc - rc, 0))}",
                 )
                 for _c, n, _bh, _rh, bc, rc in reform.programme_changes()
             ],
@@ -348,8 +433,8 @@ def _charts(extra: dict[str, Any], registry: Registry) -> dict[str, Any]:
                     f"第{d.decile}组 D{d.decile}",
                     d.winners,
                     d.losers,
-                    f"{d.winners} 户受益",
-                    f"{d.losers} 户受损",
+                    f"{d.winners:,} 户受益",
+                    f"{d.losers:,} 户受损",
                 )
                 for d in reform.deciles
             ],
@@ -395,6 +480,13 @@ def door(request: Request) -> Template | Redirect:
     return _page(request, "national_signin.html")
 
 
+_FORM_EXPIRED = BangfuError(
+    UNAUTHENTICATED,
+    "the form has expired or came from another site: nothing was changed; sign in again",
+    "表单已过期或来自其他网站,未作任何更改,请重新登录",
+)
+
+
 @post("/sign-in", sync_to_thread=True)
 def sign_in(request: Request, data: Form) -> Template | Redirect:
     """Exchange a national token for a server-side session (core/auth/sessions.py)."""
@@ -405,12 +497,7 @@ def sign_in(request: Request, data: Form) -> Template | Redirect:
         "此令牌不能登录全国总工会页面:令牌不存在、已撤销或不是全国总工会令牌",
     )
     if not _form_ok(request, data):
-        expired = BangfuError(
-            UNAUTHENTICATED,
-            "the form has expired or came from another site: nothing was changed; sign in again",
-            "表单已过期或来自其他网站,未作任何更改,请重新登录",
-        )
-        return _page(request, "national_signin.html", status=403, notice=expired)
+        return _page(request, "national_signin.html", status=403, notice=_FORM_EXPIRED)
     raw = data.get("token")
     token = (
         pasted_token(raw) if isinstance(raw, str) and len(raw) <= MAX_TOKEN_LENGTH + 20 else None
@@ -427,6 +514,28 @@ def sign_in(request: Request, data: Form) -> Template | Redirect:
         session_id = start_session(db.session, principal, via="token", token_id=row.id)
     finally:
         db.close()
+    return _into_dashboard(request, session_id)
+
+
+@post("/password-sign-in", sync_to_thread=True)
+def password_sign_in(request: Request, data: Form) -> Template | Redirect:
+    """Sign in with a national account's user name and password (and one-time code), as
+    the staff pages do (:func:`core.web.accounts.sign_in_with_password`)."""
+    if not _form_ok(request, data):
+        return _page(request, "national_signin.html", status=403, notice=_FORM_EXPIRED)
+    try:
+        session_id = sign_in_with_password(request, NATIONAL, data, _is_national)
+    except BangfuError as exc:
+        return _page(request, "national_signin.html", status=401, notice=exc)
+    return _into_dashboard(request, session_id)
+
+
+def _is_national(principal: Principal) -> bool:
+    return principal.tenant == NATIONAL and principal.role == NATIONAL
+
+
+def _into_dashboard(request: Request, session_id: str) -> Redirect:
+    """Signed in: the session's cookie, and on to the dashboard."""
     seconds = int(session_absolute_timeout().total_seconds())
     return _see_other(
         f"{PATH}/dashboard",
@@ -475,13 +584,13 @@ def dashboard(request: Request) -> Template | Redirect:
         charts=_charts(extra, registry),
         result=extra["result"],
         reform=extra["reform"],
-        notice=extra["notice"],
+        reform_refused=extra["notice"],  # shown beside the reform form
         asked=asked,
         query=asked.query() if asked.given else "",
         tenants=registry.regional(),
-        parameter_names=chosen.parameter_table.names() if chosen else [],
+        parameter_choices=parameter_choices(chosen, today) if chosen else [],
         programme_codes=[p.code for p in chosen.programmes] if chosen else [],
-        yuan=format_yuan,
+        yuan=yuan,
         sample_households=SAMPLE_HOUSEHOLDS,
         sample_seed=SAMPLE_SEED,
         reform_parameters=repr(
@@ -524,7 +633,9 @@ def download(request: Request, key: FromPath[str]) -> Response | Redirect:
 
 def national_pages() -> Router:
     """The national dashboard's pages, under ``/national``."""
-    return Router(path=PATH, route_handlers=[door, sign_in, sign_out, dashboard, download])
+    return Router(
+        path=PATH, route_handlers=[door, password_sign_in, sign_in, sign_out, dashboard, download]
+    )
 
 
 __all__ = ["national_pages"]

@@ -32,6 +32,7 @@ from core.errors import (
 )
 from core.evaluation import Evaluation
 from core.model import TenantLevel
+from core.money import to_yuan
 from core.registry import Registry, Tenant
 from core.workflow.engine import procedure_of
 from core.workflow.procedure import Procedure
@@ -175,6 +176,19 @@ def refusal(error: BangfuError) -> Notice:
 def money(amount: Decimal | None) -> str:
     """``2400.00``: yuan to the fen, as the rules state them."""
     return "—" if amount is None else f"{amount:.2f}"
+
+
+def grouped(value: Any) -> str:
+    """A count or an amount with thousands separators: 1,234,567 and 16,059,051.04 (other
+    values as they are)."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        return str(value)
+    return f"{value:,}"
+
+
+def yuan(fen: int) -> str:
+    """Fen as yuan to the fen, with thousands separators: 16,059,051.04."""
+    return grouped(to_yuan(fen))
 
 
 PERIODS = {"ONCE": ("一次性", "once"), "MONTHLY": ("每月", "monthly"), "YEARLY": ("每年", "yearly")}

@@ -177,7 +177,7 @@ def password_sign_in(request: Request, tenant: FromPath[str], data: Form) -> Red
     as for a token. A session this browser held before ends."""
     where = _tenant(request, tenant)
     check_form_token(request, data)
-    session_id = sign_in_with_password(request, where, data)
+    session_id = sign_in_with_password(request, where.code, data)
     sign_out_session(request)
     _, form_cookie = fresh_form_token(request)
     cookies = [sign_in_cookie(request, session_id), form_cookie]

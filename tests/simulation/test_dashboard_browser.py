@@ -1,5 +1,5 @@
 """The national dashboard in a real headless Chromium (Debian's ``chromium``, driven by
-Playwright) against the real server: sign in, read the charts, run a reform, download a
+Playwright) against the real server: sign in with a national account's password, read the charts, run a reform, download a
 table. Nothing may load from anywhere but the server. Screenshots are kept under
 ``test-artefacts/dashboard/`` (git ignores it), beside the staff pages' ``test-artefacts/browser/``.
 
@@ -16,10 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from core.auth.accounts import create_user
 from core.cases.service import CaseService
 from core.db.session import session_factory
 from tests.casefile_samples import ILL, staff
-from tests.live import ROOT, issue_tokens, live_server, serving_url
+from tests.live import ROOT, live_server, serving_url
+
+PASSWORD = "national-browser-password"
 
 SCREENSHOTS = ROOT / "test-artefacts" / "dashboard"
 
@@ -53,14 +56,15 @@ def server(database_url, registry, tmp_path):
         for _ in range(5):
             service.open_case(staff("hebei", "caseworker"), "hebei", ILL)
         session.commit()
-    tokens = issue_tokens(database_url, [("national", "national", "acftu")])
+    with session_factory(database_url)() as session:  # the national union's account
+        create_user(session, "national", "acftu.chen", "national", PASSWORD, set())
     with live_server(serving_url(database_url), tmp_path / "server.log") as base:
-        yield base, tokens["acftu"]
+        yield base
 
 
 def test_the_dashboard_in_headless_chromium(server, tmp_path, playwright_session):
     executable = chromium()
-    base, token = server
+    base = server
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     name = "sqlite"
     elsewhere = []
@@ -74,7 +78,8 @@ def test_the_dashboard_in_headless_chromium(server, tmp_path, playwright_session
                 "request", lambda r: None if r.url.startswith(base) else elsewhere.append(r.url)
             )
             page.goto(f"{base}/national/")
-            page.fill("input[name=token]", token)
+            page.get_by_label("用户名").fill("acftu.chen")
+            page.get_by_label("密码").fill(PASSWORD)
             page.click("button[type=submit].primary")
             page.wait_for_url(f"{base}/national/dashboard")
             assert page.locator("h1").first.inner_text().startswith("全国对比")
