@@ -102,14 +102,18 @@ def tenants() -> None:
 
     registry = load_registry()
     table = Table(title="Tenants")
-    for column in ("code", "name", "level", "parent", "chain", "versions", "rule set"):
-        table.add_column(column)
+    # the codes are what an author types next: never cut, whatever the terminal's width
+    longest = max((len(t.code) for t in registry.ordered()), default=4)
+    for column in ("code", "parent"):
+        table.add_column(column, no_wrap=True, min_width=longest)
+    for column in ("name", "level", "chain", "versions", "rule set"):
+        table.add_column(column, overflow="fold")
     for t in registry.ordered():
         table.add_row(
             t.code,
+            t.info.parent or "-",
             t.info.name,
             t.info.level.value,
-            t.info.parent or "-",
             " > ".join(t.chain),
             ", ".join(f"{k} {v}" for k, v in t.plugin_versions.items()),
             t.ruleset,

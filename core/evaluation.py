@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from core.errors import BangfuError, PluginFault
+from core.errors import BangfuError, MissingParameter, PluginFault
 from core.facts import HouseholdFacts, with_ages
 from core.frozen import quick_init
 from core.model import Household, PayPeriod
@@ -377,6 +377,8 @@ class _Run:
             "why": self.why,
         }
         self.where = "evaluation"
+        #: the rule being run (a callable, or a hook's name): where a fault is looked for
+        self.rule: Any = None
         self.used: dict[str, ResolvedParameter] = {}
 
     def note_reads(self) -> list[ResolvedParameter]:
@@ -389,7 +391,7 @@ class _Run:
 
     def ask(self, hook: str) -> Any:
         """A first-answer hook, most specific plugin first."""
-        self.where = hook
+        self.where = self.rule = hook
         return self.tenant.call(hook)(self.arguments)
 
     def derive(self, household: HouseholdFacts, owned: bool) -> None:
@@ -402,7 +404,7 @@ class _Run:
             params.integer("ages.retirement"),
         )
         household = with_ages(household, working_from, retirement, in_place=owned)
-        self.where = "bangfu_derived_facts"
+        self.where = self.rule = "bangfu_derived_facts"
         answers = self.tenant.call("bangfu_derived_facts")(
             {"household": household, "parameters": params}
         )
@@ -424,7 +426,7 @@ class _Run:
             if not pop.in_force(on):
                 populations[pop.code] = nobody
                 continue
-            self.where = f"population {pop.code}"
+            self.where, self.rule = f"population {pop.code}", pop.test
             value = _invoke(pop.test, arguments)
             mask, found = _population_answer(pop, value, n)
             populations[pop.code] = mask
@@ -468,6 +470,7 @@ class _Run:
                 grants[programme.code] = Grant(nobody, None)
                 continue
             self.where = where = f"programme {programme.code}"
+            self.rule = programme.compute
             arguments["eligible"] = (
                 populations[programme.population] if programme.population else eligible
             )
@@ -503,6 +506,7 @@ class _Run:
                 utilities[rule.utility] = nobody
                 continue
             self.where = where = f"utility discount {rule.utility}"
+            self.rule = rule.applies
             arguments["eligible"] = populations[rule.population] if rule.population else eligible
             utilities[rule.utility] = _mask(_invoke(rule.applies, arguments), n, where)
             self.params.get(rule.quantity_parameter)
@@ -527,10 +531,15 @@ def _evaluate_guarded(
     run = _Run(tenant, household, on, explain)
     try:
         return _evaluate(run, household, owned)
+    except MissingParameter as exc:
+        if not exc.unknown:  # no value yet on the date asked: the caller's question
+            raise
+        # a name no plugin defines: a misspelling in a rule, the plugin's fault
+        raise PluginFault(tenant.code, run.where, exc, run.rule) from exc
     except BangfuError:
         raise
     except Exception as exc:  # a faulty plugin fails its request only
-        raise PluginFault(tenant.code, run.where, exc) from exc
+        raise PluginFault(tenant.code, run.where, exc, run.rule) from exc
 
 
 def _evaluate(run: _Run, household: HouseholdFacts, owned: bool) -> BatchEvaluation:

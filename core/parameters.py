@@ -35,7 +35,7 @@ from typing import Any
 
 import yaml
 
-from core.errors import MissingParameter
+from core.errors import MissingParameter, closest
 from core.money import to_basis_points, to_fen
 from core.schedules import BracketSchedule
 
@@ -293,7 +293,14 @@ class ParameterTable:
     def _resolve(self, name: str, on: date) -> ResolvedParameter:
         definitions = self.chains.get(name)
         if not definitions:
-            raise MissingParameter(self.tenant, name, on, "no plugin in the chain defines it")
+            raise MissingParameter(
+                self.tenant,
+                name,
+                on,
+                "no plugin in the chain defines it",
+                unknown=True,
+                meant=closest(name, self.chains),
+            )
         for d in definitions:
             v = d.at(on)
             if v is not None:

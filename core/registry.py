@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,7 +28,7 @@ from typing import Any
 import pluggy
 
 from core import hookspecs, settings
-from core.errors import not_found
+from core.errors import closest, not_found
 from core.hookcalls import HookCall
 from core.hookspecs import PROJECT
 from core.model import TenantLevel
@@ -203,11 +204,19 @@ def _ask(plugin: Any, name: str, hook: str) -> Any:
     return result
 
 
+_UNKNOWN_HOOK = re.compile(r"unknown hook '([^']+)'")
+#: every hook a plugin may implement (core/hookspecs.py)
+HOOK_NAMES = tuple(n for n in dir(hookspecs) if n.startswith("bangfu_"))
+
+
 def _describe_plugin_error(name: str, exc: BaseException) -> str:
     text = str(exc)
     if "unknown hook" in text or ("hook" in text and "spec" in text):
+        found = _UNKNOWN_HOOK.search(text)
+        meant = closest(found.group(1), HOOK_NAMES) if found else None
+        hint = f"; did you mean {meant!r}?" if meant else "."
         return (
-            f"{text}. Check the hook name against core/hookspecs.py "
+            f"{text}{hint} Check the hook name against core/hookspecs.py "
             "(every hook starts with 'bangfu_')"
         )
     return f"{type(exc).__name__}: {text}"

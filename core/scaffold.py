@@ -74,6 +74,19 @@ values:
     source: "illustrative: replace with the figure and the clause of the local notice"
 """)
 
+GITIGNORE = Template("""\
+# Python, the venv, builds and the kit's leftovers
+__pycache__/
+*.py[cod]
+*.egg-info/
+build/
+dist/
+.venv/
+.pytest_cache/
+kit.xml
+*.db
+""")
+
 CASE = Template("""\
 - name: a well-off household is not in hardship in $name
   tenant: $code
@@ -119,6 +132,7 @@ def scaffold_tenant(code: str, name: str, parent: str, level: str, into: str | P
     }
     files = {
         root / "pyproject.toml": PYPROJECT,
+        root / ".gitignore": GITIGNORE,
         package / "__init__.py": INIT,
         package / "parameters" / "dibao" / "standard_monthly.yaml": DIBAO,
         package / "cases" / "basic.yaml": CASE,

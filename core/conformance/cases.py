@@ -39,8 +39,9 @@ from typing import Any
 import yaml
 
 from core.conformance.scenarios import Scenario, ScenarioError, parse_scenario
-from core.errors import PLUGIN_ERROR, BangfuError
+from core.errors import PLUGIN_ERROR, BangfuError, closest
 from core.evaluation import Evaluation, evaluate
+from core.labels import NATIONAL
 from core.model import parse_household
 from core.registry import Registry, Tenant
 
@@ -185,14 +186,47 @@ def _yuan(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
 
 
+def programme_codes(registry: Registry) -> set[str]:
+    """Every programme code a case may name: the national vocabulary's and every loaded
+    tenant's own."""
+    codes = set(NATIONAL["programme"])
+    for tenant in registry.tenants.values():
+        codes.update(p.code for p in tenant.programmes)
+    return codes
+
+
+def unknown_programmes(expected: dict[str, Any], known: set[str]) -> list[str]:
+    """A case naming a programme nobody offers under ``entitlements:`` or ``absent:`` (a
+    misspelling would pass silently, or fail as "not granted"): each, with the code it
+    was most likely meant to be."""
+    named = [*(expected.get("entitlements") or {}), *(expected.get("absent") or [])]
+    problems = []
+    for code in dict.fromkeys(str(c) for c in named):
+        if code not in known:
+            meant = closest(code, known)
+            problems.append(
+                f"unknown programme {code!r}: no tenant offers it and the national vocabulary "
+                "has no such code" + (f"; did you mean {meant!r}?" if meant else "")
+            )
+    return problems
+
+
 def check_case(
-    case: ConformanceCase, tenant: Tenant, faults: list[BaseException] | None = None
+    case: ConformanceCase,
+    tenant: Tenant,
+    faults: list[BaseException] | None = None,
+    known: set[str] | None = None,
 ) -> list[str]:
     """Run one case under one tenant; return what did not match (empty when it passes).
 
     A plugin that raises fails this case only; the exception is added to ``faults`` when
-    given (``bangfu check -v`` names it, with the plugin's file and line)."""
+    given (``bangfu check`` names it, with the plugin's file and line). ``known``: the
+    programme codes a case may name (:func:`programme_codes`); another is refused."""
     expected = case.expected
+    if known is not None:
+        unknown = unknown_programmes(expected, known)
+        if unknown:
+            return unknown
     try:
         household = parse_household(case.household)
         result = evaluate(tenant, household, case.as_of)

@@ -5,6 +5,7 @@ is refused; a child tenant re-runs its parent's workflow scenarios."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -68,18 +69,30 @@ def test_a_plugin_fault_fails_its_cases_and_check_v_names_it_once(tmp_path, monk
     text = out.getvalue()
     assert not ok
     assert "hebei" in text and "│ ok" in text.split("faulty")[0] + text  # the run went on
-    faults = [line for line in text.splitlines() if line.startswith("plugin fault")]
+    faults = [line for line in text.splitlines() if "plugin fault in" in line]
     assert len(faults) == 1, text  # two cases failed in one hook: named once
     assert "bangfu_target_groups" in faults[0] and "ZeroDivisionError" in faults[0]
     assert f"{__file__}:" in faults[0]  # the plugin's own file and line
+    assert "faulty: case 'one'" in text and "passed" in text  # -v: every check, one by one
 
 
-def test_without_v_the_fault_is_not_detailed(tmp_path, monkeypatch):
+def test_without_v_each_fault_is_said_once_with_its_cause_and_place(tmp_path, monkeypatch):
+    """Without ``-v`` the fault is printed once, with its cause and the plugin's file and
+    line, and the checks it failed are counted, not printed one by one (they were 24
+    identical lines saying only "TypeError")."""
     registry = faulty_registry(tmp_path)
     monkeypatch.setattr(runner, "load_registry", lambda: registry)
     out = io.StringIO()
     runner.run_kit(["faulty"], Console(file=out, width=300))
-    assert "plugin fault" not in out.getvalue()
+    lines = out.getvalue().splitlines()
+    faults = [line for line in lines if "plugin fault in" in line]
+    assert len(faults) == 1 and "ZeroDivisionError: integer division" in faults[0]
+    source = Path(__file__).read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(source, start=1) if "1 // 0" in text)
+    assert f"{__file__}:{line}, in bangfu_target_groups" in faults[0]
+    assert sum("ZeroDivisionError" in text for text in lines) == 1
+    assert any("checks failed on the plugin fault(s) above (bangfu check -v" in t for t in lines)
+    assert not any("case 'one'" in text for text in lines)
 
 
 @pytest.mark.parametrize(
