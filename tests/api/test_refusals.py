@@ -53,7 +53,7 @@ def test_a_wrong_id_checksum_is_bad_input_naming_the_member(gql):
     error = only_error(evaluate(gql, {"members": [member(idNumber=WRONG_CHECKSUM)]}))
     assert error["extensions"]["code"] == "BAD_INPUT"
     problem = problems_of(error)["members.0.idNumber"]
-    assert "not valid" in problem
+    assert "check digit" in problem
 
 
 def test_every_problem_of_a_household_is_listed(gql):
