@@ -24,6 +24,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.status_codes import HTTP_405_METHOD_NOT_ALLOWED
 
 from core.api.graphiql import graphiql_assets
+from core.api.introspection import schema_sdl
 from core.api.lane import PlannedLane
 from core.api.limits import MAX_BODY_BYTES
 from core.api.slowbody import SlowBodyGuard
@@ -123,6 +124,7 @@ def create_app(registry: Registry | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             graphql_controller(),
+            schema_sdl,
             healthz,
             ready,
             entrances,

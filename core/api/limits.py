@@ -47,6 +47,7 @@ from graphql import (
     GraphQLError,
     InlineFragmentNode,
     OperationDefinitionNode,
+    OperationType,
     SelectionSetNode,
     StringValueNode,
     ValidationRule,
@@ -77,6 +78,15 @@ MAX_SELECTION_FIELDS = 40
 #: Fields of a whole operation, every fragment spread counted each time it is spread (a
 #: case with its evaluation and history, every field, is under 100).
 MAX_FIELDS = 200
+#: Root fields that introspect the schema (GraphiQL's documentation explorer, code
+#: generators, GraphQL clients): their selections are counted against
+#: :data:`MAX_INTROSPECTION_FIELDS`, not :data:`MAX_FIELDS`. Judged by the fields asked
+#: for, never by an operation's or a fragment's name.
+INTROSPECTION_ROOTS = frozenset({"__schema", "__type", "__typename"})
+#: Fields under the introspection roots of one operation, fragments counted each time they
+#: are spread (graphql-core's full introspection query has about 220; GraphiQL's, with
+#: descriptions and deprecations, about as many). Their depth is not limited otherwise.
+MAX_INTROSPECTION_FIELDS = 1000
 #: The encoded answer (a page of 200 case files with their histories is under 2 MiB).
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 
@@ -250,11 +260,53 @@ def cost_problem(document: DocumentNode) -> GraphQLError | None:
             MAX_SELECTION_FIELDS,
         )
 
+    def root(selection_set: SelectionSetNode, seen: frozenset[str]) -> tuple[int, int, int]:
+        """(fields at the root, fields outside introspection, fields under the
+        introspection roots) of an operation's root selection set, fragments spread
+        there included."""
+        level = outside = introspective = 0
+        for node in selection_set.selections:
+            if isinstance(node, FieldNode):
+                level += 1
+                below = 1 + selection(node.selection_set)[1]
+                if node.name.value in INTROSPECTION_ROOTS:
+                    introspective += below
+                else:
+                    outside += below
+                continue
+            if isinstance(node, InlineFragmentNode):
+                inner = root(node.selection_set, seen)
+            elif isinstance(node, FragmentSpreadNode):
+                definition = fragments.get(node.name.value)
+                if definition is None or node.name.value in seen:
+                    continue  # unknown or a cycle: validation reports it
+                inner = root(definition.selection_set, seen | {node.name.value})
+            else:
+                continue
+            level, outside, introspective = (
+                level + inner[0],
+                outside + inner[1],
+                introspective + inner[2],
+            )
+            if outside > MAX_FIELDS or introspective > MAX_INTROSPECTION_FIELDS:
+                break  # refused: no need to count further
+        if level > MAX_SELECTION_FIELDS and not worst:
+            worst.append((level, selection_set))
+        return level, outside, introspective
+
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):
-            _, total = selection(definition.selection_set)
+            _, total, introspective = root(definition.selection_set, frozenset())
             if worst:
                 return too_wide()
+            if introspective > MAX_INTROSPECTION_FIELDS:
+                return refused(
+                    f"the operation asks for more than {MAX_INTROSPECTION_FIELDS} fields of "
+                    "the schema's introspection (fragments counted each time they are spread)",
+                    f"一次请求最多查询 {MAX_INTROSPECTION_FIELDS} 个模式自省字段(片段按每次展开计算)",
+                    definition,
+                    MAX_INTROSPECTION_FIELDS,
+                )
             if total > MAX_FIELDS:
                 return refused(
                     f"the operation asks for more than {MAX_FIELDS} fields (fragments counted "
@@ -268,6 +320,38 @@ def cost_problem(document: DocumentNode) -> GraphQLError | None:
         if worst:
             return too_wide()
     return None
+
+
+def introspection_only(document: DocumentNode, operation_name: str | None) -> bool:
+    """Whether the operation asked for selects introspection root fields only
+    (:data:`INTROSPECTION_ROOTS`, judged by the fields, never by a name): its answer is
+    the same for everyone, whoever asks, as long as the schema is."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is not None:
+        operations = [o for o in operations if o.name and o.name.value == operation_name]
+    if len(operations) != 1 or operations[0].operation != OperationType.QUERY:
+        return False
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+
+    def only(selection_set: SelectionSetNode, seen: frozenset[str]) -> bool:
+        for node in selection_set.selections:
+            if isinstance(node, FieldNode):
+                if node.name.value not in INTROSPECTION_ROOTS:
+                    return False
+            elif isinstance(node, InlineFragmentNode):
+                if not only(node.selection_set, seen):
+                    return False
+            elif isinstance(node, FragmentSpreadNode):
+                found = fragments.get(node.name.value)
+                if found is None or node.name.value in seen:
+                    return False
+                if not only(found.selection_set, seen | {node.name.value}):
+                    return False
+        return True
+
+    return only(operations[0].selection_set, frozenset())
 
 
 def empty_selection(document: DocumentNode) -> SelectionSetNode | None:

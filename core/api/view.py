@@ -51,7 +51,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from core.api import limits, together
+from core.api import introspection, limits, together
 from core.api.context import context_for
 from core.api.errors import INTERNAL_EN, INTERNAL_ZH, contract_error, error_body
 from core.api.graphiql import local_graphiql_html
@@ -336,8 +336,9 @@ class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
         root_value: Any,
         request_data: GraphQLRequestData,
     ) -> Any:
-        """A planned query is answered here; anything else by strawberry's pipeline (and
-        the request's operation and outcome noted for its log line, :mod:`core.observe`)."""
+        """A planned query is answered here, an introspection from this worker's kept
+        answers when it can be; anything else by strawberry's pipeline (and the request's
+        operation and outcome noted for its log line, :mod:`core.observe`)."""
         result = await self._execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )
@@ -362,6 +363,20 @@ class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
     ) -> Any:
         answer = await answer_planned(request_data, context, root_value)
         if answer is not None:
+            return answer
+        key, kept = introspection.kept_answer(request_data)
+        if kept is not None:
+            return kept
+        if key is not None:
+            answer = await super().execute_single(
+                request=request,
+                request_adapter=request_adapter,
+                sub_response=sub_response,
+                context=context,
+                root_value=root_value,
+                request_data=request_data,
+            )
+            introspection.keep(key, answer)
             return answer
         refused = refusal(request_data.variables)
         if refused is not None:
