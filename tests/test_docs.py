@@ -57,3 +57,38 @@ def test_every_hook_is_implemented_by_a_bundled_or_example_plugin(hook):
 def test_the_readme_quick_start_is_two_commands():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make run" in readme and "make test" in readme
+
+
+def test_the_readme_reads_in_a_newcomers_order():
+    """Quick start, then the architecture, then writing a plugin, then running in
+    production; the benchmark narrative lives in docs/performance.md, not before the
+    architecture."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    headings = [line for line in readme.splitlines() if line.startswith("## ")]
+    order = [
+        "## Quick start",
+        "## Architecture",
+        "## Writing a tenant plugin",
+        "## Running in production",
+    ]
+    assert [h for h in headings if h in order] == order
+    before = readme[: readme.index("## Architecture")]
+    assert "| figure |" not in before and len(before.splitlines()) < 160
+    assert "| figure |" in (ROOT / "docs" / "performance.md").read_text(encoding="utf-8")
+    assert "docs/performance.md" in readme
+    quick = readme[readme.index("## Quick start") : readme.index("### The staff workplace")]
+    assert quick.index("bangfu user create") < quick.index("bangfu token create")  # accounts first
+    assert "no second factor or\n  rate limit" not in readme
+    for image in re.findall(r"\]\((docs/[^)]+\.png)\)", readme):
+        assert (ROOT / image).is_file(), image
+
+
+def test_make_run_leaves_no_untracked_database_files():
+    """SQLite beside bangfu.db writes bangfu.db-wal and bangfu.db-shm while it serves."""
+    import subprocess
+
+    names = ["bangfu.db", "bangfu.db-wal", "bangfu.db-shm", "bangfu.db-journal"]
+    found = subprocess.run(
+        ["git", "check-ignore", *names], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert found.stdout.split() == names
