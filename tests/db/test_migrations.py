@@ -67,3 +67,30 @@ def test_prepare_database_without_demo(database_url):
     assert prepare_database(database_url, demo=False) is False
     with session_factory(database_url)() as session:
         assert session.scalars(select(CaseFile)).first() is None
+
+
+def test_0015_fills_the_worklist_columns_of_files_there_are(database_url, registry):
+    """Files opened before migration 0015 get their applicant and their members' name keys
+    from their households, and their turn marked to be worked out ("?")."""
+    from sqlalchemy import text
+
+    from core.cases.service import CaseService
+    from tests.casefile_samples import staff
+
+    with session_factory(database_url)() as session:
+        household = {
+            "members": [
+                {"name": "Ｗａｎｇ Ｌｉ", "relation": "APPLICANT"},
+                {"name": "王小明", "relation": "CHILD", "age": 9},
+            ]
+        }
+        CaseService(session, registry).open_case(staff("hebei", "caseworker"), "hebei", household)
+    downgrade(database_url, "0008")
+    upgrade(database_url)
+    with engine_for(database_url).connect() as connection:
+        applicant, turn = connection.execute(text("select applicant, turn from cases")).one()
+        keys = connection.execute(
+            text("select member_index, name_key from member_names order by member_index")
+        ).all()
+    assert (applicant, turn) == ("Ｗａｎｇ Ｌｉ", "?")
+    assert [tuple(k) for k in keys] == [(0, "wang li"), (1, "王小明")]  # NFKC, case-folded
