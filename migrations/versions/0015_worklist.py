@@ -14,7 +14,7 @@ the search, with the indexes its views, searches and sorts need.
   ``assignments`` (tenant, user), for "my files".
 
 Revision ID: 0015
-Revises: 0008
+Revises: 0013
 Create Date: 2026-11-24
 """
 
@@ -30,7 +30,7 @@ from alembic import op
 from migrations.walls import serving_role_may, tenant_walls
 
 revision: str = "0015"
-down_revision: str | None = "0008"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -72,9 +72,11 @@ def test_prepare_database_without_demo(database_url):
 def test_0015_fills_the_worklist_columns_of_files_there_are(database_url, registry):
     """Files opened before migration 0015 get their applicant and their members' name keys
     from their households, and their turn marked to be worked out ("?")."""
+    from alembic.script import ScriptDirectory
     from sqlalchemy import text
 
     from core.cases.service import CaseService
+    from core.db.migrate import alembic_config
     from tests.casefile_samples import staff
 
     with session_factory(database_url)() as session:
@@ -85,7 +87,8 @@ def test_0015_fills_the_worklist_columns_of_files_there_are(database_url, regist
             ]
         }
         CaseService(session, registry).open_case(staff("hebei", "caseworker"), "hebei", household)
-    downgrade(database_url, "0008")
+    before = ScriptDirectory.from_config(alembic_config(database_url)).get_revision("0015")
+    downgrade(database_url, before.down_revision)
     upgrade(database_url)
     with engine_for(database_url).connect() as connection:
         applicant, turn = connection.execute(text("select applicant, turn from cases")).one()
