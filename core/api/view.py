@@ -364,24 +364,13 @@ class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
         answer = await answer_planned(request_data, context, root_value)
         if answer is not None:
             return answer
-        key, kept = introspection.kept_answer(request_data)
+        key, kept = introspection.kept_answer(request_data)  # key: an introspection
         if kept is not None:
             return kept
-        if key is not None:
-            answer = await super().execute_single(
-                request=request,
-                request_adapter=request_adapter,
-                sub_response=sub_response,
-                context=context,
-                root_value=root_value,
-                request_data=request_data,
-            )
-            introspection.keep(key, answer)
-            return answer
         refused = refusal(request_data.variables)
         if refused is not None:
             return refused
-        if _works_in_database(context):
+        if key is None and _works_in_database(context):
             # Case work makes several blocking database calls; in the event loop
             # they would hold up every other request of this worker. A thread of its own
             # keeps evaluations flowing meanwhile. The request's session is used by that
@@ -389,7 +378,7 @@ class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
             return await anyio.to_thread.run_sync(
                 self._execute_blocking, request_adapter.method, context, root_value, request_data
             )
-        return await super().execute_single(
+        answer = await super().execute_single(
             request=request,
             request_adapter=request_adapter,
             sub_response=sub_response,
@@ -397,6 +386,9 @@ class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
             root_value=root_value,
             request_data=request_data,
         )
+        if key is not None:
+            introspection.keep(key, answer)
+        return answer
 
     def _execute_blocking(
         self, method: str, context: Any, root_value: Any, request_data: GraphQLRequestData
