@@ -252,7 +252,8 @@ def _problem(field: str, raw: Any, detail: str) -> str:
 
 def _adapter(field: str) -> TypeAdapter[Any]:
     info = FIELDS[field]
-    return TypeAdapter(Annotated[info.annotation, info])  # type: ignore[name-defined]
+    form: Any = Annotated[info.annotation, info]  # a field's type with its constraints
+    return TypeAdapter(form)
 
 
 _adapters: dict[str, TypeAdapter[Any]] = {}
