@@ -23,7 +23,7 @@ A schedule as data (a parameter of type ``schedule``)::
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -44,6 +44,7 @@ class Bracket:
     def describe(self) -> str:
         if self.amount_fen is not None:
             return f"定额 {format_yuan(self.amount_fen)} 元"
+        assert self.rate_bp is not None  # a bracket has a rate or an amount (from_data)
         return f"{Decimal(self.rate_bp) / 100:g}%"
 
 
@@ -51,6 +52,12 @@ class Bracket:
 class BracketSchedule:
     kind: str
     brackets: tuple[Bracket, ...]
+    # made from the brackets by __post_init__ (no arguments, not compared)
+    _starts: np.ndarray = field(init=False, repr=False, compare=False)
+    _rates: np.ndarray = field(init=False, repr=False, compare=False)
+    _fixed: np.ndarray = field(init=False, repr=False, compare=False)
+    _start_list: list[int] = field(init=False, repr=False, compare=False)
+    _words: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # the lookup arrays, built once: a schedule is applied on every evaluation
@@ -169,6 +176,7 @@ class BracketSchedule:
             if b.amount_fen is not None:
                 item["amount"] = format_yuan(b.amount_fen)
             else:
+                assert b.rate_bp is not None  # a bracket has a rate or an amount
                 item["rate"] = str(Decimal(b.rate_bp) / BASIS_POINTS)
             out.append(item)
         return {"kind": self.kind, "brackets": out}
