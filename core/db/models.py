@@ -14,7 +14,7 @@ naming convention below, so migrations name them the same on every database.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -26,6 +26,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     func,
@@ -56,6 +57,9 @@ NAME_KEY = String(100).with_variant(String(100, collation="C"), "postgresql")
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: Json, list[Any]: Json}
+    if TYPE_CHECKING:
+        # every model maps one table (SQLAlchemy types __table__ as any FROM clause)
+        __table__: ClassVar[Table]
 
 
 class TenantScoped:

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnClause,
     Integer,
     TextClause,
     bindparam,
@@ -70,11 +71,11 @@ def _from_json_event(e: dict[str, Any]) -> dict[str, Any]:
     return e
 
 
-_EVENTS_JSON = literal_column(
+_EVENTS_JSON: ColumnClause[Any] = literal_column(
     "(select coalesce(json_agg(to_jsonb(e) order by e.seq), '[]'::json) from case_events e"
     " where e.case_id = cases.id and e.tenant = cases.tenant)"
 )
-_MASKED_JSON = literal_column(
+_MASKED_JSON: ColumnClause[Any] = literal_column(
     "(select coalesce(json_object_agg(m.member_index, m.id_masked), '{}'::json)"
     " from member_identities m where m.case_id = cases.id and m.tenant = cases.tenant)"
 )
@@ -83,7 +84,7 @@ _MASKED_JSON = literal_column(
 #: An event's columns a change of the file does not read: the determination record (a
 #: snapshot of facts, outcome and parameters, kilobytes a step) and the step's details.
 RECORD_COLUMNS = ("determination", "details")
-_STEPS_JSON = literal_column(
+_STEPS_JSON: ColumnClause[Any] = literal_column(
     "(select coalesce(json_agg(to_jsonb(e) - 'determination' - 'details' order by e.seq),"
     " '[]'::json) from case_events e where e.case_id = cases.id and e.tenant = cases.tenant)"
 )

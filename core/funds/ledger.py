@@ -172,6 +172,7 @@ def sqlite_executemany(
     SQLAlchemy's per-row parameter processing costs more than the insert. Dates go in as
     ISO text, as SQLAlchemy stores them (the adapter registered above)."""
     raw = session.connection().connection.driver_connection
+    assert raw is not None  # a connection in use has its driver's connection
     marks = ", ".join("?" * len(columns))
     raw.executemany(f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
