@@ -1,12 +1,14 @@
 """Staff accounts: a user name and password per tenant, an optional TOTP second factor,
-lock-out after repeated failures, and disabling (``bangfu user create/disable``).
+growing delays after repeated failures, and disabling (``bangfu user create/disable``).
 
-Passwords are hashed with argon2id (``argon2-cffi``, its recommended parameters); a hash
-made with older parameters is re-hashed at the next sign-in. The one-time codes are
-RFC 6238 TOTP (``pyotp``: 30-second steps, one step of clock drift allowed). After
-``MAX_FAILURES`` failed attempts in a row the account is locked for ``LOCK_MINUTES``;
-every failure, including for an unknown user or a locked account, gets the same answer,
-so the sign-in form does not tell which user names exist.
+Passwords are hashed with argon2id (``argon2-cffi``, its recommended parameters). The
+one-time codes are RFC 6238 TOTP (``pyotp``: 30-second steps, one step of clock drift
+allowed); the last accepted time-step is kept, so a code works once. After
+``MAX_FAILURES`` failed attempts in a row, and after many from one address, the next try
+waits a delay that doubles with each failure (:mod:`core.auth.throttle`), never a fixed
+lock a stranger could keep on. Every failure, for an unknown user, a disabled or a
+waiting account, a wrong password or code, costs the same argon2 verification and gets
+the same answer, so the sign-in form does not tell which user names exist.
 
 Accounts sign in to the staff pages (the national union's to the national dashboard);
 API clients keep their bearer tokens.
@@ -14,15 +16,17 @@ API clients keep their bearer tokens.
 
 from __future__ import annotations
 
-from contextlib import suppress
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from typing import NoReturn
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from pyotp import OTPVerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.auth import throttle
 from core.auth.principal import Principal
 from core.auth.roles import NATIONAL, STAFF_ROLES
 from core.auth.tokens import check_grant
@@ -30,8 +34,8 @@ from core.db.models import StaffUser
 from core.db.session import tenant_scope
 from core.errors import UNAUTHENTICATED, BangfuError, bad_input
 
-MAX_FAILURES = 5  #: failed attempts in a row before the account is locked
-LOCK_MINUTES = 15
+#: failed attempts in a row after which the account's next try waits (5 s, then doubling)
+MAX_FAILURES = throttle.ACCOUNT_FREE_FAILURES + 1
 MIN_PASSWORD = 10
 MAX_PASSWORD = 200
 _hasher = PasswordHasher()
@@ -44,19 +48,13 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:  # SQLite hands back naive datetimes
-        return value.replace(tzinfo=UTC)
-    return value
-
-
 def sign_in_refused() -> BangfuError:
     return BangfuError(
         UNAUTHENTICATED,
-        "the user name, password or one-time code is wrong, or the account is locked for "
-        f"a while after {MAX_FAILURES} failures or disabled",
-        f"用户名、密码或动态验证码不正确,或账户因连续{MAX_FAILURES}次失败被暂时锁定"
-        f"({LOCK_MINUTES}分钟)、已被停用",
+        "the user name, password or one-time code is wrong, the account is disabled, or "
+        "there were too many failures: wait a little (longer after each) and try again",
+        "用户名、密码或动态验证码不正确,或账户已停用,或失败次数过多:"
+        "请稍候再试(每次失败后等待时间加长)",
     )
 
 
@@ -132,55 +130,80 @@ def _find(session: Session, tenant: str, username: str) -> StaffUser | None:
 
 
 def authenticate(
-    session: Session, tenant: str, username: str, password: str, code: str = ""
+    session: Session,
+    tenant: str,
+    username: str,
+    password: str,
+    code: str = "",
+    *,
+    source: str | None = None,
 ) -> Principal:
     """The principal of a correct user name, password (and one-time code, when the
-    account has TOTP) for ``tenant``.
+    account has TOTP) for ``tenant``, tried from the address ``source``.
+
+    Every try of a known or unknown user name does the same work (one argon2
+    verification: against a dummy hash for an unknown name) and gets the same answer,
+    so neither the answer nor its time tells which names exist, nor which accounts are
+    disabled or waiting. Failures make the account and the address wait a growing delay
+    (:mod:`core.auth.throttle`); a one-time code is accepted once.
 
     :raises BangfuError: ``UNAUTHENTICATED``, one answer for every kind of failure
     """
     username = username.strip()
     if not username or len(username) > 100 or len(password) > MAX_PASSWORD:
         raise sign_in_refused()
+    now = _now()
     with tenant_scope(session, tenant):
+        if throttle.source_waits(session, source, now):  # says nothing of any account
+            _refuse(session, None, source, now)
         user = _find(session, tenant, username)
-        if user is None:
-            with suppress(VerificationError):
-                _hasher.verify(_DUMMY_HASH, password)
-            raise sign_in_refused()
-        now = _now()
-        locked = _aware(user.locked_until)
-        if user.disabled_at is not None or (locked is not None and locked > now):
-            raise sign_in_refused()
-        if not _password_ok(user, password) or not _code_ok(user, code):
-            user.failed_attempts += 1
-            if user.failed_attempts >= MAX_FAILURES:
-                user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-                user.failed_attempts = 0
-            session.commit()
-            raise sign_in_refused()
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
-        user.failed_attempts = 0
-        user.locked_until = None
-        user.last_sign_in_at = now
+        password_ok = _password_ok(user.password_hash if user else _DUMMY_HASH, password)
+        if user is None or user.disabled_at is not None or throttle.account_waits(user, now):
+            _refuse(session, None, source, now)  # uncounted for the account
+        step = _code_step(user, code)
+        if not password_ok or step is False:
+            _refuse(session, user.id, source, now)
+        accepted = None if step is True else int(step)
+        if not throttle.account_succeeded(session, user.id, now, accepted):
+            _refuse(session, None, source, now)  # a delay began meanwhile, or a replay
         principal = Principal(user=user.username, tenant=user.tenant, role=user.role)
         session.commit()
         return principal
 
 
-def _password_ok(user: StaffUser, password: str) -> bool:
+def _refuse(session: Session, user_id: int | None, source: str | None, now: datetime) -> NoReturn:
+    """Count the failure (the account's when ``user_id``, the address's always), keep
+    the count, and refuse."""
+    session.rollback()
+    if user_id is not None:
+        throttle.account_failed(session, user_id, now)
+    throttle.source_failed(session, source, now)
+    session.commit()
+    raise sign_in_refused()
+
+
+def _password_ok(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(user.password_hash, password)
+        return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
 
-def _code_ok(user: StaffUser, code: str) -> bool:
+def _code_step(user: StaffUser, code: str) -> int | bool:
+    """True for an account without TOTP; else the time-step of a right code not used
+    before (one step of clock drift allowed), or False."""
     if not user.totp_secret:
         return True
     code = (code or "").strip().replace(" ", "")
-    return code.isdigit() and pyotp.TOTP(user.totp_secret).verify(code, valid_window=1)
+    if not (code.isascii() and code.isdigit()):
+        return False
+    try:
+        step = pyotp.TOTP(user.totp_secret).verify_and_get_timecode(code, valid_window=1)
+    except OTPVerificationError:
+        return False
+    if user.totp_last_step is not None and step <= user.totp_last_step:
+        return False  # this code, or an older one, was accepted already
+    return step
 
 
 def needs_code(session: Session, tenant: str, username: str) -> bool:  # pragma: no cover

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -348,7 +349,11 @@ class StaffUser(TenantScoped, Base):
 
     The password is kept as an argon2 hash only; ``totp_secret``, when set, asks for a
     one-time code as well. Repeated failures lock the account for a while; a disabled
-    account never signs in. Tokens (``api_tokens``) stay for API clients."""
+    account never signs in. Tokens (``api_tokens``) stay for API clients.
+
+    Since 0018 failures make the account wait a growing delay (``locked_until``: not
+    tried again before it, :mod:`core.auth.throttle`) instead of a fixed lock, and the
+    last accepted TOTP time-step is kept so that a code works once."""
 
     __tablename__ = "staff_users"
 
@@ -363,10 +368,24 @@ class StaffUser(TenantScoped, Base):
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
         UniqueConstraint("tenant", "username", name="uq_staff_users_tenant_username"),
     )
+
+
+class SignInSource(Base):
+    """Failed sign-ins from one source address, across accounts and tenants (migration
+    0018): the address waits a growing delay, as an account does."""
+
+    __tablename__ = "sign_in_sources"
+
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 # The assistance funds ledger's tables (migration 0006) live with the ledger, the jobs table

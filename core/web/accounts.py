@@ -25,6 +25,13 @@ def _text(form: dict[str, Any], key: str, limit: int = 200) -> str:
     return value[: limit + 1] if isinstance(value, str) else ""
 
 
+def _source(request: Request) -> str | None:
+    """The address the try came from (the client's, as a trusted proxy forwards it:
+    setting ``BANGFU_TRUSTED_PROXIES``), for throttling per address."""
+    client = request.client
+    return client.host if client is not None and client.host else None
+
+
 def sign_in_with_password(
     request: Request,
     tenant: str,
@@ -41,7 +48,9 @@ def sign_in_with_password(
         raise sign_in_refused()
     db = RequestDatabase(request.app.state.get(STATE_KEY) or database_url())
     try:
-        principal = authenticate(db.session, tenant, username, password, _text(form, "code", 12))
+        principal = authenticate(
+            db.session, tenant, username, password, _text(form, "code", 12), source=_source(request)
+        )
         if not allowed(principal):
             raise sign_in_refused()
         db.session.rollback()
