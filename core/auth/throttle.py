@@ -62,27 +62,28 @@ def account_waits(user: StaffUser, now: datetime) -> bool:
 def account_failed(session: Session, user_id: int, now: datetime) -> int:
     """Count a failure of the account (one atomic statement) and set its delay; returns
     its failures in a row."""
-    table = StaffUser.__table__
-    stale = table.c.last_failed_at.is_(None) | (table.c.last_failed_at < now - FORGET_AFTER)
+    stale = StaffUser.last_failed_at.is_(None) | (StaffUser.last_failed_at < now - FORGET_AFTER)
     failures = session.execute(
-        update(table)
-        .where(table.c.id == user_id)
+        update(StaffUser)
+        .where(StaffUser.id == user_id)
         .values(
-            failed_attempts=case((stale, 1), else_=table.c.failed_attempts + 1),
+            failed_attempts=case((stale, 1), else_=StaffUser.failed_attempts + 1),
             last_failed_at=now,
         )
-        .returning(table.c.failed_attempts)
+        .returning(StaffUser.failed_attempts)
+        .execution_options(synchronize_session=False)
     ).scalar_one()
     wait = delay_after(failures, ACCOUNT_FREE_FAILURES)
     if wait:
         until = now + wait
         session.execute(
-            update(table)
+            update(StaffUser)
             .where(
-                table.c.id == user_id,
-                table.c.locked_until.is_(None) | (table.c.locked_until < until),
+                StaffUser.id == user_id,
+                StaffUser.locked_until.is_(None) | (StaffUser.locked_until < until),
             )
             .values(locked_until=until)
+            .execution_options(synchronize_session=False)
         )
     return int(failures)
 
@@ -91,11 +92,10 @@ def account_succeeded(session: Session, user_id: int, now: datetime, step: int |
     """Clear the account's failures and note the sign-in (and the TOTP time-step used),
     only if no delay began meanwhile, it was not disabled, and no later or equal
     time-step was accepted: one atomic statement. False when it lost that race."""
-    table = StaffUser.__table__
     conditions = [
-        table.c.id == user_id,
-        table.c.disabled_at.is_(None),
-        table.c.locked_until.is_(None) | (table.c.locked_until <= now),
+        StaffUser.id == user_id,
+        StaffUser.disabled_at.is_(None),
+        StaffUser.locked_until.is_(None) | (StaffUser.locked_until <= now),
     ]
     values: dict[str, object] = {
         "failed_attempts": 0,
@@ -103,10 +103,14 @@ def account_succeeded(session: Session, user_id: int, now: datetime, step: int |
         "last_sign_in_at": now,
     }
     if step is not None:
-        conditions.append(table.c.totp_last_step.is_(None) | (table.c.totp_last_step < step))
+        conditions.append(StaffUser.totp_last_step.is_(None) | (StaffUser.totp_last_step < step))
         values["totp_last_step"] = step
     done = session.execute(
-        update(table).where(*conditions).values(**values).returning(table.c.id)
+        update(StaffUser)
+        .where(*conditions)
+        .values(**values)
+        .returning(StaffUser.id)
+        .execution_options(synchronize_session=False)
     ).first()
     return done is not None
 
@@ -127,28 +131,28 @@ def source_failed(session: Session, address: str | None, now: datetime) -> int:
     if not address:
         return 0
     address = address[:MAX_ADDRESS]
-    table = SignInSource.__table__
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(table).values(address=address, failures=1, last_failed_at=now)
-    stale = table.c.last_failed_at < now - FORGET_AFTER
+    statement = insert(SignInSource).values(address=address, failures=1, last_failed_at=now)
+    stale = SignInSource.last_failed_at < now - FORGET_AFTER
     failures = session.execute(
         statement.on_conflict_do_update(
-            index_elements=[table.c.address],
+            index_elements=[SignInSource.address],
             set_={
-                "failures": case((stale, 1), else_=table.c.failures + 1),
+                "failures": case((stale, 1), else_=SignInSource.failures + 1),
                 "last_failed_at": now,
             },
-        ).returning(table.c.failures)
+        ).returning(SignInSource.failures)
     ).scalar_one()
     wait = delay_after(failures, SOURCE_FREE_FAILURES)
     if wait:
         until = now + wait
         session.execute(
-            update(table)
+            update(SignInSource)
             .where(
-                table.c.address == address,
-                table.c.not_before.is_(None) | (table.c.not_before < until),
+                SignInSource.address == address,
+                SignInSource.not_before.is_(None) | (SignInSource.not_before < until),
             )
             .values(not_before=until)
+            .execution_options(synchronize_session=False)
         )
     return int(failures)
