@@ -13,7 +13,7 @@ Money is ``int64`` fen; counts are ``int64``; conditions are ``bool``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
 from typing import Any
@@ -98,7 +98,7 @@ class HouseholdFacts:
     member_age: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  #: -1 unknown
     member_pension: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     #: facts derived by the core (age bands) and by ``bangfu_derived_facts``, by name
-    derived: dict = field(default_factory=dict)
+    derived: dict[str, np.ndarray] = field(default_factory=dict)
 
     def count_members(self, mask: np.ndarray) -> np.ndarray:
         """Per household, how many of its members ``mask`` (one entry per member) selects."""
@@ -159,7 +159,8 @@ class HouseholdFacts:
         for k, j in enumerate(_BOOL_INDEX):
             columns[j] = flags[k]
         members = household.members
-        return (_build if cls is HouseholdFacts else cls)(
+        build: Callable[..., HouseholdFacts] = _build if cls is HouseholdFacts else cls
+        return build(
             1,
             *columns,
             np.zeros(len(members), dtype=np.int64),
@@ -173,7 +174,10 @@ class HouseholdFacts:
         """Facts of validated households (one pass in Python; for API and review paths)."""
         rows = [_row(h) for h in households]
         if not rows:
-            return cls(size=0, **{name: np.zeros(0, dtype=_DTYPES[name]) for name in _ROW_FIELDS})
+            empty: dict[str, np.ndarray] = {
+                name: np.zeros(0, dtype=_DTYPES[name]) for name in _ROW_FIELDS
+            }
+            return cls(size=0, **empty, derived={})
         if tuple(rows[0]) != _ROW_FIELDS:  # the matrix below relies on the order
             raise RuntimeError("facts row fields are out of order")
         matrix = np.array([list(r.values()) for r in rows], dtype=np.int64)
@@ -188,6 +192,7 @@ class HouseholdFacts:
             member_household=np.array([i for i, _ in people], dtype=np.int64),
             member_age=np.array([-1 if m.age is None else m.age for _, m in people], np.int64),
             member_pension=np.array([m.has_pension_insurance for _, m in people], dtype=bool),
+            derived={},
         )
 
     @classmethod
@@ -229,6 +234,7 @@ class HouseholdFacts:
             member_household=hh,
             member_age=age,
             member_pension=pension,
+            derived={},
         )
 
 
@@ -452,7 +458,7 @@ _SET = object.__setattr__
 _FIELD_INDEX = {name: i for i, name in enumerate(_ALL_FIELDS)}
 
 
-def _builder() -> Any:
+def _builder() -> Callable[..., HouseholdFacts]:
     """``HouseholdFacts(*values)`` (every field, in order) without the frozen dataclass's
     ``object.__setattr__`` per field: each slot is set through its own descriptor, less
     than half the cost, on the hot path of every single evaluation (tests hold it to the

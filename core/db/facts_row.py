@@ -72,6 +72,7 @@ def facts_from_rows(rows: Sequence[Sequence[int]]) -> HouseholdFacts:
         member_household=np.nonzero(present)[0].astype(np.int64),
         member_age=ages[present],
         member_pension=bits[present].astype(bool),
+        derived={},
     )
 
 
