@@ -136,7 +136,7 @@ class Stepping(NewFacts, Duplicates):
             if new_household is not None
             else None
         )
-        if reapproval:
+        if reapproval and new_household is not None:  # (reapproval implies new facts)
             # new facts on a decided file: recorded, not in effect until a second person
             # approves them; the file keeps its approved determination meanwhile
             record["pending"] = True
