@@ -388,7 +388,9 @@ def check_notice(data: Any, where: str) -> YearSchedule:
                 f" / holiday name {name!r} is not a statutory festival"
             )
         named.update(parts)
-        spans.append((item["from"], item.get("to", item["from"])))
+        start: date = item["from"]  # dates, as parse_schedule checked
+        end: date = item.get("to", start)
+        spans.append((start, end))
     for festival in ("春节", "国庆节"):
         if festival not in named:
             problems.append(f"缺少{festival} / {festival} is missing")

@@ -267,7 +267,7 @@ def hypothesis_households(well_off_line_yuan: Decimal | None = None):
         )
         relations = [Relation.APPLICANT, *others]
         members = [draw(member(r, i)) for i, r in enumerate(relations)]
-        if well_off:
+        if well_off_line_yuan is not None:
             income = well_off_line_yuan * len(members) + draw(st.integers(0, 500_000))
             return Household(
                 members=members,
