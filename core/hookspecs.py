@@ -29,6 +29,10 @@ Rule hooks receive:
 See ``docs/plugin-guide.md`` for a walk-through and ``bangfu new-tenant`` for a scaffold.
 """
 
+# The specifications below are signatures with a docstring and no body (pluggy never
+# calls them): mypy's "empty body" check does not apply to them.
+# mypy: disable-error-code="empty-body"
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -37,6 +41,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from core.facts import HouseholdFacts
     from core.parameters import Parameters
     from core.plugin import Branding, TenantInfo
@@ -129,7 +135,9 @@ def bangfu_populations() -> list[Population]:
 
 
 @hookspec
-def bangfu_derived_facts(household: HouseholdFacts, parameters: Parameters) -> dict | None:
+def bangfu_derived_facts(
+    household: HouseholdFacts, parameters: Parameters
+) -> dict[str, np.ndarray] | None:
     """Extra household facts derived from the members, added to ``household.derived``
     before any rule runs (every plugin of the stack answers; a child's key wins).
 
