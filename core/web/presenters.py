@@ -92,7 +92,7 @@ def logo_of(tenant: Tenant) -> tuple[bytes, str] | None:
 def brand_of(tenant: Tenant) -> Brand:
     b = tenant.branding
     colour = b.primary_color if _COLOUR.match(b.primary_color or "") else DEFAULT_COLOUR
-    accent = b.accent_color if _COLOUR.match(b.accent_color or "") else colour
+    accent = b.accent_color if b.accent_color and _COLOUR.match(b.accent_color) else colour
     lang = b.locale if _LOCALE.match(b.locale or "") else "zh-CN"
     if logo_of(tenant) is not None:
         logo: str | None = f"/staff/{tenant.code}/logo"
