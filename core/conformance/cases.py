@@ -88,7 +88,7 @@ def load_case_file(path: Path, plugin: str) -> list[ConformanceCase | Scenario]:
     except yaml.YAMLError as exc:
         raise CaseFileError(f"{path}: not valid YAML ({exc})") from None
     items = data if isinstance(data, list) else [data]
-    cases = []
+    cases: list[ConformanceCase | Scenario] = []
     for i, item in enumerate(items):
         where = f"{path} case {i + 1}"
         if not isinstance(item, dict):

@@ -22,6 +22,7 @@ from core.evaluation import Evaluation, evaluate, evaluate_many
 from core.memo import ByIdentity
 from core.model import Household, TenantLevel
 from core.registry import NATIONAL_PROGRAMMES, Tenant, build_tenant
+from core.rules import Population, Programme, UtilityRule
 
 NATIONAL_GROUPS = {
     "dibao_underemployed",
@@ -452,8 +453,9 @@ def _dates_to_try(tenant: Tenant) -> list[date]:
         d = (d.replace(day=1) + timedelta(days=32)).replace(day=1)
     starts = [v.effective_from for ds in tenant.parameter_table.chains.values() for df in ds
               for v in df.values]  # fmt: skip
-    starts += [r.in_force_from for r in [*tenant.programmes, *tenant.utilities,
-               *tenant.populations] if r.in_force_from]  # fmt: skip
+    dated: list[Programme | UtilityRule | Population] = [
+        *tenant.programmes, *tenant.utilities, *tenant.populations]  # fmt: skip
+    starts += [r.in_force_from for r in dated if r.in_force_from]
     for start in starts:
         days |= {start, start - timedelta(days=1)}
     days.add(today)
