@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from core.parameters import Parameters
     from core.plugin import Branding, TenantInfo
     from core.rules import Check, Eligibility, Mask, Population, Programme, UtilityRule, Why
+    from core.verification.sources import VerificationSource
     from core.workflow.procedure import Procedure, ReviewSchedule
 
 PROJECT = "bangfu"
@@ -154,6 +155,28 @@ def bangfu_utility_discounts() -> list[UtilityRule]:
     Asked of each plugin on its own; keyed by utility (water, gas, heating, electricity).
 
     :return: a list of :class:`core.rules.UtilityRule`.
+    """
+
+
+@hookspec
+def bangfu_verification_sources() -> list[VerificationSource]:
+    """The sources this plugin compares its households' declarations with (核对): the
+    civil-affairs 低保 roster, the social-security records, a region's others.
+
+    Asked of each plugin on its own. A child's sources ADD to its ancestors'; one with an
+    ancestor's code must set ``replaces=True`` (an undeclared clash is refused, naming
+    both plugins). Ready-made: :data:`core.verification.standard.DIBAO_ROSTER` and
+    :data:`core.verification.standard.SOCIAL_SECURITY`.
+
+    Each source names the roster fields it gives and the column headings its files use
+    for them (:class:`core.verification.sources.VerificationSource`); rosters arrive as
+    CSV or XLSX files (``bangfu roster import``) unless the source carries an ``adapter``
+    that asks a service (see :class:`core.verification.adapters.HttpAdapter`). Which
+    differences block approval, how long rows are kept and whether payment runs hold a
+    file are the tenant's parameters ``verification.*``, not the source's.
+
+    :return: a list of :class:`core.verification.sources.VerificationSource` (added in
+        next release, hook contract 1.1).
     """
 
 

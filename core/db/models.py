@@ -393,3 +393,4 @@ class SignInSource(Base):
 # so that every table is on ``Base.metadata`` whichever module is imported first.
 from core.funds import models as _funds_models  # noqa: E402, F401
 from core.jobs import store as _jobs_store  # noqa: E402, F401
+from core.verification import models as _verification_models  # noqa: E402, F401

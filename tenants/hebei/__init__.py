@@ -52,3 +52,10 @@ def bangfu_review_schedule():
     from tenants.hebei.procedure import REVIEW_SCHEDULE
 
     return REVIEW_SCHEDULE
+
+
+@hookimpl
+def bangfu_verification_sources():
+    from core.verification.standard import DIBAO_ROSTER, SOCIAL_SECURITY
+
+    return [DIBAO_ROSTER, SOCIAL_SECURITY]
