@@ -13,6 +13,7 @@ from rich.table import Table
 
 from core.funds.cli import funds_app, payments_app
 from core.settings import database_url, env_name
+from core.verification.cli import roster_app
 
 app = typer.Typer(
     help="Bangfu 帮扶: tenant rules, cases and the GraphQL API.", no_args_is_help=True
@@ -29,6 +30,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(session_app, name="session")
 app.add_typer(payments_app, name="payments")
 app.add_typer(funds_app, name="funds")
+app.add_typer(roster_app, name="roster")
 console = Console()
 
 
