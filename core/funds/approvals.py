@@ -120,7 +120,7 @@ class Approvals(FundsDesk):
                 period=when.text,
             ) from None
         self._commit()
-        return payment
+        return self._answer(payment)
 
     @one_call_scope
     def approve(self, principal: Principal | None, payment_ids: Sequence[str | int]) -> int:

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.auth.principal import Principal, require_principal
 from core.auth.roles import ADMIN, APPROVER, CASEWORKER, CHAIRMAN, NATIONAL, REVIEWER
 from core.db.models import CaseFile
@@ -164,11 +165,12 @@ class FundsDesk:
 
     :param session: the request's database session (the service commits its mutations)
     :param registry: the loaded tenants
-    :param today: the date "today" means (the server's clock; tests pin it)
+    :param today: the date "today" means: the server's clock (:func:`core.clock.today`,
+        Asia/Shanghai or ``$BANGFU_TODAY``), never the machine's; tests may pass their own
     """
 
     def __init__(
-        self, session: Session, registry: Registry, today: Callable[[], date] = date.today
+        self, session: Session, registry: Registry, today: Callable[[], date] = clock.today
     ) -> None:
         self.session = session
         self.registry = registry
@@ -226,6 +228,14 @@ class FundsDesk:
         if run is None or run.tenant != p.tenant:
             raise not_found(f"no payment run {run_id!s:.20} that you may see", "没有该发放清册")
         return run
+
+    def _answer(self, row: T) -> T:
+        """``row`` read again after COMMIT, still inside the caller's tenant scope, so
+        that the answer needs no database afterwards (outside the scope the serving
+        role's row-level security would show no row: an answer of INTERNAL for a write
+        that was made)."""
+        self.session.refresh(row)
+        return row
 
     def _count(self, where: Any, with_sum: bool = False) -> Any:
         row = self.session.execute(

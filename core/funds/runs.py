@@ -285,7 +285,7 @@ class Runs(FundsDesk):
         total, total_fen = self._count(FundPayment.run_id == run.id, with_sum=True)
         self._commit()
         metrics.PAYMENT_RUNS.labels(p.tenant, "added" if total > before else "unchanged").inc()
-        return RunResult(run, total - before, total, total_fen)
+        return RunResult(self._answer(run), total - before, total, total_fen)
 
     @one_call_scope
     def publish(self, principal: Principal | None, run_id: str | int) -> list[dict[str, Any]]:
