@@ -21,9 +21,10 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from core.errors import bad_input
+from core.sheets import csv_bytes, said, xlsx_bytes
 
 #: (key, Chinese header, English header) of the payment file.
 COLUMNS = (
@@ -45,24 +46,25 @@ def _header() -> list[str]:
     return [f"{zh} {en}" for _, zh, en in COLUMNS]
 
 
+#: The columns whose text came from a person (see :mod:`core.sheets`).
+SAID = frozenset({"name"})
+
+
+def _lines(rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
+    return [
+        _header(),
+        *([said(r[key]) if key in SAID else r[key] for key, _, _ in COLUMNS] for r in rows),
+    ]
+
+
 def to_csv(rows: Sequence[dict[str, Any]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(_header())
-    for r in rows:
-        writer.writerow([r[key] for key, _, _ in COLUMNS])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """The payment file as CSV: a person's text never a formula (:mod:`core.sheets`)."""
+    return csv_bytes(_lines(rows))
 
 
 def to_xlsx(rows: Sequence[dict[str, Any]], title: str = "代发清单") -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
-    sheet.append(_header())
-    for r in rows:
-        sheet.append([r[key] for key, _, _ in COLUMNS])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """The payment file as XLSX: every text a string cell (:mod:`core.sheets`)."""
+    return xlsx_bytes(title, _lines(rows))
 
 
 def _table(content: bytes, filename: str) -> list[list[str]]:

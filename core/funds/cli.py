@@ -147,24 +147,13 @@ def publish(
 
 
 def _public_file(rows: list[dict[str, Any]], xlsx: bool) -> bytes:
-    header = ["序号 no.", "姓名 name", "帮扶项目 programme", "期间 period", "金额(元) amount"]
-    lines = [[r["payment"], r["name"], r["programme"], r["period"], r["amount"]] for r in rows]
-    if xlsx:
-        from openpyxl import Workbook
+    from core.sheets import csv_bytes, said, xlsx_bytes
 
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("公示")
-        sheet.append(header)
-        for line in lines:
-            sheet.append(line)
-        out = io.BytesIO()
-        book.save(out)
-        return out.getvalue()
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow(header)
-    writer.writerows(lines)
-    return ("\ufeff" + text.getvalue()).encode()
+    header = ["序号 no.", "姓名 name", "帮扶项目 programme", "期间 period", "金额(元) amount"]
+    lines = [
+        [r["payment"], said(r["name"]), r["programme"], r["period"], r["amount"]] for r in rows
+    ]
+    return xlsx_bytes("公示", [header, *lines]) if xlsx else csv_bytes([header, *lines])
 
 
 @payments_app.command("send")
@@ -345,7 +334,10 @@ def audit(
     with _service(database) as service:
         rows = service.audit(_who(tenant, user, role), year)
     if out.suffix.lower() == ".xlsx":
-        _write(out, reports.audit_xlsx(rows))
+        _write(
+            out,
+            reports.audit_csv(rows) if out.suffix.lower() == ".csv" else reports.audit_xlsx(rows),
+        )
         return
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=[k for k, _ in reports.AUDIT_COLUMNS])

@@ -14,7 +14,6 @@ national level's spending per tenant and programme.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -36,6 +35,7 @@ from core.funds.models import FundEntry, FundPayment
 from core.funds.payments import COMMITTED
 from core.money import format_yuan, to_yuan
 from core.registry import Registry
+from core.sheets import csv_bytes, row, said, saved, xlsx_bytes
 
 
 @dataclass(frozen=True)
@@ -87,32 +87,34 @@ def report_xlsx(report: AnnualReport, programme_names: dict[str, str]) -> bytes:
     sheet = book.active
     sheet.title = f"{report.year}年度资金报告"[:31]
     bold = Font(bold=True)
-    sheet.append([f"{report.tenant} {report.year}年度帮扶资金报告 / annual fund report"])
+
+    def add(*values: Any) -> None:
+        sheet.append(row(sheet, values))
+
+    add(f"{report.tenant} {report.year}年度帮扶资金报告 / annual fund report")
     sheet["A1"].font = bold
-    sheet.append([])
-    sheet.append(["一、资金筹集 funds raised", "金额(元) yuan"])
+    add()
+    add("一、资金筹集 funds raised", "金额(元) yuan")
     for source, fen in sorted(report.raised.items()):
         zh, en = SOURCES.get(source, (source, source))
-        sheet.append([f"{zh} {en}", _money(fen)])
-    sheet.append(["合计 total", _money(report.total_raised)])
-    sheet.append([])
-    sheet.append(["二、资金使用 funds used, by programme", "金额(元) yuan"])
+        add(f"{zh} {en}", _money(fen))
+    add("合计 total", _money(report.total_raised))
+    add()
+    add("二、资金使用 funds used, by programme", "金额(元) yuan")
     for programme, fen in report.used.items():
-        sheet.append([programme_names.get(programme, programme), _money(fen)])
-    sheet.append(["合计 total", _money(report.total_used)])
-    sheet.append([])
-    sheet.append(["三、结余 balance", _money(report.balance)])
-    sheet.append(["其中:专户存款 in the bank account", _money(report.in_bank)])
-    sheet.append(["其中:应付未付 approved, not yet paid", _money(report.payable)])
-    for row in sheet.iter_rows(min_col=2, max_col=2):
-        for cell in row:
+        add(programme_names.get(programme, programme), _money(fen))
+    add("合计 total", _money(report.total_used))
+    add()
+    add("三、结余 balance", _money(report.balance))
+    add("其中:专户存款 in the bank account", _money(report.in_bank))
+    add("其中:应付未付 approved, not yet paid", _money(report.payable))
+    for line in sheet.iter_rows(min_col=2, max_col=2):
+        for cell in line:
             if isinstance(cell.value, Decimal):
                 cell.number_format = "#,##0.00"
     sheet.column_dimensions["A"].width = 44
     sheet.column_dimensions["B"].width = 18
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return saved(book)
 
 
 AUDIT_COLUMNS = (
@@ -168,15 +170,28 @@ def audit_rows(session: Session, tenant: str, year: int) -> list[dict[str, Any]]
     ]
 
 
+#: The audit columns whose text a person typed.
+AUDIT_SAID = frozenset({"document", "memo", "actor"})
+
+
+def _audit_lines(rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
+    return [
+        [f"{zh} {key}" for key, zh in AUDIT_COLUMNS],
+        *(
+            [said(r[key]) if key in AUDIT_SAID else r[key] for key, _ in AUDIT_COLUMNS]
+            for r in rows
+        ),
+    ]
+
+
 def audit_xlsx(rows: Sequence[dict[str, Any]]) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("审计明细 audit")
-    sheet.append([f"{zh} {key}" for key, zh in AUDIT_COLUMNS])
-    for r in rows:
-        sheet.append([r[key] for key, _ in AUDIT_COLUMNS])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """The audit export as XLSX: every text a string cell (:mod:`core.sheets`)."""
+    return xlsx_bytes("审计明细 audit", _audit_lines(rows))
+
+
+def audit_csv(rows: Sequence[dict[str, Any]]) -> bytes:
+    """The audit export as CSV: a person's text never a formula (:mod:`core.sheets`)."""
+    return csv_bytes(_audit_lines(rows))
 
 
 # --------------------------------------------------------------------------- national

@@ -8,8 +8,6 @@ formatted ``0.00``); a suppressed count is empty.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -323,34 +321,32 @@ def _cell(value: Any) -> Any:
 
 
 def to_csv(table: DataTable) -> bytes:
-    """UTF-8 with a byte-order mark, so that spreadsheet programs read the Chinese."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(table.header())
-    for row in table.rows:
-        writer.writerow([_cell(v) for v in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """UTF-8 with a byte-order mark, so that spreadsheet programs read the Chinese; no
+    text read as a formula (:mod:`core.sheets`)."""
+    from core.sheets import csv_bytes
+
+    return csv_bytes([table.header(), *([_cell(v) for v in line] for line in table.rows)])
 
 
 def to_xlsx(table: DataTable) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from core import sheets
+
     book = Workbook()
     sheet = book.active
     sheet.title = table.key[:31]
-    sheet.append([f"{table.title_zh} {table.title_en}"])
+    sheet.append(sheets.row(sheet, [f"{table.title_zh} {table.title_en}"]))
     sheet["A1"].font = Font(bold=True)
     if table.note:
-        sheet.append([table.note])
-    sheet.append(table.header())
-    for row in table.rows:
-        sheet.append([None if v is None else v for v in row])
+        sheet.append(sheets.row(sheet, [table.note]))
+    sheet.append(sheets.row(sheet, table.header()))
+    for line in table.rows:
+        sheet.append(sheets.row(sheet, line))
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, Decimal):
                 cell.number_format = "0.00"
             elif isinstance(cell.value, date):
                 cell.number_format = "yyyy-mm-dd"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return sheets.saved(book)

@@ -21,7 +21,7 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 
-from core import clock
+from core import clock, sheets
 from core.api.limits import MAX_BODY_BYTES
 from core.cases.views import WorkItem
 from core.errors import BangfuError, bad_input
@@ -375,18 +375,21 @@ def export(items: Sequence[WorkItem], title: str, total: int | None = None) -> b
         cell.fill = fill
     for i in items:
         sheet.append(
-            [
-                int(i.id),
-                i.applicant,
-                i.status_zh,
-                i.opened_on,
-                i.opened_by,
-                "符合" if i.eligible else "不符合",
-                code_label("category", i.category)[0] if i.category else "",
-                i.due_on,
-                "是" if i.due_provisional else "",
-                "是" if i.urgent else "",
-            ]
+            sheets.row(
+                sheet,
+                [
+                    int(i.id),
+                    i.applicant,
+                    i.status_zh,
+                    i.opened_on,
+                    i.opened_by,
+                    "符合" if i.eligible else "不符合",
+                    code_label("category", i.category)[0] if i.category else "",
+                    i.due_on,
+                    "是" if i.due_provisional else "",
+                    "是" if i.urgent else "",
+                ],
+            )
         )
     if total is not None and total > len(items):
         sheet.append(
