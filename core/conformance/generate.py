@@ -14,7 +14,7 @@ from decimal import Decimal
 import numpy as np
 
 from core.facts import EMPLOYMENT_CODES, RELATION_CODES, STAGE_CODES
-from core.model import EducationStage, Employment, Household, Member, Relation
+from core.model import EducationStage, Employment, Expenses, Household, Member, Relation
 
 _MONEY_STEPS = (0, 0, 500, 1200, 2500, 4999.99, 5000, 19999.99, 20000, 30000, 50000, 100000)
 
@@ -301,6 +301,74 @@ def hypothesis_households(well_off_line_yuan: Decimal | None = None):
                 "medical": Decimal(draw(st.integers(0, 30_000))),
                 "education": Decimal(draw(st.integers(0, 20_000))),
             },
+        )
+
+    return build()
+
+
+def hypothesis_ample_households(per_capita_yuan: Decimal):
+    """A hypothesis strategy of households whose per-capita income is at least
+    ``per_capita_yuan`` a year (RULES.md shared invariant 1b), declaring anything else:
+    any spending (up to several times the income), disaster, illness, out-of-pocket medical
+    cost, schooling, employment, insurance and label (migrant worker, laid off, 三无, 低保,
+    re-employment certificate)."""
+    from hypothesis import strategies as st
+
+    @st.composite
+    def member(draw, relation: Relation, i: int) -> Member:
+        return Member(
+            name=f"成员{i}",
+            relation=relation,
+            age=draw(st.none() | st.integers(0, 90)),
+            monthly_income=Decimal(draw(st.integers(0, 500_000))) / 100,
+            employment=draw(st.sampled_from(list(Employment))),
+            able_to_work=draw(st.booleans()),
+            serious_illness=draw(st.booleans()),
+            disabled=draw(st.booleans()),
+            education_stage=draw(st.sampled_from(list(EducationStage))),
+            public_school=draw(st.booleans()),
+            newly_admitted=draw(st.booleans()),
+            has_medical_insurance=draw(st.booleans()),
+            has_pension_insurance=draw(st.booleans()),
+        )
+
+    @st.composite
+    def build(draw) -> Household:
+        others = draw(
+            st.lists(
+                st.sampled_from([Relation.SPOUSE, Relation.CHILD, Relation.PARENT]), max_size=4
+            )
+        )
+        relations = [Relation.APPLICANT, *others]
+        members = [draw(member(r, i)) for i, r in enumerate(relations)]
+        income = per_capita_yuan * len(members) + draw(st.integers(0, 200_000))
+        dibao = draw(st.booleans())
+
+        def spend() -> Decimal:  # up to twice the income each, often more than it in all
+            return Decimal(draw(st.integers(0, int(income * 200)))) / 100
+
+        return Household(
+            members=members,
+            other_annual_income=income,
+            dibao_recipient=dibao,
+            dibao_continuous_months=draw(st.integers(0, 36)) if dibao else 0,
+            dibao_monthly_subsidy_per_capita=(
+                Decimal(draw(st.integers(0, 90_000))) / 100 if dibao else Decimal(0)
+            ),
+            annual_medical_out_of_pocket=spend(),
+            medical_in_insurance_catalog=draw(st.booleans()),
+            housing_area_m2=draw(st.none() | st.integers(0, 200).map(Decimal)),
+            has_housing=draw(st.booleans()),
+            disaster_loss=draw(st.booleans()),
+            three_no=draw(st.booleans()),
+            migrant_worker=draw(st.booleans()),
+            years_in_city=draw(st.integers(0, 10)),
+            laid_off_in_restructuring=draw(st.booleans()),
+            reemployment_certificate=draw(st.booleans()),
+            self_employed=draw(st.booleans()),
+            annual_expenses=Expenses(
+                rent=spend(), living=spend(), medical=spend(), education=spend()
+            ),
         )
 
     return build()

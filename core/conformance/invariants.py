@@ -16,11 +16,16 @@ from decimal import Decimal
 from functools import cache
 
 from core import clock
-from core.conformance.generate import households, hypothesis_households
+from core.conformance.generate import (
+    households,
+    hypothesis_ample_households,
+    hypothesis_households,
+)
 from core.errors import BangfuError
-from core.evaluation import Evaluation, evaluate, evaluate_many
+from core.evaluation import Evaluation, evaluate, evaluate_batch, evaluate_many
+from core.facts import HouseholdFacts
 from core.memo import ByIdentity
-from core.model import Household, TenantLevel
+from core.model import Household, TenantLevel, parse_household
 from core.registry import NATIONAL_PROGRAMMES, Tenant, build_tenant
 from core.rules import Population, Programme, UtilityRule
 
@@ -50,6 +55,10 @@ SAMPLE_DATE = date(2026, 6, 1)
 #: "several times the 低保 line": a well-off household's per-capita income is above this
 #: multiple of the tenant's 低保标准 (RULES.md, shared invariant 1)
 WELL_OFF_MULTIPLE = 4
+#: the parameter saying how many times the 低保 line is ample income (RULES.md, shared
+#: invariant 1b), and the most it may say: beyond it, "several times" is no longer several
+AMPLE_MULTIPLE = "hardship.ample_income_multiple"
+AMPLE_MULTIPLE_CEILING = Decimal(10)
 #: the first date every tenant must answer for (RULES.md, shared invariant 4)
 FIRST_DATE = date(2016, 1, 1)
 #: hypothesis examples per generated invariant and tenant (derandomized: reproducible)
@@ -348,6 +357,91 @@ def _well_off_gets_nothing(tenant: Tenant) -> list[str]:
     return check_one(fixed) or _generated(hypothesis_households(line), check_one)
 
 
+def _ample_line(tenant: Tenant) -> tuple[Decimal, list[str]]:
+    """The yearly per-capita income from which a household's income is ample, and what
+    is wrong with the tenant's parameter."""
+    table = tenant.parameter_table
+    standard = Decimal(table.resolve("dibao.standard_monthly", SAMPLE_DATE).value)
+    try:
+        multiple = Decimal(str(table.resolve(AMPLE_MULTIPLE, SAMPLE_DATE).value))
+    except BangfuError:
+        return standard * 12 * AMPLE_MULTIPLE_CEILING, [f"{AMPLE_MULTIPLE} is not set"]
+    if multiple > AMPLE_MULTIPLE_CEILING:
+        return standard * 12 * multiple, [
+            f"{AMPLE_MULTIPLE} = {multiple} is more than {AMPLE_MULTIPLE_CEILING} times the "
+            "低保 line: not 'several times'"
+        ]
+    return (standard * 12 * multiple).quantize(Decimal("0.01"), rounding="ROUND_CEILING"), []
+
+
+def _declaring_everything(line: Decimal) -> list[Household]:
+    """Households with ample income (per capita exactly ``line``, the edge) that declare
+    spending above it, a disaster, illness, schooling and every label (RULES.md 1b; the
+    households of issue 18)."""
+    ill = {"seriousIllness": True, "hasMedicalInsurance": False}
+    quarter = (line / 4).quantize(Decimal("0.01"))
+    return [
+        parse_household({  # rent income, living spending above it
+            "members": [{"name": "赵甲", "relation": "APPLICANT", "age": 50, "ableToWork": True,
+                      "employment": "UNEMPLOYED"}],
+            "otherAnnualIncome": line,
+            "annualExpenses": {"rent": quarter, "living": line},
+        }),
+        parse_household({  # spending a cent above the income, a serious illness, fees, a disaster
+            "members": [
+                {"name": "钱乙", "relation": "APPLICANT", "age": 45, "employment": "EMPLOYED",
+                 "ableToWork": True, **ill},
+                {"name": "钱丙", "relation": "CHILD", "age": 19,
+                 "educationStage": "UNDERGRADUATE", "employment": "STUDENT"},
+            ],
+            "otherAnnualIncome": line * 2,
+            "annualMedicalOutOfPocket": line * 3,
+            "annualExpenses": {"medical": line, "education": quarter * 2,
+                             "living": quarter * 2 + Decimal("0.01")},
+            "disasterLoss": True,
+        }),
+        parse_household({  # every label: 三无, 低保, migrant worker, laid off, certificate
+            "members": [
+                {"name": "孙丁", "relation": "APPLICANT", "age": 40, "ableToWork": True,
+                 "employment": "LAID_OFF", "disabled": True},
+                {"name": "孙戊", "relation": "SPOUSE", "age": 40, "ableToWork": True,
+                 "employment": "FLEXIBLE"},
+            ],
+            "otherAnnualIncome": line * 2,
+            "threeNo": True,
+            "dibaoRecipient": True,
+            "dibaoContinuousMonths": 24,
+            "dibaoMonthlySubsidyPerCapita": Decimal(900),
+            "migrantWorker": True,
+            "yearsInCity": 10,
+            "laidOffInRestructuring": True,
+            "reemploymentCertificate": True,
+            "selfEmployed": True,
+            "housingAreaM2": Decimal(10),
+            "hasHousing": False,
+        }),
+    ]  # fmt: skip
+
+
+def _ample_income_excludes(tenant: Tenant) -> list[str]:
+    line, problems = _ample_line(tenant)
+    if problems:
+        return problems
+
+    def check_one(h: Household) -> list[str]:
+        batch = evaluate_batch(tenant, HouseholdFacts.of(h), SAMPLE_DATE)
+        got = _helped(batch.evaluation(0))
+        got += [f"measure {m}" for m in batch.evaluation(0).measures]
+        got += [f"population {code}" for code, m in batch.populations.items() if m[0]]
+        return [f"a household with ample income gets {g}" for g in got]
+
+    for h in _declaring_everything(line):
+        problems = check_one(h)
+        if problems:
+            return problems
+    return _generated(hypothesis_ample_households(line), check_one)
+
+
 def _richer(h: Household, more: Decimal) -> Household:
     return h.model_copy(update={"other_annual_income": h.other_annual_income + more})
 
@@ -521,6 +615,13 @@ INVARIANTS = [
         "a well-off household (income several times the 低保 line, insured, nobody ill, "
         "disabled, displaced or laid off) has no file, no group, no entitlement, no discount",
         _well_off_gets_nothing,
+    ),
+    Invariant(
+        "ample-income-excludes",
+        "a household whose per-capita income is several times the 低保 line "
+        f"({AMPLE_MULTIPLE}) is in no group and no population and receives nothing, whatever "
+        "spending, disaster, illness, schooling or label it declares",
+        _ample_income_excludes,
     ),
     Invariant(
         "more-income-never-adds-help",

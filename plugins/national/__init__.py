@@ -20,7 +20,9 @@ from core.plugin import (
     hookimpl,
     package_folders,
 )
+from plugins.national.hardship import ample_income, in_hardship
 
+__all__ = ["ample_income", "below_dibao_line", "in_hardship", "not_fully_employed"]
 __version__ = "1.0.0"
 SOURCE = "000 总工发〔2016〕7号"
 bangfu_parameter_folder, bangfu_case_folder = package_folders(__file__)
@@ -38,26 +40,6 @@ def below_dibao_line(household, parameters):
     """Per-capita income below the local 低保标准 (compared without dividing: exact)."""
     line = parameters.money("dibao.standard_monthly") * 12 * household.members
     return household.annual_income < line
-
-
-def in_hardship(household, parameters):
-    """ "生活困难" where the text gives no figure (000 二(四), 二(五)): the test the tenant's
-    parameter ``hardship.test`` names (illustrative), with ``hardship.income_multiple``.
-
-    - ``income_below_multiple``: per-capita income below the multiple of the 低保标准;
-    - ``income_below_multiple_or_gap``: that, or the year's spending exceeds the income.
-    """
-    h = household
-    test = parameters.text("hardship.test")
-    multiple = parameters.number("hardship.income_multiple")
-    num, den = multiple.as_integer_ratio()
-    line = parameters.money("dibao.standard_monthly") * 12 * h.members
-    low = h.annual_income * den < line * num
-    if test == "income_below_multiple":
-        return low
-    if test == "income_below_multiple_or_gap":
-        return low | (h.annual_expenses > h.annual_income)
-    raise ValueError(f"hardship.test {test!r} is not a known test")
 
 
 def not_fully_employed(household, parameters):
@@ -85,7 +67,8 @@ def bangfu_branding():
 def bangfu_target_groups(household, parameters):
     """The five groups (000 二). Every group describes workers in hardship: 二(二) is the
     household below the line and not yet in 低保 (those among them without insurance are
-    helped into it, a measure, not a ground); 二(四) and 二(五) need hardship, not a label."""
+    helped into it, a measure, not a ground); 二(三), 二(四) and 二(五) need hardship
+    (造成生活困难, 生活遇到特殊困难), not a label, a disaster or a jump in spending alone."""
     h = household
     below = below_dibao_line(h, parameters)
     medical_share = parameters.rate("sudden_expense.medical_share_of_income")
@@ -97,9 +80,12 @@ def bangfu_target_groups(household, parameters):
     long_term = h.years_in_city >= parameters.integer("migrant_worker.min_years_in_city")
     hardship = in_hardship(h, parameters)
     return {
-        "dibao_underemployed": h.dibao_recipient & not_fully_employed(h, parameters),
+        # a 低保 household with ample income: the form is wrong, no 低保 counts on it
+        "dibao_underemployed": h.dibao_recipient
+        & not_fully_employed(h, parameters)
+        & ~ample_income(h, parameters),
         "below_dibao_uncovered": below & ~h.dibao_recipient,
-        "sudden_expense": jump | h.disaster_loss,
+        "sudden_expense": (jump | h.disaster_loss) & hardship,
         "migrant_worker": h.migrant_worker & long_term & hardship,
         "restructuring_laid_off": h.laid_off_in_restructuring & hardship,
     }

@@ -9,7 +9,7 @@ and relief apply in the city unchanged.
 from __future__ import annotations
 
 from core.plugin import Criterion, Population
-from plugins.national import below_dibao_line
+from plugins.national import ample_income, below_dibao_line
 
 SOURCE = "001 市政府帮扶困难职工工作意见"
 CATEGORY = "kunnan"  # 困难职工
@@ -45,13 +45,15 @@ def city_file(household, parameters) -> list[Criterion]:
     ]
 
 
-def dibao_household(household):
-    return household.dibao_recipient
+def dibao_household(household, parameters):
+    """A 低保 household: one that says so, unless its income is ample (a household with
+    several times the line is not in 低保 whatever its form says: the form is wrong)."""
+    return household.dibao_recipient & ~ample_income(household, parameters)
 
 
 def dibao_long_enough(household, parameters):
     months = parameters.integer("education_grant.min_dibao_months")
-    return household.dibao_recipient & (household.dibao_months >= months)
+    return dibao_household(household, parameters) & (household.dibao_months >= months)
 
 
 POPULATIONS = [

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.plugin import Criterion, Eligibility
+from plugins.national.hardship import hardship_test
 
 SOURCE = "003 冀工会 特困职工帮扶意见"
 CATEGORY = "tekun"  # 特困职工
@@ -33,26 +34,18 @@ def whole_income(household, parameters):
 
 def cannot_live_without_help(household, parameters):
     """The general conditions: after wages, benefits and the 低保 top-up the household
-    still cannot live without help. Test (``tekun.general_condition``, illustrative):
-    per-capita whole income below ``tekun.income_multiple`` times the 低保标准, or the
-    year's spending (medical out-of-pocket included) exceeds the whole income."""
-    h = household
-    test = parameters.text("tekun.general_condition")
-    income = whole_income(h, parameters)
-    multiple = parameters.number("tekun.income_multiple")
-    num, den = multiple.as_integer_ratio()
-    line = parameters.money("dibao.standard_monthly") * 12 * h.members
-    low = income * den < line * num
-    if test == "income_below_multiple":
-        return low
-    if test != "income_below_multiple_or_gap":
-        raise ValueError(f"tekun.general_condition {test!r} is not a known test")
-    spending = (
-        h.annual_expenses
-        - h.expense_medical
-        + np.maximum(h.expense_medical, h.medical_out_of_pocket)
+    still cannot live without help. The test is ``tekun.general_condition`` (illustrative,
+    one of :data:`plugins.national.hardship.TESTS`) on the whole income, with
+    ``tekun.income_multiple``: declared spending counts only where 003 names it (medical
+    cost, school fees), and never for a household with ample income."""
+    return hardship_test(
+        household,
+        parameters,
+        whole_income(household, parameters),
+        parameters.text("tekun.general_condition"),
+        "tekun.income_multiple",
+        "tekun.general_condition",
     )
-    return low | (spending > income)
 
 
 def criteria(household, parameters) -> list[Criterion]:

@@ -222,3 +222,54 @@ def test_a_step_worded_from_the_first_household_alone_is_caught():
     problems = BY_NAME["explained-together"].check(tenant(with_gift(gift)))
     assert problems and "sloppy.gift" in problems[0]
     assert not BY_NAME["explained-together"].check(tenant(with_gift(honest_gift)))
+
+
+def test_help_for_spending_above_an_ample_income_is_caught():
+    """RULES.md 1b: the tenant of before issue 18, admitting on "spending above income"
+    whatever the income, is caught by the kit; Hebei itself passes."""
+
+    class Spendthrift(Sloppy):
+        @hookimpl
+        def bangfu_programmes(self):
+            def spenders(household, parameters):
+                return Grant(
+                    household.annual_expenses > household.annual_income,
+                    parameters.money("dibao.standard_monthly"),
+                )
+
+            return [Programme("sloppy.hardship_grant", "困难补助", PayPeriod.ONCE, "x", spenders)]
+
+    problems = BY_NAME["ample-income-excludes"].check(tenant(Spendthrift()))
+    assert problems and "sloppy.hardship_grant" in problems[0]
+    assert not BY_NAME["ample-income-excludes"].check(honest())
+
+
+def test_a_disaster_label_on_an_ample_income_is_caught():
+    """A group that takes a disaster alone (000 二(三) without 造成生活困难)."""
+
+    class Labels(Sloppy):
+        @hookimpl
+        def bangfu_target_groups(self, household, parameters):
+            groups = plugins.national.bangfu_target_groups(household, parameters)
+            return {**groups, "sudden_expense": household.disaster_loss}
+
+    problems = BY_NAME["ample-income-excludes"].check(tenant(Labels()))
+    assert problems and any("sudden_expense" in p for p in problems)
+
+
+def test_an_ample_multiple_that_is_not_several_times_is_caught(tmp_path: Path):
+    folder = tmp_path / "parameters" / "hardship"
+    folder.mkdir(parents=True)
+    (folder / "ample_income_multiple.yaml").write_text(
+        "description: x\ntype: number\noverrides: true\nvalues:\n  2016-01-01:\n"
+        "    value: 1000\n    source: 'illustrative: test'\n",
+        encoding="utf-8",
+    )
+
+    class Evasive(Sloppy):
+        @hookimpl
+        def bangfu_parameter_folder(self):
+            return tmp_path / "parameters"
+
+    problems = BY_NAME["ample-income-excludes"].check(tenant(Evasive()))
+    assert problems and "not 'several times'" in problems[0]

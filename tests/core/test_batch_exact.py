@@ -24,7 +24,8 @@ def hebei_medical_relief(cost: Decimal, income: Decimal, ill: bool, in_catalog: 
     """003 五.10 as written: C < 5,000 nothing; 10% of C below 20,000; 8% below 50,000;
     6% below 100,000; from 100,000 a fixed 8,000. Granted to a seriously ill household
     whose cost exceeds its annual income, within the insurance catalogue. (Such a household
-    is 特困 by criterion a: the cost above the whole income meets the general conditions.)"""
+    is 特困 by criterion a: the cost above the whole income meets the general conditions,
+    unless its income is ample.)"""
     if cost >= 100_000:
         amount = Decimal(8000)
     else:
@@ -78,6 +79,8 @@ def test_batch_medical_relief_is_exact_to_the_fen(registry):
     for i in range(HOUSEHOLDS):
         cost_fen = int(household["medical_out_of_pocket"][i])
         income_fen = wages[i] * 12 + int(household["other_annual_income"][i])
+        # ample income (6 x Hebei's 790 a month, per person) is never 特困 (RULES.md 1b)
+        ample = income_fen >= 6 * 790_00 * 12 * size[i]
         if household["dibao_recipient"][i]:  # 全部收入 counts the 低保 top-up (Hebei's reading)
             income_fen += int(household["dibao_subsidy_per_capita"][i]) * size[i] * 12
         settled = not household["migrant_worker"][i] or household["years_in_city"][i] >= 2
@@ -87,7 +90,7 @@ def test_batch_medical_relief_is_exact_to_the_fen(registry):
             ill[i],
             bool(household["medical_in_catalog"][i]),
         )
-        if not settled:  # only a 特困职工 gets it, and a migrant worker settled 2 years
+        if not settled or ample:  # only a 特困职工, and a migrant worker settled 2 years
             expected = Decimal(0)
         if Decimal(ours[i]) / 100 != expected:
             wrong.append((i, cost_fen, income_fen, ours[i], expected))

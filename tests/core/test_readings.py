@@ -148,11 +148,12 @@ def test_which_hardship_test_applies(tmp_path):
 
 
 def test_which_general_condition_of_tekun_applies(tmp_path):
-    """Zero employment, 20,000 a year of rent, spending above it."""
+    """Zero employment, 20,000 a year of rent, 8,000 of it spent on medical care (spending
+    003 一.1(a) names): 12,000 left, below 1.5 times the 9,480 line."""
     h = household(
         applicant(age=45, ableToWork=True, employment="UNEMPLOYED"),
         otherAnnualIncome="20000",
-        annualExpenses={"living": "25000"},
+        annualExpenses={"medical": "8000"},
     )
     chosen, other = both(
         tmp_path, "hebei", "tekun.general_condition", "text", "income_below_multiple", h
