@@ -16,6 +16,7 @@ API clients keep their bearer tokens.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import NoReturn
 
@@ -30,6 +31,7 @@ from core.auth import throttle
 from core.auth.principal import Principal
 from core.auth.roles import NATIONAL, STAFF_ROLES
 from core.auth.tokens import check_grant
+from core.auth.totp_secrets import SecretUnreadable, open_secret, seal
 from core.db.models import StaffUser
 from core.db.session import tenant_scope
 from core.errors import UNAUTHENTICATED, BangfuError, bad_input
@@ -39,6 +41,7 @@ MAX_FAILURES = throttle.ACCOUNT_FREE_FAILURES + 1
 MIN_PASSWORD = 10
 MAX_PASSWORD = 200
 _hasher = PasswordHasher()
+log = logging.getLogger("bangfu.accounts")
 #: verified against for an unknown user, so a wrong user name costs as long as a wrong
 #: password (no timing tells which names exist)
 _DUMMY_HASH = _hasher.hash("bangfu-no-such-user")
@@ -105,7 +108,7 @@ def create_user(
                 display_name=display_name.strip(),
                 role=role,
                 password_hash=_hasher.hash(password),
-                totp_secret=secret,
+                totp_secret=seal(secret, tenant, username.strip()) if secret else None,
             )
         )
         session.commit()
@@ -198,7 +201,12 @@ def _code_step(user: StaffUser, code: str) -> int | bool:
     if not (code.isascii() and code.isdigit()):
         return False
     try:
-        step = pyotp.TOTP(user.totp_secret).verify_and_get_timecode(code, valid_window=1)
+        secret = open_secret(user.totp_secret, user.tenant, user.username)
+    except SecretUnreadable as exc:
+        log.error("%s: this account cannot sign in until it has a new secret", exc)
+        return False
+    try:
+        step = pyotp.TOTP(secret).verify_and_get_timecode(code, valid_window=1)
     except OTPVerificationError:
         return False
     if user.totp_last_step is not None and step <= user.totp_last_step:

@@ -25,7 +25,7 @@ import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from core.auth.principal import Principal
@@ -77,6 +77,24 @@ def start_session(
         raise ValueError(f"not a tenant code a session can carry: {principal.tenant!r}")
     moment = now or datetime.now(UTC)
     with tenant_scope(db, principal.tenant):
+        if not _writes_sessions_itself(db):
+            db.execute(
+                text(
+                    "SELECT bangfu_start_session(:tenant, :hash, :user, :role, :via, "
+                    ":token_id, :at)"
+                ),
+                {
+                    "tenant": principal.tenant,
+                    "hash": hash_session_id(session_id),
+                    "user": principal.user,
+                    "role": principal.role,
+                    "via": via,
+                    "token_id": token_id,
+                    "at": moment,
+                },
+            )
+            db.commit()
+            return session_id
         db.add(
             StaffSession(
                 tenant=principal.tenant,
@@ -91,6 +109,24 @@ def start_session(
         )
         db.commit()
     return session_id
+
+
+def _writes_sessions_itself(db: Session) -> bool:
+    """Whether this connection may insert sessions itself (SQLite; the owner on
+    PostgreSQL). The serving role may not (migration 0018b): it starts a session through
+    ``bangfu_start_session``, which checks the account or token it is given."""
+    bind = db.get_bind()
+    if bind.dialect.name != "postgresql":
+        return True
+    key = bind.engine.url.render_as_string(hide_password=True)
+    found = _MAY_INSERT.get(key)
+    if found is None:
+        found = bool(db.scalar(text("SELECT has_table_privilege('staff_sessions', 'INSERT')")))
+        _MAY_INSERT[key] = found
+    return found
+
+
+_MAY_INSERT: dict[str, bool] = {}
 
 
 def resolve_session(

@@ -362,7 +362,8 @@ class StaffUser(TenantScoped, Base):
     display_name: Mapped[str] = mapped_column(String(USER), default="")
     role: Mapped[str] = mapped_column(String(CODE))
     password_hash: Mapped[str] = mapped_column(String(200))
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: sealed (AES-GCM, :mod:`core.auth.totp_secrets`) since migration 0018b
+    totp_secret: Mapped[str | None] = mapped_column(String(200))
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
