@@ -110,6 +110,10 @@ class CaseFile(TenantScoped, Base):
     # --- new facts entered on an approved or filed file, waiting for a second person
     #: {"household", "facts", "by", "seq", "on"}; None when nothing waits (re-approval)
     pending: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
+    # --- the head of the file's history (migration 0018c): a deleted newest event, or a
+    # deleted history, shows against it (``bangfu audit verify``)
+    history_head: Mapped[str] = mapped_column(String(64), server_default="")
+    history_events: Mapped[int] = mapped_column(Integer, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

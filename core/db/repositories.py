@@ -234,6 +234,8 @@ def apply_step(
     when someone else changed it first (then nothing is written). PostgreSQL: one
     statement (the update in a CTE, the insert selecting from it)."""
     cases, events = CaseFile.__table__, CaseEvent.__table__
+    # the file keeps its newest event's hash and its number of events (its head)
+    values = {**values, "history_head": event["hash"], "history_events": event["seq"]}
     changed = (
         update(cases)
         .where(cases.c.id == case_id, cases.c.tenant == tenant, cases.c.version == expected_version)
@@ -297,6 +299,17 @@ def record_reads(
         )
 
 
+def history_heads(session: Session, tenant: str) -> Iterable[tuple[int, str, int]]:
+    """Every file's head (internal id, newest event's hash, number of events) of
+    ``tenant``, ordered by id, for :func:`core.db.chain.verify`."""
+    query = (
+        select(CaseFile.id, CaseFile.history_head, CaseFile.history_events)
+        .where(CaseFile.tenant == tenant)
+        .order_by(CaseFile.id)
+    )
+    return session.execute(query.execution_options(yield_per=5000))  # type: ignore[return-value]
+
+
 def chain_rows(session: Session, tenant: str | None = None) -> Iterable[CaseEvent]:
     """Every event (of ``tenant``), ordered for :func:`core.db.chain.verify`."""
     query = select(CaseEvent).order_by(CaseEvent.tenant, CaseEvent.case_id, CaseEvent.seq)
@@ -330,6 +343,11 @@ def open_rest(
     metrics.step_written(session, tenant, event["action"])
     if session.get_bind().dialect.name != "postgresql":
         session.execute(insert(CaseEvent.__table__), [event])
+        session.execute(
+            update(CaseFile.__table__)
+            .where(CaseFile.__table__.c.id == case_id)
+            .values(history_head=event["hash"], history_events=event["seq"])
+        )
         if members:
             session.execute(insert(MemberIdentity.__table__), members)
         if keys:
@@ -368,7 +386,10 @@ def _open_rest_pg(event_keys: tuple[str, ...], members: int, names: int = 0) -> 
 
     parts = [
         f"first_event AS (INSERT INTO case_events ({columns(event_keys)}) "
-        f"VALUES {values('e_', event_keys)})"
+        f"VALUES {values('e_', event_keys)})",
+        # the file's head: its newest event's hash and its number of events
+        "head AS (UPDATE cases SET history_head = :e_hash, history_events = :e_seq "
+        "WHERE id = :e_case_id AND tenant = :e_tenant)",
     ]
     if members:
         rows = ", ".join(values(f"m{n}_", _MEMBER_KEYS) for n in range(members))
