@@ -38,9 +38,7 @@ def refused(db, sql: str, **values) -> None:
     ), caught.value
 
 
-def test_the_serving_role_cannot_write_accounts_or_sessions_of_its_choosing(
-    app_url, zhao_secret
-):
+def test_the_serving_role_cannot_write_accounts_or_sessions_of_its_choosing(app_url, zhao_secret):
     chosen = hashlib.sha256(b"hebei." + b"a" * 43).hexdigest()
     with session_factory(app_url)() as db:
         refused(
@@ -81,9 +79,7 @@ def test_the_serving_role_cannot_write_accounts_or_sessions_of_its_choosing(
             open_secret(stored, "hebei", "mallory")  # moved to another account: unreadable
 
 
-def test_after_a_sign_in_the_serving_role_starts_touches_and_ends_the_session(
-    app_url, zhao_secret
-):
+def test_after_a_sign_in_the_serving_role_starts_touches_and_ends_the_session(app_url, zhao_secret):
     with session_factory(app_url)() as db:
         zhao = authenticate(db, "hebei", "zhao", PASSWORD, pyotp.TOTP(zhao_secret).now())
         with pytest.raises(DBAPIError):  # not with another role than the account's
