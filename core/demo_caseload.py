@@ -497,13 +497,6 @@ def _copy_rows(
                 mask_id_number(number_text),
             ]
         )
-    case = [v.fill(values) if isinstance(v, Pattern) else v for v in p.case]
-    case[CASE_ID_AT] = case_id
-    case[NUMBER_AT] = number
-    case[APPLICANT_AT] = next(
-        (n for n, (_, rel) in zip(new_names, model.members, strict=True) if rel == "APPLICANT"),
-        "",
-    )
     steps: list[Step] = []
     prev = ""
     cid = str(case_id).encode()
@@ -511,6 +504,14 @@ def _copy_rows(
         digest = hashlib.sha256(head + cid + middle + prev.encode() + tail).hexdigest()
         steps.append([which, seq, case_id, prev, digest])
         prev = digest
+    case = [v.fill(values) if isinstance(v, Pattern) else v for v in p.case]
+    case[HEAD_AT], case[EVENTS_AT] = prev, len(steps)  # the head of its own history
+    case[CASE_ID_AT] = case_id
+    case[NUMBER_AT] = number
+    case[APPLICANT_AT] = next(
+        (n for n, (_, rel) in zip(new_names, model.members, strict=True) if rel == "APPLICANT"),
+        "",
+    )
     names = [
         [writer.tenant, case_id, i, name_key(n)] for i, n in enumerate(new_names) if name_key(n)
     ]
@@ -531,6 +532,8 @@ def _copy_rows(
 CASE_ID_AT = CASE_COLUMNS.index("id")
 NUMBER_AT = CASE_COLUMNS.index("number")
 APPLICANT_AT = CASE_COLUMNS.index("applicant")
+HEAD_AT = CASE_COLUMNS.index("history_head")
+EVENTS_AT = CASE_COLUMNS.index("history_events")
 
 
 def _plan(models: Sequence[Model], files: int) -> list[int]:
