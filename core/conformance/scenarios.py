@@ -19,6 +19,10 @@ service uses::
         - {action: approve, by: approver/zhao, on: 2026-10-10}
       expected: {status: approved, deadlines: {review: 2026-09-24}}
 
+A step may say what the file holds when it is tried (``onFile``): the facts with a
+verification difference still waiting and the kinds of evidence document on it, e.g.
+``onFile: {differences: [wage], evidence: [medical_bill]}`` (none by default).
+
 A refused step must be refused with that code (and by that guard, when named) and change
 nothing; the conformance kit also requires every guard of a procedure to be exercised by
 a refused step of some scenario (``guards-exercised``).
@@ -45,7 +49,8 @@ SCENARIO_KEYS = {
     "expected",
     "tags",
 }
-STEP_KEYS = {"action", "by", "on", "comment", "household", "refused"}
+STEP_KEYS = {"action", "by", "on", "comment", "household", "refused", "onFile"}
+ON_FILE_KEYS = {"differences", "evidence"}
 
 
 class ScenarioError(ValueError):
@@ -112,6 +117,11 @@ def parse_scenario(item: dict[str, Any], path: Path, plugin: str, where: str) ->
                 f"{where} step {i + 1}: unknown keys {sorted(set(step) - STEP_KEYS)}"
             )
         _actor(step["by"], f"{where} step {i + 1}")
+        on_file = step.get("onFile") or {}
+        if not isinstance(on_file, dict) or set(on_file) - ON_FILE_KEYS:
+            raise ScenarioError(
+                f"{where} step {i + 1}: onFile takes {', '.join(sorted(ON_FILE_KEYS))}"
+            )
     tenants = item["tenant"]
     return Scenario(
         name=str(item["name"]),
@@ -129,6 +139,14 @@ def parse_scenario(item: dict[str, Any], path: Path, plugin: str, where: str) ->
         plugin=plugin,
         tags=tuple(str(t) for t in item.get("tags") or ()),
     )
+
+
+def _records(on_file: dict[str, Any]) -> Any:
+    from core.workflow.state import FileRecords
+
+    differences = tuple(str(d) for d in on_file.get("differences") or ())
+    evidence = tuple(str(e) for e in on_file.get("evidence") or ())
+    return FileRecords(lambda: differences, lambda: evidence)
 
 
 @dataclass
@@ -166,6 +184,7 @@ def run_scenario(scenario: Scenario, tenant: Tenant) -> ScenarioResult:
                 step["on"],
                 comment=step.get("comment"),
                 household=step.get("household"),
+                records=_records(step.get("onFile") or {}),
             )
         except BangfuError as exc:
             if not refused:

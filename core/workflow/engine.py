@@ -32,7 +32,15 @@ from core.registry import Tenant
 from core.workflow import guards as library
 from core.workflow.deadlines import Deadline, pending_deadlines
 from core.workflow.procedure import OPEN, Action, Guard, Procedure
-from core.workflow.state import Actor, CaseState, GroundCounter, Step, StepContext
+from core.workflow.state import (
+    NO_RECORDS,
+    Actor,
+    CaseState,
+    FileRecords,
+    GroundCounter,
+    Step,
+    StepContext,
+)
 
 
 @dataclass(frozen=True)
@@ -110,8 +118,10 @@ class Workflow:
         comment: str | None,
         evaluate: Callable[[], Evaluation],
         admitted_on_ground: GroundCounter = lambda code: 0,
+        records: FileRecords = NO_RECORDS,
     ) -> Decision:
-        """Decide ``action_name`` on ``case``; raises the refusal, changes nothing."""
+        """Decide ``action_name`` on ``case``; raises the refusal, changes nothing.
+        ``records``: what the file holds besides its history, for the guards that ask."""
         action = self.procedure.action(action_name)
         if action is None or action.name == OPEN:
             known = ", ".join(a.name for a in self.procedure.actions)
@@ -121,7 +131,7 @@ class Workflow:
                 f"'{action_name}' 不是本地区程序的步骤(可用步骤:{known})",
                 action=action_name,
             )
-        return self._decide(case, action, actor, on, comment, evaluate, admitted_on_ground)
+        return self._decide(case, action, actor, on, comment, evaluate, admitted_on_ground, records)
 
     def _decide(
         self,
@@ -132,12 +142,14 @@ class Workflow:
         comment: str | None,
         evaluate: Callable[[], Evaluation],
         admitted_on_ground: GroundCounter,
+        records: FileRecords = NO_RECORDS,
     ) -> Decision:
         self._check_role(action, actor)
         if action.name != OPEN:
             self._check_status(case, action)
             self._check_date(case, action, on)
         ctx = self._context(case, action, actor, on, comment, evaluate, admitted_on_ground)
+        ctx.records = records
         for guard in self.guards_of(action):
             refusal = self._run_guard(guard, ctx)
             if refusal is not None:
@@ -278,6 +290,7 @@ class Workflow:
         on: date,
         evaluate: Callable[[], Evaluation],
         admitted_on_ground: GroundCounter = lambda code: 0,
+        records: FileRecords = NO_RECORDS,
     ) -> list[str]:
         """The steps ``actor`` could take on ``case`` on ``on``: role, status, date, four
         eyes and every guard that does not depend on what the caller will send."""
@@ -289,6 +302,7 @@ class Workflow:
             if on < case.last_date:
                 continue
             ctx = self._context(case, action, actor, on, None, cached, admitted_on_ground)
+            ctx.records = records
             if all(
                 self._run_guard(g, ctx) is None for g in self.guards_of(action) if not g.needs_input
             ):

@@ -461,6 +461,85 @@ def urgent_case() -> Guard:
     )
 
 
+#: The parameter naming the differences that block (:mod:`core.verification.comparison`).
+BLOCKING_DIFFERENCES = "verification.blocking_differences"
+
+
+def _codes(text: str) -> list[str]:
+    return [c.strip() for c in text.split(",") if c.strip() and c.strip() != "none"]
+
+
+def differences_resolved(basis: str = "") -> Guard:
+    """No verification difference of a kind the tenant says blocks (the parameter
+    ``verification.blocking_differences``) is still waiting on the file: the declared
+    facts were checked against the rosters (002 开展数据比对) before a decision rests on
+    them. A difference is resolved by accepting the source's value or by keeping the
+    declared one with a reason a second person confirmed."""
+
+    def check(ctx: StepContext) -> BangfuError | None:
+        blocking = set(_codes(ctx.parameters.text(BLOCKING_DIFFERENCES)))
+        waiting = sorted({f for f in ctx.records.unresolved_differences() if f in blocking})
+        if not waiting:
+            return None
+        return rule_violation(
+            f"'{ctx.action.name}' ({ctx.action.en}) waits until the differences found by "
+            f"the data comparison are resolved: {', '.join(waiting)}. Accept the source's "
+            "value, or keep the declared one with a reason a second person confirms"
+            + (f" ({basis})" if basis else ""),
+            f"{ctx.action.zh}前须先处理数据比对发现的差异({'、'.join(waiting)}):采用核对来源的"
+            "数据,或说明理由保留申报值并经另一人确认",
+            guard="differences_resolved",
+            differences=waiting,
+        )
+
+    return Guard(
+        name="differences_resolved",
+        kind="differences_resolved",
+        description="the differences the data comparison found are resolved / 数据比对差异已处理",
+        check=check,
+        parameters=(BLOCKING_DIFFERENCES,),
+    )
+
+
+def evidence_present(parameter: str, basis: str = "") -> Guard:
+    """The evidence documents the ``text`` parameter ``parameter`` names are on the file
+    before the step: comma-separated kinds (``medical_bill``), each alone (always needed)
+    or as ``programme:kind`` (needed when the file is entitled to that programme:
+    Hebei's medical relief needs the bills); "none" for nothing."""
+
+    def check(ctx: StepContext) -> BangfuError | None:
+        needed = []
+        for code in _codes(ctx.parameters.text(parameter)):
+            programme, _, kind = code.rpartition(":")
+            if programme and ctx.evaluation.entitlement(programme) is None:
+                continue
+            needed.append(kind)
+        if not needed:
+            return None
+        held = set(ctx.records.evidence_kinds())
+        missing = [k for k in needed if k not in held]
+        if not missing:
+            return None
+        p = ctx.parameters.get(parameter)
+        return rule_violation(
+            f"'{ctx.action.name}' ({ctx.action.en}) needs these documents on the file first: "
+            f"{', '.join(missing)} (parameter {parameter}; source: {p.source})"
+            + (f" ({basis})" if basis else ""),
+            f"{ctx.action.zh}前须上传以下材料:{'、'.join(missing)}(依据:{p.source})",
+            guard="evidence_present",
+            missing=missing,
+            parameter=parameter,
+        )
+
+    return Guard(
+        name=f"evidence_present({parameter})",
+        kind="evidence_present",
+        description=f"the documents {parameter} names are on the file / 所需材料已上传",
+        check=check,
+        parameters=(parameter,),
+    )
+
+
 #: Every guard factory of the library, by ``Guard.kind``. The conformance kit requires a
 #: procedure's guards to come from here, and ``tests/workflow`` to test each of them.
 LIBRARY = {
@@ -478,5 +557,7 @@ LIBRARY = {
         four_eyes,
         comment_required,
         urgent_case,
+        differences_resolved,
+        evidence_present,
     )
 }

@@ -20,7 +20,14 @@ from core.model import Household, parse_household
 from core.registry import Tenant
 from core.workflow.deadlines import Deadline
 from core.workflow.engine import Decision, Workflow
-from core.workflow.state import Actor, CaseState, GroundCounter, no_files
+from core.workflow.state import (
+    NO_RECORDS,
+    Actor,
+    CaseState,
+    FileRecords,
+    GroundCounter,
+    no_files,
+)
 
 
 @dataclass
@@ -66,8 +73,10 @@ class SimulatedCase:
         on: date,
         comment: str | None = None,
         household: Household | dict[str, Any] | None = None,
+        records: FileRecords = NO_RECORDS,
     ) -> Decision:
-        """Take a step (raises the refusal and changes nothing when refused)."""
+        """Take a step (raises the refusal and changes nothing when refused); ``records``:
+        the verification differences waiting and the evidence held, when the step is tried."""
         facts = parse_household(household) if household is not None else self.household
         decision = self.workflow.take(
             self.state,
@@ -77,6 +86,7 @@ class SimulatedCase:
             comment,
             lambda: self.evaluation(on, facts),
             self.admitted_on_ground,
+            records,
         )
         self.household = facts
         self.state = replace(

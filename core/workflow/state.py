@@ -7,7 +7,7 @@ in memory, and lets a guard be reused by any tenant.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
@@ -82,6 +82,25 @@ def no_files(code: str, sole: bool = True) -> int:
     return 0
 
 
+def _nothing() -> tuple[str, ...]:
+    return ()
+
+
+@dataclass(frozen=True)
+class FileRecords:
+    """What a file holds besides its history, as guards may ask: the facts with a
+    verification difference still waiting (:mod:`core.verification`), and the kinds of
+    evidence documents on it (:mod:`core.evidence`). Supplied by the persistence layer,
+    read only when a guard asks; a file with none answers empty."""
+
+    unresolved_differences: Callable[[], Collection[str]] = _nothing
+    evidence_kinds: Callable[[], Collection[str]] = _nothing
+
+
+#: the records of a file that has none (the engine's default, tests in memory)
+NO_RECORDS = FileRecords()
+
+
 @dataclass
 class StepContext:
     """Everything a guard may look at, for one attempted step.
@@ -100,6 +119,8 @@ class StepContext:
     calendar: WorkingCalendar
     evaluate: Callable[[], Evaluation]
     admitted_on_ground: GroundCounter = field(default=no_files)
+    #: verification differences and evidence on the file (:class:`FileRecords`)
+    records: FileRecords = field(default=NO_RECORDS)
     #: what guards note for the record (e.g. the ground a file is admitted on)
     notes: dict[str, str] = field(default_factory=dict)
     _evaluation: Evaluation | None = field(default=None, init=False, repr=False)

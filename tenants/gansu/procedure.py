@@ -147,7 +147,10 @@ PROCEDURE = Procedure(
                 "inspect",
                 "rate",
             ),  # nobody approves what they opened or reviewed
-            guards=(guards.notice_period_elapsed(NOTICE_DAYS, counting=NOTICE_COUNTING),),
+            guards=(
+                guards.notice_period_elapsed(NOTICE_DAYS, counting=NOTICE_COUNTING),
+                guards.differences_resolved(basis="002 开展数据比对; 信息核对、核查审批"),
+            ),
             basis=f"{SOURCE} 七步骤:审核",
         ),
         Action(

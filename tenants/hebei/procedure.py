@@ -96,6 +96,8 @@ PROCEDURE = Procedure(
                     enforcement="tekun.quota_enforcement",
                     base="tekun.quota_base",
                 ),
+                guards.differences_resolved(basis="002 开展数据比对; 切实把好入口关"),
+                guards.evidence_present("evidence.before_approval", basis=f"{SOURCE} 二.10"),
             ),
             basis=f"{SOURCE} 二.2 公示、审批; 一.1(f)",
         ),

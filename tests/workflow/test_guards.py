@@ -15,7 +15,7 @@ from core.model import parse_household
 from core.workflow import guards
 from core.workflow.conformance import guard_kinds
 from core.workflow.engine import Workflow
-from core.workflow.state import Actor, CaseState, Step, StepContext
+from core.workflow.state import Actor, CaseState, FileRecords, Step, StepContext
 from tests.casefile_samples import (
     COMFORTABLE,
     DIBAO_TOPUP,
@@ -39,6 +39,8 @@ TESTED = {
     "out_of_hardship_or_reason",
     "fallen_back",
     "parameter_allows",
+    "differences_resolved",
+    "evidence_present",
 }
 
 
@@ -237,3 +239,35 @@ def test_parameter_allows(gansu):
     )
     assert "2019-06-01" in refusal.zh
     assert guard.check(context(gansu, "hand_over", on="2020-01-02")) is None
+
+
+def with_records(ctx: StepContext, differences=(), kinds=()) -> StepContext:
+    ctx.records = FileRecords(lambda: list(differences), lambda: list(kinds))
+    return ctx
+
+
+def test_differences_resolved(hebei):
+    guard = guards.differences_resolved(basis="002")
+    # Hebei blocks on dibao_status, dibao_subsidy, wage (verification.blocking_differences)
+    refusal = guard.check(with_records(context(hebei, "approve"), ["wage", "pension_insurance"]))
+    assert refusal.code == RULE_VIOLATION
+    assert refusal.details["differences"] == ["wage"]  # pension insurance does not block
+    assert "数据比对" in refusal.zh
+    assert guard.check(with_records(context(hebei, "approve"), ["pension_insurance"])) is None
+    assert guard.check(context(hebei, "approve")) is None  # nothing waits
+    assert guard.parameters == ("verification.blocking_differences",)
+
+
+def test_evidence_present(hebei, gansu):
+    guard = guards.evidence_present("evidence.before_approval")
+    # Hebei: a file entitled to medical relief holds the bills first (from 2026-12-01)
+    on = "2026-12-10"
+    refusal = guard.check(with_records(context(hebei, "approve", household=ILL, on=on), []))
+    assert refusal.code == RULE_VIOLATION and refusal.details["missing"] == ["medical_bill"]
+    assert "003 二.10" in refusal.zh
+    held = with_records(context(hebei, "approve", household=ILL, on=on), kinds=["medical_bill"])
+    assert guard.check(held) is None
+    # before the documents were kept in Bangfu; no medical relief; Gansu (national "none")
+    assert guard.check(context(hebei, "approve", household=ILL, on="2026-11-20")) is None
+    assert guard.check(context(hebei, "approve", household=DIBAO_TOPUP, on=on)) is None
+    assert guard.check(context(gansu, "approve", household=ILL, on=on)) is None
