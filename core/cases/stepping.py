@@ -14,6 +14,7 @@ from typing import Any
 from core.auth.principal import Principal
 from core.cases.access import one_call_scope
 from core.cases.duplicates import Duplicates
+from core.cases.file_records import file_records
 from core.cases.four_eyes import FACTS_DECISIONS, decided_statuses
 from core.cases.names import member_keys
 from core.cases.new_facts import NewFacts
@@ -107,7 +108,14 @@ class Stepping(NewFacts, Duplicates):
             return evaluation_cache[0]
 
         decision = flow.take(
-            state, p.actor, action, on, comment, evaluated, self._counter(tenant, flow, True)
+            state,
+            p.actor,
+            action,
+            on,
+            comment,
+            evaluated,
+            self._counter(tenant, flow, True),
+            file_records(self.session, row.tenant, row.id),
         )
         self._refuse_duplicate_step(tenant, flow, row, new_household, decision.to_status)
         evaluation = evaluated()

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core import clock
 from core.auth.principal import Principal
 from core.cases.access import CaseAccess
+from core.cases.file_records import file_records
 from core.cases.four_eyes import FACTS_DECISIONS, fact_deciders
 from core.cases.privacy import shown_household
 from core.cases.steps import case_state
@@ -155,7 +156,12 @@ class Views(CaseAccess):
         def actions() -> list[str]:
             with tenant_scope(session, row.tenant):
                 available = flow.available_actions(
-                    state(), p.actor, today, lambda: cell[0].evaluation, counter
+                    state(),
+                    p.actor,
+                    today,
+                    lambda: cell[0].evaluation,
+                    counter,
+                    file_records(session, row.tenant, row.id),
                 )
             if waiting and p.role in fact_deciders(flow) and p.user != waiting["by"]:
                 available = [*available, *FACTS_DECISIONS]

@@ -396,6 +396,7 @@ class SignInSource(Base):
 # The assistance funds ledger's tables (migration 0006) live with the ledger, the jobs table
 # (0013) with the jobs; imported here
 # so that every table is on ``Base.metadata`` whichever module is imported first.
+from core.evidence import models as _evidence_models  # noqa: E402, F401
 from core.funds import models as _funds_models  # noqa: E402, F401
 from core.jobs import store as _jobs_store  # noqa: E402, F401
 from core.verification import models as _verification_models  # noqa: E402, F401
