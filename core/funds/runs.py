@@ -33,6 +33,7 @@ from core.funds.payments import PROPOSED
 from core.model import PayPeriod
 from core.money import format_yuan
 from core.registry import Tenant
+from core.verification.holds import held_files
 from core.workflow.engine import procedure_of
 
 MONTH = re.compile(r"(20[0-9]{2})-(0[1-9]|1[0-2])")
@@ -280,6 +281,8 @@ class Runs(FundsDesk):
         due = due_payments(
             self.session, tenant, procedure.admitted, recurring(tenant, when.cadence)
         )
+        held = held_files(self.session, tenant, today)  # verification.hold_payments
+        due = [d for d in due if d[0] not in held]
         rows = [payment_row(p.tenant, d, when, source, run.id, p.user, today) for d in due]
         insert_payments(self.session, rows, progress)
         total, total_fen = self._count(FundPayment.run_id == run.id, with_sum=True)

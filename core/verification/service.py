@@ -28,6 +28,7 @@ from core import clock
 from core.auth.principal import Principal, require_principal
 from core.auth.roles import ADMIN, APPROVER, CASEWORKER, REVIEWER, label
 from core.cases.access import case_number, forbidden, no_such_file
+from core.cases.file_records import UNRESOLVED
 from core.cases.four_eyes import fact_deciders
 from core.cases.service import CaseService, suppress
 from core.cases.steps import checked_comment
@@ -55,8 +56,6 @@ from core.verification.sources import source_of
 IMPORTERS = frozenset({APPROVER, ADMIN})
 #: who may resolve a difference (accept, or ask to keep the declared value)
 RESOLVERS = frozenset({CASEWORKER, REVIEWER, APPROVER, ADMIN})
-#: states of a difference that still wait for someone
-UNRESOLVED = (OPEN, KEEP_REQUESTED)
 
 
 @dataclass(frozen=True)
