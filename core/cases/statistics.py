@@ -7,8 +7,7 @@ give is listed whether or not a file has it, so that no household can be singled
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from core.auth.principal import Principal, require_principal
@@ -16,6 +15,7 @@ from core.cases.access import CaseAccess, one_call_scope
 from core.cases.views import Count, TenantStatistics
 from core.db import repositories as repo
 from core.db.facts_row import facts_from_rows
+from core.db.repositories import SMALLEST_SHOWN
 from core.db.session import scope_to_tenant
 from core.errors import BangfuError
 from core.evaluation import evaluate_batch
@@ -73,25 +73,22 @@ class Statistics(CaseAccess):
         procedure = procedure_of(tenant)
         if procedure is None:  # the national level keeps no files
             return TenantStatistics(tenant.code, None, None, None, (), ())
-        open_statuses = set(procedure.open_statuses)
-        statuses: Counter[str] = Counter()
-        categories: Counter[str] = Counter()
-        groups: Counter[str] = Counter()
-        for row in repo.case_counts(self.session, tenant.code, history):
-            statuses[row.status] += row.n
-            if row.status in open_statuses:
-                if row.category:
-                    categories[row.category] += row.n
-                for group in row.groups:
-                    groups[group] += row.n
+        figures = repo.case_figures(
+            self.session,
+            tenant.code,
+            history,
+            procedure.open_statuses,
+            procedure.admitted,
+            procedure.exited,
+        )
         category_keys, group_keys = self._vocabulary(tenant, on)
         return TenantStatistics(
             tenant=tenant.code,
-            open_cases=suppress(sum(statuses[s] for s in open_statuses)),
-            filed_cases=suppress(sum(statuses[s] for s in procedure.admitted)),
-            exited_cases=suppress(sum(statuses[s] for s in procedure.exited)),
-            by_category=_suppressed_counts(categories, category_keys),
-            by_group=_suppressed_counts(groups, group_keys),
+            open_cases=figures.open,
+            filed_cases=figures.filed,
+            exited_cases=figures.exited,
+            by_category=_suppressed_counts(figures.by_category, category_keys),
+            by_group=_suppressed_counts(figures.by_group, group_keys),
         )
 
     def _vocabulary(self, tenant: Tenant, on: date) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -113,14 +110,11 @@ class Statistics(CaseAccess):
         return found
 
 
-def _suppressed_counts(counts: Counter[str], vocabulary: Sequence[str]) -> tuple[Count, ...]:
-    """Every key of the vocabulary, and any other key counted 5 or more times, by key."""
+def _suppressed_counts(counts: Mapping[str, int], vocabulary: Sequence[str]) -> tuple[Count, ...]:
+    """Every key of the vocabulary, and any other key counted 5 or more times (the only
+    ones the figures name), by key."""
     keys = set(vocabulary) | {k for k, n in counts.items() if n >= SMALLEST_SHOWN}
     return tuple(Count(k, suppress(counts.get(k, 0))) for k in sorted(keys))
-
-
-#: Counts below this are not shown, so that no household can be singled out.
-SMALLEST_SHOWN = 5
 
 
 def suppress(count: int) -> int | None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -614,9 +615,9 @@ def case_counts(session: Session, tenant: str, as_of: date | None = None) -> lis
     ``as_of`` None: the files as they stand. A date: each file opened by then, in the
     status and with the outcome of its latest step on or before that date.
 
-    On PostgreSQL through ``bangfu_case_counts`` (migration 0002), which may count under
-    row-level security without the tenant's setting: that is how the national level,
-    whose transactions see no tenant's rows, gets its statistics.
+    On PostgreSQL through ``bangfu_case_counts`` (migration 0002), which since 0018d
+    answers only for the transaction's own tenant (a tenant's report): the national
+    level's statistics come through :func:`case_figures`, suppressed.
     """
     if session.get_bind().dialect.name == "postgresql":
         rows = session.execute(
@@ -654,6 +655,82 @@ def case_counts(session: Session, tenant: str, as_of: date | None = None) -> lis
         StatusCount(status, category, _groups(groups), int(n))
         for status, category, groups, n in rows
     ]
+
+
+@dataclass(frozen=True)
+class CaseFigures:
+    """The statistics' figures of one tenant, each None below 5, and only the categories
+    and groups counted 5 times or more (no file named, no small count)."""
+
+    open: int | None
+    filed: int | None
+    exited: int | None
+    by_category: dict[str, int]
+    by_group: dict[str, int]
+
+
+def case_figures(
+    session: Session,
+    tenant: str,
+    as_of: date | None,
+    open_statuses: Collection[str],
+    admitted: Collection[str],
+    exited: Collection[str],
+) -> CaseFigures:
+    """The tenant's files open, admitted and exited, and its open files by category and
+    national group (``as_of``: as in :func:`case_counts`), suppressed below 5 before they
+    leave the database on PostgreSQL (``bangfu_case_figures``, migration 0018d)."""
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(
+            text(
+                "select figure, key, n from bangfu_case_figures(:tenant, :as_of, "
+                "cast(:open as text[]), cast(:admitted as text[]), cast(:exited as text[]))"
+            ),
+            {
+                "tenant": tenant,
+                "as_of": as_of,
+                "open": sorted(open_statuses),
+                "admitted": sorted(admitted),
+                "exited": sorted(exited),
+            },
+        )
+        found: dict[str, dict[str, int | None]] = {}
+        for figure, key, n in rows:
+            found.setdefault(figure, {})[key] = None if n is None else int(n)
+        return CaseFigures(
+            found.get("open", {}).get(""),
+            found.get("filed", {}).get(""),
+            found.get("exited", {}).get(""),
+            {k: n for k, n in found.get("category", {}).items() if n is not None},
+            {k: n for k, n in found.get("group", {}).items() if n is not None},
+        )
+    totals: Counter[str] = Counter()
+    categories: Counter[str] = Counter()
+    groups: Counter[str] = Counter()
+    for row in case_counts(session, tenant, as_of):
+        totals["open"] += row.n if row.status in open_statuses else 0
+        totals["filed"] += row.n if row.status in admitted else 0
+        totals["exited"] += row.n if row.status in exited else 0
+        if row.status in open_statuses:
+            if row.category:
+                categories[row.category] += row.n
+            for group in row.groups:
+                groups[group] += row.n
+
+    def shown(n: int) -> int | None:
+        return n if n >= SMALLEST_SHOWN else None
+
+    return CaseFigures(
+        shown(totals["open"]),
+        shown(totals["filed"]),
+        shown(totals["exited"]),
+        {k: n for k, n in categories.items() if n >= SMALLEST_SHOWN},
+        {k: n for k, n in groups.items() if n >= SMALLEST_SHOWN},
+    )
+
+
+#: Counts below this are not shown, so that no household can be singled out.
+SMALLEST_SHOWN = 5
 
 
 def _latest_before(tenant: str, on: date):

@@ -289,7 +289,10 @@ class FundReport:
 class FundSpending:
     tenant: str
     programme: str
-    spent: Decimal
+    spent: Decimal | None = strawberry.field(
+        description="null when the households are (fewer than 5): the amount would tell "
+        "their number"
+    )
     households: int | None = strawberry.field(description="null when fewer than 5")
 
 
@@ -410,7 +413,7 @@ class FundsQuery:
 
     @strawberry.field(
         description="Spending per tenant and programme (national: every tenant; staff: "
-        "their own); household counts below 5 are null."
+        "their own); household counts below 5 are null, and the amount with them."
     )
     def fund_spending(
         self, info: strawberry.Info, year: int, tenants: list[str] | None = strawberry.UNSET
@@ -423,7 +426,7 @@ class FundsQuery:
             FundSpending(
                 tenant=s.tenant,
                 programme=s.programme,
-                spent=to_yuan(s.spent),
+                spent=None if s.spent is None else to_yuan(s.spent),
                 households=s.households,
             )
             for s in service.spending(who, year, codes)

@@ -201,7 +201,9 @@ class Spending:
 
     tenant: str
     programme: str
-    spent: int  #: fen, approved (paid or not), net of recoveries
+    #: fen, approved (paid or not), net of recoveries; None with the households (the
+    #: amount divided by a standard relief would give the count back)
+    spent: int | None
     households: int | None  #: files paid; None when fewer than 5
 
 
@@ -243,11 +245,13 @@ def national_spending(
     else:
         scope_to_tenant(session, p.tenant)
         rows = list(_spending_query(session, year, p.tenant))
-    return [
-        Spending(t, prog, int(spent), suppress(int(n)))
-        for t, prog, spent, n in sorted(rows)
-        if int(spent) or int(n)
-    ]
+    shown = []
+    for t, prog, spent, n in sorted(rows, key=lambda r: (r[0], r[1])):
+        households = suppress(int(n or 0))
+        if households is None and spent is not None and not int(spent) and not n:
+            continue  # nothing spent, nobody paid
+        shown.append(Spending(t, prog, None if households is None else int(spent), households))
+    return shown
 
 
 def _spending_query(session: Session, year: int, tenant: str | None) -> Any:

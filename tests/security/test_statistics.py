@@ -156,7 +156,7 @@ def test_statistics_are_aggregates_no_file_is_loaded(service, session):
     reads = [s for s in statements if "case" in s]
     assert reads
     for statement in reads:
-        assert "count(" in statement or "bangfu_case_counts(" in statement, statement
+        assert "count(" in statement or "bangfu_case_figures(" in statement, statement
 
 
 def test_who_sees_which_statistics(service):
