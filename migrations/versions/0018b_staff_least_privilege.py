@@ -19,7 +19,7 @@
   trigger).
 
 Revision ID: 0018b
-Revises: 0019b
+Revises: 0019
 Create Date: 2026-12-06
 """
 
@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018b"
-down_revision: str | None = "0019b"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

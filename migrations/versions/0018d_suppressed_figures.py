@@ -12,7 +12,7 @@ finding 6).
   are null (the amount divided by a standard relief gave the count back).
 
 Revision ID: 0018d
-Revises: 0018c
+Revises: 0019b
 Create Date: 2026-12-06
 """
 
@@ -25,7 +25,7 @@ from alembic import op
 from migrations.walls import owned_by_statistics_role
 
 revision: str = "0018d"
-down_revision: str | None = "0018c"
+down_revision: str | None = "0019b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
