@@ -204,6 +204,22 @@ class Settings(BaseSettings):
             ("a number of seconds above 0", "大于 0 的秒数"),
         ),
     )
+    evidence_folder: Path | None = Field(
+        None,
+        **_doc(
+            "where evidence documents (scans of bills, certificates) are kept, one file per "
+            "content hash; default the database. Every server must see the same folder",
+            "证明材料的存放目录(按内容哈希存放);默认存入数据库。多台服务器须共用同一目录",
+        ),
+    )
+    evidence_max_bytes: PositiveInt = Field(
+        10 * 1024 * 1024,
+        **_doc(
+            "the largest evidence document accepted, in bytes (a scan or a photograph)",
+            "可上传证明材料的最大字节数",
+            ("a number of bytes above 0", "大于 0 的字节数"),
+        ),
+    )
     assets_dir: Path | None = Field(
         None,
         **_doc(
