@@ -345,16 +345,25 @@ def audit_verify(
     """Check the hash chain of every file's history; name the first broken link."""
     from core.db.chain import verify_tenants
     from core.db.session import session_factory
+    from core.evidence.documents import verify_documents
     from core.registry import load_registry
 
     codes = tenant or sorted(load_registry().tenants)
     with session_factory(database_url(database))() as session:
         checked, broken = verify_tenants(session, codes)
+        if broken is None:  # the chain holds: now the documents it vouches for
+            documents, problem = verify_documents(session, codes)
     if broken is not None:
         console.print(f"[red]history changed after entry: {broken.describe()}[/]")
         console.print(f"[red]历史记录被改动:{broken.describe_zh()}[/]")
         raise typer.Exit(code=1)
+    if problem is not None:
+        console.print(f"[red]evidence document changed or missing: {problem.describe()}[/]")
+        console.print(f"[red]证明材料被改动或缺失:{problem.describe_zh()}[/]")
+        raise typer.Exit(code=1)
     console.print(f"{checked} events of {', '.join(codes)}: every chain holds / 全部记录完整")
+    if documents:
+        console.print(f"{documents} evidence documents as recorded / 证明材料与记录一致")
 
 
 @app.command()

@@ -314,6 +314,7 @@ class HistoryLine:
 FACTS_DECISIONS = {
     "approve_facts": ("审批通过家庭情况变更", "new facts approved"),
     "reject_facts": ("驳回家庭情况变更", "new facts rejected"),
+    "add_evidence": ("上传证明材料", "evidence added"),
 }
 
 
