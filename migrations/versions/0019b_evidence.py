@@ -6,7 +6,7 @@ Tenant tables: row-level security as in 0002. The serving role may add documents
 read them; it may not change or delete them (a document is replaced by uploading another).
 
 Revision ID: 0019b
-Revises: 0019
+Revises: 0018c
 Create Date: 2026-12-06
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from migrations.walls import serving_role_may, tenant_walls
 
 revision: str = "0019b"
-down_revision: str | None = "0019"
+down_revision: str | None = "0018c"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
