@@ -4,18 +4,16 @@ second person within the fund's income (量入为出), or rejected with a reason
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_
 from sqlalchemy.exc import IntegrityError
 
 from core.auth.principal import Principal
 from core.cases.service import CaseService
-from core.db.models import CaseEvent
 from core.db.session import scope_to_tenant
 from core.errors import RULE_VIOLATION, BangfuError, bad_input
-from core.funds import ledger, runs
+from core.funds import entitlement, ledger, periods
 from core.funds.desk import (
     APPROVERS,
     PROPOSERS,
@@ -50,7 +48,7 @@ class Approvals(FundsDesk):
         amount of its latest determination, linked to that determination record."""
         p = self._staff(principal, PROPOSERS)
         source = checked_source(source)
-        when = runs.parse_period(period)
+        periods.parse_period(period)  # the form first: BAD_INPUT before anything is read
         case = CaseService(self.session, self.registry, today=self.today).get_case(p, case_id)
         scope_to_tenant(self.session, p.tenant)
         tenant = self.registry.get(case.tenant)
@@ -69,43 +67,43 @@ class Approvals(FundsDesk):
                 f"本地区没有帮扶项目 {programme[:40]}",
             )
         # the determination in force: new facts waiting for a second person pay nothing yet
-        last = next(e for e in reversed(case.history) if not e.pending)
-        entitled = dict(
-            (code, amount)
-            for code, amount in last.determination.get("outcome", {}).get("entitlements", [])
-        )
-        amount = entitled.get(programme)
-        if amount in (None, "*"):
+        row_id = self.session.scalar(row_of(p.tenant, case.id))
+        steps = entitlement.history(self.session, p.tenant, [row_id]).get(row_id, [])
+        grant = entitlement.grant_of(steps, programme, procedure.admitted)
+        if grant is None or grant.amount_fen is None:
             raise BangfuError(
                 RULE_VIOLATION,
                 f"the determination of case {case.id} gives no money under {programme}",
                 f"档案 {case.id} 的认定结果中没有{known[programme].name}的现金帮扶",
                 {"programme": programme},
             )
-        fen = runs.parse_entitlements(f"{programme}={amount}")[programme]
-        row_id = self.session.scalar(row_of(p.tenant, case.id))
-        event_id = self.session.scalar(
-            select(CaseEvent.id).where(
-                CaseEvent.tenant == p.tenant,
-                CaseEvent.case_id == row_id,
-                CaseEvent.seq == last.seq,
-            )
+        today = self.today()
+        due = periods.payable(
+            period,
+            known[programme].period,
+            known[programme].name,
+            grant.took_effect,
+            today,
+            tenant.parameters(today).integer(periods.AHEAD),
+            grant.granted_by,
         )
-        record = last.determination
+        when = due.period
+        record = next(r for i, _s, r, _on in steps if i == grant.in_force)
         payment = FundPayment(
             tenant=p.tenant,
             case_id=row_id,
-            determination_id=event_id,
-            determined_on=date.fromisoformat(record.get("asOf") or last.on.isoformat()),
+            determination_id=grant.in_force,
+            determined_on=grant.took_effect,
             ruleset=str(record.get("ruleset", ""))[:40],
             programme=programme,
             period=when.text,
+            period_key=due.key,
             year=when.year,
             source=source,
-            amount_fen=fen,
+            amount_fen=grant.amount_fen,
             status=PROPOSED,
             proposed_by=p.user,
-            proposed_on=self.today(),
+            proposed_on=today,
             sendings=0,
             version=1,
         )
@@ -114,10 +112,15 @@ class Approvals(FundsDesk):
             self.session.flush()
         except IntegrityError:
             self.session.rollback()
+            once = due.key.startswith("once:")
             raise conflict(
-                f"case {case.id} already has a payment of {programme} for {when.text}",
-                f"档案 {case.id} 在{when.text}已有{known[programme].name}的支付,不重复发放",
+                f"case {case.id} already has a payment of {programme} for "
+                + ("this determination (a one-off)" if once else due.key),
+                f"档案 {case.id} "
+                + ("该项认定" if once else f"在{due.key}")
+                + f"已有{known[programme].name}的支付,不重复发放",
                 period=when.text,
+                periodKey=due.key,
             ) from None
         self._commit()
         return self._answer(payment)
@@ -157,6 +160,12 @@ class Approvals(FundsDesk):
                     f"支付 {r.id} 状态为{STATES[r.status][0]},不在待审批中",
                     payment=str(r.id),
                 )
+        lapsed = self._not_entitled(p, and_(where, FundPayment.status == PROPOSED))
+        if lapsed and not locked:  # payments chosen one by one: the approver is told
+            raise not_entitled_error(lapsed)
+        if lapsed:  # a run: what is no longer entitled is stopped, the rest approved
+            self._stop(p, rows, lapsed, "stop")
+            rows = [r for r in rows if r.id not in lapsed]
         own = [r.id for r in rows if r.proposed_by == p.user]
         if own:
             raise forbidden(
@@ -201,6 +210,21 @@ class Approvals(FundsDesk):
             bank_note=reason[:200],
         )
         self._commit()
+
+
+def not_entitled_error(lapsed: dict[int, tuple[str, str]]) -> BangfuError:
+    listed = sorted(lapsed.items())[:20]
+    return BangfuError(
+        RULE_VIOLATION,
+        "no longer entitled, not approved: "
+        + "; ".join(f"payment {pid}: {en}" for pid, (_zh, en) in listed),
+        "以下支付已无发放依据,不予审批:"
+        + ";".join(f"支付 {pid}:{zh}" for pid, (zh, _en) in listed),
+        {
+            "guard": "still_entitled",
+            "payments": [{"payment": str(pid), "reason": zh} for pid, (zh, _en) in listed],
+        },
+    )
 
 
 def _ids(payment_ids: Sequence[str | int]) -> list[int]:

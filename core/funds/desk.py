@@ -25,7 +25,7 @@ from core.auth.roles import ADMIN, APPROVER, CASEWORKER, CHAIRMAN, NATIONAL, REV
 from core.db.models import CaseFile
 from core.db.session import TENANT_KEY, scope_to_tenant, tenant_scope
 from core.errors import CONFLICT, FORBIDDEN, RULE_VIOLATION, BangfuError, bad_input, not_found
-from core.funds import ledger
+from core.funds import entitlement, ledger
 from core.funds.ledger import SOURCES
 from core.funds.models import FundPayment, FundRun
 from core.money import format_yuan
@@ -228,6 +228,38 @@ class FundsDesk:
         if run is None or run.tenant != p.tenant:
             raise not_found(f"no payment run {run_id!s:.20} that you may see", "没有该发放清册")
         return run
+
+    def _not_entitled(self, p: Principal, where: Any) -> dict[int, tuple[str, str]]:
+        """The payments matching ``where`` whose file is no longer entitled to them."""
+        from core.workflow.engine import procedure_of
+
+        procedure = procedure_of(self.registry.get(p.tenant))
+        admitted = procedure.admitted if procedure else ()
+        return entitlement.not_entitled(self.session, p.tenant, where, admitted)
+
+    def _stop(
+        self, p: Principal, rows: list[Any], lapsed: dict[int, tuple[str, str]], move: str
+    ) -> None:
+        """Stop ``lapsed`` payments (``stop`` while proposed, ``withdraw`` once approved:
+        the approval's journal is reversed), each with its reason recorded."""
+        from core.funds.payments import apply_move
+
+        by_reason: dict[tuple[str, str], list[Any]] = {}
+        for r in rows:
+            if r.id in lapsed:
+                by_reason.setdefault(lapsed[r.id], []).append(r)
+        for (zh, en), chosen in sorted(by_reason.items()):
+            for start in range(0, len(chosen), 1000):
+                part = chosen[start : start + 1000]
+                apply_move(
+                    self.session,
+                    p,
+                    part,
+                    move,
+                    FundPayment.id.in_([r.id for r in part]),
+                    self.today(),
+                    stop_reason=f"{zh} / {en}"[:300],
+                )
 
     def _answer(self, row: T) -> T:
         """``row`` read again after COMMIT, still inside the caller's tenant scope, so

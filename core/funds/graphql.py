@@ -125,11 +125,18 @@ class Payment:
     case_id: strawberry.ID
     programme: str
     period: str
+    period_key: str = strawberry.field(
+        description="the normalised period paid once: the year (yearly), the month "
+        "(monthly), or once:<case event> for a one-off"
+    )
     year: int
     source: str
     amount: Decimal
     status: str
     status_zh: str
+    stop_reason: str | None = strawberry.field(
+        description="why it was stopped (stopped: no longer entitled), 中文 / English"
+    )
     determination_id: strawberry.ID = strawberry.field(
         description="the case event whose determination record the amount was computed in"
     )
@@ -162,11 +169,13 @@ class Payment:
             case_id=strawberry.ID(str(p.case_number)),
             programme=p.programme,
             period=p.period,
+            period_key=p.period_key,
             year=p.year,
             source=p.source,
             amount=to_yuan(p.amount_fen),
             status=p.status,
             status_zh=STATES.get(p.status, (p.status,))[0],
+            stop_reason=p.stop_reason,
             determination_id=strawberry.ID(str(p.determination_id)),
             determined_on=p.determined_on,
             ruleset=p.ruleset,

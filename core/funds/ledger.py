@@ -52,6 +52,7 @@ SOURCES = {
 #: Journal kinds.
 RECEIPT, REVERSAL = "receipt", "reversal"
 APPROVAL, SENDING, RETURN, RECOVERY = "approval", "sending", "return", "recovery"
+WITHDRAWAL = "withdrawal"
 KINDS = {
     RECEIPT: ("收入", "receipt"),
     REVERSAL: ("冲销", "reversal"),
@@ -59,6 +60,7 @@ KINDS = {
     SENDING: ("银行代发", "sent to the bank"),
     RETURN: ("退票", "returned by the bank"),
     RECOVERY: ("追回", "recovered"),
+    WITHDRAWAL: ("停发撤销", "approval withdrawn: no longer entitled"),
 }
 #: Rows per INSERT statement; a journal is never split across two.
 CHUNK = 2_000

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -37,6 +38,10 @@ from core.db.models import CODE, USER, Base, TenantScoped
 JOURNAL = 32  #: a journal id: 32 hex digits
 DOCUMENT = 100  #: a receipt's document reference (文号/凭证号)
 PERIOD = 7  #: "2026-12" (a month) or "2026" (a year)
+PERIOD_KEY = 40  #: "2026", "2026-12" or "once:<case event id>"
+#: Cancelled payments (rejected, recovered, stopped) pay nothing: the period may be paid.
+CANCELLED = ("rejected", "recovered", "stopped")
+LIVE = "status NOT IN ('rejected', 'recovered', 'stopped')"
 
 
 class FundEntry(TenantScoped, Base):
@@ -103,10 +108,15 @@ class FundPayment(TenantScoped, Base):
     ruleset: Mapped[str] = mapped_column(String(40))
     programme: Mapped[str] = mapped_column(String(CODE))
     period: Mapped[str] = mapped_column(String(PERIOD))
+    #: the normalised period it pays (:mod:`core.funds.periods`): the year of a yearly
+    #: programme, the month of a monthly one, ``once:<event>`` for a one-off
+    period_key: Mapped[str] = mapped_column(String(PERIOD_KEY))
     year: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(CODE))
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(CODE))
+    #: why it was stopped (exit, hand-over, new facts): 中文 / English
+    stop_reason: Mapped[str | None] = mapped_column(String(300))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("fund_runs.id"))
     proposed_by: Mapped[str] = mapped_column(String(USER))
     proposed_on: Mapped[date] = mapped_column(Date)
@@ -117,8 +127,18 @@ class FundPayment(TenantScoped, Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __table_args__ = (
-        # idempotent per period: one payment of a programme to a case per period, ever
-        UniqueConstraint("tenant", "case_id", "programme", "period"),
+        # once per entitlement: one payment of a programme to a case per normalised period
+        # among the payments not cancelled (migration 0016), whatever path proposes it
+        Index(
+            "uq_fund_payments_once_per_period",
+            "tenant",
+            "case_id",
+            "programme",
+            "period_key",
+            unique=True,
+            sqlite_where=text(LIVE),
+            postgresql_where=text(LIVE),
+        ),
         Index("ix_fund_payments_tenant_status", "tenant", "status"),
         Index("ix_fund_payments_run_id", "run_id"),
     )

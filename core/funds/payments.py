@@ -5,6 +5,7 @@
     proposed --approve--> approved --send--> sent --bank: paid--> paid
         |                                      |
         +--reject--> rejected                  +--bank: returned--> returned
+        +--stop--> stopped (no longer entitled; from approved too: "withdraw")
                                                                       |  |
                                          sent <--reissue (补发)-------+  +--recover (追回)--> recovered
 
@@ -15,6 +16,7 @@ Each move is one balanced journal of the payment's fund (amount A, fen):
 * return:  bank +A, payable -A                         (the bank sent it back, 退票)
 * reissue: payable +A, bank -A                         (补发: sent again)
 * recover: payable +A, expense -A                      (追回: not paid after all)
+* withdraw: payable +A, expense -A                     (停发: approved, no longer entitled)
 
 A payment is in exactly one state, and by its state the sum of its lines per account is
 known (:data:`EXPECTED`): reconciliation checks every payment against it.
@@ -38,12 +40,14 @@ from core.funds.ledger import (
     RECOVERY,
     RETURN,
     SENDING,
+    WITHDRAWAL,
     Line,
 )
 from core.funds.models import FundPayment
 
 PROPOSED, APPROVED, SENT, PAID = "proposed", "approved", "sent", "paid"
 RETURNED, RECOVERED, REJECTED = "returned", "recovered", "rejected"
+STOPPED = "stopped"
 STATES = {
     PROPOSED: ("待审批", "waiting for approval"),
     APPROVED: ("已审批待发放", "approved, not yet sent"),
@@ -52,6 +56,7 @@ STATES = {
     RETURNED: ("退票", "returned by the bank"),
     RECOVERED: ("已追回", "recovered"),
     REJECTED: ("未批准", "rejected"),
+    STOPPED: ("已停发", "stopped: no longer entitled"),
 }
 #: The moves: (from, to, journal kind).
 MOVES = {
@@ -62,6 +67,8 @@ MOVES = {
     "return": (SENT, RETURNED, RETURN),
     "reissue": (RETURNED, SENT, SENDING),
     "recover": (RETURNED, RECOVERED, RECOVERY),
+    "stop": (PROPOSED, STOPPED, None),
+    "withdraw": (APPROVED, STOPPED, WITHDRAWAL),
 }
 
 
@@ -73,7 +80,7 @@ def lines(kind: str, amount: int, programme: str, payment_id: int) -> tuple[Line
         pairs = ((PAYABLE, amount), (BANK, -amount))
     elif kind == RETURN:
         pairs = ((BANK, amount), (PAYABLE, -amount))
-    elif kind == RECOVERY:
+    elif kind in (RECOVERY, WITHDRAWAL):
         pairs = ((PAYABLE, amount), (EXPENSE, -amount))
     else:
         raise ValueError(kind)
@@ -92,6 +99,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     PAID: {EXPENSE: 1, PAYABLE: 0, BANK: -1},
     RETURNED: {EXPENSE: 1, PAYABLE: -1, BANK: 0},
     RECOVERED: {EXPENSE: 0, PAYABLE: 0, BANK: 0},
+    STOPPED: {EXPENSE: 0, PAYABLE: 0, BANK: 0},
 }
 #: States whose amount counts as spent (量入为出 counts them against the fund).
 COMMITTED = (APPROVED, SENT, PAID, RETURNED)

@@ -4,14 +4,16 @@ A period is a month (``2026-12``: the programmes paid ``MONTHLY``) or a year (``
 programmes paid ``YEARLY``). The run reads the summary columns of the tenant's admitted
 files (the latest determination's entitlements, rule set and date) and links each payment
 to that determination's record (the file's latest case event). It inserts the payments
-that are still missing and ignores the rest: the unique constraint on (tenant, case,
-programme, period) is what makes a second run pay nobody twice, even when two runs race.
+that are still missing and ignores the rest: the unique index on (tenant, case,
+programme, period key) among payments not cancelled is what makes a second run pay nobody
+twice, even when two runs race (:mod:`core.funds.periods`). A run pays no period later
+than today's plus ``funds.periods_ahead``, and no file whose determination in force took
+effect after the period ended.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -26,42 +28,21 @@ from core.auth.principal import Principal
 from core.db.models import CaseEvent, CaseFile
 from core.db.session import scope_to_tenant
 from core.errors import bad_input
+from core.funds import periods
 from core.funds.desk import PROPOSERS, TREASURERS, FundsDesk, checked_source, one_call_scope
 from core.funds.ledger import sqlite_executemany
 from core.funds.models import FundPayment, FundRun
 from core.funds.payments import PROPOSED
+from core.funds.periods import Period, parse_period
 from core.model import PayPeriod
 from core.money import format_yuan
 from core.registry import Tenant
 from core.verification.holds import held_files
 from core.workflow.engine import procedure_of
 
-MONTH = re.compile(r"(20[0-9]{2})-(0[1-9]|1[0-2])")
-YEAR = re.compile(r"20[0-9]{2}")
 #: Payments per INSERT (and per step of the progress bar).
 CHUNK = 10_000
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class Period:
-    text: str
-    year: int
-    cadence: PayPeriod
-
-
-def parse_period(value: str) -> Period:
-    """``2026-12`` (monthly) or ``2026`` (yearly); anything else is ``BAD_INPUT``."""
-    value = (value or "").strip()
-    if MONTH.fullmatch(value):
-        return Period(value, int(value[:4]), PayPeriod.MONTHLY)
-    if YEAR.fullmatch(value):
-        return Period(value, int(value), PayPeriod.YEARLY)
-    raise bad_input(
-        f"the period {value[:20]!r} is neither a month (2026-12) nor a year (2026)",
-        "期间应为月份(如2026-12)或年度(如2026)",
-        period=value[:20],
-    )
 
 
 def recurring(tenant: Tenant, cadence: PayPeriod) -> set[str]:
@@ -161,6 +142,7 @@ _TYPES = {
     "ruleset": "text",
     "programme": "text",
     "period": "text",
+    "period_key": "text",
     "year": "int",
     "source": "text",
     "amount_fen": "bigint",
@@ -182,7 +164,7 @@ def _insert_postgres(session: Session, rows: list[tuple[Any, ...]]) -> None:
     session.connection().execute(
         text(
             f"INSERT INTO fund_payments ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "
-            "ON CONFLICT (tenant, case_id, programme, period) DO NOTHING"
+            "ON CONFLICT DO NOTHING"  # paid once per period key (migration 0016)
         ),
         {c: [r[i] for r in rows] for i, c in enumerate(columns)},
     )
@@ -207,6 +189,7 @@ def payment_row(
         ruleset,
         programme,
         period.text,
+        period.text,  # a recurring programme's key is its period (core.funds.periods)
         period.year,
         source,
         fen,
@@ -247,8 +230,10 @@ class Runs(FundsDesk):
         procedure = procedure_of(tenant)
         if procedure is None:
             raise bad_input("this tenant keeps no case files", "本地区不建档")
-        self._fresh()
         today = self.today()
+        ahead = tenant.parameters(today).integer(periods.AHEAD)
+        periods.run_span(when.cadence, when, today, ahead)
+        self._fresh()
         run = self.session.scalar(
             select(FundRun).where(
                 FundRun.tenant == p.tenant, FundRun.period == when.text, FundRun.source == source
@@ -282,8 +267,12 @@ class Runs(FundsDesk):
             self.session, tenant, procedure.admitted, recurring(tenant, when.cadence)
         )
         held = held_files(self.session, tenant, today)  # verification.hold_payments
-        due = [d for d in due if d[0] not in held]
-        rows = [payment_row(p.tenant, d, when, source, run.id, p.user, today) for d in due]
+        end = periods.period_end(when)
+        rows = [
+            payment_row(p.tenant, d, when, source, run.id, p.user, today)
+            for d in due
+            if d[0] not in held and (d[5] is None or d[5] <= end)  # not before it took effect
+        ]
         insert_payments(self.session, rows, progress)
         total, total_fen = self._count(FundPayment.run_id == run.id, with_sum=True)
         self._commit()

@@ -9,16 +9,60 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.orm import Session
 
 from core.auth.principal import Principal
 from core.db.models import MemberIdentity
 from core.errors import RULE_VIOLATION, BangfuError, bad_input
 from core.funds.desk import TREASURERS, conflict, one_call_scope, small_number
-from core.funds.models import FundPayment
+from core.funds.ledger import EXPENSE
+from core.funds.models import FundEntry, FundPayment
 from core.funds.payments import APPROVED, RETURNED, SENT, apply_move, rows_of
 from core.funds.runs import Runs, applicant_name
 from core.money import format_yuan
+
+#: The states whose payment the bank file may list: approved (about to be sent) or sent.
+WAITING = (APPROVED, SENT)
+
+
+def altered(session: Session, tenant: str, where: Any) -> list[int]:
+    """Payments matching ``where`` (all approved, so booked as spent) whose amount is not
+    the amount their approval booked in the ledger: someone altered the row."""
+    booked = (
+        select(FundEntry.payment_id, func.sum(FundEntry.amount_fen).label("spent"))
+        .where(
+            FundEntry.tenant == tenant,
+            FundEntry.account == EXPENSE,
+            FundEntry.payment_id.in_(
+                select(FundPayment.id).where(FundPayment.tenant == tenant, where)
+            ),
+        )
+        .group_by(FundEntry.payment_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(FundPayment.id)
+        .outerjoin(booked, booked.c.payment_id == FundPayment.id)
+        .where(
+            FundPayment.tenant == tenant,
+            where,
+            func.coalesce(booked.c.spent, 0) != FundPayment.amount_fen,
+        )
+        .order_by(FundPayment.id)
+    )
+    return [r[0] for r in rows]
+
+
+def altered_error(ids: list[int]) -> BangfuError:
+    shown = ", ".join(str(i) for i in ids[:20])
+    return BangfuError(
+        RULE_VIOLATION,
+        f"the amount of payment(s) {shown} differs from the amount approved in the ledger: "
+        "nothing was sent; the payments must be examined",
+        f"支付 {shown} 的金额与台账中审批的金额不符,本次未报送银行,请核查",
+        {"guard": "amount_as_approved", "payments": [str(i) for i in ids[:100]]},
+    )
 
 
 class Sending(Runs):
@@ -40,7 +84,14 @@ class Sending(Runs):
         self._fresh()
         self._lock(p, [(run.year, run.source)])
         where = FundPayment.run_id == run.id
+        changed = altered(self.session, p.tenant, and_(where, FundPayment.status.in_(WAITING)))
+        if changed:
+            raise altered_error(changed)
         rows = rows_of(self.session, p.tenant, where, APPROVED)
+        lapsed = self._not_entitled(p, and_(where, FundPayment.status == APPROVED))
+        if lapsed:  # an exit, a hand-over, new facts: stopped, the approval reversed
+            self._stop(p, rows, lapsed, "withdraw")
+            rows = [r for r in rows if r.id not in lapsed]
         if rows:
             apply_move(
                 self.session,
@@ -54,6 +105,11 @@ class Sending(Runs):
         return self.bank_rows(p, where)
 
     def bank_rows(self, p: Principal, where: Any) -> list[dict[str, Any]]:
+        """The bank file's lines: the payments sent, each amount the one approved (checked
+        against the ledger's approval: an amount altered in the database is refused)."""
+        changed = altered(self.session, p.tenant, and_(where, FundPayment.status == SENT))
+        if changed:
+            raise altered_error(changed)
         masked = self._masked_ids(p)
         return [
             {

@@ -151,6 +151,7 @@ def baseline(url: str) -> float:
             "rs",
             "living_relief",
             "2026",
+            "2026",
             2026,
             "government",
             79_000,
@@ -163,7 +164,8 @@ def baseline(url: str) -> float:
         for i in range(1, FILES + 1)
     ]
     columns = (
-        "tenant, case_id, determination_id, determined_on, ruleset, programme, period, year, "
+        "tenant, case_id, determination_id, determined_on, ruleset, programme, period, "
+        "period_key, year, "
         "source, amount_fen, status, proposed_by, proposed_on, sendings, version"
     )
     engine_url = url
@@ -177,6 +179,7 @@ def baseline(url: str) -> float:
                 "int",
                 "int",
                 "date",
+                "text",
                 "text",
                 "text",
                 "text",
@@ -200,8 +203,8 @@ def baseline(url: str) -> float:
             raw = connection.connection.driver_connection
             started = time.perf_counter()
             raw.executemany(
-                f"INSERT INTO fund_payments ({columns}) VALUES ({', '.join('?' * 15)})",
-                [(*r[:3], r[3].isoformat(), *r[4:12], r[12].isoformat(), *r[13:]) for r in rows],
+                f"INSERT INTO fund_payments ({columns}) VALUES ({', '.join('?' * 16)})",
+                [(*r[:3], r[3].isoformat(), *r[4:13], r[13].isoformat(), *r[14:]) for r in rows],
             )
             raw.commit()
         return time.perf_counter() - started

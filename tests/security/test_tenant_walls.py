@@ -113,6 +113,7 @@ def _funds(session, registry, tenant: str, case_id: int) -> None:
             ruleset="r",
             programme="living_relief",
             period="2026",
+            period_key="2026",
             year=2026,
             source="government",
             amount_fen=1,
