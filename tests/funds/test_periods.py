@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 
+from core.db.session import session_factory
 from core.errors import BAD_INPUT, CONFLICT, RULE_VIOLATION
 from core.funds.models import FundPayment
 from core.funds.service import FundsService
@@ -176,3 +177,57 @@ def test_new_facts_approved_after_approval_withdraw_before_sending(funds, cases,
     [fund] = funds.balances(APPROVER, 2026)
     assert (fund.spent, fund.available, fund.payable) == (0, 10_000_00, 0)
     assert funds.reconcile(APPROVER, 2026).balanced
+
+
+def test_the_serving_role_cannot_alter_a_payment(app_url, database_url, registry):
+    """PostgreSQL as ``bangfu_app``: the amount, file, programme and period of a payment
+    cannot be changed, nor its status moved where the service never moves it; the moves
+    the service makes still work."""
+    from core.cases.service import CaseService
+    from tests.funds.conftest import TODAY
+
+    with session_factory(database_url)() as session:
+        first = file_case(CaseService(session, registry, today=lambda: TODAY))
+    with session_factory(app_url)() as session:
+        funds = FundsService(session, registry, today=lambda: TODAY)
+        funds.record_receipt(TREASURER, 2026, "government", 10_000_00, "doc")
+        pay = funds.propose(CASEWORKER, first, "living_relief", "2026", "government")
+    attacks = (
+        "UPDATE fund_payments SET amount_fen = amount_fen * 100",
+        "UPDATE fund_payments SET case_id = case_id + 1",
+        "UPDATE fund_payments SET programme = 'medical_relief'",
+        "UPDATE fund_payments SET period = '2025', period_key = '2025'",
+        "UPDATE fund_payments SET status = 'paid'",
+    )
+    for attack in attacks:
+        with session_factory(app_url)() as session:
+            session.execute(text("select set_config('app.tenant', 'hebei', true)"))
+            with pytest.raises(Exception, match=r"permission denied|never changed|not a move"):
+                session.execute(text(attack))
+    with session_factory(app_url)() as session:
+        funds = FundsService(session, registry, today=lambda: TODAY)
+        assert funds.approve(APPROVER, [pay.id]) == 1
+        assert funds.payment(APPROVER, pay.id).amount_fen == LIVING
+
+
+def test_an_amount_altered_in_the_database_never_reaches_the_bank(funds, cases, session):
+    """Someone with the owner's rights alters an approved amount (on PostgreSQL with the
+    triggers set aside, as only a superuser can): the bank file is refused, naming it."""
+    first = file_case(cases)
+    funds.record_receipt(TREASURER, 2026, "government", 10_000_00, "doc")
+    run = funds.run(CASEWORKER, "2026", "government")
+    funds.approve_run(APPROVER, run.run.id)
+    funds.publish(TREASURER, run.run.id)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        session.execute(text("SET session_replication_role = replica"))
+        session.execute(text("select set_config('app.tenant', 'hebei', true)"))
+    session.execute(text("UPDATE fund_payments SET amount_fen = amount_fen * 100"))
+    session.commit()
+    if postgres:
+        session.execute(text("SET session_replication_role = origin"))
+        session.commit()
+    error = refused(RULE_VIOLATION, funds.send_to_bank, TREASURER, run.run.id)
+    assert error.details["guard"] == "amount_as_approved" and "金额与台账" in error.zh
+    assert funds.payments(APPROVER, status="sent") == []
+    assert first
