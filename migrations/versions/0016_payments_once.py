@@ -15,7 +15,7 @@
   role, a change of those columns or a status move the service never makes.
 
 Revision ID: 0016
-Revises: 0019b
+Revises: 0018d
 Create Date: 2026-12-06
 """
 
@@ -29,7 +29,7 @@ from alembic import op
 from migrations.walls import APP_ROLE
 
 revision: str = "0016"
-down_revision: str | None = "0019b"
+down_revision: str | None = "0018d"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
