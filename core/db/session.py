@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import (
@@ -122,6 +122,15 @@ def session_factory(url: str) -> sessionmaker[Session]:
     if maker is None or maker.kw.get("bind") is not engine:  # new, or the engine replaced
         maker = _factories[url] = sessionmaker(engine, expire_on_commit=False)
     return maker
+
+
+def rows_changed(result: object) -> int:
+    """How many rows the UPDATE or DELETE a session executed changed: its result is a
+    :class:`~sqlalchemy.CursorResult`, though ``Session.execute`` is typed to give any
+    ``Result``."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"{type(result).__name__} does not count changed rows")
+    return result.rowcount
 
 
 def scope_to_tenant(session: Session, tenant: str | None) -> Session:

@@ -31,6 +31,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from core.auth.principal import Principal
+from core.db.session import rows_changed
 from core.funds import ledger
 from core.funds.ledger import (
     APPROVAL,
@@ -72,7 +73,7 @@ MOVES = {
 }
 
 
-def lines(kind: str, amount: int, programme: str, payment_id: int) -> tuple[Line, ...]:
+def lines(kind: str, amount: int, programme: str, payment_id: int) -> tuple[Line, Line]:
     """The lines of the journal ``kind`` for one payment."""
     if kind == APPROVAL:
         pairs = ((EXPENSE, amount), (PAYABLE, -amount))
@@ -84,10 +85,11 @@ def lines(kind: str, amount: int, programme: str, payment_id: int) -> tuple[Line
         pairs = ((PAYABLE, amount), (EXPENSE, -amount))
     else:
         raise ValueError(kind)
-    return tuple(
+    debit, credit = (
         Line(account, value, programme if account == EXPENSE else None, payment_id)
         for account, value in pairs
     )
+    return debit, credit
 
 
 #: By state, the sum of a payment's lines per account, as a multiple of its amount.
@@ -152,12 +154,14 @@ def apply_move(
         )
     if move in ("send", "reissue"):
         values["sendings"] = FundPayment.sendings + 1
-    changed = session.execute(
-        update(FundPayment)
-        .where(selected)
-        .values(status=end, version=FundPayment.version + 1, **values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = rows_changed(
+        session.execute(
+            update(FundPayment)
+            .where(selected)
+            .values(status=end, version=FundPayment.version + 1, **values)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if changed != len(rows):
         raise conflict(
             "the payments were changed by someone else meanwhile; reload and try again",

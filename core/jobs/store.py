@@ -154,7 +154,7 @@ def _change(url: str, tenant: str | None, where: Any, **values: Any) -> bool:
     with _session(url) as session, db.tenant_scope(session, tenant):
         changed = session.execute(update(JobRow).where(*where).values(**values))
         session.commit()
-        return bool(changed.rowcount)  # type: ignore[attr-defined]
+        return bool(db.rows_changed(changed))
 
 
 def claim(url: str, tenant: str | None, job_id: str) -> Job | None:
