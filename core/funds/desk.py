@@ -13,7 +13,7 @@ import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -57,6 +57,12 @@ def one_call_scope(method: Callable[..., T]) -> Callable[..., T]:
     return call
 
 
+@overload
+def checked_text(value: str | None, what_en: str, what_zh: str, required: Literal[True]) -> str: ...
+@overload
+def checked_text(
+    value: str | None, what_en: str, what_zh: str, required: bool = False
+) -> str | None: ...
 def checked_text(
     value: str | None, what_en: str, what_zh: str, required: bool = False
 ) -> str | None:
