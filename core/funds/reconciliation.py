@@ -72,6 +72,7 @@ class Reconciling(FundsDesk):
             )
             .group_by(FundEntry.payment_id, FundEntry.account)
         ):
+            assert pid is not None  # (the query's condition)
             sums.setdefault(pid, {})[account] = int(total)
         for pid, status, amount in self.session.execute(
             select(FundPayment.id, FundPayment.status, FundPayment.amount_fen).where(
@@ -79,25 +80,25 @@ class Reconciling(FundsDesk):
             )
         ):
             expected = EXPECTED.get(status, {})
-            have = sums.pop(pid, {})
-            if any(have.get(a, 0) != k * amount for a, k in expected.items()):
+            lines = sums.pop(pid, {})
+            if any(lines.get(a, 0) != k * amount for a, k in expected.items()):
                 result.mismatched_payments.append(pid)
         if sums:
             result.problems.append(f"entries of unknown payments: {sorted(sums)[:10]}")
-        total = {k: v[1] for k, v in by_state.items()}
+        fen_in = {k: v[1] for k, v in by_state.items()}
         raised = sum(b.raised for b in result.balances)
         spent = sum(b.spent for b in result.balances)
         bank = sum(b.bank for b in result.balances)
         payable = sum(b.payable for b in result.balances)
-        sent_or_paid = total.get(SENT, 0) + total.get(PAID, 0)
-        committed = sent_or_paid + total.get(APPROVED, 0) + total.get(RETURNED, 0)
+        sent_or_paid = fen_in.get(SENT, 0) + fen_in.get(PAID, 0)
+        committed = sent_or_paid + fen_in.get(APPROVED, 0) + fen_in.get(RETURNED, 0)
         checks = (
             ("bank = raised - sent or paid", bank, raised - sent_or_paid),
             ("spent = approved + sent + paid + returned", spent, committed),
             (
                 "payable = approved + returned",
                 payable,
-                total.get(APPROVED, 0) + total.get(RETURNED, 0),
+                fen_in.get(APPROVED, 0) + fen_in.get(RETURNED, 0),
             ),
         )
         for what, have, want in checks:

@@ -143,10 +143,10 @@ class Sending(Runs):
         p = self._staff(principal, TREASURERS)
         problems: list[str] = []
         wanted: dict[int, tuple[str, str]] = {}
-        for i, (pid, outcome, note) in enumerate(results, 1):
-            number = small_number(pid)
+        for i, (given, outcome, note) in enumerate(results, 1):
+            number = small_number(given)
             if number is None:
-                problems.append(f"line {i}: {str(pid)[:20]!r} is not a payment number")
+                problems.append(f"line {i}: {str(given)[:20]!r} is not a payment number")
                 continue
             if outcome not in ("paid", "returned"):
                 problems.append(f"line {i}: result {outcome[:20]!r} is neither paid nor returned")
