@@ -159,8 +159,8 @@ class Payment:
         service, who = _service(info)
         payment = service.payment(who, str(self.id))
         if payment is None:
-            return []
-        return service.determination_of(who, payment).get("parameters", [])
+            return JSON([])
+        return JSON(service.determination_of(who, payment).get("parameters", []))
 
     @classmethod
     def of(cls, p: FundPayment) -> Payment:
@@ -418,7 +418,7 @@ class FundsQuery:
     @strawberry.field(description="Every entry of the year with actor and time (internal audit).")
     def fund_audit(self, info: strawberry.Info, year: int) -> JSON:
         service, who = _service(info)
-        return service.audit(who, year)
+        return JSON(service.audit(who, year))
 
     @strawberry.field(
         description="Spending per tenant and programme (national: every tenant; staff: "

@@ -17,6 +17,7 @@ PostgreSQL's row-level security apply to them as to case files.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
@@ -125,6 +126,8 @@ class FundPayment(TenantScoped, Base):
     sendings: Mapped[int] = mapped_column(Integer, default=0)  #: times sent to the bank
     bank_note: Mapped[str | None] = mapped_column(String(200))  #: the bank's last answer
     version: Mapped[int] = mapped_column(Integer, default=1)
+    if TYPE_CHECKING:
+        case_number: Mapped[int]  #: the file's number in its tenant (_case_numbers below)
 
     __table_args__ = (
         # once per entitlement: one payment of a programme to a case per normalised period

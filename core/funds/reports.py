@@ -272,7 +272,10 @@ def _spending_query(session: Session, year: int, tenant: str | None) -> Any:
     if tenant is not None:
         spent = spent.where(FundEntry.tenant == tenant)
         households = households.where(FundPayment.tenant == tenant)
-    counts = {(t, p): n for t, p, n in session.execute(households)}
+    # keyed as the ledger's lines are (their programme is a nullable column)
+    counts: dict[tuple[str, str | None], int] = {
+        (t, p): n for t, p, n in session.execute(households)
+    }
     return [(t, p, s, counts.get((t, p), 0)) for t, p, s in session.execute(spent)]
 
 
