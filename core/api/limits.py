@@ -34,7 +34,7 @@ validation cache, whose key includes the rules.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -435,7 +435,8 @@ def _input_problem(value: Any, path: str, depth: int) -> tuple[str, str, str] | 
                 f"values nested deeper than {MAX_INPUT_DEPTH} levels",
                 f"嵌套超过 {MAX_INPUT_DEPTH} 层",
             )
-        items = value.items() if kind is dict else enumerate(value)
+        # (name, value) of an object, (index, value) of a list: JSON, so names are strings
+        items: Iterable[tuple[Any, Any]] = value.items() if kind is dict else enumerate(value)
         for key, item in items:
             if kind is dict:
                 problem = string_problem(key)
