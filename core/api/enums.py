@@ -9,6 +9,7 @@ so that the API layer never decorates the core's types.
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
 
 import strawberry
 
@@ -22,10 +23,19 @@ def _mirror(source: type[enum.StrEnum], description: str) -> type[enum.StrEnum]:
     return strawberry.enum(copy, description=description)
 
 
-Relation = _mirror(model.Relation, "A member's place in the household; exactly one APPLICANT.")
-Employment = _mirror(model.Employment, "What a member does for a living.")
-EducationStage = _mirror(model.EducationStage, "The school stage a member is in.")
-PayPeriod = _mirror(model.PayPeriod, "How often an entitlement or discount is paid.")
-TenantLevel = _mirror(
-    model.TenantLevel, "Where a tenant sits: the national union, a province, a city."
-)
+if TYPE_CHECKING:
+    # for the type checker each mirror is its source: the same members with the same
+    # values, which is what lets the two be passed for each other
+    Relation = model.Relation
+    Employment = model.Employment
+    EducationStage = model.EducationStage
+    PayPeriod = model.PayPeriod
+    TenantLevel = model.TenantLevel
+else:
+    Relation = _mirror(model.Relation, "A member's place in the household; exactly one APPLICANT.")
+    Employment = _mirror(model.Employment, "What a member does for a living.")
+    EducationStage = _mirror(model.EducationStage, "The school stage a member is in.")
+    PayPeriod = _mirror(model.PayPeriod, "How often an entitlement or discount is paid.")
+    TenantLevel = _mirror(
+        model.TenantLevel, "Where a tenant sits: the national union, a province, a city."
+    )
