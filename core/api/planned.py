@@ -45,7 +45,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Any
+from typing import Any, Literal, overload
 
 from graphql import (
     ExecutionResult,
@@ -258,7 +258,7 @@ def run_planned(context: ExecutionContext, notes: dict[Any, Any]) -> None:
         context.schema._schema,
         context.variables,
         context.context,
-        context.root_value,  # type: ignore[attr-defined]
+        context.root_value,
     )
     if result is not None:
         context.result = result
@@ -632,6 +632,26 @@ def fast_variables(plan: Plan, raw: dict[str, Any] | None) -> VariableValues | N
 
 
 # --------------------------------------------------------------------------- executing
+@overload
+def execute_plan(
+    plan: Plan,
+    graphql_schema: GraphQLSchema,
+    raw_variables: dict[str, Any] | None,
+    context_value: Any,
+    root_value: Any = None,
+    variables: VariableValues | None = None,
+    waits: Literal[False] = False,
+) -> ExecutionResult | None: ...
+@overload
+def execute_plan(
+    plan: Plan,
+    graphql_schema: GraphQLSchema,
+    raw_variables: dict[str, Any] | None,
+    context_value: Any,
+    root_value: Any = None,
+    variables: VariableValues | None = None,
+    waits: bool = False,
+) -> ExecutionResult | Pending | None: ...
 def execute_plan(
     plan: Plan,
     graphql_schema: GraphQLSchema,

@@ -38,13 +38,15 @@ from typing import Any, ClassVar
 import anyio
 import msgspec
 from cross_web import HTTPException as StrawberryHTTPException
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
 from litestar import MediaType, Request, Response, get, post
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.status_codes import HTTP_200_OK, HTTP_500_INTERNAL_SERVER_ERROR
-from litestar.types import ExceptionHandlersMap
+from litestar.types import Dependencies, ExceptionHandlersMap
 from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.http.types import HTTPMethod
 from strawberry.litestar import make_graphql_controller
 from strawberry.litestar.controller import GraphQLController
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
@@ -65,6 +67,8 @@ log = logging.getLogger("bangfu.api")
 
 PATH = "/graphql"
 _JSON = "application/json"
+#: an executed request: graphql-core's result (the planned way) or strawberry's
+Answer = GraphQLExecutionResult | ExecutionResult
 
 #: HTTP refusals (before GraphQL runs) and the contract code each is reported with.
 _CODE_BY_STATUS = {401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND}
@@ -137,7 +141,7 @@ def request_data_of(data: dict[str, Any]) -> GraphQLRequestData:
     )
 
 
-def response_body(result: ExecutionResult) -> GraphQLHTTPResponse:
+def response_body(result: Answer) -> GraphQLHTTPResponse:
     """The JSON answer to an executed request: data, and errors in the contract's shape.
 
     The schema has shaped every error already (BangfuSchema.process_errors); this is the
@@ -180,7 +184,7 @@ def refusal(variables: dict[str, Any] | None) -> ExecutionResult | None:
 
 def answer_directly(
     request_data: GraphQLRequestData, context: Any, root_value: Any, waits: bool = False
-) -> ExecutionResult | Pending | None:
+) -> Answer | Pending | None:
     """The answer to an already prepared, valid, planned query, without strawberry's
     per-request machinery (execution context, extension hooks); None for anything else,
     which then takes the normal way and gets the same answer, only slower.
@@ -210,21 +214,22 @@ def answer_directly(
     result = execute_plan(
         plan, schema._schema, request_data.variables, context, root_value, variables, waits
     )
-    if type(result) is ExecutionResult and result.errors:
+    if type(result) is GraphQLExecutionResult and result.errors:
         schema.process_errors(result.errors)
     return result
 
 
 async def answer_planned(
     request_data: GraphQLRequestData, context: Any, root_value: Any
-) -> ExecutionResult | None:
+) -> Answer | None:
     """:func:`answer_directly`, in the event loop: an ``evaluate`` waits for the others
     handed in at the same moment and is evaluated with them (:mod:`core.api.together`)."""
     answer = answer_directly(request_data, context, root_value, together.batching())
-    if type(answer) is Pending:
-        answer = await answer.result()
-        if answer is not None and answer.errors:
-            schema.process_errors(answer.errors)
+    if isinstance(answer, Pending):
+        waited = await answer.result()
+        if waited is not None and waited.errors:
+            schema.process_errors(waited.errors)
+        return waited
     return answer
 
 
@@ -246,7 +251,7 @@ class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
     """``/graphql`` with JSON errors everywhere, msgspec for JSON, and no per-request
     dependency injection: each handler makes the sub-response and the context itself."""
 
-    dependencies: ClassVar = {}  # type: ignore[misc]
+    dependencies: ClassVar[Dependencies] = {}
     websocket_endpoint = None  # no subscriptions in the contract
 
     @property
@@ -254,7 +259,7 @@ class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
         """GraphiQL with its scripts from this server, not from a CDN."""
         return local_graphiql_html(super().graphql_ide_html)
 
-    exception_handlers: ClassVar[ExceptionHandlersMap] = {  # type: ignore[misc]
+    exception_handlers: ClassVar[ExceptionHandlersMap] = {
         HTTPException: litestar_refusal,
         Exception: _unexpected,
     }
@@ -391,7 +396,7 @@ class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
         return answer
 
     def _execute_blocking(
-        self, method: str, context: Any, root_value: Any, request_data: GraphQLRequestData
+        self, method: HTTPMethod, context: Any, root_value: Any, request_data: GraphQLRequestData
     ) -> ExecutionResult:
         """What strawberry's ``execute_single`` does, synchronously, in a worker thread.
 
@@ -428,7 +433,7 @@ class GraphQLEndpoint(_Base):  # type: ignore[valid-type,misc]
             return http_error(exc.status_code, exc.reason)
 
     async def process_result(
-        self, request: Request[Any, Any, Any], result: ExecutionResult
+        self, request: Request[Any, Any, Any], result: Answer
     ) -> GraphQLHTTPResponse:
         return response_body(result)
 
