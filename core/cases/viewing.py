@@ -100,13 +100,17 @@ class Views(CaseAccess):
 
         counter = self._counter(tenant, flow)
         if len(rows) <= EXPLAINED_UP_TO:  # each evaluated (explained) when it is read
-            evaluations: list[Evaluation | None] = [None] * len(rows)
+            evaluations: list[Evaluation | Later | None] = [None] * len(rows)
         else:  # a long list: one batch, without the step-by-step explanations, when read
             households = [r.household for r in rows]
             batch = Later(
                 once(lambda: evaluate_many(tenant, [parse_household(h) for h in households], today))
             )
-            evaluations = [Later(lambda i=i: batch.work()[i]) for i in range(len(rows))]
+
+            def nth(i: int) -> Later:  # the i-th file's evaluation in the batch
+                return Later(lambda: batch.work()[i])
+
+            evaluations = [nth(i) for i in range(len(rows))]
         return [
             self._view(
                 p,
