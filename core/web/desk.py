@@ -86,8 +86,10 @@ def sign_in_with_token(request: Request, tenant: Tenant, token: str) -> str:
     db = _database(request)
     try:
         row = find_token(db.session, token)
-        principal = None if row is None else Principal(row.user, row.tenant, row.role)
-        if row is None or not _works_in(principal, tenant):
+        if row is None:
+            raise token_not_accepted(tenant)
+        principal = Principal(row.user, row.tenant, row.role)
+        if not _works_in(principal, tenant):
             raise token_not_accepted(tenant)
         token_id = row.id
         db.session.rollback()  # the read's transaction ends before the session is stored

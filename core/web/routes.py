@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core import clock
 from core.cases.reports import report_deadlines
+from core.cases.views import CaseView
 from core.errors import UNAUTHENTICATED, BangfuError, bad_input, not_found
 from core.evaluation import evaluate
 from core.funds.web import funds_pages
@@ -358,7 +359,7 @@ def _duplicate_notice(desk: Desk, where: Tenant, household: Any) -> tuple[Notice
     the household's ID numbers is shown (number, applicant, status); one of another tenant
     is refused with no word about it beyond "ask the level above"."""
     numbers = [m.id_number for m in household.members if m.id_number]
-    here = []
+    here: list[CaseView] = []
     for number in numbers:
         for view in desk.cases.find_by_id_number(desk.principal, number):
             if _is_open(where, view.status) and view.id not in {v.id for v in here}:
@@ -650,6 +651,7 @@ def print_pdf(
         template, context = _document(request, where, desk, case_id, doc, embed=True)
         brand = brand_of(where)
     engine = request.app.template_engine
+    assert engine is not None  # the staff pages' app is made with its templates
     html = engine.get_template(template).render(brand=brand, csrf="", csrf_field="", **context)
     content = printing.html_to_pdf(html)
     name = f"{doc}-{where.code}-{case_id}.pdf"
@@ -681,7 +683,8 @@ def text_size(request: Request, tenant: FromPath[str], data: Form) -> Redirect:
     where = _tenant(request, tenant)
     check_form_token(request, data)
     size = data.get("size") if data.get("size") in TEXT_SIZES else "normal"
-    back = data.get("back") if isinstance(data.get("back"), str) else ""
+    given = data.get("back")
+    back = given if isinstance(given, str) else ""
     if not back.startswith(brand_of(where).base) or "//" in back or "\\" in back:
         back = f"{brand_of(where).base}/"
     return see_other(back, [text_size_cookie(request, str(size))])
