@@ -198,14 +198,14 @@ class JsonFormatter(logging.Formatter):
         return mask_ids(json.dumps(line, ensure_ascii=False))
 
 
-class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class StderrHandler(logging.StreamHandler):
     """A handler writing to whatever ``sys.stderr`` is when a record comes (not the stream
     of the moment logging was configured, which a test harness may have closed since)."""
 
     def __init__(self) -> None:
         super().__init__()
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         import sys
 

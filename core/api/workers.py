@@ -62,7 +62,7 @@ class OwnSocket(list):
         super().__init__()
         self.host, self.port = host, port
 
-    def __reduce__(self):  # type: ignore[override]
+    def __reduce__(self):
         return (_own_socket, (self.host, self.port))
 
 

@@ -834,7 +834,7 @@ def reports_of(
         .where(TenantReport.tenant == tenant, TenantReport.report == report)
         .order_by(TenantReport.period_start)
     )
-    return [tuple(row) for row in rows]  # type: ignore[misc]
+    return [tuple(row) for row in rows]
 
 
 def add_report(session: Session, values: dict[str, Any]) -> None:
