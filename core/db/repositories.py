@@ -308,7 +308,7 @@ def history_heads(session: Session, tenant: str) -> Iterable[tuple[int, str, int
         .where(CaseFile.tenant == tenant)
         .order_by(CaseFile.id)
     )
-    return session.execute(query.execution_options(yield_per=5000))  # type: ignore[return-value]
+    return session.execute(query.execution_options(yield_per=5000))
 
 
 def chain_rows(session: Session, tenant: str | None = None) -> Iterable[CaseEvent]:
