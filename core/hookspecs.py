@@ -118,6 +118,12 @@ def bangfu_programmes() -> list[Programme]:
     Asked of each plugin on its own. A child's programme with the code of an ancestor's
     must set ``replaces=True``; an undeclared clash is refused at load time.
 
+    Each programme declares its periodicity (``period``: ``ONCE`` per grant, ``YEARLY``,
+    ``MONTHLY``: which periods are payable, each once) and, since contract 1.1, its
+    ``form`` (:class:`core.model.BenefitForm`, default ``FUND_CASH``) with ``form_basis``,
+    the clause that says so: only ``FUND_CASH`` is paid through the bank; a tax relief, a
+    waiver or a referral is issued as a document and is never fund money.
+
     :return: a list of :class:`core.rules.Programme`.
     """
 

@@ -76,6 +76,27 @@ class PayPeriod(enum.StrEnum):
     YEARLY = "YEARLY"
 
 
+class BenefitForm(enum.StrEnum):
+    """What a programme gives (issue 19): money from an assistance fund, goods or vouchers
+    from a fund, or a right the household takes to another office, as a document."""
+
+    FUND_CASH = "FUND_CASH"  #: 帮扶资金现金:paid through the bank (一卡通)
+    FUND_IN_KIND = "FUND_IN_KIND"  #: 帮扶资金实物、购物券:distributed from stock, signed for
+    TAX_RELIEF = "TAX_RELIEF"  #: 税收扣减:a certificate for the tax office, never fund money
+    FEE_WAIVER = "FEE_WAIVER"  #: 费用减免:a waiver or discount, recorded, no fund money
+    REFERRAL = "REFERRAL"  #: 转介:a right another office grants (housing, a department's grant)
+
+
+#: 中文 and English of each form, and whether the union's funds pay it.
+BENEFIT_FORMS = {
+    BenefitForm.FUND_CASH: ("帮扶资金(现金)", "fund cash", True),
+    BenefitForm.FUND_IN_KIND: ("帮扶资金(实物、购物券)", "fund in kind", True),
+    BenefitForm.TAX_RELIEF: ("税收扣减", "tax expenditure", False),
+    BenefitForm.FEE_WAIVER: ("费用减免", "waived fees", False),
+    BenefitForm.REFERRAL: ("转介其他部门", "referred to another office", False),
+}
+
+
 class TenantLevel(enum.StrEnum):
     NATIONAL = "NATIONAL"
     PROVINCE = "PROVINCE"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pluggy
 
 from core.hookspecs import PROJECT
-from core.model import PayPeriod, TenantLevel
+from core.model import BenefitForm, PayPeriod, TenantLevel
 from core.rules import (
     BudgetColumns,
     Check,
@@ -85,6 +85,7 @@ def package_folders(module_file: str) -> tuple[Callable[[], Path], Callable[[], 
 
 
 __all__ = [
+    "BenefitForm",
     "Branding",
     "BudgetColumns",
     "Check",

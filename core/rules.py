@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from core.frozen import quick_init
-from core.model import PayPeriod
+from core.model import BenefitForm, PayPeriod
 from core.money import format_yuan
 
 Mask = np.ndarray  #: bool array, one entry per household
@@ -118,6 +118,13 @@ class Programme:
     A child tenant that offers a programme with a parent's code must set
     ``replaces=True``; otherwise the tenant is refused at load time. Before
     ``in_force_from`` the programme grants nothing and reads nothing.
+
+    ``period`` is its periodicity: how often it is paid (once per grant, once a year,
+    once a month; :mod:`core.funds.periods`). ``form`` is what it gives
+    (:class:`core.model.BenefitForm`): only ``FUND_CASH`` is proposed, approved and paid
+    through the bank; ``FUND_IN_KIND`` is distributed from stock; a tax relief, a waiver
+    or a referral is issued as a printable document, never fund money. ``form_basis``
+    cites the clause that says so.
     """
 
     code: str  #: national vocabulary code, or "<tenant>.<code>" for the tenant's own
@@ -128,6 +135,12 @@ class Programme:
     replaces: bool = False
     population: str | None = None  #: the population it serves ("tekun")
     in_force_from: date | None = None
+    form: BenefitForm = BenefitForm.FUND_CASH
+    form_basis: str = ""  #: the clause saying what form it takes
+
+    @property
+    def paid_from_fund(self) -> bool:
+        return self.form in (BenefitForm.FUND_CASH, BenefitForm.FUND_IN_KIND)
 
     def in_force(self, on: date) -> bool:
         return self.in_force_from is None or on >= self.in_force_from
@@ -149,6 +162,8 @@ class UtilityRule:
     replaces: bool = False
     population: str | None = None  #: the population it serves; ``eligible`` is its mask
     in_force_from: date | None = None
+    #: a utility discount is a waived fee the supplier grants: recorded, no fund money
+    form: BenefitForm = BenefitForm.FEE_WAIVER
 
     def in_force(self, on: date) -> bool:
         return self.in_force_from is None or on >= self.in_force_from

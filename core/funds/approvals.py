@@ -31,6 +31,7 @@ from core.funds.desk import (
 )
 from core.funds.models import FundPayment
 from core.funds.payments import PROPOSED, STATES, apply_move, rows_of
+from core.model import BENEFIT_FORMS, BenefitForm
 from core.workflow.engine import procedure_of
 
 
@@ -65,6 +66,17 @@ class Approvals(FundsDesk):
             raise bad_input(
                 f"the tenant has no programme {programme[:40]!r}",
                 f"本地区没有帮扶项目 {programme[:40]}",
+            )
+        form = known[programme].form
+        if form != BenefitForm.FUND_CASH:
+            zh, en, _fund = BENEFIT_FORMS[form]
+            raise BangfuError(
+                RULE_VIOLATION,
+                f"{programme} is {en}, not cash from a fund: it is issued as a document "
+                "(benefitDocument), or distributed in kind, never paid through the bank",
+                f"{known[programme].name}属于{zh},不由帮扶资金以现金支付,"
+                "请出具证明文书或按实物发放",
+                {"guard": "fund_cash_only", "form": str(form)},
             )
         # the determination in force: new facts waiting for a second person pay nothing yet
         row_id = self.session.scalar(row_of(p.tenant, case.id))

@@ -24,6 +24,7 @@ from core.funds.ledger import ACCOUNTS, KINDS, SOURCES, FundBalance
 from core.funds.models import FundEntry, FundPayment, FundRun
 from core.funds.payments import STATES
 from core.funds.service import FundsService, RunResult
+from core.model import BENEFIT_FORMS, BenefitForm
 from core.money import to_fen, to_yuan
 
 
@@ -298,6 +299,10 @@ class FundReport:
 class FundSpending:
     tenant: str
     programme: str
+    form: str = strawberry.field(
+        description="what the programme gives: FUND_CASH, FUND_IN_KIND (fund money), or "
+        "TAX_RELIEF, FEE_WAIVER, REFERRAL (documents, no fund money)"
+    )
     spent: Decimal | None = strawberry.field(
         description="null when the households are (fewer than 5): the amount would tell "
         "their number"
@@ -316,6 +321,15 @@ class FundsQuery:
         if job is None or job.kind != "payment_run" or job.tenant != who.tenant:
             return None
         return PaymentRunJob.of(job)
+
+    @strawberry.field(description="The documents issued to a case (tax reliefs, waivers ...).")
+    def benefit_documents(
+        self, info: strawberry.Info, case_id: strawberry.ID
+    ) -> list[BenefitDocument]:
+        service, who = _service(info)
+        return [
+            BenefitDocument.of(d, str(case_id)) for d in service.documents_of(who, str(case_id))
+        ]
 
     @strawberry.field(description="The caller's tenant's funds (of year), balances from entries.")
     def funds(self, info: strawberry.Info, year: int | None = strawberry.UNSET) -> list[Fund]:
@@ -435,11 +449,55 @@ class FundsQuery:
             FundSpending(
                 tenant=s.tenant,
                 programme=s.programme,
+                form=_form_of(info, s.tenant, s.programme),
                 spent=None if s.spent is None else to_yuan(s.spent),
                 households=s.households,
             )
             for s in service.spending(who, year, codes)
         ]
+
+
+def _form_of(info: strawberry.Info, tenant: str, programme: str) -> str:
+    registry = info.context.registry
+    if tenant in registry.tenants:
+        for p in registry.get(tenant).programmes:
+            if p.code == programme:
+                return str(p.form)
+    return str(BenefitForm.FUND_CASH)
+
+
+@strawberry.type(
+    description="A document issued for a benefit that is not fund money (a tax relief, a "
+    "waiver, a referral): printed in Chinese for the office concerned."
+)
+class BenefitDocument:
+    id: strawberry.ID
+    case_id: strawberry.ID
+    programme: str
+    form: str
+    form_zh: str
+    period: str
+    period_key: str
+    amount: Decimal | None = strawberry.field(description="the ceiling or figure, if any")
+    text: str = strawberry.field(description="the printable document, in Chinese")
+    issued_by: str
+    issued_on: date
+
+    @classmethod
+    def of(cls, d: Any, case_id: str) -> BenefitDocument:
+        return cls(
+            id=strawberry.ID(str(d.id)),
+            case_id=strawberry.ID(case_id),
+            programme=d.programme,
+            form=d.form,
+            form_zh=BENEFIT_FORMS[BenefitForm(d.form)][0],
+            period=d.period,
+            period_key=d.period_key,
+            amount=to_yuan(d.amount_fen) if d.amount_fen is not None else None,
+            text=d.text,
+            issued_by=d.issued_by,
+            issued_on=d.issued_on,
+        )
 
 
 def _cursor(after: Any) -> int | None:
@@ -548,6 +606,17 @@ class FundsMutation:
     ) -> Payment:
         service, who = _service(info)
         return Payment.of(service.propose(who, str(case_id), programme, period, source))
+
+    @strawberry.mutation(
+        description="Issue the document of a benefit that is not fund money (a tax relief, a "
+        "waiver, a referral) to a filed case, once per period; printable, in Chinese."
+    )
+    def issue_benefit_document(
+        self, info: strawberry.Info, case_id: strawberry.ID, programme: str, period: str
+    ) -> BenefitDocument:
+        service, who = _service(info)
+        made = service.issue_document(who, str(case_id), programme, period)
+        return BenefitDocument.of(made, str(case_id))
 
     @strawberry.mutation(description="Approve payments (four eyes; 量入为出); how many.")
     def approve_payments(self, info: strawberry.Info, ids: list[strawberry.ID]) -> int:

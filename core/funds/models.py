@@ -147,6 +147,29 @@ class FundPayment(TenantScoped, Base):
     )
 
 
+class BenefitDocument(TenantScoped, Base):
+    """A document issued for a benefit that is not fund money (migration 0016b)."""
+
+    __tablename__ = "benefit_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    determination_id: Mapped[int] = mapped_column(ForeignKey("case_events.id"))
+    programme: Mapped[str] = mapped_column(String(CODE))
+    form: Mapped[str] = mapped_column(String(CODE))
+    period: Mapped[str] = mapped_column(String(7))
+    period_key: Mapped[str] = mapped_column(String(40))
+    amount_fen: Mapped[int | None] = mapped_column(BigInteger)  #: a ceiling or a figure
+    text: Mapped[str] = mapped_column(Text)  #: what is printed, in Chinese
+    issued_by: Mapped[str] = mapped_column(String(USER))
+    issued_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+    __table_args__ = (UniqueConstraint("tenant", "case_id", "programme", "period_key"),)
+
+
 def _case_numbers() -> None:
     """``FundPayment.case_number``: the file's number within its tenant (``Case.id``), the
     number people and the API know; ``case_id`` is the row's key (issue 8 numbers files per

@@ -34,7 +34,7 @@ from core.funds.ledger import sqlite_executemany
 from core.funds.models import FundPayment, FundRun
 from core.funds.payments import PROPOSED
 from core.funds.periods import Period, parse_period
-from core.model import PayPeriod
+from core.model import BenefitForm, PayPeriod
 from core.money import format_yuan
 from core.registry import Tenant
 from core.verification.holds import held_files
@@ -46,8 +46,11 @@ Progress = Callable[[int, int], None]
 
 
 def recurring(tenant: Tenant, cadence: PayPeriod) -> set[str]:
-    """The tenant's programmes paid at ``cadence``."""
-    return {p.code for p in tenant.programmes if p.period == cadence}
+    """The tenant's programmes paid in cash from a fund at ``cadence`` (a tax relief or a
+    waiver is a document, goods are distributed from stock: no run pays them)."""
+    return {
+        p.code for p in tenant.programmes if p.period == cadence and p.form == BenefitForm.FUND_CASH
+    }
 
 
 @functools.lru_cache(maxsize=4096)

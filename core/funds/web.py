@@ -190,6 +190,23 @@ def case_payments(request: Request, tenant: FromPath[str], case_id: FromPath[str
         )
 
 
+@get("/{tenant:str}/cases/{case_id:str}/documents", sync_to_thread=True)
+def case_documents(request: Request, tenant: FromPath[str], case_id: FromPath[str]) -> Template:
+    """A case's documents (tax reliefs, waivers, referrals), printable, in Chinese."""
+    where = _tenant(request, tenant)
+    with open_desk(request, where) as desk:
+        case = desk.cases.get_case(desk.principal, case_id)
+        documents = _funds(request, desk).documents_of(desk.principal, case.id)
+        return page(
+            request,
+            "case_documents.html",
+            brand_of(where),
+            case_id=case.id,
+            documents=[{"text": d.text} for d in documents],
+            signed=signed(desk.principal),
+        )
+
+
 def funds_pages() -> list[Any]:
     """The route handlers, for :func:`core.web.routes.staff_pages`."""
-    return [fund_page, waiting_for_approval, approve_payments, case_payments]
+    return [fund_page, waiting_for_approval, approve_payments, case_payments, case_documents]

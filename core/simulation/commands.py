@@ -169,7 +169,10 @@ def simulate_command(
         "eligible 符合条件",
         "covered 受助户",
         "people covered 受助人数",
-        "yearly cost 年度支出 (yuan)",
+        "fund cash 帮扶资金现金 (yuan)",
+        "fund in kind 实物购物券 (yuan)",
+        "tax expenditure 税收扣减 (yuan)",
+        "waived fees 费用减免 (yuan)",
         "rule set",
     ):
         table.add_column(column)
@@ -180,7 +183,10 @@ def simulate_command(
             str(t.eligible_households),
             str(t.covered_households),
             str(t.covered_people),
-            format_yuan(t.yearly_cost),
+            *(
+                format_yuan(t.by_form[form])
+                for form in ("FUND_CASH", "FUND_IN_KIND", "TAX_RELIEF", "FEE_WAIVER")
+            ),
             t.ruleset,
         )
     console.print(table)

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from core.evaluation import BatchEvaluation, evaluate_batch
-from core.model import PayPeriod
+from core.model import BENEFIT_FORMS, BenefitForm, PayPeriod
 from core.registry import Tenant
 from core.simulation.population import DEFAULT_CHUNK, Population
 
@@ -47,6 +47,12 @@ class ProgrammeTotals:
     households: int = 0  #: weighted households granted
     people: int = 0
     yearly_cost: int = 0  #: fen
+    #: what it gives (core.model.BenefitForm): only fund forms are the union's spending
+    form: str = BenefitForm.FUND_CASH.value
+
+    @property
+    def from_fund(self) -> bool:
+        return BENEFIT_FORMS[BenefitForm(self.form)][2]
 
 
 @dataclass
@@ -85,7 +91,18 @@ class TenantTotals:
 
     @property
     def yearly_cost(self) -> int:
-        return sum(p.yearly_cost for p in self.programmes.values())
+        """The union's spending (fen a year): cash and goods from its funds only; a tax
+        relief, a waived fee or a referral costs another office, never the fund."""
+        return sum(p.yearly_cost for p in self.programmes.values() if p.from_fund)
+
+    @property
+    def by_form(self) -> dict[str, int]:
+        """Fen a year by form: fund cash, fund in kind, tax expenditure, waived fees,
+        referrals, each apart."""
+        out = {form.value: 0 for form in BenefitForm}
+        for p in self.programmes.values():
+            out[p.form] += p.yearly_cost
+        return out
 
     def add(self, other: TenantTotals) -> None:
         self.provisional |= other.provisional
@@ -100,7 +117,7 @@ class TenantTotals:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for code, p in other.programmes.items():
             mine = self.programmes.setdefault(
-                code, ProgrammeTotals(p.code, p.name, p.period, p.basis)
+                code, ProgrammeTotals(p.code, p.name, p.period, p.basis, form=p.form)
             )
             mine.households += p.households
             mine.people += p.people
@@ -129,6 +146,7 @@ class TenantTotals:
             "coveredHouseholds": self.covered_households,
             "coveredPeople": self.covered_people,
             "yearlyCostFen": self.yearly_cost,
+            "yearlyCostByFormFen": self.by_form,
             "programmes": [
                 {
                     "code": p.code,
@@ -138,6 +156,7 @@ class TenantTotals:
                     "households": p.households,
                     "people": p.people,
                     "yearlyCostFen": p.yearly_cost,
+                    "form": p.form,
                 }
                 for p in self.programmes.values()
             ],
@@ -174,7 +193,9 @@ def empty_totals(tenant: Tenant) -> TenantTotals:
         plugin_versions=dict(tenant.plugin_versions),
     )
     for p in tenant.programmes:
-        totals.programmes[p.code] = ProgrammeTotals(p.code, p.name, p.period.value, p.basis)
+        totals.programmes[p.code] = ProgrammeTotals(
+            p.code, p.name, p.period.value, p.basis, form=p.form.value
+        )
     return totals
 
 

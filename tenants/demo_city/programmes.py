@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from core.plugin import Grant, PayPeriod, Programme, UtilityRule
+from core.plugin import BenefitForm, Grant, PayPeriod, Programme, UtilityRule
 
 SOURCE = "001 市政府帮扶困难职工工作意见"
 
@@ -125,6 +125,8 @@ PROGRAMMES = [
         basis=f"{SOURCE} 三(一) 教育部门",
         compute=education_grant,
         population="demo_city.dibao_12_months",
+        form=BenefitForm.REFERRAL,
+        form_basis=f"{SOURCE} 三(一) 教育部门 在考取当年给予一次性补助 (the education department pays it)",
     ),
     Programme(
         code="demo_city.compulsory_fee_waiver",
@@ -133,6 +135,8 @@ PROGRAMMES = [
         basis=f"{SOURCE} 三(一) 教育部门",
         compute=compulsory_fee_waiver,
         population="demo_city.dibao",
+        form=BenefitForm.FEE_WAIVER,
+        form_basis=f"{SOURCE} 三(一) 教育部门 免除杂费、书作费、电教代办费、取暖费等费用",
     ),
     Programme(
         code="public_rental_housing",
@@ -141,6 +145,8 @@ PROGRAMMES = [
         basis=f"{SOURCE} 三(一) 房管部门",
         compute=public_rental_housing,
         population="demo_city.dibao",
+        form=BenefitForm.REFERRAL,
+        form_basis=f"{SOURCE} 三(一) 房管部门 纳入廉租住房保障范围",
     ),
     Programme(
         code="demo_city.tax_relief",
@@ -149,6 +155,8 @@ PROGRAMMES = [
         basis=f"{SOURCE} 三(一) 税务部门",
         compute=tax_relief,
         population="demo_city.kunnan",
+        form=BenefitForm.TAX_RELIEF,
+        form_basis=f"{SOURCE} 三(一) 税务部门 按每户每年8000元为限依次扣减其当年应缴纳的…税 (a ceiling, not money)",
     ),
     Programme(
         code="demo_city.hiring_tax_relief",
@@ -157,6 +165,8 @@ PROGRAMMES = [
         basis=f"{SOURCE} 三(一) 税务部门",
         compute=hiring_tax_relief,
         population="demo_city.kunnan",
+        form=BenefitForm.TAX_RELIEF,
+        form_basis=f"{SOURCE} 三(一) 税务部门 定额一次扣减…定额标准为每人每年4000元 (the employer deducts it)",
     ),
 ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.plugin import Grant, PayPeriod, Population, Programme
+from core.plugin import BenefitForm, Grant, PayPeriod, Population, Programme
 from tenants.hebei.eligibility import eligibility, whole_income
 
 SOURCE = "003 冀工会 特困职工帮扶意见"
@@ -75,6 +75,11 @@ PROGRAMMES = [
         basis=f"{SOURCE} 五.9 帮扶方式",
         compute=living_relief,
         population="tekun",
+        # 每年给予不低于一个月的生活救助 (yearly); paid from the fund. 五.9 prefers goods or
+        # supermarket vouchers (以发放实物或发放超市购物券为主): those are distributed from
+        # stock against the same entitlement (core.funds.in_kind), the rest by bank.
+        form=BenefitForm.FUND_CASH,
+        form_basis=f"{SOURCE} 五.9 帮扶款物由帮扶中心直接发放到特困职工",
     ),
     Programme(
         code="medical_relief",
@@ -83,6 +88,8 @@ PROGRAMMES = [
         basis=f"{SOURCE} 五.10 帮扶标准",
         compute=medical_relief,
         population="tekun",
+        form=BenefitForm.FUND_CASH,
+        form_basis=f"{SOURCE} 五.10 给予一次性救助",
     ),
 ]
 
