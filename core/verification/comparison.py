@@ -35,7 +35,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, true
 from sqlalchemy.orm import Session
 
 from core.cases.summary import evaluation_entitlements
@@ -103,41 +103,42 @@ def open_statuses(tenant: Tenant) -> list[str]:
 
 
 def _matches(
-    session: Session, tenant: str, rosters: dict[str, Roster], case_ids: Sequence[int]
+    session: Session,
+    tenant: str,
+    rosters: dict[str, Roster],
+    hashes: dict[str, list[tuple[int, int]]],
 ) -> dict[tuple[int, int], Found]:
-    """(case id, member index) -> the rows the rosters in force hold for the member."""
-    identities, rows = MemberIdentity.__table__, RosterRow.__table__
+    """(case id, member index) -> the rows the rosters in force hold for the member;
+    ``hashes``: each ID hash of the chunk's members, with the members who carry it. The
+    rows are looked up by (roster, hash), the index's own order, on every database."""
+    rows = RosterRow.__table__
     found: dict[tuple[int, int], Found] = defaultdict(Found)
+    if not hashes:
+        return found
     connection = session.connection()
     for code, roster in rosters.items():
-        query = (
-            select(
-                identities.c.case_id,
-                identities.c.member_index,
-                rows.c.dibao_since,
-                rows.c.dibao_subsidy,
-                rows.c.pension_insured,
-                rows.c.unemployment_insured,
-                rows.c.contribution_base,
-            )
-            .join(rows, rows.c.id_hash == identities.c.id_hash)
-            .where(
-                identities.c.tenant == tenant,
-                rows.c.tenant == tenant,
-                rows.c.roster_id == roster.id,
-                identities.c.case_id.in_(case_ids),
-            )
+        query = select(
+            rows.c.id_hash,
+            rows.c.dibao_since,
+            rows.c.dibao_subsidy,
+            rows.c.pension_insured,
+            rows.c.unemployment_insured,
+            rows.c.contribution_base,
+        ).where(
+            rows.c.tenant == tenant,
+            rows.c.roster_id == roster.id,
+            rows.c.id_hash.in_(list(hashes)),
         )
-        for case_id, index, since, subsidy, pension, unemployment, base in connection.execute(
-            query
-        ):
-            found[(case_id, index)].rows[code] = {
+        for id_hash, since, subsidy, pension, unemployment, base in connection.execute(query):
+            facts = {
                 "dibao_since": since,
                 "dibao_subsidy": subsidy,
                 "pension_insured": pension,
                 "unemployment_insured": unemployment,
                 "contribution_base": base,
             }
+            for member in hashes[id_hash]:
+                found[member].rows[code] = facts
     return found
 
 
@@ -311,16 +312,20 @@ def compare_files(
         files += len(batch)
         ids = [r[0] for r in batch]
         members: dict[int, list[int]] = defaultdict(list)
-        for case_id, index in connection.execute(
-            select(
-                MemberIdentity.__table__.c.case_id, MemberIdentity.__table__.c.member_index
-            ).where(
-                MemberIdentity.__table__.c.tenant == tenant.code,
-                MemberIdentity.__table__.c.case_id.in_(ids),
+        hashes: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        identities = MemberIdentity.__table__
+        wanted = set(ids)
+        for case_id, index, id_hash in connection.execute(
+            select(identities.c.case_id, identities.c.member_index, identities.c.id_hash).where(
+                identities.c.tenant == tenant.code,
+                identities.c.case_id.between(ids[0], ids[-1]),  # the chunk's range of ids
             )
         ):
+            if case_id not in wanted:  # a closed file within the range
+                continue
             members[case_id].append(index)
-        matches = _matches(session, tenant.code, rosters, ids) if rosters else {}
+            hashes[id_hash].append((case_id, index))
+        matches = _matches(session, tenant.code, rosters, hashes) if rosters else {}
         settled = _settled(session, tenant.code, ids)
         found_by_case: dict[int, list[dict[str, Any]]] = {}
         households: dict[int, dict[str, Any]] = {}
@@ -342,7 +347,8 @@ def compare_files(
         session.execute(
             delete(Difference).where(
                 Difference.tenant == tenant.code,
-                Difference.case_id.in_(ids),
+                Difference.case_id.between(ids[0], ids[-1]),
+                Difference.case_id.in_(ids) if case_ids is not None else true(),
                 Difference.state == OPEN,
             )
         )
@@ -389,7 +395,7 @@ def _settled(session: Session, tenant: str, ids: Sequence[int]) -> dict[int, set
     d = Difference.__table__
     for case_id, fact, member, found in session.connection().execute(
         select(d.c.case_id, d.c.fact, d.c.member_index, d.c.found).where(
-            d.c.tenant == tenant, d.c.case_id.in_(ids), d.c.state != OPEN
+            d.c.tenant == tenant, d.c.case_id.between(min(ids), max(ids)), d.c.state != OPEN
         )
     ):
         out[case_id].add((fact, member, found))

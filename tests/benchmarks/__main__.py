@@ -51,6 +51,7 @@ BENCHES = {
     "simulation": "tests.benchmarks.bench_simulation",
     "cost": "tests.benchmarks.bench_cost",  # hostile GraphQL before validation (issue 8)
     "observe": "tests.benchmarks.bench_observe",  # request metrics and log lines (issue 22)
+    "verification": "tests.benchmarks.bench_verification",  # rosters against files (issue 23)
     "soak": "tests.benchmarks.soak",
 }
 OPTIONAL = {"review", "casework", "payments", "simulation"}
