@@ -42,8 +42,10 @@ from core.api.types import (
     TenantReport,
     TenantStatistics,
 )
+from core.evidence.graphql import EvidenceMutation, EvidenceQuery
 from core.funds.graphql import FundsMutation, FundsQuery
 from core.registry import Registry
+from core.verification.graphql import VerificationMutation, VerificationQuery
 
 
 def _registry(info: strawberry.Info) -> Registry:
@@ -68,8 +70,9 @@ def _given(value: Any) -> Any:
 
 @strawberry.type(description="Published policy (open to anyone) and case files (staff).")
 class Query(
-    FundsQuery, NationalQuery
-):  # funds: core/funds/graphql.py; national comparison: core/api/national.py
+    FundsQuery, NationalQuery, VerificationQuery, EvidenceQuery
+):  # funds: core/funds/graphql.py; national comparison: core/api/national.py;
+    # verification and evidence: core/verification/graphql.py, core/evidence/graphql.py
     @strawberry.field(description="Every tenant: national, then each province and its cities.")
     def tenants(self, info: strawberry.Info) -> list[Tenant]:
         return policy.tenants(_registry(info))
@@ -224,7 +227,7 @@ class Query(
 
 
 @strawberry.type(description="Changes to case files (staff only).")
-class Mutation(FundsMutation, NationalMutation):
+class Mutation(FundsMutation, NationalMutation, VerificationMutation, EvidenceMutation):
     @strawberry.mutation(description="Open a case file for a household in a tenant.")
     def open_case(
         self,

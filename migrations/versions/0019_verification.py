@@ -131,7 +131,7 @@ def upgrade() -> None:
             {
                 "verification_rosters": "SELECT, INSERT, UPDATE",
                 "verification_rows": "SELECT, INSERT, DELETE",
-                "verification_differences": "SELECT, INSERT, UPDATE",
+                "verification_differences": "SELECT, INSERT, UPDATE, DELETE",
             }
         )
 

@@ -58,3 +58,7 @@ def cases(session, registry):
 @pytest.fixture
 def verification(session, registry):
     return VerificationService(session, registry, today=lambda: D("2026-11-20"))
+
+
+# GraphQL callers with tokens and the serving role's URL, as the security tests have them
+from tests.security.conftest import app_url, caller, serve  # noqa: E402, F401
