@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import strawberry
+from strawberry.scalars import JSON
 
 from core.api.cases_gateway import _database, _staff
 from core.api.context import BangfuContext
@@ -129,7 +130,7 @@ class Comparison:
 class TenantVerificationCounts:
     tenant: str
     files_with_differences: int | None
-    differences_by_fact: strawberry.scalars.JSON = strawberry.field(
+    differences_by_fact: JSON = strawberry.field(
         description="{fact: count waiting}, each null below 5 (suppressed as in statistics)"
     )
 
@@ -167,7 +168,7 @@ class VerificationQuery:
                 TenantVerificationCounts(
                     tenant=tenant,
                     files_with_differences=counts["files_compared_with_differences"],
-                    differences_by_fact=by_fact,
+                    differences_by_fact=cast(JSON, by_fact),
                 )
             )
         return out
