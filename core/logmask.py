@@ -9,8 +9,9 @@ masking is done where records are made (:func:`logging.setLogRecordFactory`), be
 handler or filter sees them. :class:`IdNumberFilter` does the same as a filter, for
 handlers configured elsewhere; it is also put on the root and ``bangfu`` loggers.
 
-Other numbers of that shape (an 18-digit serial, say) are masked too: better too much
-than too little. Request bodies and GraphQL variables are never logged by the
+Written with spaces or dashes between its groups, in full-width or other digits, or
+glued to Latin letters, it is masked all the same. Other numbers of that shape (an
+18-digit serial, say) are masked too: better too much than too little. Request bodies and GraphQL variables are never logged by the
 application (see the README, Security); this is the net under that rule.
 """
 
@@ -20,15 +21,27 @@ import logging
 import re
 from typing import Any
 
+#: a digit of any script (ASCII, full-width ``１``...), and the check character X
+_D = r"\d"
+_X = r"[\dXxＸｘ]"
+#: one separator a person puts between the groups: a space (also full-width), a hyphen
+#: or dash of any kind
+_SEP = r"[ \t\u00a0\u3000\-\u2010-\u2015\u2212\uff0d]?"
 #: 6 digits of region, 8 of birth date, 3 of sequence and a check character (or the first
-#: generation's 15 digits), standing alone (not inside a longer run of letters or digits).
-ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])(?:\d{14}(\d{3}[0-9Xx])|\d{11}(\d{4}))(?![0-9A-Za-z])")
+#: generation's 15 digits: 6, 6, 3), written together or in the groups people write them
+#: in (``110105 19751226 2325``, ``110105-1975-1226-2325``), in any script's digits, not
+#: inside a longer run of digits. Letters around it do not hide it (``ID110105...X``).
+ID_PATTERN = re.compile(
+    rf"(?<!\d)(?:{_D}{{6}}{_SEP}{_D}{{4}}{_SEP}{_D}{{4}}{_SEP}{_D}{{3}}{_X}"
+    rf"|{_D}{{6}}{_SEP}{_D}{{6}}{_SEP}{_D}{{3}})(?!\d)"
+)
 _FORMATTER = logging.Formatter()
 
 
 def _mask(found: re.Match[str]) -> str:
-    last = found.group(1) or found.group(2)
-    return "*" * (len(found.group(0)) - 4) + last
+    """Everything but the last four characters starred (separators too)."""
+    text = found.group(0)
+    return "*" * (len(text) - 4) + text[-4:]
 
 
 def mask_ids(text: str) -> str:

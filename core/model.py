@@ -29,6 +29,7 @@ from pydantic.alias_generators import to_camel
 from core import clock
 from core.errors import BangfuError, FieldProblem, bad_input
 from core.idnumbers import check_id_number
+from core.money import OTHER_DIGITS_EN, OTHER_DIGITS_ZH, written_amount
 
 #: The largest amount of yuan any single money field may carry. Far above any household's
 #: real figures, it stops overflow and nonsense (a typo of ten extra zeros) at the door.
@@ -112,12 +113,21 @@ def _to_decimal(value: Any) -> Any:
     if isinstance(value, float):
         value = repr(value)
     if isinstance(value, str):
-        try:
-            return Decimal(value.strip())
-        except InvalidOperation:
+        text = value.strip()
+        shown = text if len(text) <= 40 else f"{text[:40]}…"
+        if any(ch.isdigit() and not ch.isascii() for ch in text):
+            raise FieldProblem(f"“{shown}”:{OTHER_DIGITS_ZH}", f"{shown!r}: {OTHER_DIGITS_EN}")
+        if not written_amount(text):
             raise FieldProblem(
-                f"“{value}”不是金额,请填写数字,如 1600.00",
-                f'{value!r} is not an amount such as "1600.00"',
+                f"“{shown}”不是金额,请填写数字,如 1600.00",
+                f'{shown!r} is not an amount such as "1600.00"',
+            )
+        try:
+            return Decimal(text)
+        except InvalidOperation:  # pragma: no cover - the pattern lets numbers only through
+            raise FieldProblem(
+                f"“{shown}”不是金额,请填写数字,如 1600.00",
+                f'{shown!r} is not an amount such as "1600.00"',
             ) from None
     return value
 

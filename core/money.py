@@ -8,6 +8,7 @@ rounded half-up once, at the end.
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
@@ -15,6 +16,17 @@ import numpy as np
 CENT = Decimal("0.01")
 FEN_PER_YUAN = 100
 BASIS_POINTS = 10_000  # 100% in basis points
+#: an amount as written by a person or a client: ASCII digits only. Python's Decimal
+#: reads any script's digits ("١٠٠", full-width "１００"); a money field does not.
+AMOUNT_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
+#: the words of a refusal of other digits, Chinese first
+OTHER_DIGITS_ZH = "金额只能用半角阿拉伯数字0-9书写,如 1600.00"
+OTHER_DIGITS_EN = "an amount is written with the ASCII digits 0-9 only, such as 1600.00"
+
+
+def written_amount(text: str) -> bool:
+    """Whether ``text`` (stripped) is an amount written with ASCII digits."""
+    return AMOUNT_TEXT.fullmatch(text) is not None
 
 
 def to_fen(amount: Decimal | int | str) -> int:

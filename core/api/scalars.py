@@ -23,12 +23,12 @@ from strawberry.scalars import JSON
 from strawberry.types.scalar import ScalarDefinition
 
 from core.errors import bad_input
+from core.money import OTHER_DIGITS_EN, OTHER_DIGITS_ZH, written_amount
 
 CENT = Decimal("0.01")
 #: Longer than any amount the case model accepts (100 million yuan with fen), short
 #: enough that nobody can make us parse a thousand-digit number.
 MAX_AMOUNT_CHARS = 32
-_AMOUNT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -57,7 +57,7 @@ def parse_amount(value: Any) -> Decimal:
         text = value.strip()
     else:
         raise _not_an_amount(value)
-    if len(text) > MAX_AMOUNT_CHARS or not _AMOUNT.match(text):
+    if len(text) > MAX_AMOUNT_CHARS or not written_amount(text):
         raise _not_an_amount(value)
     try:
         amount = Decimal(text)
@@ -70,6 +70,8 @@ def _not_an_amount(value: Any) -> Exception:
     shown = repr(value)
     if len(shown) > 40:
         shown = shown[:37] + "..."
+    if isinstance(value, str) and any(ch.isdigit() and not ch.isascii() for ch in value):
+        return bad_input(f"{shown}: {OTHER_DIGITS_EN}", f"{shown}:{OTHER_DIGITS_ZH}", value=shown)
     return bad_input(
         f'{shown} is not an amount of yuan; write it like "1600.00"',
         f'{shown} 不是金额,请写成 "1600.00" 的形式',

@@ -23,8 +23,9 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from core.errors import bad_input
+from core.errors import BangfuError, bad_input
 from core.sheets import csv_bytes, said, xlsx_bytes
+from core.xlsx_limits import Limits, check_xlsx
 
 #: (key, Chinese header, English header) of the payment file.
 COLUMNS = (
@@ -67,8 +68,20 @@ def to_xlsx(rows: Sequence[dict[str, Any]], title: str = "代发清单") -> byte
     return xlsx_bytes(title, _lines(rows))
 
 
+#: what a result file may hold before it is read: its lines and a header, a few columns
+LIMITS = Limits(
+    rows=MAX_LINES + 1, cells=(MAX_LINES + 1) * 16, what_zh="回盘文件", what_en="result file"
+)
+
+
+def _too_long() -> BangfuError:
+    return bad_input(f"the result file has more than {MAX_LINES} lines", "回盘文件行数过多")
+
+
 def _table(content: bytes, filename: str) -> list[list[str]]:
+    """The file's lines, read as a stream and refused as soon as it has too many."""
     if filename.lower().endswith(".xlsx"):
+        check_xlsx(content, LIMITS)
         try:
             book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:
@@ -76,10 +89,13 @@ def _table(content: bytes, filename: str) -> list[list[str]]:
                 f"the result file is not a readable XLSX workbook ({type(exc).__name__})",
                 "回盘文件不是可读取的XLSX工作簿",
             ) from None
-        sheet = book.worksheets[0]
-        return [
-            ["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)
-        ]
+        table: list[list[str]] = []
+        for row in book.worksheets[0].iter_rows(values_only=True):
+            if len(table) > MAX_LINES:
+                raise _too_long()
+            table.append(["" if v is None else str(v) for v in row])
+        return table
+
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -89,7 +105,13 @@ def _table(content: bytes, filename: str) -> list[list[str]]:
             raise bad_input(
                 "the result file is neither UTF-8 nor GB18030 text", "回盘文件编码无法识别"
             ) from None
-    return [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    lines: list[list[str]] = []
+    for line in csv.reader(io.StringIO(text)):
+        if any(cell.strip() for cell in line):
+            if len(lines) > MAX_LINES:
+                raise _too_long()
+            lines.append(line)
+    return lines
 
 
 def _column(header: list[str], names: tuple[str, ...]) -> int | None:
@@ -105,8 +127,6 @@ def read_result(content: bytes, filename: str = "result.csv") -> list[tuple[str,
     table = _table(content, filename)
     if not table:
         raise bad_input("the result file is empty", "回盘文件为空")
-    if len(table) > MAX_LINES:
-        raise bad_input(f"the result file has more than {MAX_LINES} lines", "回盘文件行数过多")
     header, lines = table[0], table[1:]
     payment = _column(header, ("付款编号", "payment"))
     result = _column(header, ("结果", "result"))

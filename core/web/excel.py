@@ -28,9 +28,18 @@ from core.errors import BangfuError, bad_input
 from core.model import parse_household
 from core.web import forms
 from core.web.labels import code_label
+from core.xlsx_limits import Limits, check_xlsx
 
 MAX_ROWS = 1000
 MAX_BYTES = MAX_BODY_BYTES  #: what the server accepts in one request
+#: what a sheet may hold before it is read: the households, the two header rows and room
+#: for rows left empty or only formatted; the template's columns and as many spare
+LIMITS = Limits(
+    rows=MAX_ROWS + 200,
+    cells=(MAX_ROWS + 200) * 2 * 40,
+    what_zh="导入表格",
+    what_en="sheet",
+)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YES = {"是", "有", "y", "yes", "true", "1", "√", "✓"}
 NO = {"", "否", "无", "n", "no", "false", "0"}
@@ -189,6 +198,7 @@ def read_sheet(content: bytes) -> list[Row]:
             f"the file is larger than {MAX_BYTES // 1024} KiB: import it in parts",
             "文件过大,请分批导入",
         )
+    check_xlsx(content, LIMITS)  # measured as a stream first: refused at the limit
     try:
         return _read_book(load_workbook(io.BytesIO(content), read_only=True, data_only=True))
     except BangfuError:
@@ -244,6 +254,15 @@ def _read_date(text: str) -> date | None:
         return None
 
 
+ECHO_CHARS = 40  #: a refused cell is quoted back this far, not in full
+
+
+def _echo(text: str) -> str:
+    """A cell quoted back in a problem: its beginning only (a 20,000-character cell is
+    not repeated to the person who typed it)."""
+    return text if len(text) <= ECHO_CHARS else f"{text[:ECHO_CHARS]}…({len(text)}字)"
+
+
 def _read_row(number: int, cells: list[str], positions: dict[str, int]) -> Row:
     data: dict[str, Any] = dict(DEFAULTS)
     slots: dict[str, dict[str, Any]] = {prefix: {} for prefix, _, _ in SLOTS}
@@ -260,14 +279,14 @@ def _read_row(number: int, cells: list[str], positions: dict[str, int]) -> Row:
             elif text.lower() in NO:
                 value = DEFAULTS.get(c.path, False) if not text else False
             else:
-                problems.append(f"“{c.header}”应填“是”或“否”,不是“{text}”")
+                problems.append(f"“{c.header}”应填“是”或“否”,不是“{_echo(text)}”")
                 continue
         elif c.kind == "choice":
             if not text:
                 continue
             codes = dict(c.choices)
             if text not in codes:
-                problems.append(f"“{c.header}”不能是“{text}”,可填:{'、'.join(codes)}")
+                problems.append(f"“{c.header}”不能是“{_echo(text)}”,可填:{'、'.join(codes)}")
                 continue
             value = codes[text]
         elif c.kind == "date":
@@ -275,7 +294,7 @@ def _read_row(number: int, cells: list[str], positions: dict[str, int]) -> Row:
                 continue
             on = _read_date(text)
             if on is None:
-                problems.append(f"“{c.header}”应为日期,如 2026-11-02,不是“{text}”")
+                problems.append(f"“{c.header}”应为日期,如 2026-11-02,不是“{_echo(text)}”")
             elif on > clock.today():
                 problems.append(f"“{c.header}”{on}晚于今天,请填写纸质申请表上的日期")
             continue

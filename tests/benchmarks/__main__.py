@@ -52,6 +52,7 @@ BENCHES = {
     "cost": "tests.benchmarks.bench_cost",  # hostile GraphQL before validation (issue 8)
     "observe": "tests.benchmarks.bench_observe",  # request metrics and log lines (issue 22)
     "verification": "tests.benchmarks.bench_verification",  # rosters against files (issue 23)
+    "uploads": "tests.benchmarks.bench_uploads",  # uploads over their limits (issue 20)
     "soak": "tests.benchmarks.soak",
 }
 OPTIONAL = {"review", "casework", "payments", "simulation"}
