@@ -20,6 +20,9 @@ CONFLICT = "CONFLICT"
 RULE_VIOLATION = "RULE_VIOLATION"
 PLUGIN_ERROR = "PLUGIN_ERROR"  # added to the contract: a tenant plugin raised
 INTERNAL = "INTERNAL"  # added to the contract: an unexpected server fault, never with a trace
+#: added to the contract: the database could not be reached or dropped the connection;
+#: the request's transaction was not committed, so asking again is safe
+UNAVAILABLE = "UNAVAILABLE"
 
 
 @dataclass

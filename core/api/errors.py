@@ -8,6 +8,9 @@ So each error leaving the schema is reshaped here, once:
   keeps its code (``NOT_FOUND``, ``BAD_INPUT``, ``PLUGIN_ERROR`` ...) and its ``details``;
 * an error GraphQL itself found in the request (syntax, unknown field, wrong type, a limit
   of :mod:`core.api.limits` exceeded) is ``BAD_INPUT``;
+* the database unreachable, or its connection dropped (``OperationalError``, a pool
+  timeout, an invalidated connection): ``UNAVAILABLE``, saying that nothing was written
+  and asking again is safe (the transaction was never committed);
 * anything else is a fault of ours: ``INTERNAL``, a generic message, and the traceback goes
   to the server log only.
 
@@ -27,8 +30,9 @@ from decimal import Decimal
 from typing import Any
 
 from graphql import GraphQLError
+from sqlalchemy import exc as sql_errors
 
-from core.errors import BAD_INPUT, INTERNAL, PLUGIN_ERROR, BangfuError
+from core.errors import BAD_INPUT, INTERNAL, PLUGIN_ERROR, UNAVAILABLE, BangfuError
 
 log = logging.getLogger("bangfu.api")
 
@@ -37,6 +41,10 @@ INTERNAL_EN = (
 )
 INTERNAL_ZH = "服务器内部错误,已记录,请稍后再试"
 BAD_REQUEST_ZH = "请求有误"
+UNAVAILABLE_EN = (
+    "the database is unavailable for a moment; nothing was written, the request can be retried"
+)
+UNAVAILABLE_ZH = "数据库暂时不可用,未写入任何内容,可以重试"
 MAX_MESSAGE_CHARS = 2000  #: per language; the details keep every problem of a household
 MAX_DETAIL_CHARS = 200
 
@@ -84,6 +92,16 @@ def _root_cause(error: GraphQLError) -> BaseException | None:
     return original
 
 
+def database_unavailable(cause: BaseException) -> bool:
+    """Whether ``cause`` is the database out of reach (refused, dropped, timed out in the
+    pool), as opposed to a fault of the statement."""
+    if isinstance(cause, (sql_errors.DisconnectionError, sql_errors.TimeoutError)):
+        return True
+    if isinstance(cause, sql_errors.DBAPIError):
+        return cause.connection_invalidated or isinstance(cause, sql_errors.OperationalError)
+    return False
+
+
 def contract_error(error: GraphQLError) -> GraphQLError:
     """The error as the contract shows it (idempotent: a shaped error is returned as is)."""
     if error.extensions and "code" in error.extensions:
@@ -104,6 +122,10 @@ def contract_error(error: GraphQLError) -> GraphQLError:
     elif cause is None or isinstance(cause, GraphQLError):
         extensions = {"code": BAD_INPUT}
         message = bilingual(clip(error.message), BAD_REQUEST_ZH)
+    elif database_unavailable(cause):
+        log.warning("database unavailable at %s: %s", error.path or "request", cause)
+        extensions = {"code": UNAVAILABLE}
+        message = bilingual(UNAVAILABLE_EN, UNAVAILABLE_ZH)
     else:
         log.error(
             "unexpected error at %s: %s", error.path or "request", error.message, exc_info=cause

@@ -5,7 +5,9 @@ Each is an HTML page laid out for A4 by a print style sheet (``static/print.css`
 browser's "print" gives the paper copy. The same page is also produced as a PDF by
 headless Chromium (Playwright's ``page.pdf``), with the style sheet and the logo inlined,
 so a PDF looks exactly as the printed page does. Chromium is Debian's ``chromium`` (or
-``$BANGFU_CHROMIUM``); without it the PDF answer says so and the HTML still prints.
+``$BANGFU_CHROMIUM``); without it the PDF answer says so and the HTML still prints. It
+draws the page with JavaScript off and every request the page would make refused, so
+text a person typed cannot make the server's browser run or fetch anything.
 """
 
 from __future__ import annotations
@@ -62,6 +64,12 @@ def unavailable() -> BangfuError:
 _one_at_a_time = threading.Lock()
 
 
+def _refuse_request(route: Any) -> None:
+    """Every request the page would make (an image, a style sheet, a frame, a font, a
+    fetch): refused. The page itself is set as content, not fetched."""
+    route.abort("blockedbyclient")
+
+
 def html_to_pdf(html: str) -> bytes:
     """The page as an A4 PDF, drawn by headless Chromium (its print layout: ``@page``)."""
     executable = chromium_path()
@@ -76,7 +84,11 @@ def html_to_pdf(html: str) -> bytes:
             executable_path=executable, args=["--no-sandbox", "--disable-gpu"]
         )
         try:
-            page = browser.new_page()
+            # the page is drawn, never run: no script, and no request leaves the browser
+            # (the style sheet and the logo are inlined); escaping is no longer the only wall
+            context = browser.new_context(java_script_enabled=False, service_workers="block")
+            context.route("**/*", _refuse_request)
+            page = context.new_page()
             page.set_default_timeout(PDF_TIMEOUT_MS)
             page.set_content(html, wait_until="load")
             return page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
