@@ -128,7 +128,8 @@ def target_progress(
     A tenant without targets (or without case files), or a date before the baseline,
     answers an empty list. The session
     must be allowed to read counts (any session: on PostgreSQL the counts come through
-    ``bangfu_status_pairs``, which needs no tenant binding).
+    ``bangfu_target_figures``, which needs no tenant binding and gives another tenant's
+    counts below 5 as None).
     """
     if isinstance(tenant, str):
         if registry is None:
@@ -143,16 +144,12 @@ def target_progress(
     baseline, targets = found
     if on < baseline:  # the targets are not set yet: nothing to track, and no error
         return []
-    admitted, exited = set(procedure.admitted), set(procedure.exited)
-    files = gone = 0
-    for before, after, n in repo.status_pairs(session, tenant.code, baseline, on):
-        if before in admitted:
-            files += n
-            if after in exited:
-                gone += n
+    files, gone = repo.target_counts(
+        session, tenant.code, baseline, on, procedure.admitted, procedure.exited
+    )
     share = (
         (Decimal(gone) / Decimal(files)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
-        if files
+        if files and gone is not None
         else None
     )
     return [

@@ -770,6 +770,43 @@ def status_pairs(
     return [(b, a, int(n)) for b, a, n in rows]
 
 
+def target_counts(
+    session: Session,
+    tenant: str,
+    baseline: date,
+    on: date,
+    admitted: Collection[str],
+    exited: Collection[str],
+) -> tuple[int | None, int | None]:
+    """Of the tenant's files admitted on ``baseline`` (at their latest step then), how
+    many there were and how many of them had exited by ``on``. On PostgreSQL through
+    ``bangfu_target_figures`` (migration 0018e), which gives another tenant's figures
+    below 5 as None, so the national level never holds a small count; the tenant's own
+    come whole (its rows are its own to count)."""
+    if session.get_bind().dialect.name == "postgresql":
+        files, gone = session.execute(
+            text(
+                "select files, gone from bangfu_target_figures(:tenant, :baseline, :on, "
+                "cast(:admitted as text[]), cast(:exited as text[]))"
+            ),
+            {
+                "tenant": tenant,
+                "baseline": baseline,
+                "on": on,
+                "admitted": sorted(admitted),
+                "exited": sorted(exited),
+            },
+        ).one()
+        return (None if files is None else int(files), None if gone is None else int(gone))
+    files = gone = 0
+    for before, after, n in status_pairs(session, tenant, baseline, on):
+        if before in admitted:
+            files += n
+            if after in exited:
+                gone += n
+    return files, gone
+
+
 def step_counts(session: Session, tenant: str, start: date, end: date) -> list[tuple[str, int]]:
     """How many steps of each action the tenant's files took from ``start`` to ``end``
     (both included). Counts only; on PostgreSQL through ``bangfu_step_counts``."""

@@ -86,3 +86,21 @@ def test_the_functions_hand_no_small_count_to_the_serving_role(
                 text("select status, sum(n) from bangfu_case_counts('gansu', null) group by 1")
             ).all()
             assert n == 3
+
+
+def test_targets_hand_no_small_count_of_another_tenant_to_the_serving_role(
+    caller, database_url, app_url, registry
+):
+    paid_households(caller, database_url, registry, 4)  # four hebei files filed
+    figures = (
+        "select files, gone from bangfu_target_figures('hebei', '2026-12-31', '2026-12-31', "
+        "array['filed'], array['exited'])"
+    )
+    pairs = "select * from bangfu_status_pairs('hebei', '2026-12-31', '2026-12-31')"
+    with session_factory(app_url)() as db:
+        assert db.execute(text(figures)).all() == [(None, None)]  # the national level's view
+        assert db.execute(text(pairs)).all() == []
+        db.rollback()
+        with tenant_scope(db, "hebei"):  # hebei's own: whole, as it may count them itself
+            assert db.execute(text(figures)).all() == [(4, 0)]
+            assert db.execute(text(pairs)).all() == [("filed", "filed", 4)]
