@@ -31,6 +31,7 @@ from core.errors import UNAUTHENTICATED, BangfuError, bad_input, not_found
 from core.evaluation import evaluate
 from core.funds.web import funds_pages
 from core.registry import Registry, Tenant
+from core.verification.web import file_checks, verification_pages
 from core.web import excel, printing
 from core.web import worklist as wl
 from core.web.accounts import sign_in_with_password
@@ -317,6 +318,7 @@ def _case_page(
         facts_steps=_facts_steps(where),
         documents=printing.DOCUMENTS,
         today=today,
+        **file_checks(request, desk, view),
         **_staff_context(desk),
     )
 
@@ -556,6 +558,7 @@ def _facts_page(
         sheet=worksheet(view.household, view.evaluation),
         masked=masked,
         today=desk.cases.today(),
+        **file_checks(request, desk, view),
         **_household_form_context(typed),
         **_staff_context(desk),
     )
@@ -798,6 +801,7 @@ def staff_pages() -> Router:
             evaluation_form,
             evaluation_result,
             *funds_pages(),
+            *verification_pages(),
             worklist,
             worklist_export,
             import_form,
