@@ -93,3 +93,20 @@ def test_after_a_sign_in_the_serving_role_starts_touches_and_ends_the_session(ap
         assert resolve_session(db, sid) is None
         refused(db, "UPDATE staff_sessions SET ended_at = NULL")  # it stays ended
         refused(db, "UPDATE staff_sessions SET role = 'admin'")
+
+
+def test_the_serving_role_counts_failures_and_throttles(app_url, database_url, zhao_secret):
+    from core.auth import accounts
+    from core.errors import BangfuError
+
+    with session_factory(app_url)() as db:
+        for _ in range(accounts.MAX_FAILURES):
+            with pytest.raises(BangfuError):
+                authenticate(db, "hebei", "zhao", "wrong guess", "000000", source="203.0.113.9")
+        code = pyotp.TOTP(zhao_secret).now()
+        with pytest.raises(BangfuError):  # right, but within the wait
+            authenticate(db, "hebei", "zhao", PASSWORD, code, source="203.0.113.9")
+    with session_factory(database_url)() as owner, tenant_scope(owner, "hebei"):
+        counted = owner.scalar(text("SELECT failed_attempts FROM staff_users"))
+        sources = owner.scalar(text("SELECT failures FROM sign_in_sources"))
+    assert counted == accounts.MAX_FAILURES and sources == accounts.MAX_FAILURES + 1
