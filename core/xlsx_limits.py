@@ -14,6 +14,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from io import BytesIO
+from typing import Any
 
 from core.errors import BangfuError, bad_input
 
@@ -60,6 +61,8 @@ def check_xlsx(content: bytes, limits: Limits) -> None:
             name = member.filename
             if name.startswith("xl/worksheets/") and name.endswith(".xml"):
                 _check_sheet(book, member, limits)
+            elif name == "xl/sharedStrings.xml":  # read whole by openpyxl, even read-only
+                _check_strings(book, member, limits)
 
 
 def _check_sheet(book: zipfile.ZipFile, member: zipfile.ZipInfo, limits: Limits) -> None:
@@ -71,13 +74,7 @@ def _check_sheet(book: zipfile.ZipFile, member: zipfile.ZipInfo, limits: Limits)
     except (zipfile.BadZipFile, NotImplementedError, RuntimeError):
         return
     with stream:
-        while True:
-            try:
-                chunk = stream.read(CHUNK)
-            except (zipfile.BadZipFile, OSError, EOFError):
-                return  # a damaged part: the reader refuses it
-            if not chunk:
-                return
+        while chunk := _read(stream):
             if first:
                 _check_dimension(chunk, limits)
                 first = False
@@ -99,6 +96,39 @@ def _check_sheet(book: zipfile.ZipFile, member: zipfile.ZipInfo, limits: Limits)
                     f"has more than {limits.cells} cells: use the template's columns only",
                     f"超过{limits.cells}个单元格,请只填写模板中的列",
                 )
+
+
+_STRING = re.compile(rb"<(?:\w+:)?si[\s>/]")
+
+
+def _check_strings(book: zipfile.ZipFile, member: zipfile.ZipInfo, limits: Limits) -> None:
+    """The shared strings (every text of every sheet, read in full before any row): no
+    more of them than cells, and no more bytes than cells allow."""
+    strings = size = 0
+    tail = b""
+    try:
+        stream = book.open(member)
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError):
+        return
+    with stream:
+        while chunk := _read(stream):
+            size += len(chunk)
+            window = tail + chunk
+            strings += sum(1 for m in _STRING.finditer(window) if m.start() >= len(tail))
+            tail = window[-_TAIL:]
+            if strings > limits.cells or size > limits.cells * BYTES_PER_CELL:
+                raise _refuse(
+                    limits,
+                    f"holds more text than {limits.cells} cells may",
+                    f"中的文字超过{limits.cells}个单元格的上限,请分批导入",
+                )
+
+
+def _read(stream: Any) -> bytes:
+    try:
+        return bytes(stream.read(CHUNK))
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return b""  # a damaged part: the reader refuses it
 
 
 def _check_dimension(head: bytes, limits: Limits) -> None:

@@ -120,3 +120,27 @@ def test_money_is_written_with_ascii_digits(amount):
         parse_household({**ILL, "members": [member]})
     assert "半角阿拉伯数字" in str(refused.value.details)
     assert parse_amount("100") == 100
+
+
+def test_shared_strings_past_the_limits_are_refused_before_they_are_read(monkeypatch):
+    import zipfile
+
+    unread(monkeypatch, excel)
+    small = workbook([b'<row r="1"><c t="s"><v>0</v></c></row>'])
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(small)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb,
+    ):
+        for item in source.infolist():
+            bomb.writestr(item, source.read(item))
+        with bomb.open("xl/sharedStrings.xml", "w") as strings:
+            strings.write(
+                b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            )
+            for _ in range(200):
+                strings.write(b"<si><t>x</t></si>" * 1000)
+            strings.write(b"</sst>")
+    with pytest.raises(BangfuError) as refused:
+        excel.read_sheet(out.getvalue())
+    assert "文字超过" in refused.value.zh
