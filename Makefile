@@ -10,7 +10,7 @@ PORT ?= 8000
 # Tests also run on PostgreSQL when it answers here (skipped otherwise).
 export BANGFU_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test bench lint format check tenants clean venv browser lock floors mypy
+.PHONY: run test bench bench-million bench-scale lint format check tenants clean venv browser lock floors mypy
 
 venv: $(STAMP) $(ASSETS_STAMP)
 
@@ -95,6 +95,14 @@ bench: $(STAMP) $(BENCH_STAMP)
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; } \
 	  || echo "wrk could not be installed: the HTTP benchmark will say so"
 	$(BIN)/python -m tests.benchmarks $(BENCHES)
+
+# A province of a million files (CI does not run it: about half an hour and 15 GB of
+# PostgreSQL on a 2-core machine): every request at 10,000 and 1,000,000 realistic files,
+# its growth per control. `make bench-scale` does 10,000 against 100,000.
+bench-million: $(STAMP)
+	BANGFU_BENCH_SCALE_SIZES=10000,1000000 $(BIN)/python -m tests.benchmarks scale
+bench-scale: $(STAMP)
+	BANGFU_BENCH_SCALE_SIZES=10000,100000 $(BIN)/python -m tests.benchmarks scale
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

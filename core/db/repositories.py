@@ -26,7 +26,6 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
-    or_,
     select,
     text,
     update,
@@ -34,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from core import metrics
+from core.db import tallies
 from core.db.models import (
     AUDIT_TARGET,
     AccessAudit,
@@ -451,8 +451,9 @@ def assign(session: Session, tenant: str, case_id: int, user: str, duty: str, si
 def count_on_sole_ground(
     session: Session, tenant: str, ground: str, statuses: Sequence[str]
 ) -> int:
-    """Files of ``tenant`` in ``statuses`` whose only ground is ``ground``."""
-    return _count_on_ground(session, tenant, statuses, CaseFile.grounds == ground)
+    """Files of ``tenant`` in ``statuses`` whose only ground is ``ground`` (from the
+    tallies, :mod:`core.db.tallies`: a few rows whatever the caseload)."""
+    return tallies.files(session, tenant, statuses, ground, sole=True)
 
 
 def count_including_ground(
@@ -460,30 +461,7 @@ def count_including_ground(
 ) -> int:
     """Files of ``tenant`` in ``statuses`` whose grounds include ``ground`` (``grounds``
     is a sorted comma-separated list)."""
-    return _count_on_ground(
-        session,
-        tenant,
-        statuses,
-        or_(
-            CaseFile.grounds == ground,
-            CaseFile.grounds.like(f"{ground},%"),
-            CaseFile.grounds.like(f"%,{ground}"),
-            CaseFile.grounds.like(f"%,{ground},%"),
-        ),
-    )
-
-
-def _count_on_ground(session: Session, tenant: str, statuses: Sequence[str], on_ground: Any) -> int:
-    if not statuses:
-        return 0
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(CaseFile)
-            .where(CaseFile.tenant == tenant, CaseFile.status.in_(list(statuses)), on_ground)
-        )
-        or 0
-    )
+    return tallies.files(session, tenant, statuses, ground, sole=False)
 
 
 def page_of_cases(
@@ -619,17 +597,14 @@ def case_counts(session: Session, tenant: str, as_of: date | None = None) -> lis
     answers only for the transaction's own tenant (a tenant's report): the national
     level's statistics come through :func:`case_figures`, suppressed.
     """
+    rows: Iterable[Any]
     if session.get_bind().dialect.name == "postgresql":
         rows = session.execute(
             text("select status, category, groups, n from bangfu_case_counts(:tenant, :as_of)"),
             {"tenant": tenant, "as_of": as_of},
         )
-    elif as_of is None:
-        rows = session.execute(
-            select(CaseFile.status, CaseFile.category, CaseFile.groups, func.count())
-            .where(CaseFile.tenant == tenant)
-            .group_by(CaseFile.status, CaseFile.category, CaseFile.groups)
-        )
+    elif as_of is None:  # the tallies kept with the files (migration 0020)
+        rows = [(t.status, t.category, t.groups, t.n) for t in tallies.tallies(session, tenant)]
     else:
         latest = (
             select(CaseEvent.case_id, func.max(CaseEvent.seq).label("seq"))

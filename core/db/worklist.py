@@ -19,6 +19,7 @@ from sqlalchemy import Row, and_, case, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from core.db import tallies
 from core.db.models import TURN_UNKNOWN, Assignment, CaseFile, MemberIdentity, MemberName
 
 #: the columns of a worklist line
@@ -160,7 +161,11 @@ def lines(
 
 
 def count(session: Session, f: Filter) -> int:
-    """How many lines the view has, filtered and searched (every page)."""
+    """How many lines the view has, filtered and searched (every page). Every file, or
+    every file in a status, unsearched: from the tallies kept with the files
+    (:mod:`core.db.tallies`), not by counting them."""
+    if f.view == "all" and f.name_range is None and f.id_hash is None:
+        return tallies.files(session, f.tenant, [f.status] if f.status else None)
     query = select(func.count()).select_from(CaseFile)
     return int(session.scalar(query.where(*_conditions(f), view_condition(f, f.view))) or 0)
 
@@ -168,9 +173,14 @@ def count(session: Session, f: Filter) -> int:
 def view_counts(session: Session, f: Filter, views: Sequence[str]) -> dict[str, int]:
     """How many files each view holds, unfiltered (the tabs' numbers): one count each,
     over an index range of its own (a single pass with a sum per view would read every
-    file of the tenant)."""
+    file of the tenant); every file: from the tallies."""
     base = select(func.count()).select_from(CaseFile).where(CaseFile.tenant == f.tenant)
-    return {v: int(session.scalar(base.where(view_condition(f, v))) or 0) for v in views}
+    return {
+        v: tallies.files(session, f.tenant)
+        if v == "all"
+        else int(session.scalar(base.where(view_condition(f, v))) or 0)
+        for v in views
+    }
 
 
 def responsible_among(session: Session, tenant: str, case_ids: Sequence[int]) -> dict[int, str]:

@@ -5,7 +5,8 @@ median of its rounds, with their min and max), its unit, the baseline it is comp
 with, the ratio, the target and whether it is met. ``python -m tests.benchmarks [NAME ...]``
 runs them (every one by default), prints a table, compares it with the last committed
 results (``bench-results.json`` at ``HEAD``: any figure more than :data:`TOLERANCE` worse is
-flagged) and writes ``bench-results.json`` at the repository root.
+flagged, a time or a rate only through its ratio to a baseline of the same run) and writes
+``bench-results.json`` at the repository root.
 
 * ``engine``  one household through the engine, in-process: CPU per evaluation.
 * ``http``    ``evaluate`` over HTTP with wrk, against a hello-JSON route served the same
@@ -17,6 +18,9 @@ flagged) and writes ``bench-results.json`` at the repository root.
 * ``review``  the periodic review of 100,000 open files, end to end.
 * ``payments`` a 100,000-file payment run (清册) and its approval, SQLite and PostgreSQL,
   against a raw-SQL insert of the same payment rows.
+* ``scale``   10,000 realistic files (``bangfu demo``) and 100,000 or 1,000,000 more
+  (``BANGFU_BENCH_SCALE_SIZES``, ``make bench-million``): every request timed against a
+  control doing the same work at every size (GraphQL ``cases`` first 50), growth per control.
 * ``simulation`` 1,000,000 households under every tenant (households x tenants per
   second, target 10 s), streamed from Parquet, and on a two-worker Dask LocalCluster.
 
@@ -120,6 +124,28 @@ def worse_by(figure: float, previous: float, better: str) -> float:
     return -change if better == "higher" else change
 
 
+#: Units of an absolute time or rate: they depend on the machine and the day, and are
+#: compared only through their ratio to a baseline measured in the same run.
+TIME_UNITS = ("ns", "µs", "us", "ms", "s", "min")
+
+
+def is_time_or_rate(unit: str) -> bool:
+    return unit in TIME_UNITS or unit.endswith("/s")
+
+
+def compared_value(r: dict[str, Any]) -> float | None:
+    """What the regression check compares of a row: a time or a rate through its ratio to
+    the same run's baseline (raw SQL, the hello route, a numpy pass, a control), never
+    as it is (another machine, another day); None when it has no such baseline. Counts
+    and same-run ratios (shares, growth per control) as they are."""
+    if r.get("figure") is None:
+        return None
+    if is_time_or_rate(str(r.get("unit") or "")):
+        ratio = r.get("ratio")
+        return None if ratio is None or not r.get("baseline") else float(ratio)
+    return float(r["figure"])
+
+
 def regressions(
     current: list[dict[str, Any]],
     previous: list[dict[str, Any]],
@@ -128,15 +154,19 @@ def regressions(
     """Rows of ``current`` more than ``tolerance`` worse than the same row (same bench,
     same measure) of ``previous``; each with ``previous`` and ``worse_by`` added.
 
-    Rows without a figure, without a direction (``better`` None) or without a match in
+    Compared: :func:`compared_value` (a time only against its same-run baseline). Rows
+    without one, without a direction (``better`` None) or without a match in
     ``previous`` are not compared."""
     before = {(r.get("bench"), r.get("name")): r for r in previous if r.get("figure") is not None}
     flagged = []
     for r in current:
         old = before.get((r.get("bench"), r.get("name")))
-        if old is None or r.get("figure") is None or not r.get("better"):
+        if old is None or not r.get("better"):
             continue
-        worse = worse_by(float(r["figure"]), float(old["figure"]), r["better"])
+        now, then = compared_value(r), compared_value(old)
+        if now is None or then is None:
+            continue
+        worse = worse_by(now, then, r["better"])
         if worse > tolerance:
             flagged.append(r | {"previous": old["figure"], "worse_by": round(worse, 3)})
     return flagged

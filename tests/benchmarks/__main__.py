@@ -10,7 +10,10 @@ Before each benchmark the machine's load average and how busy its CPUs were (ove
 second, while none of ours ran) are printed and kept with its rows: other work on the
 same cores shows there. The regression check compares each figure with the same figure in
 ``bench-results.json`` as last committed (``git show HEAD:bench-results.json``) and flags
-any more than 20% worse; the exit status is 1 when one is flagged.
+any more than 20% worse; the exit status is 1 when one is flagged. A time or a rate is
+compared only through its ratio to a baseline measured in the same run (the hello route,
+raw SQL, a plain numpy pass, the control of the scale benchmark), never as an absolute
+figure from another machine or day (:func:`tests.benchmarks.compared_value`).
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ BENCHES = {
     "observe": "tests.benchmarks.bench_observe",  # request metrics and log lines (issue 22)
     "verification": "tests.benchmarks.bench_verification",  # rosters against files (issue 23)
     "uploads": "tests.benchmarks.bench_uploads",  # uploads over their limits (issue 20)
+    "scale": "tests.benchmarks.bench_scale",  # 10,000 realistic files and more (issue 24)
     "soak": "tests.benchmarks.soak",
 }
 OPTIONAL = {"review", "casework", "payments", "simulation"}

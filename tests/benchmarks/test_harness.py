@@ -53,25 +53,40 @@ def _r(bench, name, figure, unit):
     return {"bench": bench, **row(name, figure, unit)}
 
 
-def test_regressions_flag_only_figures_over_20_percent_worse():
+def test_regressions_compare_same_run_ratios_never_absolute_times():
+    """A time or a rate is compared through its ratio to a baseline measured in the same
+    run (raw SQL, the hello route, a numpy pass, a control): a machine 1.8 times faster
+    on the day of the committed run hides nothing, and a slower one flags nothing. A time
+    without such a baseline is context; counts and same-run ratios compare as they are."""
+
+    def timed(name, figure, unit, baseline):
+        return {"bench": "casework", **row(name, figure, unit, baseline=baseline)}
+
     previous = [
-        _r("http", "rps", 1000.0, "requests/s"),
-        _r("http", "p99", 10.0, "ms"),
-        _r("engine", "cpu", 100.0, "µs"),
-        _r("batch", "gone", 1.0, "s"),
+        timed("transition", 4.0, "ms", 1.0),  # 4x raw SQL
+        timed("open", 4.0, "ms", 1.0),
+        _r("http", "rps", 1000.0, "requests/s"),  # no same-run baseline
+        _r("http", "share", 0.40, "share"),
+        _r("scale", "growth", 1.0, "growth"),
+        _r("casework", "round trips", 4, "statements + commit"),
     ]
     current = [
-        _r("http", "rps", 790.0, "requests/s"),  # 21% fewer: flagged
-        _r("http", "p99", 11.9, "ms"),  # 19% slower: within tolerance
-        _r("engine", "cpu", 130.0, "µs"),  # 30% more CPU: flagged
-        _r("review", "new", 5.0, "s"),  # nothing to compare with
+        timed("transition", 6.0, "ms", 2.0),  # slower, on a slower machine: 3x raw SQL
+        timed("open", 5.0, "ms", 1.0),  # 5x raw SQL, was 4x: 25% worse, flagged
+        _r("http", "rps", 100.0, "requests/s"),  # a tenth, and no baseline: not compared
+        _r("http", "share", 0.30, "share"),  # flagged: a same-run ratio
+        _r("scale", "growth", 1.1, "growth"),  # within 20%
+        _r("casework", "round trips", 6, "statements + commit"),  # a count: flagged
         {"bench": "http", **row("differs", 3, "households", better=None)},
     ]
     flagged = regressions(current, previous)
-    assert [(r["bench"], r["name"]) for r in flagged] == [("http", "rps"), ("engine", "cpu")]
-    assert flagged[0]["previous"] == 1000.0
-    assert flagged[0]["worse_by"] == pytest.approx(0.21)
-    assert regressions(current, previous, tolerance=0.5) == []
+    assert [(r["bench"], r["name"]) for r in flagged] == [
+        ("casework", "open"),
+        ("http", "share"),
+        ("casework", "round trips"),
+    ]
+    assert flagged[0]["previous"] == 4.0 and flagged[0]["worse_by"] == pytest.approx(0.25)
+    assert regressions(current, previous, tolerance=0.6) == []
 
 
 def test_the_table_shows_every_figure_with_its_target_met_and_regression():

@@ -1,0 +1,81 @@
+"""Counts of a tenant's files kept, not counted (``case_tallies``, migration 0020).
+
+Triggers on ``cases`` keep one row per tenant, status, category, national groups and
+grounds, in the transaction of every change. Statistics, the quota guards and the
+worklist's totals read these few rows, so that what they cost does not grow with the
+caseload. :func:`recount` counts the files themselves, to check the tallies against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session
+
+from core.db.models import CaseFile, CaseTally
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How many of a tenant's files are in ``status`` with this outcome."""
+
+    status: str
+    category: str | None
+    groups: str  #: "a,b", as in ``cases.groups``
+    grounds: str  #: "a,f", as in ``cases.grounds``
+    n: int
+
+
+def tallies(session: Session, tenant: str) -> list[Tally]:
+    """The tenant's tallies (none of 0), in order."""
+    rows = session.execute(
+        select(
+            CaseTally.status, CaseTally.category, CaseTally.groups, CaseTally.grounds, CaseTally.n
+        )
+        .where(CaseTally.tenant == tenant, CaseTally.n != 0)
+        .order_by(CaseTally.status, CaseTally.category, CaseTally.groups, CaseTally.grounds)
+    )
+    return [Tally(s, c or None, g, r, int(n)) for s, c, g, r, n in rows]
+
+
+def recount(session: Session, tenant: str) -> list[Tally]:
+    """The same counts from the files themselves (a scan of every file: for checks)."""
+    category = func.coalesce(CaseFile.category, "")
+    rows = session.execute(
+        select(CaseFile.status, category, CaseFile.groups, CaseFile.grounds, func.count())
+        .where(CaseFile.tenant == tenant)
+        .group_by(CaseFile.status, category, CaseFile.groups, CaseFile.grounds)
+    )
+    found = [Tally(s, c or None, g, r, int(n)) for s, c, g, r, n in rows]
+    return sorted(found, key=lambda t: (t.status, t.category or "", t.groups, t.grounds))
+
+
+def files(
+    session: Session,
+    tenant: str,
+    statuses: Sequence[str] | None = None,
+    ground: str | None = None,
+    sole: bool = True,
+) -> int:
+    """How many files the tenant has (in ``statuses``; resting on ``ground`` alone, or
+    with ``sole`` False on ``ground`` among others)."""
+    where: list[ColumnElement[bool]] = [CaseTally.tenant == tenant]
+    if statuses is not None:
+        if not statuses:
+            return 0
+        where.append(CaseTally.status.in_(list(statuses)))
+    if ground is not None:
+        exactly = CaseTally.grounds == ground
+        where.append(
+            exactly
+            if sole
+            else or_(
+                exactly,
+                CaseTally.grounds.like(f"{ground},%"),
+                CaseTally.grounds.like(f"%,{ground}"),
+                CaseTally.grounds.like(f"%,{ground},%"),
+            )
+        )
+    return int(session.scalar(select(func.coalesce(func.sum(CaseTally.n), 0)).where(*where)) or 0)
