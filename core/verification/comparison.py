@@ -35,7 +35,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert, select, true
+from sqlalchemy import String, any_, bindparam, delete, insert, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from core.cases.summary import evaluation_entitlements
@@ -116,6 +117,11 @@ def _matches(
     if not hashes:
         return found
     connection = session.connection()
+    wanted = list(hashes)
+    if connection.dialect.name == "postgresql":  # one array parameter, not thousands
+        among = rows.c.id_hash == any_(bindparam("hashes", wanted, type_=ARRAY(String)))
+    else:
+        among = rows.c.id_hash.in_(wanted)
     for code, roster in rosters.items():
         query = select(
             rows.c.id_hash,
@@ -124,11 +130,7 @@ def _matches(
             rows.c.pension_insured,
             rows.c.unemployment_insured,
             rows.c.contribution_base,
-        ).where(
-            rows.c.tenant == tenant,
-            rows.c.roster_id == roster.id,
-            rows.c.id_hash.in_(list(hashes)),
-        )
+        ).where(rows.c.tenant == tenant, rows.c.roster_id == roster.id, among)
         for id_hash, since, subsidy, pension, unemployment, base in connection.execute(query):
             facts = {
                 "dibao_since": since,
