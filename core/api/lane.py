@@ -11,8 +11,9 @@ It takes a request only when everything about it is plain, and otherwise hands i
 untouched (its body replayed) to ``/graphql``'s controller, which answers it as always:
 
 * ``POST /graphql`` with ``Content-Type: application/json`` (any parameters, such as
-  ``; charset=utf-8``) and no ``Authorization`` header (case work goes its own way, with
-  its session and its thread);
+  ``; charset=utf-8``) and at most one ``Authorization`` header of one value (a planned
+  query never reads it; case work, which does, is never planned and goes its own way,
+  with its session and its thread);
 * a complete body within :data:`core.api.limits.MAX_BODY_BYTES` holding a JSON object
   whose members have the right types;
 * a query :func:`core.api.view.answer_planned` answers (planned, prepared, valid).
@@ -47,14 +48,20 @@ _INTERNAL = msgspec.json.encode(error_body(INTERNAL, INTERNAL_EN, INTERNAL_ZH))
 
 
 def _plain(scope: dict[str, Any]) -> bool:
-    """A JSON POST to ``/graphql`` without credentials."""
+    """A JSON POST to ``/graphql`` with at most one credential. A planned query answers
+    the same whoever asks (published policy; the controller answers it before it looks
+    at the token), so a client that sends its token with every request, as integrators'
+    clients do, takes the short way too; two credentials are the controller's to refuse."""
     if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != PATH:
         return False
     media_type = None
+    authorized = False
     for name, value in scope["headers"]:
         if name == b"authorization":
-            return False
-        if name == b"content-type" and media_type is None:
+            if authorized or b"," in value:
+                return False
+            authorized = True
+        elif name == b"content-type" and media_type is None:
             media_type = _media_type(value)
     return media_type == _JSON
 

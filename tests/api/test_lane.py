@@ -84,6 +84,16 @@ def bodies() -> list[tuple[str, bytes, dict[str, str]]]:
             gql("{ tenants { code } }"),
             {"content-type": "application/json", "authorization": "Bearer nothing-valid"},
         ),
+        (
+            "evaluate with a token",
+            gql(EVALUATE, tenant="hebei", household=ill_household(), asOf=AS_OF),
+            {"content-type": "application/json", "authorization": "Bearer some-token"},
+        ),
+        (
+            "two tokens",
+            gql("{ tenants { code } }"),
+            {"content-type": "application/json", "authorization": "Bearer a, Bearer b"},
+        ),
         ("too large", b'{"query": "' + b" " * (limits.MAX_BODY_BYTES + 10) + b'"}', plain),
     ]
 
@@ -142,7 +152,8 @@ class Counted:
         ("charset", True),
         ("upper case", True),
         ("JSON's longer cousin", False),
-        ("with a token", False),
+        ("with a token", True),  # a planned query never reads the token
+        ("evaluate with a token", True),
         ("too large", False),
     ],
 )
