@@ -3,6 +3,7 @@
     bangfu roster import --tenant hebei --source dibao_roster --file 低保名册.xlsx \
         --as-of 2026-10-31 --reference 冀民函〔2026〕88号 [--user li.approver]
     bangfu roster list --tenant hebei
+    bangfu roster purge --tenant hebei
     bangfu roster worklist --tenant hebei
 
 The commands act as a named person of the tenant (``--user``; role ``admin`` unless
@@ -89,6 +90,16 @@ def roster_import(
         f"roster imported: {i.rows} rows; {c.files} open files compared, "
         f"{c.with_differences} with differences ({c.differences})"
     )
+
+
+@roster_app.command("purge")
+def roster_purge(
+    tenant: Tenant, user: User = None, role: Role = "admin", database: Database = None
+) -> None:
+    """Delete the rows of rosters kept past verification.roster_retention_days."""
+    with _service(database) as service:
+        purged = service.purge(_who(tenant, user, role))
+    console.print(f"已删除{purged}份过期名册的明细 / rows of {purged} expired rosters deleted")
 
 
 @roster_app.command("list")

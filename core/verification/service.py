@@ -49,7 +49,7 @@ from core.verification.comparison import (
 )
 from core.verification.facts import FACTS
 from core.verification.models import Difference, Roster
-from core.verification.roster import Imported, import_roster
+from core.verification.roster import Imported, import_roster, purge_expired
 from core.verification.sources import source_of
 
 #: who may import a roster
@@ -176,6 +176,18 @@ class VerificationService:
             self.session.rollback()
             raise
         return compared
+
+    def purge(self, principal: Principal | None) -> int:
+        """Delete the rows of the tenant's rosters kept past their retention (each import
+        does it too); how many rosters were purged."""
+        p = self._staff(principal, "purgeRosters", IMPORTERS)
+        try:
+            purged = purge_expired(self.session, p.tenant, self.today())
+            self.session.commit()
+        except BaseException:
+            self.session.rollback()
+            raise
+        return purged
 
     def rosters(self, principal: Principal | None) -> list[Roster]:
         p = self._staff(principal, "rosters", RESOLVERS)

@@ -260,6 +260,16 @@ def test_the_cli_imports_a_roster(database_url, tmp_path, monkeypatch):
         ],
     )
     assert bad.exit_code == 1 and "核对来源" in bad.output
+    listed = CliRunner().invoke(
+        app,
+        ["roster", "list", "--tenant", "hebei", "--database-url", database_url],
+        env={"COLUMNS": "200"},  # a terminal wide enough for the reference on one line
+    )
+    assert listed.exit_code == 0 and "冀民函〔2026〕88号" in listed.output
+    purged = CliRunner().invoke(
+        app, ["roster", "purge", "--tenant", "hebei", "--database-url", database_url]
+    )
+    assert purged.exit_code == 0 and "已删除0份" in purged.output
 
 
 @pytest.mark.slow
