@@ -119,8 +119,12 @@ def test_a_bill_at_the_survey_and_both_seen_before_approval(tab, prepared, tmp_p
     form.get_by_role("button", name=re.compile("保留申报值")).click()
     assert "保留申报值,待确认" in page.locator("#comparison").inner_text()
 
-    # the approver: both the comparison and the bill, before approving
+    # the approver: the differences worklist, then the file with the comparison and the bill
     sign_in(page, "zhao.min")
+    page.get_by_role("link", name=re.compile("比对差异")).click()
+    line = page.locator("table.differences tbody tr").first
+    assert "待遇将终止" in line.inner_text() and "3190.00" in line.inner_text()
+    shot(page, "verification-differences-worklist")
     page.goto(f"/staff/hebei/cases/{case_id}")
     assert "县级工会审批" not in page.locator(".steps").inner_text()  # blocked for now
     assert "门诊票据 2026-10" in page.locator("#evidence").inner_text()
@@ -130,6 +134,10 @@ def test_a_bill_at_the_survey_and_both_seen_before_approval(tab, prepared, tmp_p
     image.wait_for()
     assert page.evaluate("document.querySelector('.viewer img').naturalWidth") == 40
     shot(page, "verification-evidence-viewer")
+    answer = page.request.get(image.get_attribute("src"))  # the bytes: never kept by a cache
+    assert answer.status == 200 and answer.headers["content-type"] == "image/png"
+    assert answer.headers["cache-control"] == "no-store"
+    assert answer.headers["x-content-type-options"] == "nosniff"
     page.go_back()
     form = page.locator("#comparison form.resolve")
     form.get_by_role("button", name=re.compile("同意保留")).click()
