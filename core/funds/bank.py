@@ -10,6 +10,7 @@ column         names accepted      values
 =============  ==================  ===========================================
 payment        付款编号, payment    the payment number of the file sent
 result         结果, result         成功/paid/已发放, or 退票/returned/失败
+amount         金额, amount         the amount the bank paid (yuan); required when paid
 note           说明, note           the bank's reason (optional)
 =============  ==================  ===========================================
 """
@@ -33,6 +34,7 @@ COLUMNS = (
     ("case", "档案编号", "case"),
     ("name", "收款人", "payee"),
     ("idNumber", "身份证号(脱敏)", "ID number (masked)"),
+    ("account", "一卡通账号", "bank account"),
     ("programme", "帮扶项目", "programme"),
     ("period", "期间", "period"),
     ("amount", "金额(元)", "amount (yuan)"),
@@ -48,7 +50,7 @@ def _header() -> list[str]:
 
 
 #: The columns whose text came from a person (see :mod:`core.sheets`).
-SAID = frozenset({"name"})
+SAID = frozenset({"name", "account"})
 
 
 def _lines(rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
@@ -122,8 +124,11 @@ def _column(header: list[str], names: tuple[str, ...]) -> int | None:
     return None
 
 
-def read_result(content: bytes, filename: str = "result.csv") -> list[tuple[str, str, str]]:
-    """(payment, "paid" or "returned", note) per line of the bank's result file."""
+def read_result(
+    content: bytes, filename: str = "result.csv"
+) -> list[tuple[str, str, str, str | None]]:
+    """(payment, "paid" or "returned", note, amount paid as written or None) per line of
+    the bank's result file."""
     table = _table(content, filename)
     if not table:
         raise bad_input("the result file is empty", "回盘文件为空")
@@ -131,6 +136,7 @@ def read_result(content: bytes, filename: str = "result.csv") -> list[tuple[str,
     payment = _column(header, ("付款编号", "payment"))
     result = _column(header, ("结果", "result"))
     note = _column(header, ("说明", "note"))
+    amount = _column(header, ("金额", "amount"))
     if payment is None or result is None:
         raise bad_input(
             "the result file needs the columns 付款编号/payment and 结果/result",
@@ -141,7 +147,13 @@ def read_result(content: bytes, filename: str = "result.csv") -> list[tuple[str,
         cells = [*line, "", "", ""]
         word = cells[result].strip().lower()
         outcome = "paid" if word in PAID_WORDS else "returned" if word in RETURNED_WORDS else word
+        paid = cells[amount].strip() if amount is not None else ""
         out.append(
-            (cells[payment].strip(), outcome, cells[note].strip() if note is not None else "")
+            (
+                cells[payment].strip(),
+                outcome,
+                cells[note].strip() if note is not None else "",
+                paid or None,
+            )
         )
     return out

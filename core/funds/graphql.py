@@ -20,6 +20,7 @@ from strawberry.scalars import JSON
 from core.api.cases_gateway import _database, _staff
 from core.api.context import BangfuContext
 from core.errors import bad_input
+from core.funds.accounts import mask_account
 from core.funds.ledger import ACCOUNTS, KINDS, SOURCES, FundBalance
 from core.funds.models import FundEntry, FundPayment, FundRun
 from core.funds.payments import STATES
@@ -237,6 +238,10 @@ class BankLine:
     case_id: strawberry.ID
     name: str
     id_number: str = strawberry.field(description="masked")
+    account: str = strawberry.field(
+        description="the payee's bank account (一卡通), masked; in full only in the file "
+        "written by `bangfu payments send`"
+    )
     programme: str
     period: str
     amount: Decimal
@@ -248,6 +253,9 @@ class BankResultInput:
     payment: strawberry.ID
     result: str = strawberry.field(description="paid or returned")
     note: str | None = None
+    amount: Decimal | None = strawberry.field(
+        default=None, description="the amount the bank paid; required when paid"
+    )
 
 
 @strawberry.type
@@ -321,6 +329,11 @@ class FundsQuery:
         if job is None or job.kind != "payment_run" or job.tenant != who.tenant:
             return None
         return PaymentRunJob.of(job)
+
+    @strawberry.field(description="A file's bank account (一卡通), masked; null when none.")
+    def payee_account(self, info: strawberry.Info, case_id: strawberry.ID) -> str | None:
+        service, who = _service(info)
+        return service.payee_account(who, str(case_id))
 
     @strawberry.field(description="The documents issued to a case (tax reliefs, waivers ...).")
     def benefit_documents(
@@ -618,6 +631,20 @@ class FundsMutation:
         made = service.issue_document(who, str(case_id), programme, period)
         return BenefitDocument.of(made, str(case_id))
 
+    @strawberry.mutation(
+        description="Record a file's bank account (一卡通) for its payments; the account "
+        "masked. Kept encrypted; written in full only into the bank file."
+    )
+    def set_payee_account(
+        self,
+        info: strawberry.Info,
+        case_id: strawberry.ID,
+        account: str,
+        bank: str | None = strawberry.UNSET,
+    ) -> str:
+        service, who = _service(info)
+        return service.set_payee_account(who, str(case_id), account, _given(bank))
+
     @strawberry.mutation(description="Approve payments (four eyes; 量入为出); how many.")
     def approve_payments(self, info: strawberry.Info, ids: list[strawberry.ID]) -> int:
         if len(ids) > 500:
@@ -656,6 +683,7 @@ class FundsMutation:
                 case_id=strawberry.ID(str(r["case"])),
                 name=r["name"],
                 id_number=r["idNumber"],
+                account=mask_account(r["account"]) if r["account"] else "",
                 programme=r["programme"],
                 period=r["period"],
                 amount=Decimal(r["amount"]),
@@ -670,7 +698,16 @@ class FundsMutation:
             raise bad_input("at most 10,000 lines; use the CLI for larger files", "单次最多10000行")
         service, who = _service(info)
         counts = service.import_bank_result(
-            who, [(str(x.payment), x.result, x.note or "") for x in lines]
+            who,
+            [
+                (
+                    str(x.payment),
+                    x.result,
+                    x.note or "",
+                    None if x.amount is None else str(x.amount),
+                )
+                for x in lines
+            ],
         )
         return BankImport(paid=counts["paid"], returned=counts["returned"])
 

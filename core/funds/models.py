@@ -170,6 +170,23 @@ class BenefitDocument(TenantScoped, Base):
     __table_args__ = (UniqueConstraint("tenant", "case_id", "programme", "period_key"),)
 
 
+class PayeeAccount(TenantScoped, Base):
+    """The bank account (一卡通) a file's payments are paid into (migration 0016c): kept
+    sealed (:mod:`core.sealing`), shown masked, opened only to write the bank file."""
+
+    __tablename__ = "payee_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    sealed: Mapped[str] = mapped_column(String(200))  #: v1.<nonce and ciphertext>
+    masked: Mapped[str] = mapped_column(String(40))  #: 6222********1234
+    bank: Mapped[str | None] = mapped_column(String(100))  #: the bank's name, as typed
+    recorded_by: Mapped[str] = mapped_column(String(USER))
+    recorded_on: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = (UniqueConstraint("tenant", "case_id"),)
+
+
 def _case_numbers() -> None:
     """``FundPayment.case_number``: the file's number within its tenant (``Case.id``), the
     number people and the API know; ``case_id`` is the row's key (issue 8 numbers files per

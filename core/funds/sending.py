@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from core.auth.principal import Principal
 from core.db.models import MemberIdentity
 from core.errors import RULE_VIOLATION, BangfuError, bad_input
+from core.funds.accounts import accounts_of
 from core.funds.desk import TREASURERS, conflict, one_call_scope, small_number
 from core.funds.ledger import EXPENSE
 from core.funds.models import FundEntry, FundPayment
@@ -65,6 +66,17 @@ def altered_error(ids: list[int]) -> BangfuError:
     )
 
 
+def _fen_or_none(amount: str | None) -> int | None:
+    from decimal import Decimal, InvalidOperation
+
+    from core.money import to_fen
+
+    try:
+        return to_fen(Decimal(str(amount).replace(",", "").strip())) if amount else None
+    except (InvalidOperation, ValueError, ArithmeticError):
+        return None
+
+
 class Sending(Runs):
     @one_call_scope
     def send_to_bank(self, principal: Principal | None, run_id: str | int) -> list[dict[str, Any]]:
@@ -111,18 +123,22 @@ class Sending(Runs):
         if changed:
             raise altered_error(changed)
         masked = self._masked_ids(p)
+        lines = self._with_households(p, and_(where, FundPayment.status == SENT))
+        # the one place an account is opened: the bank file (masked everywhere else)
+        account = accounts_of(self.session, p.tenant, {pay.case_id for pay, _ in lines})
         return [
             {
                 "payment": pay.id,
                 "case": pay.case_number,
                 "name": applicant_name(household),
                 "idNumber": masked.get(pay.case_id, ""),
+                "account": account.get(pay.case_id, ""),
                 "programme": pay.programme,
                 "period": pay.period,
                 "amount": format_yuan(pay.amount_fen),
                 "sending": pay.sendings,
             }
-            for pay, household in self._with_households(p, and_(where, FundPayment.status == SENT))
+            for pay, household in lines
         ]
 
     def _masked_ids(self, p: Principal) -> dict[int, str]:
@@ -135,15 +151,19 @@ class Sending(Runs):
 
     @one_call_scope
     def import_bank_result(
-        self, principal: Principal | None, results: Sequence[tuple[str, str, str]]
+        self,
+        principal: Principal | None,
+        results: Sequence[tuple[str, str, str, str | None]],
     ) -> dict[str, int]:
-        """The bank's answer: (payment id, "paid" or "returned", note) per payment. The
-        whole file is refused (``BAD_INPUT``, every problem listed) when any line is
-        wrong: a payment not sent, unknown, or twice in the file; nothing changes."""
+        """The bank's answer: (payment id, "paid" or "returned", note, amount paid) per
+        payment. The whole file is refused (``BAD_INPUT``, every problem listed) when any
+        line is wrong: a payment not sent, unknown, or twice in the file, or paid without
+        the amount or with an amount other than the one sent; nothing changes."""
         p = self._staff(principal, TREASURERS)
         problems: list[str] = []
         wanted: dict[int, tuple[str, str]] = {}
-        for i, (given, outcome, note) in enumerate(results, 1):
+        amounts: dict[int, int] = {}
+        for i, (given, outcome, note, amount) in enumerate(results, 1):
             number = small_number(given)
             if number is None:
                 problems.append(f"line {i}: {str(given)[:20]!r} is not a payment number")
@@ -154,6 +174,15 @@ class Sending(Runs):
             if number in wanted:
                 problems.append(f"line {i}: payment {number} is in the file twice")
                 continue
+            fen = _fen_or_none(amount)
+            if outcome == "paid" and fen is None:
+                problems.append(
+                    f"line {i}: payment {number} is paid without a valid amount "
+                    f"({str(amount or '')[:20]!r}) / 第{i}行未写明实付金额"
+                )
+                continue
+            if fen is not None:
+                amounts[number] = fen
             wanted[number] = (outcome, (note or "")[:200])
         self._fresh()
         rows = (
@@ -168,6 +197,11 @@ class Sending(Runs):
                 problems.append(f"payment {pid}: none that you may see")
             elif r.status != SENT:
                 problems.append(f"payment {pid}: it is {r.status}, not waiting for the bank")
+            elif pid in amounts and amounts[pid] != r.amount_fen:
+                problems.append(
+                    f"payment {pid}: the bank paid {format_yuan(amounts[pid])}, "
+                    f"{format_yuan(r.amount_fen)} was sent / 实付金额与报送金额不符"
+                )
         if problems:
             raise bad_input(
                 "the bank's result file was not imported: " + "; ".join(problems[:20]),

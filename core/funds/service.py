@@ -8,6 +8,7 @@ is made of one part per concept, each in its own module:
 :mod:`core.funds.receipts`  money received into a fund, and its reversal
 :mod:`core.funds.approvals` proposals, approvals (four eyes, 量入为出), rejections
 :mod:`core.funds.documents` tax reliefs, waivers, referrals: documents, never fund money
+:mod:`core.funds.accounts`  payees' bank accounts (一卡通): sealed, shown masked
 :mod:`core.funds.runs`      payment runs (清册) and their published list (公示)
 :mod:`core.funds.sending`   the bank file, the bank's answer, 补发 and 追回
 :mod:`core.funds.reading`   balances, entries, payments, runs
@@ -34,6 +35,7 @@ Who may do what (roles of ``shared/spec/CONTRACT.md``):
 
 from __future__ import annotations
 
+from core.funds.accounts import Accounts
 from core.funds.approvals import Approvals
 from core.funds.documents import Documents
 from core.funds.reading import Reading
@@ -46,7 +48,9 @@ from core.funds.sending import Sending
 __all__ = ["FundsService", "Reconciliation", "RunResult", "applicant_name", "mask_name"]
 
 
-class FundsService(Receipts, Approvals, Documents, Sending, Reading, Reporting, Reconciling):
+class FundsService(
+    Receipts, Approvals, Documents, Accounts, Sending, Reading, Reporting, Reconciling
+):
     """The assistance funds ledger of every tenant, on behalf of a principal.
 
     :param session: the request's database session (the service commits its mutations)

@@ -86,9 +86,10 @@ def test_a_year_from_the_command_line(database_url, cases, session, tmp_path):
     assert sent[0][0].startswith("付款编号") and [r[2] for r in sent[1:]] == ["张三"] * 3
     # the bank answers in a workbook: two paid, one returned
     answer = Workbook()
-    answer.active.append(["付款编号", "结果", "说明"])
+    answer.active.append(["付款编号", "结果", "说明", "金额"])
     for i, r in enumerate(sent[1:]):
-        answer.active.append([r[0], "退票" if i == 0 else "成功", "账户已销户" if i == 0 else ""])
+        paid = "退票" if i == 0 else "成功"
+        answer.active.append([r[0], paid, "账户已销户" if i == 0 else "", r[7]])
     answer.save(tmp_path / "result.xlsx")
     out = bangfu(
         url, "payments", "import", "--tenant", "hebei", "--file", str(tmp_path / "result.xlsx")
@@ -122,6 +123,7 @@ def test_bank_files_read_back():
             "case": 3,
             "name": "张三",
             "idNumber": "130102********0011",
+            "account": "6222021234567890123",
             "programme": "living_relief",
             "period": "2026",
             "amount": "790.00",
@@ -129,8 +131,14 @@ def test_bank_files_read_back():
         }
     ]
     text = bank.to_csv(rows).decode("utf-8-sig")
-    assert text.splitlines()[1] == "7,3,张三,130102********0011,living_relief,2026,790.00,1"
+    assert (
+        text.splitlines()[1]
+        == "7,3,张三,130102********0011,6222021234567890123,living_relief,2026,790.00,1"
+    )
     sheet = load_workbook(io.BytesIO(bank.to_xlsx(rows))).worksheets[0]
     assert [c.value for c in sheet[2]][:3] == [7, 3, "张三"]
     answer = "payment,result,note\n7,paid,\n8,退票,卡号错误\n".encode("gb18030")
-    assert bank.read_result(answer) == [("7", "paid", ""), ("8", "returned", "卡号错误")]
+    assert bank.read_result(answer) == [
+        ("7", "paid", "", None),
+        ("8", "returned", "卡号错误", None),
+    ]

@@ -49,6 +49,7 @@ def test_the_bank_file_writes_names_as_text(name):
             "case": 3,
             "name": name,
             "idNumber": "130102********0011",
+            "account": "6222021234567890123",
             "programme": "living_relief",
             "period": "2026",
             "amount": "790.00",
@@ -57,7 +58,7 @@ def test_the_bank_file_writes_names_as_text(name):
     ]
     _assert_text(bank.to_csv(rows), bank.to_xlsx(rows), [name])
     # an amount the software wrote stays a number a spreadsheet can add up
-    assert _csv_cells(bank.to_csv([{**rows[0], "amount": "-790.00"}]))[1][6] == "-790.00"
+    assert _csv_cells(bank.to_csv([{**rows[0], "amount": "-790.00"}]))[1][7] == "-790.00"
 
 
 def test_the_helper_keeps_numbers_and_dates():

@@ -64,14 +64,17 @@ def test_a_run_through_the_api(caller, filed):
     sent = admin.ok(SEND, r=run["id"])
     assert [s["name"] for s in sent] == ["张三"] * 6
     lines = [
-        {"payment": s["payment"], "result": "returned" if i == 0 else "paid"}
+        {"payment": s["payment"], "result": "returned" if i == 0 else "paid", "amount": s["amount"]}
         for i, s in enumerate(sent)
     ]
     assert admin.ok(IMPORT, l=lines) == {"paid": 5, "returned": 1}
     assert admin.ok(REISSUE, id=sent[0]["payment"])["sendings"] == 2
     again = admin.ok(SEND, r=run["id"])
     assert [s["payment"] for s in again] == [sent[0]["payment"]]
-    admin.ok(IMPORT, l=[{"payment": sent[0]["payment"], "result": "paid", "note": "补发"}])
+    admin.ok(
+        IMPORT,
+        l=[{"payment": sent[0]["payment"], "result": "paid", "note": "补发", "amount": "790.00"}],
+    )
 
     rec = approver.ok(RECONCILE, y=2026)
     assert rec["balanced"] and rec["states"] == [

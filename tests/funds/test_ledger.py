@@ -78,7 +78,8 @@ def test_a_tenants_year_of_money_balances_to_the_fen(funds, cases, session):
     # the bank: 980 paid, 20 returned; 12 of those reissued (then paid), 8 recovered
     returned = [s["payment"] for s in sent[:20]]
     answer = [
-        (str(s["payment"]), "returned" if s["payment"] in returned else "paid", "") for s in sent
+        (str(s["payment"]), "returned" if s["payment"] in returned else "paid", "", s["amount"])
+        for s in sent
     ]
     assert funds.import_bank_result(TREASURER, answer) == {"paid": 980, "returned": 20}
     for pid in returned[:12]:
@@ -88,7 +89,9 @@ def test_a_tenants_year_of_money_balances_to_the_fen(funds, cases, session):
     again = funds.send_to_bank(TREASURER, run.run.id)
     assert sorted(s["payment"] for s in again) == sorted(returned[:12])
     assert {s["sending"] for s in again} == {2}
-    funds.import_bank_result(TREASURER, [(str(p), "paid", "补发成功") for p in returned[:12]])
+    funds.import_bank_result(
+        TREASURER, [(str(p), "paid", "补发成功", "790.00") for p in returned[:12]]
+    )
 
     # one-off medical relief for a single file, from union funds, proposed and approved
     one = funds.propose(CASEWORKER, first, "medical_relief", "2026-12", "union_budget")
@@ -223,9 +226,9 @@ def test_bad_input_is_refused_and_changes_nothing(funds, cases, session):
         funds.import_bank_result,
         TREASURER,
         [
-            (str(sent["payment"]), "paid", ""),
-            ("999", "paid", ""),
-            (str(sent["payment"]), "returned", ""),
+            (str(sent["payment"]), "paid", "", sent["amount"]),
+            ("999", "paid", "", "1.00"),
+            (str(sent["payment"]), "returned", "", None),
         ],
     )
     assert len(error.details["problems"]) == 2
