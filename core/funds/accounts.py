@@ -56,7 +56,7 @@ def masked_accounts(session: Session, tenant: str) -> dict[int, str]:
     rows = session.execute(
         select(PayeeAccount.case_id, PayeeAccount.masked).where(PayeeAccount.tenant == tenant)
     )
-    return dict(rows.tuples())
+    return {case: masked for case, masked in rows}
 
 
 class Accounts(FundsDesk):

@@ -29,6 +29,7 @@ from core.funds.desk import (
     shortfall_error,
     small_number,
 )
+from core.funds.in_kind import given_in_kind
 from core.funds.models import FundPayment
 from core.funds.payments import PROPOSED, STATES, apply_move, rows_of
 from core.model import BENEFIT_FORMS, BenefitForm
@@ -100,6 +101,12 @@ class Approvals(FundsDesk):
             grant.granted_by,
         )
         when = due.period
+        if (row_id, programme) in given_in_kind(self.session, p.tenant, due.key):
+            raise conflict(
+                f"case {case.id} was given {programme} for {due.key} in kind already",
+                f"档案 {case.id} 在{due.key}已以实物或购物券发放{known[programme].name},不重复发放",
+                periodKey=due.key,
+            )
         record = next(r for i, _s, r, _on in steps if i == grant.in_force)
         payment = FundPayment(
             tenant=p.tenant,

@@ -59,6 +59,9 @@ class Fund:
     available: Decimal = strawberry.field(description="raised - spent: what may be approved")
     bank: Decimal = strawberry.field(description="in the dedicated account (专户)")
     payable: Decimal = strawberry.field(description="approved, not yet paid out (应付)")
+    stock: Decimal = strawberry.field(
+        default=Decimal("0.00"), description="goods and vouchers bought, not yet handed over"
+    )
 
     @classmethod
     def of(cls, b: FundBalance) -> Fund:
@@ -71,6 +74,7 @@ class Fund:
             available=to_yuan(b.available),
             bank=to_yuan(b.bank),
             payable=to_yuan(b.payable),
+            stock=to_yuan(b.stock),
         )
 
 
@@ -330,6 +334,16 @@ class FundsQuery:
             return None
         return PaymentRunJob.of(job)
 
+    @strawberry.field(description="Goods and vouchers in stock: received, listed, handed, on hand.")
+    def stock(self, info: strawberry.Info) -> list[StockLine]:
+        service, who = _service(info)
+        return [StockLine.of(b) for b in service.stock(who)]
+
+    @strawberry.field(description="A distribution list (发放名册) and its lines, for printing.")
+    def distribution_list(self, info: strawberry.Info, id: strawberry.ID) -> DistributionListView:
+        service, who = _service(info)
+        return _distribution(service, who, str(id))
+
     @strawberry.field(description="A file's bank account (一卡通), masked; null when none.")
     def payee_account(self, info: strawberry.Info, case_id: strawberry.ID) -> str | None:
         service, who = _service(info)
@@ -513,6 +527,111 @@ class BenefitDocument:
         )
 
 
+@strawberry.type(description="Goods or vouchers in stock (003 五.9), to the unit and the fen.")
+class StockLine:
+    id: strawberry.ID
+    year: int
+    source: str
+    kind: str = strawberry.field(description="goods or voucher")
+    name: str
+    unit: str
+    unit_cost: Decimal
+    supplier: str
+    document: str
+    received: int
+    listed: int = strawberry.field(description="on lines not yet handed over")
+    handed: int
+    on_hand: int
+    value_on_hand: Decimal
+
+    @classmethod
+    def of(cls, b: Any) -> StockLine:
+        i = b.item
+        return cls(
+            id=strawberry.ID(str(i.id)),
+            year=i.year,
+            source=i.source,
+            kind=i.kind,
+            name=i.name,
+            unit=i.unit,
+            unit_cost=to_yuan(i.unit_cost_fen),
+            supplier=i.supplier,
+            document=i.document,
+            received=b.received,
+            listed=b.listed,
+            handed=b.handed,
+            on_hand=b.on_hand,
+            value_on_hand=to_yuan(b.value_on_hand),
+        )
+
+
+@strawberry.type(description="What one household receives on a distribution list.")
+class DistributionLineView:
+    id: strawberry.ID
+    case_id: strawberry.ID
+    name: str
+    item: str
+    unit: str
+    quantity: int
+    amount: Decimal
+    status: str = strawberry.field(description="listed, handed or stopped")
+    status_zh: str
+    signed_by: str
+    witness: str
+    handed_on: date | None
+    serials: list[str] = strawberry.field(description="voucher serial numbers issued")
+    stop_reason: str
+
+
+@strawberry.type(description="A distribution list (发放名册) of goods or vouchers.")
+class DistributionListView:
+    id: strawberry.ID
+    programme: str
+    period: str
+    title: str
+    made_by: str
+    made_on: date
+    lines: list[DistributionLineView]
+
+
+@strawberry.input(description="One household of a distribution list and what it receives.")
+class DistributionLineInput:
+    case_id: strawberry.ID
+    item: strawberry.ID = strawberry.field(description="the stock item")
+    quantity: int
+
+
+def _distribution(service: FundsService, who: Any, list_id: str) -> DistributionListView:
+    made, lines = service.distribution(who, list_id)
+    return DistributionListView(
+        id=strawberry.ID(str(made.id)),
+        programme=made.programme,
+        period=made.period,
+        title=made.title,
+        made_by=made.made_by,
+        made_on=made.made_on,
+        lines=[
+            DistributionLineView(
+                id=strawberry.ID(str(x["line"])),
+                case_id=strawberry.ID(str(x["case"])),
+                name=x["name"],
+                item=x["item"],
+                unit=x["unit"],
+                quantity=x["quantity"],
+                amount=Decimal(x["amount"]),
+                status=x["status"],
+                status_zh=x["statusZh"],
+                signed_by=x["signedBy"],
+                witness=x["witness"],
+                handed_on=x["handedOn"],
+                serials=x["serials"],
+                stop_reason=x["stopReason"],
+            )
+            for x in lines
+        ],
+    )
+
+
 def _cursor(after: Any) -> int | None:
     if after is None:
         return None
@@ -644,6 +763,71 @@ class FundsMutation:
     ) -> str:
         service, who = _service(info)
         return service.set_payee_account(who, str(case_id), account, _given(bank))
+
+    @strawberry.mutation(
+        description="Goods or vouchers bought from a fund into stock (量入为出); vouchers are "
+        "numbered from firstSerial, each number once."
+    )
+    def receive_stock(
+        self,
+        info: strawberry.Info,
+        year: int,
+        source: str,
+        kind: str,
+        name: str,
+        unit: str,
+        quantity: int,
+        unit_cost: Decimal,
+        supplier: str,
+        document: str,
+        first_serial: int | None = strawberry.UNSET,
+        serial_prefix: str | None = strawberry.UNSET,
+    ) -> StockLine:
+        service, who = _service(info)
+        item = service.receive_stock(
+            who, year, source, kind, name, unit, quantity, _fen(unit_cost), supplier, document,
+            _given(first_serial), _given(serial_prefix) or "",
+        )  # fmt: skip
+        return next(StockLine.of(b) for b in service.stock(who) if b.item.id == item.id)
+
+    @strawberry.mutation(
+        description="A distribution list: the households of a programme and period and what "
+        "each receives; refused as a whole when a line is not allowed."
+    )
+    def make_distribution_list(
+        self,
+        info: strawberry.Info,
+        programme: str,
+        period: str,
+        title: str,
+        lines: list[DistributionLineInput],
+    ) -> DistributionListView:
+        if len(lines) > 5_000:
+            raise bad_input("at most 5,000 lines per list", "每份名册最多5000行")
+        service, who = _service(info)
+        made = service.make_distribution(
+            who,
+            programme,
+            period,
+            title,
+            [(str(x.case_id), str(x.item), x.quantity) for x in lines],
+        )
+        return _distribution(service, who, str(made.id))
+
+    @strawberry.mutation(
+        description="Close a line by the recipient's signature (签收) or a witness, once."
+    )
+    def hand_over(
+        self,
+        info: strawberry.Info,
+        line_id: strawberry.ID,
+        signed_by: str | None = strawberry.UNSET,
+        witness: str | None = strawberry.UNSET,
+    ) -> DistributionLineView:
+        service, who = _service(info)
+        line = service.hand_over(who, str(line_id), _given(signed_by), _given(witness))
+        view = _distribution(service, who, str(line.list_id))
+        return next(x for x in view.lines if str(x.id) == str(line.id))
 
     @strawberry.mutation(description="Approve payments (four eyes; 量入为出); how many.")
     def approve_payments(self, info: strawberry.Info, ids: list[strawberry.ID]) -> int:

@@ -17,8 +17,9 @@ negative) sum to zero, written in one INSERT statement (on PostgreSQL a statemen
 refuses a journal that does not balance). Nothing is ever updated or deleted: a correction
 is a reversing journal. Balances are sums of lines, never stored.
 
-What may still be spent (量入为出) is ``income - expense`` of the fund: the money raised,
-less what has been approved (paid or not).
+What may still be spent (量入为出) is ``income - expense - stock`` of the fund: the money
+raised, less what has been approved (paid or not) and the goods bought into stock
+(``stock``, at cost: a purchase is bank to stock, a hand-over stock to expense).
 """
 
 from __future__ import annotations
@@ -36,11 +37,13 @@ from sqlalchemy.orm import Session
 from core.funds.models import FundEntry
 
 BANK, INCOME, EXPENSE, PAYABLE = "bank", "income", "expense", "payable"
+STOCK = "stock"
 ACCOUNTS = {
     BANK: ("专户存款", "bank account"),
     INCOME: ("资金收入", "funds raised"),
     EXPENSE: ("帮扶支出", "assistance paid"),
     PAYABLE: ("应付帮扶款", "approved, not yet paid"),
+    STOCK: ("帮扶物资库存", "goods and vouchers in stock"),
 }
 #: The sources of a tenant's funds (seed 003 part 6, 资金的筹集).
 SOURCES = {
@@ -53,6 +56,7 @@ SOURCES = {
 RECEIPT, REVERSAL = "receipt", "reversal"
 APPROVAL, SENDING, RETURN, RECOVERY = "approval", "sending", "return", "recovery"
 WITHDRAWAL = "withdrawal"
+PURCHASE, HANDOVER = "purchase", "handover"
 KINDS = {
     RECEIPT: ("收入", "receipt"),
     REVERSAL: ("冲销", "reversal"),
@@ -61,6 +65,8 @@ KINDS = {
     RETURN: ("退票", "returned by the bank"),
     RECOVERY: ("追回", "recovered"),
     WITHDRAWAL: ("停发撤销", "approval withdrawn: no longer entitled"),
+    PURCHASE: ("购入物资", "goods or vouchers bought into stock"),
+    HANDOVER: ("实物发放", "goods or vouchers handed over, signed for"),
 }
 #: Rows per INSERT statement; a journal is never split across two.
 CHUNK = 2_000
@@ -238,11 +244,12 @@ class FundBalance:
     spent: int  #: expense (approved, paid or not)
     bank: int  #: in the dedicated account
     payable: int  #: approved, not yet paid out
+    stock: int = 0  #: goods and vouchers bought, not yet handed over (at cost)
 
     @property
     def available(self) -> int:
-        """What may still be approved (量入为出)."""
-        return self.raised - self.spent
+        """What may still be approved or bought (量入为出): goods in stock are spoken for."""
+        return self.raised - self.spent - self.stock
 
 
 def balances(session: Session, tenant: str, year: int | None = None) -> list[FundBalance]:
@@ -266,19 +273,21 @@ def balances(session: Session, tenant: str, year: int | None = None) -> list[Fun
             spent=s.get(EXPENSE, 0),
             bank=s.get(BANK, 0),
             payable=-s.get(PAYABLE, 0),
+            stock=s.get(STOCK, 0),
         )
         for (y, source), s in sorted(sums.items())
     ]
 
 
 def available(session: Session, tenant: str, year: int, source: str) -> int:
-    """``income - expense`` of one fund, in fen."""
+    """``income - expense - stock`` of one fund, in fen (goods bought and not yet handed
+    over are spoken for)."""
     total = session.scalar(
         select(func.coalesce(func.sum(FundEntry.amount_fen), 0)).where(
             FundEntry.tenant == tenant,
             FundEntry.year == year,
             FundEntry.source == source,
-            FundEntry.account.in_((INCOME, EXPENSE)),
+            FundEntry.account.in_((INCOME, EXPENSE, STOCK)),
         )
     )
     return -int(total or 0)

@@ -187,6 +187,94 @@ class PayeeAccount(TenantScoped, Base):
     __table_args__ = (UniqueConstraint("tenant", "case_id"),)
 
 
+class StockItem(TenantScoped, Base):
+    """Goods or vouchers bought from a fund into stock (003 五.9: 实物、超市购物券),
+    migration 0016d: what, how many, at what unit cost, from whom, on which document."""
+
+    __tablename__ = "stock_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(CODE))
+    kind: Mapped[str] = mapped_column(String(CODE))  #: goods or voucher
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(20))
+    quantity: Mapped[int] = mapped_column(Integer)  #: received
+    unit_cost_fen: Mapped[int] = mapped_column(BigInteger)
+    supplier: Mapped[str] = mapped_column(String(200))
+    document: Mapped[str] = mapped_column(String(DOCUMENT))  #: the supplier's invoice
+    journal: Mapped[str] = mapped_column(String(JOURNAL))  #: the purchase's journal
+    received_on: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(USER))
+
+
+class Voucher(TenantScoped, Base):
+    """A voucher of a stock item, by serial number: issued once, to one line."""
+
+    __tablename__ = "vouchers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("stock_items.id"))
+    serial: Mapped[str] = mapped_column(String(40))
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("distribution_lines.id"))
+
+    __table_args__ = (
+        UniqueConstraint("tenant", "serial"),
+        Index("ix_vouchers_item_id", "item_id"),
+    )
+
+
+class DistributionList(TenantScoped, Base):
+    """A distribution list (发放名册) of goods or vouchers for a programme and period."""
+
+    __tablename__ = "distribution_lists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    programme: Mapped[str] = mapped_column(String(CODE))
+    period: Mapped[str] = mapped_column(String(PERIOD))
+    title: Mapped[str] = mapped_column(String(200))
+    made_by: Mapped[str] = mapped_column(String(USER))
+    made_on: Mapped[date] = mapped_column(Date)
+
+
+class DistributionLine(TenantScoped, Base):
+    """What one household receives on a list; closed by the recipient's signature (签收)
+    or a witness, once."""
+
+    __tablename__ = "distribution_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("distribution_lists.id"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    determination_id: Mapped[int] = mapped_column(ForeignKey("case_events.id"))
+    programme: Mapped[str] = mapped_column(String(CODE))
+    period_key: Mapped[str] = mapped_column(String(PERIOD_KEY))
+    item_id: Mapped[int] = mapped_column(ForeignKey("stock_items.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)  #: quantity x unit cost
+    status: Mapped[str] = mapped_column(String(CODE))  #: listed, handed, stopped
+    signed_by: Mapped[str | None] = mapped_column(String(100))  #: 签收 by the recipient
+    witness: Mapped[str | None] = mapped_column(String(100))  #: or a witness
+    handed_on: Mapped[date | None] = mapped_column(Date)
+    handed_by: Mapped[str | None] = mapped_column(String(USER))
+    stop_reason: Mapped[str | None] = mapped_column(String(300))
+
+    __table_args__ = (
+        # once per entitlement, like a payment: one line of a programme per period key
+        Index(
+            "uq_distribution_lines_once_per_period",
+            "tenant",
+            "case_id",
+            "programme",
+            "period_key",
+            unique=True,
+            sqlite_where=text("status <> 'stopped'"),
+            postgresql_where=text("status <> 'stopped'"),
+        ),
+        Index("ix_distribution_lines_list_id", "list_id"),
+    )
+
+
 def _case_numbers() -> None:
     """``FundPayment.case_number``: the file's number within its tenant (``Case.id``), the
     number people and the API know; ``case_id`` is the row's key (issue 8 numbers files per

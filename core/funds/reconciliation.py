@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from core.auth.principal import Principal
 from core.funds import ledger
 from core.funds.desk import FundsDesk, checked_year, one_call_scope
-from core.funds.ledger import FundBalance
+from core.funds.ledger import HANDOVER, PURCHASE, STOCK, FundBalance
 from core.funds.models import FundEntry, FundPayment
 from core.funds.payments import APPROVED, EXPECTED, PAID, RETURNED, SENT, STATES
 from core.money import format_yuan
@@ -92,9 +92,25 @@ class Reconciling(FundsDesk):
         payable = sum(b.payable for b in result.balances)
         sent_or_paid = fen_in.get(SENT, 0) + fen_in.get(PAID, 0)
         committed = sent_or_paid + fen_in.get(APPROVED, 0) + fen_in.get(RETURNED, 0)
+        # relief in kind: goods bought (bank to stock), handed over (stock to expense)
+        in_kind: dict[str, int] = dict(
+            self.session.execute(
+                select(FundEntry.kind, func.sum(FundEntry.amount_fen))
+                .where(
+                    FundEntry.tenant == p.tenant,
+                    FundEntry.year == year,
+                    FundEntry.account == STOCK,
+                    FundEntry.kind.in_((PURCHASE, HANDOVER)),
+                )
+                .group_by(FundEntry.kind)
+            ).all()
+        )
+        bought, handed = int(in_kind.get(PURCHASE) or 0), -int(in_kind.get(HANDOVER) or 0)
+        stock = sum(b.stock for b in result.balances)
         checks = (
-            ("bank = raised - sent or paid", bank, raised - sent_or_paid),
-            ("spent = approved + sent + paid + returned", spent, committed),
+            ("bank = raised - sent or paid - bought in kind", bank, raised - sent_or_paid - bought),
+            ("spent = approved + sent + paid + returned + handed over", spent, committed + handed),
+            ("stock = bought - handed over", stock, bought - handed),
             (
                 "payable = approved + returned",
                 payable,

@@ -270,11 +270,16 @@ class Runs(FundsDesk):
             self.session, tenant, procedure.admitted, recurring(tenant, when.cadence)
         )
         held = held_files(self.session, tenant, today)  # verification.hold_payments
+        from core.funds.in_kind import given_in_kind  # given in kind: not paid again
+
+        kind = given_in_kind(self.session, p.tenant, when.text)
         end = periods.period_end(when)
         rows = [
             payment_row(p.tenant, d, when, source, run.id, p.user, today)
             for d in due
-            if d[0] not in held and (d[5] is None or d[5] <= end)  # not before it took effect
+            if d[0] not in held
+            and (d[0], d[2]) not in kind
+            and (d[5] is None or d[5] <= end)  # not before it took effect
         ]
         insert_payments(self.session, rows, progress)
         total, total_fen = self._count(FundPayment.run_id == run.id, with_sum=True)

@@ -9,6 +9,7 @@ is made of one part per concept, each in its own module:
 :mod:`core.funds.approvals` proposals, approvals (four eyes, 量入为出), rejections
 :mod:`core.funds.documents` tax reliefs, waivers, referrals: documents, never fund money
 :mod:`core.funds.accounts`  payees' bank accounts (一卡通): sealed, shown masked
+:mod:`core.funds.in_kind`   goods and vouchers: stock, distribution lists, 签收
 :mod:`core.funds.runs`      payment runs (清册) and their published list (公示)
 :mod:`core.funds.sending`   the bank file, the bank's answer, 补发 and 追回
 :mod:`core.funds.reading`   balances, entries, payments, runs
@@ -38,6 +39,7 @@ from __future__ import annotations
 from core.funds.accounts import Accounts
 from core.funds.approvals import Approvals
 from core.funds.documents import Documents
+from core.funds.in_kind import InKind
 from core.funds.reading import Reading
 from core.funds.receipts import Receipts
 from core.funds.reconciliation import Reconciliation, Reconciling
@@ -49,7 +51,15 @@ __all__ = ["FundsService", "Reconciliation", "RunResult", "applicant_name", "mas
 
 
 class FundsService(
-    Receipts, Approvals, Documents, Accounts, Sending, Reading, Reporting, Reconciling
+    Receipts,
+    Approvals,
+    Documents,
+    Accounts,
+    InKind,
+    Sending,
+    Reading,
+    Reporting,
+    Reconciling,
 ):
     """The assistance funds ledger of every tenant, on behalf of a principal.
 

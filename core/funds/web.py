@@ -207,6 +207,36 @@ def case_documents(request: Request, tenant: FromPath[str], case_id: FromPath[st
         )
 
 
+@get("/{tenant:str}/distributions/{list_id:str}", sync_to_thread=True)
+def distribution_page(request: Request, tenant: FromPath[str], list_id: FromPath[str]) -> Template:
+    """A distribution list (发放名册), printable: what each household receives, with room
+    for the recipient's signature (签收) or the witness."""
+    where = _tenant(request, tenant)
+    with open_desk(request, where) as desk:
+        made, lines = _funds(request, desk).distribution(desk.principal, list_id)
+        names = _names(where)
+        return page(
+            request,
+            "distribution.html",
+            brand_of(where),
+            title=made.title,
+            programme=names.get(made.programme, made.programme),
+            period=made.period,
+            made_by=made.made_by,
+            made_on=made.made_on,
+            lines=lines,
+            total=format_yuan(sum(x["amountFen"] for x in lines)),
+            signed=signed(desk.principal),
+        )
+
+
 def funds_pages() -> list[Any]:
     """The route handlers, for :func:`core.web.routes.staff_pages`."""
-    return [fund_page, waiting_for_approval, approve_payments, case_payments, case_documents]
+    return [
+        fund_page,
+        waiting_for_approval,
+        approve_payments,
+        case_payments,
+        case_documents,
+        distribution_page,
+    ]
