@@ -125,7 +125,55 @@ def _funds(session, registry, tenant: str, case_id: int) -> None:
             version=1,
         )
     )
+    _in_kind_and_documents(session, tenant, case_id, event)
     session.commit()
+
+
+def _in_kind_and_documents(session, tenant: str, case_id: int, event: int) -> None:
+    """A row of each table issue 19 added: a document, an account, stock, a voucher, a
+    distribution list and its line."""
+    from core.funds.models import (
+        BenefitDocument,
+        DistributionLine,
+        DistributionList,
+        PayeeAccount,
+        StockItem,
+        Voucher,
+    )
+
+    on = D("2026-11-20")
+    session.add(
+        BenefitDocument(
+            tenant=tenant, case_id=case_id, determination_id=event, programme="x",
+            form="TAX_RELIEF", period="2026", period_key="2026", amount_fen=1, text="证明",
+            issued_by="x", issued_on=on,
+        )
+    )  # fmt: skip
+    session.add(
+        PayeeAccount(
+            tenant=tenant, case_id=case_id, sealed="v1.x", masked="6222****0123",
+            recorded_by="x", recorded_on=on,
+        )
+    )  # fmt: skip
+    item = StockItem(
+        tenant=tenant, year=2026, source="donation", kind="voucher", name="券", unit="张",
+        quantity=1, unit_cost_fen=1, supplier="s", document="d", journal="j" * 32,
+        received_on=on, recorded_by="x",
+    )  # fmt: skip
+    listed = DistributionList(
+        tenant=tenant, programme="living_relief", period="2026", title="t", made_by="x",
+        made_on=on,
+    )  # fmt: skip
+    session.add_all([item, listed])
+    session.flush()
+    line = DistributionLine(
+        tenant=tenant, list_id=listed.id, case_id=case_id, determination_id=event,
+        programme="living_relief", period_key="2026", item_id=item.id, quantity=1,
+        amount_fen=1, status="listed",
+    )  # fmt: skip
+    session.add(line)
+    session.flush()
+    session.add(Voucher(tenant=tenant, item_id=item.id, serial=f"{tenant}-1", line_id=line.id))
 
 
 def test_every_table_with_a_tenant_column_is_a_tenant_scoped_model():
