@@ -6,7 +6,7 @@ A tenant table: row-level security as in 0002. The serving role may read, add an
 an account (a payee changes banks); it may not delete one.
 
 Revision ID: 0016c
-Revises: 0016b
+Revises: 0020
 Create Date: 2026-12-07
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from migrations.walls import APP_ROLE, serving_role_may, tenant_walls
 
 revision: str = "0016c"
-down_revision: str | None = "0016b"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
