@@ -112,6 +112,7 @@ class Opening(Steps, Views, Duplicates):
             "opened_by": p.user,
             **household_columns(protected.stored, facts_row(household)),
             "due_provisional": False,
+            "determination_seq": 1,  # the opening's determination is in force
             **self._summary(evaluation, decision.notes, flow, state),
         }
         case_id, number = repo.add_case(self.session, values)

@@ -114,6 +114,9 @@ class CaseFile(TenantScoped, Base):
     # deleted history, shows against it (``bangfu audit verify``)
     history_head: Mapped[str] = mapped_column(String(64), server_default="")
     history_events: Mapped[int] = mapped_column(Integer, server_default="0")
+    #: the step whose determination is in force: the latest whose record is one and does
+    #: not wait for a second person (migration 0020b); 0 for none
+    determination_seq: Mapped[int] = mapped_column(Integer, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -129,7 +132,7 @@ class CaseFile(TenantScoped, Base):
 
 class CaseTally(TenantScoped, Base):
     """How many of a tenant's files are in one status with one outcome (category, national
-    groups, grounds): kept by triggers on ``cases`` in the transaction of every change
+    groups, grounds) waiting for one step (turn): kept by triggers on ``cases`` in the transaction of every change
     (migration 0020), so that statistics, quotas and the worklist's total read a few rows
     instead of counting every file. ``category`` is "" for none."""
 
@@ -140,6 +143,8 @@ class CaseTally(TenantScoped, Base):
     category: Mapped[str] = mapped_column(String(CODE), primary_key=True, server_default="")
     groups: Mapped[str] = mapped_column(String(400), primary_key=True, server_default="")
     grounds: Mapped[str] = mapped_column(String(200), primary_key=True, server_default="")
+    #: whose step the files wait for (``cases.turn``; migration 0020b)
+    turn: Mapped[str] = mapped_column(String(CODE), primary_key=True, server_default="")
     n: Mapped[int] = mapped_column(Integer, server_default="0")
 
 

@@ -223,6 +223,14 @@ def add_event(session: Session, values: dict[str, Any]) -> None:
     metrics.step_written(session, values["tenant"], values["action"])
 
 
+def in_force(event: dict[str, Any]) -> bool:
+    """Whether a step's record is the file's determination in force from then on: a
+    determination (not the empty record of, say, a document added), and not new facts
+    waiting for a second person."""
+    record = event.get("determination") or {}
+    return bool(record) and not record.get("pending")
+
+
 def apply_step(
     session: Session,
     tenant: str,
@@ -237,6 +245,8 @@ def apply_step(
     cases, events = CaseFile.__table__, CaseEvent.__table__
     # the file keeps its newest event's hash and its number of events (its head)
     values = {**values, "history_head": event["hash"], "history_events": event["seq"]}
+    if in_force(event):  # and which step's determination is in force (migration 0020b)
+        values["determination_seq"] = event["seq"]
     changed = (
         update(cases)
         .where(cases.c.id == case_id, cases.c.tenant == tenant, cases.c.version == expected_version)

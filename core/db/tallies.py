@@ -25,31 +25,30 @@ class Tally:
     category: str | None
     groups: str  #: "a,b", as in ``cases.groups``
     grounds: str  #: "a,f", as in ``cases.grounds``
+    turn: str  #: the step the files wait for, as in ``cases.turn``
     n: int
+
+
+KEY = (CaseTally.status, CaseTally.category, CaseTally.groups, CaseTally.grounds, CaseTally.turn)
 
 
 def tallies(session: Session, tenant: str) -> list[Tally]:
     """The tenant's tallies (none of 0), in order."""
     rows = session.execute(
-        select(
-            CaseTally.status, CaseTally.category, CaseTally.groups, CaseTally.grounds, CaseTally.n
-        )
-        .where(CaseTally.tenant == tenant, CaseTally.n != 0)
-        .order_by(CaseTally.status, CaseTally.category, CaseTally.groups, CaseTally.grounds)
+        select(*KEY, CaseTally.n).where(CaseTally.tenant == tenant, CaseTally.n != 0).order_by(*KEY)
     )
-    return [Tally(s, c or None, g, r, int(n)) for s, c, g, r, n in rows]
+    return [Tally(s, c or None, g, r, t, int(n)) for s, c, g, r, t, n in rows]
 
 
 def recount(session: Session, tenant: str) -> list[Tally]:
     """The same counts from the files themselves (a scan of every file: for checks)."""
     category = func.coalesce(CaseFile.category, "")
+    columns = (CaseFile.status, category, CaseFile.groups, CaseFile.grounds, CaseFile.turn)
     rows = session.execute(
-        select(CaseFile.status, category, CaseFile.groups, CaseFile.grounds, func.count())
-        .where(CaseFile.tenant == tenant)
-        .group_by(CaseFile.status, category, CaseFile.groups, CaseFile.grounds)
+        select(*columns, func.count()).where(CaseFile.tenant == tenant).group_by(*columns)
     )
-    found = [Tally(s, c or None, g, r, int(n)) for s, c, g, r, n in rows]
-    return sorted(found, key=lambda t: (t.status, t.category or "", t.groups, t.grounds))
+    found = [Tally(s, c or None, g, r, t, int(n)) for s, c, g, r, t, n in rows]
+    return sorted(found, key=lambda t: (t.status, t.category or "", t.groups, t.grounds, t.turn))
 
 
 def files(
@@ -58,10 +57,15 @@ def files(
     statuses: Sequence[str] | None = None,
     ground: str | None = None,
     sole: bool = True,
+    turns: Sequence[str] | None = None,
 ) -> int:
     """How many files the tenant has (in ``statuses``; resting on ``ground`` alone, or
-    with ``sole`` False on ``ground`` among others)."""
+    with ``sole`` False on ``ground`` among others; waiting for one of ``turns``)."""
     where: list[ColumnElement[bool]] = [CaseTally.tenant == tenant]
+    if turns is not None:
+        if not turns:
+            return 0
+        where.append(CaseTally.turn.in_(list(turns)))
     if statuses is not None:
         if not statuses:
             return 0

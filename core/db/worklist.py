@@ -132,8 +132,10 @@ def order_by(sort: str, desc: bool, statuses: Sequence[str]) -> list[Any]:
         keys = [case({s: i for i, s in enumerate(statuses)}, value=CaseFile.status, else_=-1)]
     elif sort == "opened":
         keys = [CaseFile.opened_on]
-    elif sort == "due":
-        keys = [CaseFile.due_on.is_(None), CaseFile.due_on]
+    elif sort == "due":  # files without a deadline last: the (tenant, due_on, number)
+        # index's own order, so that the first page of every file reads only its lines
+        due = CaseFile.due_on.desc().nulls_first() if desc else CaseFile.due_on.asc().nulls_last()
+        return [due, CaseFile.number.desc() if desc else CaseFile.number.asc()]
     else:
         keys = []
     keys.append(CaseFile.number)
@@ -164,8 +166,13 @@ def count(session: Session, f: Filter) -> int:
     """How many lines the view has, filtered and searched (every page). Every file, or
     every file in a status, unsearched: from the tallies kept with the files
     (:mod:`core.db.tallies`), not by counting them."""
-    if f.view == "all" and f.name_range is None and f.id_hash is None:
-        return tallies.files(session, f.tenant, [f.status] if f.status else None)
+    if f.name_range is None and f.id_hash is None:
+        if f.view == "all":
+            return tallies.files(session, f.tenant, [f.status] if f.status else None)
+        if not f.status:
+            kept = _kept_count(session, f, f.view)
+            if kept is not None:
+                return kept
     query = select(func.count()).select_from(CaseFile)
     return int(session.scalar(query.where(*_conditions(f), view_condition(f, f.view))) or 0)
 
@@ -175,12 +182,28 @@ def view_counts(session: Session, f: Filter, views: Sequence[str]) -> dict[str, 
     over an index range of its own (a single pass with a sum per view would read every
     file of the tenant); every file: from the tallies."""
     base = select(func.count()).select_from(CaseFile).where(CaseFile.tenant == f.tenant)
-    return {
-        v: tallies.files(session, f.tenant)
-        if v == "all"
-        else int(session.scalar(base.where(view_condition(f, v))) or 0)
-        for v in views
-    }
+    counts = {}
+    for v in views:
+        kept = _kept_count(session, f, v)
+        counts[v] = (
+            kept if kept is not None else int(session.scalar(base.where(view_condition(f, v))) or 0)
+        )
+    return counts
+
+
+def _kept_count(session: Session, f: Filter, view: str) -> int | None:
+    """Every file, or my tasks by my roles' steps (an administrator's: every step), from
+    the tallies (:mod:`core.db.tallies`); None when the count needs the files (a helper's
+    own files, a deadline's range)."""
+    if view == "all":
+        return tallies.files(session, f.tenant)
+    if view != "mine" or f.my_turn.assigned_steps:
+        return None
+    if f.my_turn.every_turn:
+        waiting = tallies.files(session, f.tenant)
+        idle = tallies.files(session, f.tenant, turns=["", TURN_UNKNOWN])
+        return waiting - idle
+    return tallies.files(session, f.tenant, turns=f.my_turn.steps)
 
 
 def responsible_among(session: Session, tenant: str, case_ids: Sequence[int]) -> dict[int, str]:
