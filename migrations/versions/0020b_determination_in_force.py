@@ -15,7 +15,7 @@ turn a file is; the statistics of today plan no scan of the history (issue 24).
   workers for it on every request, about 40 ms, before finding it had nothing to do).
 
 Revision ID: 0020b
-Revises: 0020
+Revises: 0016d
 Create Date: 2026-12-07
 """
 
@@ -30,7 +30,7 @@ from alembic import op
 from migrations.walls import owned_by_statistics_role
 
 revision: str = "0020b"
-down_revision: str | None = "0020"
+down_revision: str | None = "0016d"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
