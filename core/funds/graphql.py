@@ -305,6 +305,11 @@ class FundReport:
     balance: Decimal
     in_bank: Decimal
     payable: Decimal
+    by_form: list[Amount] = strawberry.field(
+        default_factory=list,
+        description="FUND_CASH, FUND_IN_KIND (the funds' spending), TAX_RELIEF, FEE_WAIVER, "
+        "REFERRAL (documents issued, no fund money): each apart",
+    )
 
 
 @strawberry.type(description="Spending of a tenant on a programme; no personal data.")
@@ -454,6 +459,10 @@ class FundsQuery:
             balance=to_yuan(report.balance),
             in_bank=to_yuan(report.in_bank),
             payable=to_yuan(report.payable),
+            by_form=[
+                Amount(key=k, name=BENEFIT_FORMS[BenefitForm(k)][0], amount=to_yuan(v))
+                for k, v in report.by_form.items()
+            ],
         )
 
     @strawberry.field(description="Every entry of the year with actor and time (internal audit).")

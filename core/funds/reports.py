@@ -15,7 +15,7 @@ national level's spending per tenant and programme.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +33,7 @@ from core.funds.desk import TREASURERS, FundsDesk, checked_year, one_call_scope
 from core.funds.ledger import EXPENSE, SOURCES, FundBalance
 from core.funds.models import FundEntry, FundPayment
 from core.funds.payments import COMMITTED
+from core.model import BENEFIT_FORMS, BenefitForm
 from core.money import format_yuan, to_yuan
 from core.registry import Registry
 from core.sheets import csv_bytes, row, said, saved, xlsx_bytes
@@ -45,6 +46,9 @@ class AnnualReport:
     raised: dict[str, int]  #: by source, fen
     used: dict[str, int]  #: by programme, fen (approved, paid or not)
     funds: list[FundBalance]
+    #: by form (core.model.BenefitForm), fen: fund cash and fund in kind (the union's
+    #: spending), tax expenditure, waived fees and referrals (documents issued), apart
+    by_form: dict[str, int] = field(default_factory=dict)
 
     @property
     def total_raised(self) -> int:
@@ -73,7 +77,34 @@ def annual_report(session: Session, tenant: str, year: int) -> AnnualReport:
     for f in funds:
         raised[f.source] = raised.get(f.source, 0) + f.raised
     used = {k: v for k, v in ledger.spending_by_programme(session, tenant, year).items() if v}
-    return AnnualReport(tenant, year, raised, dict(sorted(used.items())), funds)
+    return AnnualReport(
+        tenant, year, raised, dict(sorted(used.items())), funds, by_form(session, tenant, year)
+    )
+
+
+def by_form(session: Session, tenant: str, year: int) -> dict[str, int]:
+    """The year's benefits by form, fen: what the funds spent in cash and in kind (goods
+    handed over), and the figures of the documents issued (tax reliefs, waivers,
+    referrals: never fund money)."""
+    from core.funds.ledger import HANDOVER
+    from core.funds.models import BenefitDocument
+    from core.model import BenefitForm
+
+    out = {form.value: 0 for form in BenefitForm}
+    for kind, total in session.execute(
+        select(FundEntry.kind, func.sum(FundEntry.amount_fen))
+        .where(FundEntry.tenant == tenant, FundEntry.year == year, FundEntry.account == EXPENSE)
+        .group_by(FundEntry.kind)
+    ):
+        paid = BenefitForm.FUND_IN_KIND if kind == HANDOVER else BenefitForm.FUND_CASH
+        out[paid.value] += int(total or 0)
+    for written, figure in session.execute(
+        select(BenefitDocument.form, func.sum(BenefitDocument.amount_fen))
+        .where(BenefitDocument.tenant == tenant, BenefitDocument.period.startswith(str(year)))
+        .group_by(BenefitDocument.form)
+    ):
+        out[written] = out.get(written, 0) + int(figure or 0)
+    return out
 
 
 def _money(fen: int) -> Decimal:
@@ -108,6 +139,11 @@ def report_xlsx(report: AnnualReport, programme_names: dict[str, str]) -> bytes:
     add("三、结余 balance", _money(report.balance))
     add("其中:专户存款 in the bank account", _money(report.in_bank))
     add("其中:应付未付 approved, not yet paid", _money(report.payable))
+    add()
+    add("四、按帮扶形式 by form", "金额(元) yuan")
+    for form, fen in report.by_form.items():
+        zh, en, fund = BENEFIT_FORMS[BenefitForm(form)]
+        add(f"{zh} {en}" + ("" if fund else "(不由帮扶资金支付 no fund money)"), _money(fen))
     for line in sheet.iter_rows(min_col=2, max_col=2):
         for cell in line:
             if isinstance(cell.value, Decimal):

@@ -154,3 +154,14 @@ def test_a_tenants_year_of_money(funds, cases, session):
     assert cash.payable == MEDICAL  # approved, not yet in a run sent to the bank
     assert (kind.spent, kind.stock) == (20 * 100_00, 40 * 45_50)
     assert kind.raised == kind.spent + kind.stock + kind.available
+
+    # ---- the report shows each form apart: the funds' spending, and what is not fund money
+    report = funds.annual_report(APPROVER, 2026)
+    assert report.by_form == {
+        "FUND_CASH": 2 * LIVING + MEDICAL,
+        "FUND_IN_KIND": 20 * 100_00,
+        "TAX_RELIEF": 8_000_00,
+        "FEE_WAIVER": 0,
+        "REFERRAL": 0,
+    }
+    assert report.total_used == report.by_form["FUND_CASH"] + report.by_form["FUND_IN_KIND"]
