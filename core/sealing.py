@@ -8,7 +8,7 @@ a sealed value copied to another row no longer opens. A copy of the database (a 
 dump, a reader of the table) holds nothing readable.
 
 Used for payees' bank accounts (一卡通, :mod:`core.funds.accounts`); the TOTP secrets
-(:mod:`core.auth.totp_secrets`) are sealed the same way under their own label.
+(:mod:`core.auth.totp_secrets`) are sealed here too, under their own label.
 """
 
 from __future__ import annotations
