@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
@@ -617,10 +617,16 @@ def _blocks(plan: list[int], size: int) -> Iterator[list[int]]:
 
 
 def _after_load(session: Session) -> None:
-    """The planner's statistics, fresh (PostgreSQL; the tables' owner only)."""
+    """The tables as a settled database has them (PostgreSQL; the tables' owner only):
+    vacuumed, so that index-only scans read no table page (autovacuum would see to it
+    within minutes), and analysed, so that the planner knows their sizes."""
     if session.connection().dialect.name != "postgresql":
         return
-    for table in ("cases", "case_events", "member_identities", "member_names", "assignments"):
-        with suppress(DBAPIError), session.begin_nested():
-            session.execute(text(f"ANALYZE {table}"))
     session.commit()
+    tables = "cases, case_events, member_identities, member_names, assignments, case_tallies"
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    with engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        with suppress(DBAPIError):
+            connection.execute(text(f"VACUUM (ANALYZE) {tables}"))

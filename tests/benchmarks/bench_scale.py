@@ -17,7 +17,8 @@ Each round: ``statistics`` and ``targets`` (national), ``overdueCases``, one fil
 available actions (a ground-f file in public notice: its quota counted), a ``review``
 step and an ``approve`` of a ground-f file (under the quota lock), the worklist's first
 page of every file, of my tasks, a search by name and by ID number. Once per size: the
-annual review of every open file (files a second).
+annual review of every open file (files a second) and the year's payment run as the
+serving role (payments a second: linear in the files due, not in their history).
 
 The worklist's answers are checked against the database at each size: every count is the
 files' own, a search by ID number finds its file.
@@ -214,6 +215,15 @@ def _one_size(size: int) -> dict[str, Any]:
             summary = run_review(session, registry, "hebei", service.today())
             out["review_s"] = time.perf_counter() - started
             out["review_files"] = summary.files
+        with session_factory(app_url)() as served:  # the payment run, as the serving role
+            from core.funds.service import FundsService
+
+            started = time.perf_counter()
+            ran = FundsService(served, registry).run(
+                staff("hebei", "caseworker"), "2026", "government"
+            )
+            out["run_s"] = time.perf_counter() - started
+            out["run_payments"] = ran.created
         out["checks"] = {
             "all files counted": page.total == page.counts["all"] == total,
             "ID number found": [line.id for line in found.lines] == [str(wanted)],
@@ -291,6 +301,15 @@ def run() -> list[dict[str, Any]]:
                 round(found["review_files"] / found["review_s"]),
                 "files/s",
                 note=f"{found['review_files']:,} files in {found['review_s']:.1f} s",
+            )
+        )
+        rows.append(
+            row(
+                f"payment run at {found['size']:,} files",
+                round(found["run_payments"] / found["run_s"]),
+                "payments/s",
+                note=f"{found['run_payments']:,} payments proposed in {found['run_s']:.1f} s "
+                "(the files due: filed, with a yearly entitlement)",
             )
         )
         rows.append(
