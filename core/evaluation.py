@@ -27,7 +27,16 @@ from core.model import Household, PayPeriod
 from core.money import format_yuan, to_yuan
 from core.parameters import ResolvedParameter
 from core.registry import Tenant
-from core.rules import BudgetColumns, Check, Criterion, Eligibility, Grant, Population, Why
+from core.rules import (
+    BudgetColumns,
+    Check,
+    Criterion,
+    Eligibility,
+    Grant,
+    Population,
+    RecordedGrounds,
+    Why,
+)
 
 
 # --------------------------------------------------------------------------- results
@@ -364,7 +373,14 @@ class _Run:
     :func:`evaluate_batch`).
     """
 
-    def __init__(self, tenant: Tenant, household: HouseholdFacts, on: date, explain: bool):
+    def __init__(
+        self,
+        tenant: Tenant,
+        household: HouseholdFacts,
+        on: date,
+        explain: bool,
+        recorded: RecordedGrounds | None = None,
+    ):
         self.tenant = tenant
         self.on = on
         self.size = household.size
@@ -375,6 +391,7 @@ class _Run:
             "household": household,
             "parameters": params,
             "why": self.why,
+            "recorded": recorded or RecordedGrounds(household.size),
         }
         self.where = "evaluation"
         #: the rule being run (a callable, or a hook's name): where a fault is looked for
@@ -515,20 +532,30 @@ class _Run:
 
 
 def evaluate_batch(
-    tenant: Tenant, household: HouseholdFacts, on: date, explain: bool = False
+    tenant: Tenant,
+    household: HouseholdFacts,
+    on: date,
+    explain: bool = False,
+    recorded: RecordedGrounds | None = None,
 ) -> BatchEvaluation:
     """Evaluate every household of ``household`` under ``tenant``'s rules on ``on``.
 
     With ``explain`` (single evaluations), each programme's steps and the parameter values
     it read are kept as its explanation; a batch skips them and costs nothing for them.
+    ``recorded``: the grounds a person recorded on each household's file (none without).
     """
-    return _evaluate_guarded(tenant, household, on, explain, owned=False)
+    return _evaluate_guarded(tenant, household, on, explain, owned=False, recorded=recorded)
 
 
 def _evaluate_guarded(
-    tenant: Tenant, household: HouseholdFacts, on: date, explain: bool, owned: bool
+    tenant: Tenant,
+    household: HouseholdFacts,
+    on: date,
+    explain: bool,
+    owned: bool,
+    recorded: RecordedGrounds | None = None,
 ) -> BatchEvaluation:
-    run = _Run(tenant, household, on, explain)
+    run = _Run(tenant, household, on, explain, recorded)
     try:
         return _evaluate(run, household, owned)
     except MissingParameter as exc:
@@ -588,21 +615,33 @@ def _evaluate(run: _Run, household: HouseholdFacts, owned: bool) -> BatchEvaluat
 _PERIOD_ZH = {PayPeriod.ONCE: "一次性", PayPeriod.MONTHLY: "每月", PayPeriod.YEARLY: "每年"}
 
 
-def evaluate(tenant: Tenant, household: Household, on: date, explain: bool = True) -> Evaluation:
+def evaluate(
+    tenant: Tenant,
+    household: Household,
+    on: date,
+    explain: bool = True,
+    recorded: Sequence[str] | str = (),
+) -> Evaluation:
     """Evaluate one validated household, with explanations unless ``explain`` is false
     (then every entitlement's ``explanation`` is empty: what a query not selecting it
-    costs)."""
+    costs). ``recorded``: the grounds a person recorded on its file (Hebei's "g")."""
     facts = HouseholdFacts.of(household)  # made for this evaluation alone: completed in place
-    return _evaluate_guarded(tenant, facts, on, explain, owned=True).evaluation(0)
+    grounds = RecordedGrounds.of([recorded]) if recorded else None
+    return _evaluate_guarded(tenant, facts, on, explain, owned=True, recorded=grounds).evaluation(0)
 
 
 def evaluate_many(
-    tenant: Tenant, households: Sequence[Household], on: date, explain: bool = False
+    tenant: Tenant,
+    households: Sequence[Household],
+    on: date,
+    explain: bool = False,
+    recorded: Sequence[Sequence[str] | str] | None = None,
 ) -> list[Evaluation]:
     """Evaluate many validated households at once; the same results as one by one (with
-    ``explain``, explanations included)."""
+    ``explain``, explanations included). ``recorded``: each one's file's recorded grounds."""
     facts = HouseholdFacts.from_households(households)  # made for this batch alone
-    batch = _evaluate_guarded(tenant, facts, on, explain, owned=True)
+    grounds = RecordedGrounds.of(recorded) if recorded else None
+    batch = _evaluate_guarded(tenant, facts, on, explain, owned=True, recorded=grounds)
     return [batch.evaluation(i) for i in range(batch.size)]
 
 

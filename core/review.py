@@ -32,6 +32,7 @@ from core.db.session import tenant_scope
 from core.evaluation import evaluate_batch
 from core.model import parse_household
 from core.registry import Registry, Tenant
+from core.rules import RecordedGrounds
 from core.workflow.engine import Workflow
 from core.workflow.procedure import ReviewSchedule
 
@@ -153,6 +154,7 @@ def _review(
                 CaseFile.entitlements,
                 CaseFile.due_step,
                 CaseFile.due_on,
+                CaseFile.recorded_grounds,
             )
             .where(
                 CaseFile.tenant == tenant.code,
@@ -168,14 +170,16 @@ def _review(
         facts = facts_from_rows(
             [row[1] if row[2] == LAYOUT_ID else _rebuilt_facts(session, row[0]) for row in rows]
         )
-        batch = evaluate_batch(tenant, facts, as_of)
+        # a ground a person recorded (Hebei's g) is kept until a person removes it
+        recorded = RecordedGrounds.of([row[6] for row in rows])
+        batch = evaluate_batch(tenant, facts, as_of, recorded=recorded)
         provisional |= batch.provisional
         resolved = flow.procedure.resolved(batch).tolist()
         eligible = batch.eligible.tolist()
         keys = batch_entitlements(batch)
         decisions = []
         run_id = run.id
-        for i, (case_id, _f, _l, before, due_step, due_on) in enumerate(rows):
+        for i, (case_id, _f, _l, before, due_step, due_on, _g) in enumerate(rows):
             late = due_step if due_on is not None and due_on < as_of else ""
             is_changed = keys[i] != before
             # in the order of DECISION_COLUMNS

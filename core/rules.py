@@ -62,7 +62,8 @@ class Eligibility:
 class Population:
     """A population a plugin declares (``bangfu_populations``): who a programme serves.
 
-    ``test(household, parameters, groups, why)`` (name only the arguments you need)
+    ``test(household, parameters, groups, recorded, why)`` (name only the arguments you
+    need; ``recorded`` is :class:`RecordedGrounds`, the grounds a person chose on the file)
     returns a mask, a list of :class:`Criterion` (met when any is met) or an
     :class:`Eligibility`. A :class:`Programme` or :class:`UtilityRule` names the population
     it serves (``population="tekun"``) and receives *that* population's mask as
@@ -95,6 +96,36 @@ class Population:
 
     def in_force(self, on: date) -> bool:
         return self.in_force_from is None or on >= self.in_force_from
+
+
+@dataclass(frozen=True)
+class RecordedGrounds:
+    """The grounds a person recorded on each household's file, deliberately and with a
+    written reason (Hebei's 003 一.1(g) "其他原因造成生活特别困难"), as a rule receives them
+    (``recorded``): ``recorded("g")`` is the mask of the households whose file carries
+    ground g. A household evaluated without a file (a what-if) carries none."""
+
+    size: int
+    masks: dict[str, Mask] = field(default_factory=dict)
+
+    def __call__(self, code: str) -> Mask:
+        found = self.masks.get(code)
+        return np.zeros(self.size, dtype=bool) if found is None else found
+
+    @classmethod
+    def of(cls, grounds: Sequence[Sequence[str] | str]) -> RecordedGrounds:
+        """From each household's recorded grounds (codes, or "g,h" as a file keeps them)."""
+        masks: dict[str, Mask] = {}
+        for i, codes in enumerate(grounds):
+            if not codes:  # most files: none
+                continue
+            listed = codes.split(",") if isinstance(codes, str) else codes
+            for code in listed:
+                if code:
+                    if code not in masks:
+                        masks[code] = np.zeros(len(grounds), dtype=bool)
+                    masks[code][i] = True
+        return cls(len(grounds), masks)
 
 
 @quick_init

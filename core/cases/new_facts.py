@@ -94,7 +94,7 @@ class NewFacts(Steps, Views):
         name = "approve_facts" if approve else "reject_facts"
         on = self._paper_date(on, state.last_date, ("审批家庭情况变更", "deciding on new facts"))
         stored = pending["household"] if approve else row.household
-        evaluation = evaluate(tenant, parse_household(stored), on)
+        evaluation = evaluate(tenant, parse_household(stored), on, recorded=row.recorded_grounds)
         identities = [tuple(i) for i in pending.get("identities", ())]
         shown_masked = {i[0]: i[2] for i in identities} if approve else masked
         record = snapshot(evaluation, shown_household(stored, shown_masked))

@@ -113,6 +113,7 @@ class Opening(Steps, Views, Duplicates):
             **household_columns(protected.stored, facts_row(household)),
             "due_provisional": False,
             "determination_seq": 1,  # the opening's determination is in force
+            "recorded_grounds": "",
             **self._summary(evaluation, decision.notes, flow, state),
         }
         case_id, number = repo.add_case(self.session, values)

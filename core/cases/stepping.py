@@ -100,11 +100,13 @@ class Stepping(NewFacts, Duplicates):
             on = self._paper_date(on, state.last_date, (step.zh, step.en))
         else:
             on = on or self.today()
+        # the grounds a person recorded on the file, as this step leaves them
+        recorded = step.grounds_after(row.recorded_grounds) if step else row.recorded_grounds
         evaluation_cache: list[Evaluation] = []
 
         def evaluated() -> Evaluation:
             if not evaluation_cache:
-                evaluation_cache.append(evaluate(tenant, current, on))
+                evaluation_cache.append(evaluate(tenant, current, on, recorded=recorded))
             return evaluation_cache[0]
 
         decision = flow.take(
@@ -150,6 +152,7 @@ class Stepping(NewFacts, Duplicates):
             record["pending"] = True
             values = waiting_columns(flow, after) | {
                 "status": decision.to_status,
+                "recorded_grounds": recorded,
                 "pending": {
                     "household": protected.stored,
                     "facts": facts_row(new_household),
@@ -162,6 +165,7 @@ class Stepping(NewFacts, Duplicates):
             identities = None
         else:
             values = self._summary(evaluation, decision.notes, flow, after)
+            values["recorded_grounds"] = recorded
             if new_household is not None:
                 values |= household_columns(protected.stored, facts_row(new_household))
                 values["pending"] = None

@@ -84,6 +84,7 @@ def case_state(row: Any, events: Sequence[Any]) -> CaseState:
             )
             for e in events
         ),
+        recorded_grounds=getattr(row, "recorded_grounds", ""),
     )
 
 

@@ -52,9 +52,6 @@ def batch_entitlements(batch: BatchEvaluation) -> list[str]:
 
 
 def grounds(evaluation: Evaluation, notes: dict[str, str] | None = None) -> str:
-    """The criteria a file rests on: the evaluation's reasons, or the ground a reviewer
-    recorded in writing (Hebei's (g)) when no criterion is met."""
-    codes = sorted(r.code for r in evaluation.reasons)
-    if not codes and notes and notes.get("ground"):
-        codes = [notes["ground"]]
-    return ",".join(codes)
+    """The criteria a file rests on: the evaluation's reasons (a ground a reviewer recorded
+    on the file, Hebei's (g), is among them when the file is evaluated with it)."""
+    return ",".join(sorted(r.code for r in evaluation.reasons))

@@ -103,8 +103,13 @@ class Views(CaseAccess):
             evaluations: list[Evaluation | Later | None] = [None] * len(rows)
         else:  # a long list: one batch, without the step-by-step explanations, when read
             households = [r.household for r in rows]
+            recorded = [r.recorded_grounds for r in rows]
             batch = Later(
-                once(lambda: evaluate_many(tenant, [parse_household(h) for h in households], today))
+                once(
+                    lambda: evaluate_many(
+                        tenant, [parse_household(h) for h in households], today, recorded=recorded
+                    )
+                )
             )
 
             def nth(i: int) -> Later:  # the i-th file's evaluation in the batch
@@ -146,8 +151,11 @@ class Views(CaseAccess):
         quota counts then read the database bound to the file's tenant again, as they
         did inside the call."""
         household = row.household
+        recorded = row.recorded_grounds
         if evaluation is None:
-            evaluation = Later(lambda: evaluate(tenant, parse_household(household), today))
+            evaluation = Later(
+                lambda: evaluate(tenant, parse_household(household), today, recorded=recorded)
+            )
         history = _now(events)
         masked_ids = _now(masked)
         state = once(lambda: case_state(row, history()))
@@ -177,7 +185,9 @@ class Views(CaseAccess):
                 entered_by=waiting["by"],
                 entered_on=date.fromisoformat(waiting["on"]),
                 seq=waiting["seq"],
-                evaluation=evaluate(tenant, parse_household(waiting["household"]), today),
+                evaluation=evaluate(
+                    tenant, parse_household(waiting["household"]), today, recorded=recorded
+                ),
                 household=shown_household(waiting["household"], ids),
             )
 

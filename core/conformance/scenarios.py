@@ -23,6 +23,10 @@ A step may say what the file holds when it is tried (``onFile``): the facts with
 verification difference still waiting and the kinds of evidence document on it, e.g.
 ``onFile: {differences: [wage], evidence: [medical_bill]}`` (none by default).
 
+``expected`` may also name ``recordedGrounds`` (the grounds a person recorded on the file,
+e.g. ``[g]``) and ``entitlements`` (``{living_relief: true}``: granted or not by the file's
+evaluation on its last step's date, with its recorded grounds).
+
 A refused step must be refused with that code (and by that guard, when named) and change
 nothing; the conformance kit also requires every guard of a procedure to be exercised by
 a refused step of some scenario (``guards-exercised``).
@@ -213,4 +217,18 @@ def run_scenario(scenario: Scenario, tenant: Tenant) -> ScenarioResult:
         for step, when in expected["deadlines"].items():
             if due.get(step) != when:
                 problems.append(f"deadline {step}: {due.get(step)}, expected {when}")
+    if "recordedGrounds" in expected and case.recorded_grounds != ",".join(
+        sorted(expected["recordedGrounds"])
+    ):
+        problems.append(
+            f"recorded grounds {case.recorded_grounds!r}, expected {expected['recordedGrounds']}"
+        )
+    if "entitlements" in expected:  # the file's evaluation on its last step's date
+        granted = {e.programme for e in case.evaluation(case.state.last_date).entitlements}
+        for programme, wanted in expected["entitlements"].items():
+            if (programme in granted) != bool(wanted):
+                problems.append(
+                    f"entitlement {programme}: {'granted' if programme in granted else 'not granted'}"
+                    f", expected {'granted' if wanted else 'not granted'}"
+                )
     return ScenarioResult(problems, refused_by)

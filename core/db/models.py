@@ -95,6 +95,8 @@ class CaseFile(TenantScoped, Base):
     eligible: Mapped[bool] = mapped_column(Boolean)
     category: Mapped[str | None] = mapped_column(String(CODE))
     grounds: Mapped[str] = mapped_column(String(200), default="")  #: "a,f" (criteria codes)
+    #: the grounds a person recorded on purpose, with a reason (Hebei's "g"; migration 0017)
+    recorded_grounds: Mapped[str] = mapped_column(String(200), server_default="")
     groups: Mapped[str] = mapped_column(String(400), default="")  #: national target groups
     entitlements: Mapped[str] = mapped_column(Text, default="")  #: "living_relief=790.00;..."
     ruleset: Mapped[str] = mapped_column(String(40))

@@ -174,32 +174,49 @@ def checklist_not_all_met(basis: str = "") -> Guard:
     )
 
 
-def household_eligible(written_reason_ground: str | None = None, basis: str = "") -> Guard:
-    """The household meets the tenant's eligibility test on the step's date.
+def household_eligible(other_ground_step: str | None = None, basis: str = "") -> Guard:
+    """The household meets the tenant's eligibility test on the step's date, with the
+    grounds recorded on the file (and by this step, when it records one).
 
-    With ``written_reason_ground`` (Hebei: "g", other special hardship), a household that
-    meets no criterion may still pass when the step carries a written reason; the step
-    then records that ground.
+    ``other_ground_step`` names the step by which a reviewer admits a household on a ground
+    no figure tests (Hebei: ``review_other_ground``, 003 一.1(g), with a written reason):
+    the refusal points to it. A comment on this step admits nobody.
     """
 
     def check(ctx: StepContext) -> BangfuError | None:
         evaluation = ctx.evaluation
+        chosen = ctx.action.records_ground
+        if evaluation.eligible and chosen:
+            others = sorted(r.code for r in evaluation.reasons if r.code != chosen)
+            if not others:
+                return None
+            return rule_violation(
+                f"the household meets criterion {', '.join(others)}: admit it on that "
+                f"ground with the ordinary review, not on '{chosen}' (a ground for a hardship "
+                "no criterion tests)" + (f" ({basis})" if basis else ""),
+                f"该家庭符合第({'、'.join(others)})项条件,请按该项条件审核,不按({chosen})项认定"
+                + (f"({basis})" if basis else ""),
+                guard="household_eligible",
+                met=others,
+            )
         if evaluation.eligible:
             return None
-        if written_reason_ground and (ctx.comment or "").strip():
-            ctx.notes["ground"] = written_reason_ground
-            return None
-        hint_en = (
-            f"; to admit it on ground '{written_reason_ground}' (other special hardship), "
-            "write the reason in the comment"
-            if written_reason_ground
-            else "; reject the application or record the household's current facts"
-        )
-        hint_zh = (
-            f";如按({written_reason_ground})其他特殊困难认定,请在备注中写明理由"
-            if written_reason_ground
-            else ";请不予认定,或更新家庭信息"
-        )
+        if other_ground_step and ctx.action.name != other_ground_step:
+            zh_step, en_step = ctx.label(other_ground_step)
+            hint_en = (
+                f"; to admit it on another ground no criterion tests (other special hardship),"
+                f" take the step '{other_ground_step}' ({en_step}) with the written reason"
+            )
+            hint_zh = f";如按其他原因造成生活特别困难认定,请办理「{zh_step}」并写明理由"
+        elif other_ground_step:
+            hint_en = (
+                ": the general conditions bind that ground too (a household with ample "
+                "income, or that can live without help, is not admitted on it)"
+            )
+            hint_zh = ":该项同样须符合基本条件(收入充裕或不经救助生活可以维持的,不予认定)"
+        else:
+            hint_en = "; reject the application or record the household's current facts"
+            hint_zh = ";请不予认定,或更新家庭信息"
         return rule_violation(
             f"on {ctx.on} the household meets none of the tenant's eligibility criteria"
             + hint_en
@@ -209,10 +226,30 @@ def household_eligible(written_reason_ground: str | None = None, basis: str = ""
         )
 
     return Guard(
-        name="household_eligible"
-        + (f"(or {written_reason_ground})" if written_reason_ground else ""),
+        name="household_eligible",
         kind="household_eligible",
         description="the household meets the eligibility test / 符合认定标准",
+        check=check,
+    )
+
+
+def ground_recorded(basis: str = "") -> Guard:
+    """The file carries the ground the step removes (``Action.removes_ground``)."""
+
+    def check(ctx: StepContext) -> BangfuError | None:
+        code = ctx.action.removes_ground
+        if code is None or code in ctx.case.recorded_grounds.split(","):
+            return None
+        return rule_violation(
+            f"this file carries no ground '{code}' to remove" + (f" ({basis})" if basis else ""),
+            f"本档案未按({code})项认定,无须撤销" + (f"({basis})" if basis else ""),
+            guard="ground_recorded",
+        )
+
+    return Guard(
+        name="ground_recorded",
+        kind="ground_recorded",
+        description="the file carries the ground the step removes / 档案已按该项认定",
         check=check,
     )
 
@@ -550,6 +587,7 @@ LIBRARY = {
         checklist_all_met,
         checklist_not_all_met,
         household_eligible,
+        ground_recorded,
         quota_not_exceeded,
         out_of_hardship_or_reason,
         fallen_back,

@@ -96,7 +96,10 @@ class Action:
     take this one ("nobody approves a case they opened or reviewed"). A step that
     ``records_facts`` may carry the household's updated facts; the case is re-evaluated.
     ``starts_round`` marks steps after which the procedure starts over (opening, re-entry):
-    guards on earlier steps look at the current round only.
+    guards on earlier steps look at the current round only. A step that ``records_ground``
+    puts that ground on the file (Hebei's (g), chosen by a reviewer with a written reason:
+    the step needs a comment), one that ``removes_ground`` takes it off (with a reason);
+    the file's evaluations carry the recorded grounds. A new round starts without them.
     """
 
     name: str
@@ -111,12 +114,28 @@ class Action:
     records_facts: bool = False
     starts_round: bool = False
     basis: str = ""  #: the clause it comes from
+    records_ground: str | None = None
+    removes_ground: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "roles", frozenset(self.roles))
         object.__setattr__(self, "from_statuses", tuple(self.from_statuses))
         object.__setattr__(self, "guards", tuple(self.guards))
         object.__setattr__(self, "four_eyes", tuple(self.four_eyes))
+        if (self.records_ground or self.removes_ground) and not self.requires_comment:
+            raise ProcedureError(
+                f"step {self.name!r} records or removes a ground: it needs the written "
+                "reason (requires_comment=True)"
+            )
+
+    def grounds_after(self, recorded: str) -> str:
+        """The file's recorded grounds ("g,h") once this step is taken."""
+        codes = [] if self.starts_round else [c for c in recorded.split(",") if c]
+        if self.removes_ground in codes:
+            codes.remove(self.removes_ground)
+        if self.records_ground and self.records_ground not in codes:
+            codes.append(self.records_ground)
+        return ",".join(sorted(codes))
 
     @classmethod
     def opening(

@@ -40,6 +40,11 @@ class SimulatedCase:
     decisions: list[Decision] = field(default_factory=list)
     admitted_on_ground: GroundCounter = field(default=no_files)
 
+    @property
+    def recorded_grounds(self) -> str:
+        """The grounds a person recorded on the file ("g"), as ``cases.recorded_grounds``."""
+        return self.state.recorded_grounds
+
     @classmethod
     def open(
         cls,
@@ -63,8 +68,11 @@ class SimulatedCase:
     def status(self) -> str:
         return self.state.status
 
-    def evaluation(self, on: date, household: Household | None = None) -> Evaluation:
-        return evaluate(self.workflow.tenant, household or self.household, on)
+    def evaluation(
+        self, on: date, household: Household | None = None, recorded: str | None = None
+    ) -> Evaluation:
+        grounds = self.recorded_grounds if recorded is None else recorded
+        return evaluate(self.workflow.tenant, household or self.household, on, recorded=grounds)
 
     def take(
         self,
@@ -78,19 +86,22 @@ class SimulatedCase:
         """Take a step (raises the refusal and changes nothing when refused); ``records``:
         the verification differences waiting and the evidence held, when the step is tried."""
         facts = parse_household(household) if household is not None else self.household
+        step = self.workflow.procedure.action(action)
+        grounds = step.grounds_after(self.recorded_grounds) if step else self.recorded_grounds
         decision = self.workflow.take(
             self.state,
             actor,
             action,
             on,
             comment,
-            lambda: self.evaluation(on, facts),
+            lambda: self.evaluation(on, facts, grounds),
             self.admitted_on_ground,
             records,
         )
         self.household = facts
         self.state = replace(
             self.state,
+            recorded_grounds=grounds,
             status=decision.to_status,
             history=(*self.state.history, decision.step),
         )

@@ -51,6 +51,8 @@ class CaseState:
     urgent: bool
     opened_on: date
     history: tuple[Step, ...] = ()
+    #: the grounds a person recorded on the file ("g"; ``cases.recorded_grounds``)
+    recorded_grounds: str = ""
 
     def current_round(self, procedure: Procedure) -> tuple[Step, ...]:
         """The steps since the procedure last started over (opening or re-entry)."""

@@ -100,12 +100,25 @@ def criteria(household, parameters) -> list[Criterion]:
     ]
 
 
-def eligibility(household, parameters) -> Eligibility:
-    """特困: the general conditions and one of criteria a-f (g, "other special hardship",
-    needs a reviewer's written reason and is decided in the procedure, not here); a
-    migrant worker counts only when settled in the town for the required years."""
+def other_ground(household, recorded) -> Criterion:
+    """(g) 其他原因造成生活特别困难: no figure can say it, so a reviewer chooses it, on
+    purpose and with a written reason (the procedure's step recording it); the file
+    carries it (``recorded``) until a person removes it with a reason. Bound, like every
+    criterion, by the general conditions."""
+    return Criterion(
+        "g",
+        "其他原因造成生活特别困难(审核人书面认定)",
+        f"{SOURCE} 一.1(g)",
+        recorded("g"),
+    )
+
+
+def eligibility(household, parameters, recorded) -> Eligibility:
+    """特困: the general conditions and one of criteria a-g (g, "other special hardship",
+    when a reviewer recorded it on the file with a written reason); a migrant worker counts
+    only when settled in the town for the required years."""
     h = household
-    found = criteria(h, parameters)
+    found = [*criteria(h, parameters), other_ground(h, recorded)]
     worker = ~h.migrant_worker | (
         h.years_in_city >= parameters.integer("migrant_worker.min_years_in_city")
     )

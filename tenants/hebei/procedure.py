@@ -3,7 +3,9 @@
 Application -> base-union review within 3 working days (an urgent case: the same day) ->
 public notice of at least 5 working days -> county union approval within 7 working days
 -> filing with the provincial union. Emergency relief first, the steps completed after.
-Files admitted on criterion (f) stay within 5% of the local 低保 recipients. An exit needs
+Files admitted on criterion (f) stay within 5% of the local 低保 recipients. Ground (g),
+other special hardship, is chosen by a reviewer on purpose (its own step, with a written
+reason); the file carries it until a person removes it with a reason. An exit needs
 the household out of hardship, or an approver's written reason. Reviewed by 30 April
 every year; statistics sent up within 7 working days of each quarter's start.
 ``demo_city`` inherits all of it. Every day count and every reading of the text is a
@@ -37,6 +39,8 @@ COUNTY_APPROVAL_DAYS = "procedure.county_review_working_days"  # 7个工作日�
 COUNTY_STARTS = "procedure.county_review_starts"  # when the county's 7 days start
 REPORT_DAYS = "procedure.report_due_working_days"  # 每季度初7个工作日内逐级上报
 OPEN_FILES = ("applied", "reviewed", "in_public_notice", "approved", "filed")
+#: the reviewer's deliberate choice of ground (g), with a written reason (003 一.1(g))
+OTHER_GROUND_STEP = "review_other_ground"
 
 PROCEDURE = Procedure(
     name="hebei.tekun",
@@ -67,8 +71,32 @@ PROCEDURE = Procedure(
             ("applied",),
             "reviewed",
             roles={REVIEWER},
-            guards=(guards.household_eligible(written_reason_ground="g", basis="003 一.1(g)"),),
+            guards=(guards.household_eligible(OTHER_GROUND_STEP, basis="003 一.1"),),
             basis=f"{SOURCE} 二.2 审核",
+        ),
+        Action(
+            OTHER_GROUND_STEP,
+            "基层工会审核:按其他原因造成生活特别困难认定",
+            "base-union review: admit on other special hardship (ground g)",
+            ("applied",),
+            "reviewed",
+            roles={REVIEWER},
+            guards=(guards.household_eligible(OTHER_GROUND_STEP, basis="003 一.1(g)"),),
+            requires_comment=True,
+            records_ground="g",
+            basis=f"{SOURCE} 一.1(g) 其他原因造成生活特别困难的; 二.2 审核",
+        ),
+        Action(
+            "remove_other_ground",
+            "撤销(g)项认定",
+            "remove ground g (other special hardship) from the file",
+            OPEN_FILES,
+            None,
+            roles={REVIEWER, APPROVER},
+            guards=(guards.ground_recorded(basis="003 一.1(g)"),),
+            requires_comment=True,
+            removes_ground="g",
+            basis=f"{SOURCE} 一.1(g); 三.5 动态管理",
         ),
         Action(
             "publish",
@@ -86,7 +114,7 @@ PROCEDURE = Procedure(
             ("in_public_notice",),
             "approved",
             roles={APPROVER},
-            four_eyes=(OPEN, "review"),
+            four_eyes=(OPEN, "review", OTHER_GROUND_STEP),
             guards=(
                 guards.notice_period_elapsed(NOTICE_DAYS, counting=NOTICE_COUNTING),
                 guards.quota_not_exceeded(

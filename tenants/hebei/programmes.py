@@ -94,8 +94,8 @@ PROGRAMMES = [
 ]
 
 
-def tekun(household, parameters):
-    return eligibility(household, parameters)
+def tekun(household, parameters, recorded):
+    return eligibility(household, parameters, recorded)
 
 
 POPULATIONS = [

@@ -97,3 +97,31 @@ def test_0015_fills_the_worklist_columns_of_files_there_are(database_url, regist
         ).all()
     assert (applicant, turn) == ("Ｗａｎｇ Ｌｉ", "?")
     assert [tuple(k) for k in keys] == [(0, "wang li"), (1, "王小明")]  # NFKC, case-folded
+
+
+def test_0017_carries_over_the_ground_g_of_files_there_are(database_url, registry):
+    """A file admitted on (g) before 0017 kept the ground only as its summary (``grounds``
+    "g", from the reviewer's comment): after 0017 it carries it, so its relief goes on."""
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import text
+
+    from core.cases.service import CaseService
+    from core.db.migrate import alembic_config
+    from tests.casefile_samples import staff
+
+    with session_factory(database_url)() as session:
+        for name in ("冯英", "郑伟"):
+            household = {"members": [{"name": name, "relation": "APPLICANT"}]}
+            CaseService(session, registry).open_case(
+                staff("hebei", "caseworker"), "hebei", household
+            )
+    with engine_for(database_url).begin() as connection:
+        connection.execute(text("update cases set grounds = 'g' where applicant = '冯英'"))
+    before = ScriptDirectory.from_config(alembic_config(database_url)).get_revision("0017")
+    downgrade(database_url, before.down_revision)
+    upgrade(database_url)
+    with engine_for(database_url).connect() as connection:
+        rows = connection.execute(
+            text("select applicant, recorded_grounds from cases order by applicant")
+        ).all()
+    assert sorted(tuple(r) for r in rows) == sorted([("冯英", "g"), ("郑伟", "")])

@@ -32,6 +32,7 @@ TESTED = {
     "checklist_all_met",
     "checklist_not_all_met",
     "household_eligible",
+    "ground_recorded",
     "quota_not_exceeded",
     "four_eyes",
     "comment_required",
@@ -142,10 +143,11 @@ def test_household_eligible(hebei, gansu):
     plain = guards.household_eligible()
     assert plain.check(context(gansu, "rate", household=RESTRUCTURED)) is None
     assert plain.check(context(gansu, "rate", household=COMFORTABLE)).code == RULE_VIOLATION
-    with_g = guards.household_eligible(written_reason_ground="g")
-    assert "comment" in with_g.check(context(hebei, "review", household=COMFORTABLE)).en
+    with_g = guards.household_eligible("review_other_ground")
+    assert "review_other_ground" in with_g.check(context(hebei, "review", household=COMFORTABLE)).en
+    # a comment admits nobody (issue 18: any comment admitted a couple on 50,000 a month)
     ctx = context(hebei, "review", household=COMFORTABLE, comment="房屋拆迁,无处居住")
-    assert with_g.check(ctx) is None and ctx.notes == {"ground": "g"}
+    assert with_g.check(ctx).code == RULE_VIOLATION and not ctx.notes
 
 
 def test_quota_not_exceeded(hebei):
@@ -271,3 +273,35 @@ def test_evidence_present(hebei, gansu):
     assert guard.check(context(hebei, "approve", household=ILL, on="2026-11-20")) is None
     assert guard.check(context(hebei, "approve", household=DIBAO_TOPUP, on=on)) is None
     assert guard.check(context(gansu, "approve", household=ILL, on=on)) is None
+
+
+def test_a_step_that_records_a_ground_needs_the_written_reason():
+    from core.workflow.procedure import Action, ProcedureError
+
+    with pytest.raises(ProcedureError):
+        Action("choose", "认定", "choose", ("applied",), "reviewed", records_ground="g")
+    step = Action(
+        "choose", "认定", "choose", ("applied",), "reviewed", requires_comment=True,
+        records_ground="g",
+    )  # fmt: skip
+    assert step.grounds_after("") == "g" and step.grounds_after("f,g") == "f,g"
+    restart = Action("again", "重新", "again", ("exited",), "applied", starts_round=True)
+    assert restart.grounds_after("g") == ""
+
+
+def test_ground_recorded(hebei):
+    from dataclasses import replace
+
+    guard = guards.ground_recorded()
+    ctx = context(hebei, "remove_other_ground")
+    assert guard.check(ctx).details["guard"] == "ground_recorded"
+    ctx = context(hebei, "remove_other_ground")
+    ctx.case = replace(ctx.case, recorded_grounds="g")
+    assert guard.check(ctx) is None
+
+
+def test_ground_g_is_not_chosen_for_a_household_another_criterion_admits(hebei):
+    """ILL meets criterion a: the reviewer admits it on a, not on g."""
+    guard = guards.household_eligible("review_other_ground")
+    refusal = guard.check(context(hebei, "review_other_ground", household=ILL, comment="x"))
+    assert refusal.code == RULE_VIOLATION and "a" in refusal.details["met"]
