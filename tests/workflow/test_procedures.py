@@ -71,7 +71,7 @@ def test_contract_statuses_and_actions(registry):
 def test_describe_lists_everything_for_the_plugin_guide(registry):
     data = Workflow.for_tenant(registry.get("hebei")).procedure.describe()
     approve = next(a for a in data["actions"] if a["name"] == "approve")
-    assert approve["fourEyes"] == ["open", "review"]
+    assert approve["fourEyes"] == ["open", "review", "review_other_ground"]
     assert (
         approve["guards"][0]["name"] == "notice_period_elapsed(procedure.notice_min_working_days)"
     )

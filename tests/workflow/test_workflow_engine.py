@@ -129,12 +129,23 @@ def test_a_step_dated_before_the_previous_one_is_refused(hebei):
     assert error.details["previous"] == "2026-09-30"
 
 
-def test_review_of_an_ineligible_household_needs_a_written_ground_g(hebei):
+def test_ground_g_is_a_deliberate_step_not_a_comment(hebei):
+    """003 一.1(g): a comment on the review admits nobody (issue 18: it admitted a
+    well-paid household); the reviewer's own step with a reason records ground g, and only
+    for a household the general conditions bind."""
     case = SimulatedCase.open(hebei, COMFORTABLE, CASEWORKER, D("2026-09-30"))
     error = refused(RULE_VIOLATION, case.take, "review", REVIEWER, D("2026-10-08"))
-    assert "comment" in error.en
-    decision = case.take("review", REVIEWER, D("2026-10-08"), comment="房屋被拆迁,临时无住所")
-    assert decision.notes == {"ground": "g"}
+    assert "review_other_ground" in error.en
+    refused(RULE_VIOLATION, case.take, "review", REVIEWER, D("2026-10-08"), "房屋被拆迁,临时无住所")
+    refused(
+        RULE_VIOLATION, case.take, "review_other_ground", REVIEWER, D("2026-10-08"), "房屋被拆迁"
+    )
+    lone = {"members": [{"name": "冯英", "relation": "APPLICANT", "age": 58,
+                         "monthlyIncome": "900", "employment": "EMPLOYED", "ableToWork": True}]}  # fmt: skip
+    case = SimulatedCase.open(hebei, lone, CASEWORKER, D("2026-09-30"))
+    refused(RULE_VIOLATION, case.take, "review_other_ground", REVIEWER, D("2026-10-08"))
+    decision = case.take("review_other_ground", REVIEWER, D("2026-10-08"), "房屋被拆迁,临时无住所")
+    assert case.recorded_grounds == "g" and decision.evaluation.category == "tekun"
 
 
 def test_emergency_relief_first_then_the_steps(hebei):
