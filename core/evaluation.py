@@ -46,6 +46,7 @@ class Reason:
     code: str
     label: str
     basis: str
+    population: str = ""  #: the population whose criterion it is ("tekun")
 
 
 @quick_init
@@ -105,6 +106,8 @@ class Evaluation:
     parameters_used: tuple[ResolvedParameter, ...] = ()
     ruleset: str = ""
     plugin_versions: tuple[tuple[str, str], ...] = ()
+    #: the populations the household is in (codes), e.g. ("kunnan", "tekun")
+    populations: tuple[str, ...] = ()
 
     def entitlement(self, programme: str) -> Entitlement | None:
         return next((e for e in self.entitlements if e.programme == programme), None)
@@ -149,6 +152,8 @@ class BatchEvaluation:
     #: the file categories, and each household's index into them (-1: no file)
     categories: tuple[str, ...] = ()
     category_index: np.ndarray | None = None
+    #: the population of each criterion of ``eligibility.criteria``, in order
+    criteria_populations: tuple[str, ...] = ()
 
     def category_of(self, i: int) -> str | None:
         if self.category_index is None:
@@ -199,7 +204,13 @@ class BatchEvaluation:
             groups=tuple(code for code, m in self.groups.items() if m[i]),
             measures=tuple(code for code, m in self.measures.items() if m[i]),
             reasons=tuple(
-                Reason(c.code, c.label, c.basis) for c in self.eligibility.criteria if c.met[i]
+                Reason(c.code, c.label, c.basis, owner)
+                for c, owner in zip(
+                    self.eligibility.criteria,
+                    self.criteria_populations or ("",) * len(self.eligibility.criteria),
+                    strict=True,
+                )
+                if c.met[i]
             ),
             entitlements=tuple(entitlements),
             utility_discounts=tuple(discounts),
@@ -210,6 +221,7 @@ class BatchEvaluation:
             parameters_used=tuple(self.parameters_used),
             ruleset=tenant.ruleset,
             plugin_versions=tenant.plugin_version_pairs,
+            populations=tuple(code for code, m in self.populations.items() if m[i]),
         )
 
     def _utility_quantity(self, name: str) -> Decimal:
@@ -397,6 +409,7 @@ class _Run:
         #: the rule being run (a callable, or a hook's name): where a fault is looked for
         self.rule: Any = None
         self.used: dict[str, ResolvedParameter] = {}
+        self.owners: tuple[str, ...] = ()  #: each criterion's population
 
     def note_reads(self) -> list[ResolvedParameter]:
         reads = self.params.take_reads()
@@ -438,6 +451,7 @@ class _Run:
         nobody = np.zeros(n, dtype=bool)
         populations: dict[str, np.ndarray] = {}
         criteria: list[Criterion] = []
+        owners: list[str] = []  # each criterion's population
         opening: list[tuple[int, int, str, np.ndarray]] = []  # (rank, order, category, mask)
         for order, pop in tenant.ranked_populations():
             if not pop.in_force(on):
@@ -448,6 +462,7 @@ class _Run:
             mask, found = _population_answer(pop, value, n)
             populations[pop.code] = mask
             criteria += found
+            owners += [pop.code] * len(found)
             if pop.opens_file:
                 opening.append((pop.rank, order, pop.file_category, mask))
         legacy = self.ask("bangfu_eligibility")
@@ -461,6 +476,7 @@ class _Run:
             mask = _mask(legacy.mask(n), n, "bangfu_eligibility")
             populations.setdefault(legacy.category, mask)
             criteria += legacy.criteria
+            owners += [legacy.category] * len(legacy.criteria)
             opening.append((0, len(tenant.populations), legacy.category or "legacy", mask))
         del arguments["groups"]
         eligible = np.zeros(n, dtype=bool)
@@ -472,6 +488,7 @@ class _Run:
             if category not in categories:
                 categories.append(category)
             category_index[mask] = categories.index(category)
+        self.owners = tuple(owners)
         return populations, criteria, eligible, categories, category_index, nobody
 
     def grants(
@@ -609,6 +626,7 @@ def _evaluate(run: _Run, household: HouseholdFacts, owned: bool) -> BatchEvaluat
         populations=populations,
         categories=tuple(categories),
         category_index=category_index,
+        criteria_populations=run.owners,
     )
 
 

@@ -488,6 +488,71 @@ def _more_income_never_adds_help(tenant: Tenant) -> list[str]:
     return _generated(hypothesis_households(), check_one)
 
 
+def _low_income_without_criterion(tenant: Tenant) -> Household:
+    """A household whose only hardship is its income, a little above the line: the kind a
+    reviewer admits on a ground no criterion tests (Hebei's g)."""
+    standard = Decimal(tenant.parameter_table.resolve("dibao.standard_monthly", SAMPLE_DATE).value)
+    return parse_household(
+        {
+            "members": [
+                {"name": "冯英", "relation": "APPLICANT", "age": 58, "employment": "EMPLOYED",
+                 "ableToWork": True, "monthlyIncome": (standard * Decimal("1.1")).quantize(Decimal("0.01"))},
+            ]
+        }
+    )  # fmt: skip
+
+
+def _every_ground_keeps_its_relief(tenant: Tenant) -> list[str]:
+    """RULES.md 5: a household a step of the procedure admits (on the facts, or on a ground
+    the step records with a reason) is kept by the periodic review on the same facts: the
+    file carries the ground and the entitlements it gives until a person changes them."""
+    from core.auth.roles import ADMIN
+    from core.rules import RecordedGrounds
+    from core.workflow.engine import Workflow, procedure_of
+    from core.workflow.state import Actor, CaseState, StepContext
+
+    procedure = procedure_of(tenant)
+    if procedure is None:
+        return []
+    flow = Workflow.for_tenant(tenant)
+    admitting = [
+        a
+        for a in procedure.actions
+        if a.records_ground or any(g.kind == "household_eligible" for g in a.guards)
+    ]
+    households = [_low_income_without_criterion(tenant), *list(_households())[:60]]
+    problems: list[str] = []
+    for action in admitting:
+        grounds = action.grounds_after("")
+        for i, h in enumerate(households):
+            evaluation = evaluate(tenant, h, SAMPLE_DATE, explain=False, recorded=grounds)
+            ctx = StepContext(
+                tenant=tenant,
+                procedure=procedure,
+                case=CaseState(tenant.code, action.from_statuses[0], False, SAMPLE_DATE),
+                action=action,
+                actor=Actor("conformance", ADMIN),
+                on=SAMPLE_DATE,
+                comment="书面理由 written reason",
+                calendar=flow.calendar,
+                evaluate=lambda e=evaluation: e,
+            )
+            if any(flow._run_guard(g, ctx) is not None for g in flow.guards_of(action)):
+                continue  # the step does not admit it
+            batch = evaluate_batch(
+                tenant, HouseholdFacts.of(h), SAMPLE_DATE, recorded=RecordedGrounds.of([grounds])
+            )
+            if bool(procedure.resolved(batch)[0]):
+                on = f" on ground {grounds}" if grounds else ""
+                problems.append(
+                    f"household {i}: step '{action.name}' admits it{on}, and the review on the "
+                    "same facts proposes its exit (its relief lost without anyone's decision)"
+                )
+            if len(problems) >= 5:
+                return problems
+    return problems
+
+
 def _parent_with_childs_figures(tenant: Tenant) -> Tenant | None:
     """The parent's rules with the child's parameters: what the child must still give.
 
@@ -639,6 +704,12 @@ INVARIANTS = [
         "every-date-answers",
         "an evaluation on any date from 2016-01-01 to today answers",
         _every_date_answers,
+    ),
+    Invariant(
+        "every-ground-keeps-its-relief",
+        "a household a step admits, on the facts or on a ground the step records, is kept "
+        "by the periodic review on the same facts, with the relief its ground gives",
+        _every_ground_keeps_its_relief,
     ),
     Invariant(
         "guards-exercised",

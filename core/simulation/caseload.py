@@ -33,11 +33,19 @@ from core.cases.summary import batch_entitlements
 from core.db.facts_row import LAYOUT_ID, facts_from_rows, facts_row
 from core.db.models import CaseFile
 from core.db.session import tenant_scope
-from core.evaluation import evaluate_batch
+from core.evaluation import Evaluation, evaluate, evaluate_batch
 from core.model import parse_household
 from core.registry import Registry, Tenant
 from core.simulation.population import Population, concat
+from core.simulation.procedure_replay import (
+    ProcedureReplay,
+    ReplayedFile,
+    compare_procedures,
+    procedure_parameters,
+)
 from core.simulation.reforms import Reform, reformed_tenant
+from core.workflow.engine import procedure_of
+from core.workflow.procedure import Procedure
 
 CHUNK = 25_000
 
@@ -106,6 +114,9 @@ class ReplayResult:
     on: date
     ruleset: str
     reform_ruleset: str
+    #: what the reform's procedure readings change (when it sets any), see
+    #: :mod:`core.simulation.procedure_replay`
+    procedure: ProcedureReplay | None = None
     files: int = 0
     changed: int = 0  #: files whose determination would differ
     gaining_eligibility: int = 0
@@ -133,6 +144,7 @@ class ReplayResult:
                 }
                 for m in self.programmes.values()
             ],
+            "procedure": self.procedure.as_dict() if self.procedure else None,
         }
 
 
@@ -179,7 +191,45 @@ def replay(
             move.losing += int((was & ~now).sum())
             move.amount_changed += int((was & now & (a0 != a1)).sum())
             move.cost_change += int(a1.sum() - a0.sum())
+    procedure = procedure_of(tenant)
+    if procedure is not None and set(reform.parameters) & procedure_parameters(procedure):
+        result.procedure = compare_procedures(
+            tenant, changed_tenant, open_files(session, tenant, procedure), on
+        )
     return result
+
+
+def open_files(session: Session, tenant: Tenant, procedure: Procedure) -> Iterator[ReplayedFile]:
+    """The tenant's open files as the engine sees them, each with its evaluation."""
+    from core.cases.steps import case_state
+    from core.db import repositories as repo
+
+    statuses = tuple(s.code for s in procedure.statuses if s.open)
+    last_id = 0
+    with tenant_scope(session, tenant.code):
+        while True:
+            rows = session.scalars(
+                select(CaseFile)
+                .where(
+                    CaseFile.tenant == tenant.code,
+                    CaseFile.status.in_(statuses),
+                    CaseFile.id > last_id,
+                )
+                .order_by(CaseFile.id)
+                .limit(CHUNK)
+            ).all()
+            if not rows:
+                return
+            last_id = rows[-1].id
+            events = repo.events_of(session, tenant.code, [r.id for r in rows])
+            for row in rows:
+                household = parse_household(row.household)
+                grounds = row.recorded_grounds
+
+                def evaluated(t: Tenant, on: date, h=household, g=grounds) -> Evaluation:
+                    return evaluate(t, h, on, explain=False, recorded=g)
+
+                yield str(row.number), case_state(row, events[row.id]), evaluated
 
 
 # --------------------------------------------------------------------------- trends

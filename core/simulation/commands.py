@@ -87,7 +87,18 @@ def replay_command(
                 format_yuan(m.cost_change),
             )
         console.print(table)
-    if fail_on_change and result.changed:
+        moved = result.procedure
+        if moved is not None:
+            console.print(
+                f"程序解读 procedure readings: {moved.files} open files; deadlines change for "
+                f"{moved.deadlines_changed} / 期限改变; steps opened 可办理 "
+                f"{dict(sorted(moved.opened.items()))}, closed 不可办理 "
+                f"{dict(sorted(moved.closed.items()))} on {on}"
+            )
+    procedure_moved = result.procedure is not None and (
+        result.procedure.deadlines_changed or result.procedure.opened or result.procedure.closed
+    )
+    if fail_on_change and (result.changed or procedure_moved):
         console.print(f"[red]{result.changed} open file(s) would change: failing as asked[/]")
         return 1
     return 0

@@ -58,7 +58,10 @@ def requires_prior_action(
 
 
 def notice_period_elapsed(
-    working_days: DayCount, notice_action: str = "publish", counting: str | None = None
+    working_days: DayCount,
+    notice_action: str = "publish",
+    counting: str | None = None,
+    after_change: str | None = None,
 ) -> Guard:
     """The public notice (step ``notice_action``) has run for at least ``working_days``.
 
@@ -66,10 +69,13 @@ def notice_period_elapsed(
     ``procedure.notice_min_working_days``), read on the step's date. ``counting`` names a
     ``text`` parameter holding the reading of the count (:data:`readings.NOTICE_COUNTINGS`:
     does the day of publication count?); without it, the step is allowed from the
-    ``working_days``-th working day after the day of publication.
+    ``working_days``-th working day after the day of publication. ``after_change`` names a
+    ``text`` parameter (:data:`readings.NOTICE_AFTER_CHANGE`): under ``restart`` household
+    facts recorded after the publication start the notice again from the day they were
+    recorded (what is approved is what was on notice).
     """
     shown = str(working_days)
-    parameters = tuple(p for p in (working_days, counting) if isinstance(p, str))
+    parameters = tuple(p for p in (working_days, counting, after_change) if isinstance(p, str))
 
     def check(ctx: StepContext) -> BangfuError | None:
         days = day_count(working_days, ctx.parameters)
@@ -85,20 +91,33 @@ def notice_period_elapsed(
         how = readings.AFTER_PUBLICATION_DAY
         if counting is not None:
             how = readings.reading(ctx.parameters, counting, readings.NOTICE_COUNTINGS)
-        allowed, provisional = readings.notice_allowed_from(ctx.calendar, published.on, days, how)
+        start, changed = published.on, None
+        if after_change is not None and (
+            readings.reading(ctx.parameters, after_change, readings.NOTICE_AFTER_CHANGE)
+            == readings.RESTART
+        ):
+            changed = _facts_changed_since(ctx, published)
+            if changed is not None:
+                start = changed.on
+        allowed, provisional = readings.notice_allowed_from(ctx.calendar, start, days, how)
         if ctx.on >= allowed:
             return None
         how_zh, how_en = readings.NOTICE_COUNTINGS[how]
         note_en = " (provisional: that year's holiday schedule is not published)"
         note_zh = "(节假日安排尚未公布,日期为暂定)"
+        again_en = (
+            f", and started again on {start} when the household's facts changed" if changed else ""
+        )
+        again_zh = f",{start}家庭情况变更后重新计算" if changed else ""
         return rule_violation(
-            f"the public notice published on {published.on} must run at least {days} "
+            f"the public notice published on {published.on}{again_en} must run at least {days} "
             f"working days ({how_en}): '{ctx.action.name}' is allowed from {allowed}, not on "
             f"{ctx.on}" + (note_en if provisional else ""),
-            f"公示于{published.on}开始,公示期不少于{days}个工作日({how_zh}):"
+            f"公示于{published.on}开始{again_zh},公示期不少于{days}个工作日({how_zh}):"
             f"{allowed}起方可{ctx.action.zh},{ctx.on}不可" + (note_zh if provisional else ""),
             guard="notice_period_elapsed",
             publishedOn=published.on.isoformat(),
+            noticeStartedAgainOn=changed.on.isoformat() if changed else None,
             allowedFrom=allowed.isoformat(),
             provisional=provisional,
             workingDays=days,
@@ -114,6 +133,20 @@ def notice_period_elapsed(
         check=check,
         parameters=parameters,
     )
+
+
+def _facts_changed_since(ctx: StepContext, published):
+    """The latest step of the round after ``published`` that recorded household facts."""
+    after = False
+    found = None
+    for s in ctx.round:
+        if s is published:
+            after = True
+            continue
+        action = ctx.procedure.action(s.action)
+        if after and action is not None and action.records_facts:
+            found = s
+    return found
 
 
 def checklist_all_met(basis: str = "") -> Guard:
@@ -150,18 +183,21 @@ def checklist_all_met(basis: str = "") -> Guard:
     )
 
 
-def checklist_not_all_met(basis: str = "") -> Guard:
+def checklist_not_all_met(basis: str = "", zh: str | None = None, en: str | None = None) -> Guard:
     """At least one checklist item is no longer met: the household has fallen back (Gansu
-    回头帮 re-entry). Record the current facts with the step."""
+    回头帮 re-entry), or is still in hardship (Gansu's 政府兜底 hand-over: 尚未脱困).
+    ``zh``/``en`` word the rule as the policy does; record the current facts with the step."""
+    rule_zh = zh or "家庭未返困"
+    rule_en = en or "the household has not fallen back"
 
     def check(ctx: StepContext) -> BangfuError | None:
         items = ctx.evaluation.checklist
         if any(not c.met for c in items):
             return None
         return rule_violation(
-            f"every item is still secured on {ctx.on}: the household has not fallen back. "
+            f"every item is still secured on {ctx.on}: {rule_en}. "
             "Record the facts that changed with this step" + (f" ({basis})" if basis else ""),
-            f"{ctx.on}各项仍全部达标,家庭未返困;请随本步骤录入已变化的家庭信息"
+            f"{ctx.on}各项仍全部达标,{rule_zh};请随本步骤录入已变化的家庭信息"
             + (f"({basis})" if basis else ""),
             guard="checklist_not_all_met",
         )
@@ -174,9 +210,23 @@ def checklist_not_all_met(basis: str = "") -> Guard:
     )
 
 
-def household_eligible(other_ground_step: str | None = None, basis: str = "") -> Guard:
+def in_population(evaluation, population: str | None) -> bool:
+    """The household is in ``population`` (a code), or, without one, has a hardship file
+    (any file-opening population of the tenant)."""
+    if population is None:
+        return bool(evaluation.eligible)
+    return population in evaluation.populations
+
+
+def household_eligible(
+    other_ground_step: str | None = None, basis: str = "", population: str | None = None
+) -> Guard:
     """The household meets the tenant's eligibility test on the step's date, with the
     grounds recorded on the file (and by this step, when it records one).
+
+    ``population`` names the population the procedure serves (Hebei: ``tekun``, 依据特困
+    职工标准审核): the household must be in it, whatever other population (the national
+    target groups a tenant inherits) it is in. Without it, any file-opening population.
 
     ``other_ground_step`` names the step by which a reviewer admits a household on a ground
     no figure tests (Hebei: ``review_other_ground``, 003 一.1(g), with a written reason):
@@ -186,8 +236,13 @@ def household_eligible(other_ground_step: str | None = None, basis: str = "") ->
     def check(ctx: StepContext) -> BangfuError | None:
         evaluation = ctx.evaluation
         chosen = ctx.action.records_ground
-        if evaluation.eligible and chosen:
-            others = sorted(r.code for r in evaluation.reasons if r.code != chosen)
+        eligible = in_population(evaluation, population)
+        if eligible and chosen:
+            others = sorted(
+                r.code
+                for r in evaluation.reasons
+                if r.code != chosen and (population is None or r.population == population)
+            )
             if not others:
                 return None
             return rule_violation(
@@ -199,7 +254,7 @@ def household_eligible(other_ground_step: str | None = None, basis: str = "") ->
                 guard="household_eligible",
                 met=others,
             )
-        if evaluation.eligible:
+        if eligible:
             return None
         if other_ground_step and ctx.action.name != other_ground_step:
             zh_step, en_step = ctx.label(other_ground_step)
@@ -334,13 +389,14 @@ def quota_not_exceeded(
     )
 
 
-def out_of_hardship_or_reason(basis: str = "") -> Guard:
-    """The household no longer meets the tenant's test on the step's date, or the step
-    carries a written reason (Hebei 003 三.5: 对已经解困、生活稳定的要及时办理退出: an exit
-    needs the household out of hardship, or an approver's reason in writing)."""
+def out_of_hardship_or_reason(basis: str = "", population: str | None = None) -> Guard:
+    """The household no longer meets the tenant's test on the step's date (the
+    ``population`` the procedure serves, when named), or the step carries a written reason
+    (Hebei 003 三.5: 对已经解困、生活稳定的要及时办理退出: an exit needs the household out
+    of hardship, or an approver's reason in writing)."""
 
     def check(ctx: StepContext) -> BangfuError | None:
-        if not ctx.evaluation.eligible:
+        if not in_population(ctx.evaluation, population):
             ctx.notes["exit_ground"] = "out_of_hardship"
             return None
         if (ctx.comment or "").strip():

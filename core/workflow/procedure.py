@@ -238,6 +238,17 @@ def resolved_when_not_eligible(batch: BatchEvaluation) -> np.ndarray:
     return ~np.asarray(batch.eligible, dtype=bool)
 
 
+def resolved_when_not_in(population: str) -> ResolvedTest:
+    """A file is resolved when the household is no longer in ``population`` (Hebei: 特困,
+    whatever national target group it may still be in)."""
+
+    def resolved(batch: BatchEvaluation) -> np.ndarray:
+        return ~np.asarray(batch.populations[population], dtype=bool)
+
+    resolved.__name__ = f"resolved_when_not_in_{population}"
+    return resolved
+
+
 def resolved_when_checklist_met(batch: BatchEvaluation) -> np.ndarray:
     """A file is resolved when every item of the tenant's checklist is met (Gansu 002:
     两有五保障, 应退即退)."""

@@ -14,6 +14,13 @@ Notice counting (``procedure.notice_counting``):
 * ``publication_day_counts`` — the day of publication, when a working day, is the first
   day of the notice: the next step is allowed one working day earlier.
 
+Facts changed during the notice (``procedure.notice_after_change``; no text says):
+
+* ``restart`` — the notice starts again from the day the facts changed: what was
+  published is not what is approved;
+* ``keep`` — the notice runs on from its publication (approval still judges the facts
+  in force).
+
 When the county's count starts (``procedure.county_review_starts``):
 
 * ``notice_end`` — once the minimum notice has run (the base union reports to the county
@@ -39,6 +46,12 @@ PUBLICATION_DAY_COUNTS = "publication_day_counts"
 NOTICE_COUNTINGS = {
     AFTER_PUBLICATION_DAY: ("公示次日起算", "counted from the working day after publication"),
     PUBLICATION_DAY_COUNTS: ("公示当日计入", "the day of publication counts"),
+}
+RESTART = "restart"
+KEEP = "keep"
+NOTICE_AFTER_CHANGE = {
+    RESTART: ("公示期间家庭情况变更的,重新公示计算", "the notice starts again from the change"),
+    KEEP: ("公示期间家庭情况变更的,公示期照常计算", "the notice runs on from its publication"),
 }
 NOTICE_END = "notice_end"
 PUBLICATION = "publication"

@@ -22,7 +22,13 @@ from core.plugin import (
 )
 from plugins.national.hardship import ample_income, in_hardship
 
-__all__ = ["ample_income", "below_dibao_line", "in_hardship", "not_fully_employed"]
+__all__ = [
+    "ample_income",
+    "below_dibao_line",
+    "in_hardship",
+    "not_fully_employed",
+    "workers_household",
+]
 __version__ = "1.0.0"
 SOURCE = "000 总工发〔2016〕7号"
 bangfu_parameter_folder, bangfu_case_folder = package_folders(__file__)
@@ -40,6 +46,25 @@ def below_dibao_line(household, parameters):
     """Per-capita income below the local 低保标准 (compared without dividing: exact)."""
     line = parameters.money("dibao.standard_monthly") * 12 * household.members
     return household.annual_income < line
+
+
+#: the readings of ``subject.workers``: who makes a household a worker's household
+SUBJECT_READINGS = ("any_member", "serving_or_unemployed")
+
+
+def workers_household(household, parameters):
+    """A worker's household (职工), as ``subject.workers`` reads it: any household, or one
+    with a member in service (employed, flexible) or laid off or unemployed and seeking
+    work (001 二 在职职工、下岗失业人员)."""
+    h = household
+    reading = parameters.text("subject.workers")
+    if reading == "any_member":
+        return np.ones(h.size, dtype=bool)
+    if reading == "serving_or_unemployed":
+        return (h.employed > 0) | (h.laid_off > 0) | (h.able_seeking > 0)
+    raise ValueError(
+        f"subject.workers {reading!r} is not a known reading (known: {', '.join(SUBJECT_READINGS)})"
+    )
 
 
 def not_fully_employed(household, parameters):
@@ -78,13 +103,15 @@ def bangfu_target_groups(household, parameters):
         & (h.medical_out_of_pocket > 0)
     )
     long_term = h.years_in_city >= parameters.integer("migrant_worker.min_years_in_city")
-    hardship = in_hardship(h, parameters)
+    worker = workers_household(h, parameters)
+    hardship = in_hardship(h, parameters) & worker
     return {
         # a 低保 household with ample income: the form is wrong, no 低保 counts on it
         "dibao_underemployed": h.dibao_recipient
         & not_fully_employed(h, parameters)
-        & ~ample_income(h, parameters),
-        "below_dibao_uncovered": below & ~h.dibao_recipient,
+        & ~ample_income(h, parameters)
+        & worker,
+        "below_dibao_uncovered": below & ~h.dibao_recipient & worker,
         "sudden_expense": (jump | h.disaster_loss) & hardship,
         "migrant_worker": h.migrant_worker & long_term & hardship,
         "restructuring_laid_off": h.laid_off_in_restructuring & hardship,
@@ -109,18 +136,21 @@ def bangfu_measures(household, parameters, groups):
         in_a_group |= mask
     below = below_dibao_line(h, parameters)
     job_seekers = h.able_seeking > 0
+    # 二(一) 着重帮助其实现就业创业: a member of group 1 who works only flexibly is helped
+    # towards employment too, not only the job seekers
+    to_employ = job_seekers | groups.get("dibao_underemployed", np.zeros(h.size, dtype=bool))
     ill = (h.serious_illness > 0) & (h.medical_out_of_pocket > 0)
     uninsured = (h.without_medical_insurance > 0) | (h.working_age_without_pension > 0)
     for name in _STATED_TESTS:
         parameters.text(name)  # the stated, illustrative test
     measures = {
         # 四个一批
-        "employment": job_seekers,
+        "employment": to_employ,
         "social_insurance": uninsured,
         "medical_insurance": ill,
         "social_assistance": below | h.three_no,
         # 七个计划
-        "skills_training": job_seekers,
+        "skills_training": to_employ,
         "startup_aid": job_seekers & (h.reemployment_certificate | h.self_employed),
         "sunshine_employment": h.children_seeking > 0,
         "medical_mutual_aid": ill,

@@ -9,7 +9,7 @@ and relief apply in the city unchanged.
 from __future__ import annotations
 
 from core.plugin import Criterion, Population
-from plugins.national import ample_income, below_dibao_line
+from plugins.national import ample_income, below_dibao_line, workers_household
 
 SOURCE = "001 市政府帮扶困难职工工作意见"
 CATEGORY = "kunnan"  # 困难职工
@@ -28,9 +28,11 @@ def near_line(household, parameters):
 
 
 def city_file(household, parameters) -> list[Criterion]:
+    """Serving workers and laid-off or unemployed workers (``subject.workers``) below the
+    city line, or slightly above it with illness, accident or similar hardship."""
     h = household
     multiple = parameters.number("eligibility.near_dibao_multiplier")
-    below = below_dibao_line(h, parameters)
+    below = below_dibao_line(h, parameters) & workers_household(h, parameters)
     hardship = (h.serious_illness > 0) | h.disaster_loss | (h.disabled > 0)
     return [
         Criterion(
@@ -40,7 +42,10 @@ def city_file(household, parameters) -> list[Criterion]:
             "near_dibao_hardship",
             f"家庭人均收入略高于本市低保标准(不超过 {multiple} 倍),因疾病、意外伤害等原因生活拮据",
             f"{SOURCE} 二",
-            ~below & near_line(h, parameters) & hardship,
+            ~below_dibao_line(h, parameters)
+            & near_line(h, parameters)
+            & hardship
+            & workers_household(h, parameters),
         ),
     ]
 

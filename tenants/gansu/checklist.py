@@ -12,6 +12,18 @@ from plugins.national import below_dibao_line
 SOURCE = "002 甘肃省城市困难职工解困脱困三年行动"
 
 
+def schooling_secured(household, parameters):
+    """就学有保障: compulsory education always has the state's aid; beyond it, the test the
+    parameter ``checklist.schooling_test`` names (illustrative)."""
+    h = household
+    test = parameters.text("checklist.schooling_test")
+    if test == "state_aid_every_stage":
+        return h.children_beyond_compulsory >= 0  # every household
+    if test == "income_covers_spending":
+        return (h.children_beyond_compulsory == 0) | (h.annual_expenses <= h.annual_income)
+    raise ValueError(f"checklist.schooling_test {test!r} is not a known test")
+
+
 def two_haves_five_guarantees(household, parameters) -> list[Check]:
     h = household
     # 有吃、有穿: the text gives no test; the one used is stated, as illustrative, in
@@ -35,7 +47,7 @@ def two_haves_five_guarantees(household, parameters) -> list[Check]:
             "schooling",
             "就学有保障:上学子女享受到相应国家资助政策(义务教育阶段始终享有国家资助;义务教育"
             "以外,家庭收入足以负担包括学费在内的支出)",
-            (h.children_beyond_compulsory == 0) | (h.annual_expenses <= h.annual_income),
+            schooling_secured(h, parameters),
         ),
         Check(
             "housing",

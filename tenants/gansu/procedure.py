@@ -28,6 +28,7 @@ FOLLOW_UP_DAYS = "procedure.follow_up_working_days"
 #: 002 requires a public notice without a minimum period: an illustrative parameter.
 NOTICE_DAYS = "procedure.notice_min_working_days"
 NOTICE_COUNTING = "procedure.notice_counting"
+NOTICE_AFTER_CHANGE = "procedure.notice_after_change"  # facts changed during the notice
 #: 回头帮 on an actual fall-back or already on a risk: a reading, a parameter.
 HELP_AGAIN_TRIGGER = "follow_up.help_again_trigger"
 #: From 2020 a file still in hardship may be handed over to the government (兜底).
@@ -122,7 +123,16 @@ PROCEDURE = Procedure(
             ("discussed",),
             "rated",
             roles={REVIEWER},
-            guards=(guards.household_eligible(basis=f"{SOURCE} 五类重点群体和建档标准"),),
+            guards=(
+                guards.household_eligible(basis=f"{SOURCE} 五类重点群体和建档标准"),
+                # a household whose 两有五保障 are all secured is out of hardship by Gansu's
+                # own test: admitted, the next review would exit it at once
+                guards.checklist_not_all_met(
+                    basis=f"{SOURCE} 两有五保障",
+                    zh="家庭两有五保障已全部达标,不属于需建档的困难职工",
+                    en="all of 两有五保障 are secured: the household is not in hardship",
+                ),
+            ),
             basis=f"{SOURCE} 七步骤:评",
         ),
         Action(
@@ -148,7 +158,11 @@ PROCEDURE = Procedure(
                 "rate",
             ),  # nobody approves what they opened or reviewed
             guards=(
-                guards.notice_period_elapsed(NOTICE_DAYS, counting=NOTICE_COUNTING),
+                guards.notice_period_elapsed(
+                    NOTICE_DAYS, counting=NOTICE_COUNTING, after_change=NOTICE_AFTER_CHANGE
+                ),
+                # approval judges the facts in force on its date, not those on notice
+                guards.household_eligible(basis=f"{SOURCE} 七步骤:审核"),
                 guards.differences_resolved(basis="002 开展数据比对; 信息核对、核查审批"),
             ),
             basis=f"{SOURCE} 七步骤:审核",
@@ -184,6 +198,7 @@ PROCEDURE = Procedure(
                     zh="工会主席不签字不建档",
                     en="no file without the union chairman's signature",
                 ),
+                guards.household_eligible(basis=f"{SOURCE} 严把标准"),
             ),
             basis=f"{SOURCE} 四个不建档",
         ),
@@ -253,6 +268,13 @@ PROCEDURE = Procedure(
                     zh="到2020年尚未脱困的,方可申报政府兜底保障",
                     en="a file still in hardship is handed over to the safety net from 2020",
                     basis=f"{SOURCE} 强化政府兜底功能",
+                ),
+                # 尚未…脱困的生活特别困难的职工: a file out of hardship is never handed over
+                guards.checklist_not_all_met(
+                    basis=f"{SOURCE} 到2020年尚未无法脱困的生活特别困难的职工",
+                    zh="家庭已解困脱困(两有五保障全部达标),不申报政府兜底",
+                    en="the household is out of hardship (all of 两有五保障 secured): it is "
+                    "not handed over to the safety net",
                 ),
             ),
             requires_comment=True,  # the base union's certificate: its number and date

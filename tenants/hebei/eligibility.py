@@ -100,6 +100,14 @@ def criteria(household, parameters) -> list[Criterion]:
     ]
 
 
+def living_on_wages(household, parameters):
+    """以工资收入为主要生活来源: wages are at least ``migrant_worker.min_wage_share`` of the
+    household's annual income (003 一.1, the migrant worker counted as a worker)."""
+    h = household
+    share = parameters.rate("migrant_worker.min_wage_share")  # basis points
+    return h.monthly_wages * 12 * 10_000 >= h.annual_income * share
+
+
 def other_ground(household, recorded) -> Criterion:
     """(g) 其他原因造成生活特别困难: no figure can say it, so a reviewer chooses it, on
     purpose and with a written reason (the procedure's step recording it); the file
@@ -116,11 +124,12 @@ def other_ground(household, recorded) -> Criterion:
 def eligibility(household, parameters, recorded) -> Eligibility:
     """特困: the general conditions and one of criteria a-g (g, "other special hardship",
     when a reviewer recorded it on the file with a written reason); a migrant worker counts
-    only when settled in the town for the required years."""
+    only when settled in the town for the required years and living mainly on wages."""
     h = household
     found = [*criteria(h, parameters), other_ground(h, recorded)]
     worker = ~h.migrant_worker | (
-        h.years_in_city >= parameters.integer("migrant_worker.min_years_in_city")
+        (h.years_in_city >= parameters.integer("migrant_worker.min_years_in_city"))
+        & living_on_wages(h, parameters)
     )
     binding = cannot_live_without_help(h, parameters) & worker
     met = np.zeros(h.size, dtype=bool)

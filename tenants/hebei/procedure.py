@@ -24,7 +24,7 @@ from core.workflow.procedure import (
     Procedure,
     ReviewSchedule,
     Status,
-    resolved_when_not_eligible,
+    resolved_when_not_in,
 )
 from core.workflow.readings import AfterNotice
 
@@ -37,8 +37,12 @@ NOTICE_DAYS = "procedure.notice_min_working_days"  # 公示期不低于5个工�
 NOTICE_COUNTING = "procedure.notice_counting"  # does the day of publication count?
 COUNTY_APPROVAL_DAYS = "procedure.county_review_working_days"  # 7个工作日内完成初审
 COUNTY_STARTS = "procedure.county_review_starts"  # when the county's 7 days start
+NOTICE_AFTER_CHANGE = "procedure.notice_after_change"  # facts changed during the notice
 REPORT_DAYS = "procedure.report_due_working_days"  # 每季度初7个工作日内逐级上报
 OPEN_FILES = ("applied", "reviewed", "in_public_notice", "approved", "filed")
+#: the population this procedure serves: 特困职工 (003 二.2 依据特困职工标准…审核), not the
+#: national 困难职工 groups the tenant inherits
+TEKUN = "tekun"
 #: the reviewer's deliberate choice of ground (g), with a written reason (003 一.1(g))
 OTHER_GROUND_STEP = "review_other_ground"
 
@@ -71,7 +75,9 @@ PROCEDURE = Procedure(
             ("applied",),
             "reviewed",
             roles={REVIEWER},
-            guards=(guards.household_eligible(OTHER_GROUND_STEP, basis="003 一.1"),),
+            guards=(
+                guards.household_eligible(OTHER_GROUND_STEP, "003 二.2 依据特困职工标准", TEKUN),
+            ),
             basis=f"{SOURCE} 二.2 审核",
         ),
         Action(
@@ -81,7 +87,7 @@ PROCEDURE = Procedure(
             ("applied",),
             "reviewed",
             roles={REVIEWER},
-            guards=(guards.household_eligible(OTHER_GROUND_STEP, basis="003 一.1(g)"),),
+            guards=(guards.household_eligible(OTHER_GROUND_STEP, "003 一.1(g)", TEKUN),),
             requires_comment=True,
             records_ground="g",
             basis=f"{SOURCE} 一.1(g) 其他原因造成生活特别困难的; 二.2 审核",
@@ -116,7 +122,11 @@ PROCEDURE = Procedure(
             roles={APPROVER},
             four_eyes=(OPEN, "review", OTHER_GROUND_STEP),
             guards=(
-                guards.notice_period_elapsed(NOTICE_DAYS, counting=NOTICE_COUNTING),
+                guards.notice_period_elapsed(
+                    NOTICE_DAYS, counting=NOTICE_COUNTING, after_change=NOTICE_AFTER_CHANGE
+                ),
+                # approval judges the facts in force on its date, not those on notice
+                guards.household_eligible(OTHER_GROUND_STEP, "003 二.2 审批", TEKUN),
                 guards.quota_not_exceeded(
                     "f",
                     "tekun.dibao_quota_share",
@@ -136,6 +146,7 @@ PROCEDURE = Procedure(
             ("approved",),
             "filed",
             roles={APPROVER},
+            guards=(guards.household_eligible(OTHER_GROUND_STEP, "003 二.2 备案", TEKUN),),
             basis=f"{SOURCE} 二.2 审批(电子档案报省总工会备案)",
         ),
         Action(
@@ -176,7 +187,7 @@ PROCEDURE = Procedure(
             ("approved", "filed"),
             "exited",
             roles={APPROVER},
-            guards=(guards.out_of_hardship_or_reason(basis="003 三.5"),),
+            guards=(guards.out_of_hardship_or_reason("003 三.5", TEKUN),),
             basis=f"{SOURCE} 三.5 已经解困、生活稳定的要及时办理退出",
         ),
         Action(
@@ -224,7 +235,7 @@ PROCEDURE = Procedure(
     ),
     admitted=("approved", "filed"),
     exited=("exited",),
-    resolved=resolved_when_not_eligible,
+    resolved=resolved_when_not_in(TEKUN),
 )
 
 REVIEW_SCHEDULE = ReviewSchedule(

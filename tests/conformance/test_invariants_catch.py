@@ -273,3 +273,29 @@ def test_an_ample_multiple_that_is_not_several_times_is_caught(tmp_path: Path):
 
     problems = BY_NAME["ample-income-excludes"].check(tenant(Evasive()))
     assert problems and "not 'several times'" in problems[0]
+
+
+def test_a_ground_admitted_on_a_comment_and_lost_at_the_review_is_caught(tmp_path: Path):
+    """RULES.md 5 (issue 18): a step that records ground g on any written reason, without
+    the household's test, admits files the April review then exits without anyone's
+    decision (the relief of 五.9 lost). Hebei itself passes."""
+    from dataclasses import replace
+
+    from tenants.hebei.procedure import PROCEDURE
+
+    class LooseG(Sloppy):
+        @hookimpl
+        def bangfu_procedure(self):
+            actions = tuple(
+                replace(a, guards=()) if a.name == "review_other_ground" else a
+                for a in PROCEDURE.actions
+            )
+            return replace(PROCEDURE, name="sloppy.loose_g", actions=actions)
+
+        @hookimpl
+        def bangfu_case_folder(self):
+            return tmp_path
+
+    problems = BY_NAME["every-ground-keeps-its-relief"].check(tenant(LooseG()))
+    assert problems and "review_other_ground" in problems[0] and "ground g" in problems[0]
+    assert not BY_NAME["every-ground-keeps-its-relief"].check(honest())

@@ -83,7 +83,11 @@ def test_batch_medical_relief_is_exact_to_the_fen(registry):
         ample = income_fen >= 6 * 790_00 * 12 * size[i]
         if household["dibao_recipient"][i]:  # 全部收入 counts the 低保 top-up (Hebei's reading)
             income_fen += int(household["dibao_subsidy_per_capita"][i]) * size[i] * 12
-        settled = not household["migrant_worker"][i] or household["years_in_city"][i] >= 2
+        # a migrant worker settled 2 years and living mainly (at least half) on wages
+        on_wages = 2 * wages[i] * 12 >= wages[i] * 12 + int(household["other_annual_income"][i])
+        settled = not household["migrant_worker"][i] or (
+            household["years_in_city"][i] >= 2 and on_wages
+        )
         expected = hebei_medical_relief(
             Decimal(cost_fen) / 100,
             Decimal(income_fen) / 100,

@@ -138,3 +138,81 @@ def test_hebei_spending_counts_only_where_the_text_names_it(bundled):
 def test_the_ample_income_multiple_is_a_cited_reading(bundled, tenant):
     p = bundled.get(tenant).parameter_table.resolve("hardship.ample_income_multiple", ON)
     assert p.value == 6 and p.source.startswith("reading") and "国家统计局" in p.source
+
+
+# --------------------------------------------------------------------------- 3. populations
+def test_the_citys_subject_is_its_own_cited_reading(bundled):
+    """001 二 在职职工、下岗失业人员: the city reads it; the national baseline does not."""
+    city = bundled.get("demo_city").parameter_table.resolve("subject.workers", ON)
+    assert city.value == "serving_or_unemployed" and city.source.startswith("001 二")
+    assert bundled.get("national").parameter_table.resolve("subject.workers", ON).value == (
+        "any_member"
+    )
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        [applicant(age=20, employment="STUDENT", monthlyIncome="300")],
+        [
+            applicant(age=70, employment="RETIRED", monthlyIncome="500"),
+            {"name": "配偶", "relation": "SPOUSE", "age": 68, "employment": "RETIRED",
+             "monthlyIncome": "500"},
+        ],
+    ],
+    ids=["a student alone", "two retirees"],
+)  # fmt: skip
+def test_a_student_or_retirees_alone_are_no_kunnan_in_the_city(bundled, members):
+    h = household(*members)
+    city = run(bundled, "demo_city", h)
+    assert not city.eligible and not city.groups
+    assert run(bundled, "gansu", h).groups  # the national reading: any household
+
+
+# --------------------------------------------------------------------------- 4. smaller
+def test_employment_none_proves_nothing_either_way(bundled):
+    """NONE (the API default: not stated) is no job seeker for the groups and criterion
+    c, and does not show Gansu's employment item secured: one reading everywhere."""
+    h = household(applicant(age=40, ableToWork=True, employment="NONE"))
+    gansu = run(bundled, "gansu", h)
+    assert "dibao_underemployed" not in gansu.groups
+    assert "employment" not in gansu.measures
+    assert {c.code: c.met for c in gansu.checklist}["employment"] is False
+    assert "c" not in {r.code for r in run(bundled, "hebei", h).reasons}
+
+
+def test_group_1_flexible_worker_gets_the_employment_measure(bundled):
+    """000 二(一) …着重帮助其实现就业创业: also when the member works flexibly."""
+    h = household(
+        applicant(age=40, ableToWork=True, employment="FLEXIBLE", monthlyIncome="500"),
+        dibaoRecipient=True,
+    )
+    result = run(bundled, "gansu", h)
+    assert "dibao_underemployed" in result.groups
+    assert {"employment", "skills_training"} <= set(result.measures)
+
+
+def test_hebei_migrant_worker_must_live_mainly_on_wages(bundled):
+    """003 一.1 以工资收入为主要生活来源: a migrant living on rent is not a worker."""
+    seeker = applicant(age=45, ableToWork=True, employment="UNEMPLOYED")
+    wages = household(
+        {**seeker, "employment": "EMPLOYED", "monthlyIncome": "600"},
+        {"name": "配偶", "relation": "SPOUSE", "age": 44, "seriousIllness": True},
+        migrantWorker=True,
+        yearsInCity=5,
+        annualMedicalOutOfPocket="20000",
+    )
+    rent = household(
+        {"name": "配偶", "relation": "APPLICANT", "age": 44, "seriousIllness": True},
+        migrantWorker=True,
+        yearsInCity=5,
+        otherAnnualIncome="7200",
+        annualMedicalOutOfPocket="20000",
+    )
+    assert run(bundled, "hebei", wages).category == "tekun"
+    assert run(bundled, "hebei", rent).category != "tekun"
+
+
+def test_gansu_schooling_beyond_compulsory_is_an_illustrative_parameter(bundled):
+    p = bundled.get("gansu").parameter_table.resolve("checklist.schooling_test", ON)
+    assert p.source.startswith("illustrative:")

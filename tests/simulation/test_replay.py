@@ -114,3 +114,29 @@ def test_the_caseload_is_a_population_of_facts_only(database_url, registry):
             [hebei], type(population)(direct, np.ones(len(households), dtype=np.int64)), ON
         ).as_dict()
     )
+
+
+def test_replay_of_a_procedure_reading_shows_the_files_it_moves(database_url, registry, tmp_path):
+    """A reform that reads the notice with the day of publication counted (issue 18): the
+    replay walks the open files under both and fails CI when a step opens or closes."""
+    with session_factory(database_url)() as session:
+        service = CaseService(session, registry, today=lambda: ON)
+        case = service.open_case(staff("hebei", "caseworker"), "hebei", ILL, on=ON)
+        case = service.transition(staff("hebei", "reviewer"), case.id, "review", case.version, ON)
+        service.transition(staff("hebei", "reviewer"), case.id, "publish", case.version, ON)
+        session.commit()
+    reform_file = tmp_path / "reading.yaml"
+    reform_file.write_text(
+        "name: 公示当日计入\nparameters:\n  procedure.notice_counting: publication_day_counts\n",
+        encoding="utf-8",
+    )
+    on = "2026-06-05"  # the 4th working day after Mon 1 June: allowed only when day 1 counts
+    args = ["replay", "--tenant", "hebei", "--reform", str(reform_file), "--as-of", on]
+    args += ["--database-url", database_url]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    moved = json.loads(result.stdout)["procedure"]
+    assert moved["files"] == 1 and moved["stepsOpened"] == {"approve": 1}
+    assert moved["deadlinesChanged"] == 1
+    failing = runner.invoke(app, [*args, "--fail-on-change"])
+    assert failing.exit_code == 1 and "procedure readings" in failing.output
