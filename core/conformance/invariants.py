@@ -502,6 +502,10 @@ def _low_income_without_criterion(tenant: Tenant) -> Household:
     )  # fmt: skip
 
 
+def _given(evaluation: Evaluation) -> Callable[[], Evaluation]:
+    return lambda: evaluation
+
+
 def _every_ground_keeps_its_relief(tenant: Tenant) -> list[str]:
     """RULES.md 5: a household a step of the procedure admits (on the facts, or on a ground
     the step records with a reason) is kept by the periodic review on the same facts: the
@@ -535,7 +539,7 @@ def _every_ground_keeps_its_relief(tenant: Tenant) -> list[str]:
                 on=SAMPLE_DATE,
                 comment="书面理由 written reason",
                 calendar=flow.calendar,
-                evaluate=lambda e=evaluation: e,
+                evaluate=_given(evaluation),
             )
             if any(flow._run_guard(g, ctx) is not None for g in flow.guards_of(action)):
                 continue  # the step does not admit it
