@@ -509,14 +509,16 @@ def _given(evaluation: Evaluation) -> Callable[[], Evaluation]:
 def _every_ground_keeps_its_relief(tenant: Tenant) -> list[str]:
     """RULES.md 5: a household a step of the procedure admits (on the facts, or on a ground
     the step records with a reason) is kept by the periodic review on the same facts: the
-    file carries the ground and the entitlements it gives until a person changes them."""
+    file carries the ground and the entitlements it gives until a person changes them. (A
+    tenant whose files get no programme loses nothing at a review: Gansu's review exits on
+    两有五保障, a test of its own.)"""
     from core.auth.roles import ADMIN
     from core.rules import RecordedGrounds
     from core.workflow.engine import Workflow, procedure_of
     from core.workflow.state import Actor, CaseState, StepContext
 
     procedure = procedure_of(tenant)
-    if procedure is None:
+    if procedure is None or not tenant.programmes:  # files that get nothing lose nothing
         return []
     flow = Workflow.for_tenant(tenant)
     admitting = [

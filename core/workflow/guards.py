@@ -117,11 +117,11 @@ def notice_period_elapsed(
             f"{allowed}起方可{ctx.action.zh},{ctx.on}不可" + (note_zh if provisional else ""),
             guard="notice_period_elapsed",
             publishedOn=published.on.isoformat(),
-            noticeStartedAgainOn=changed.on.isoformat() if changed else None,
             allowedFrom=allowed.isoformat(),
             provisional=provisional,
             workingDays=days,
             counting=how,
+            **({"noticeStartedAgainOn": changed.on.isoformat()} if changed else {}),
         )
 
     return Guard(

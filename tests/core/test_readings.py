@@ -112,7 +112,9 @@ def test_living_relief_per_worker_or_per_member(tmp_path):
 
 def test_less_than_or_at_most_the_near_line_multiple(tmp_path):
     # the city line is 820 a month: 1.5 times it, for one person, is 14,760 a year
-    h = household(applicant(age=50, seriousIllness=True), otherAnnualIncome="14760")
+    h = household(
+        applicant(age=50, seriousIllness=True, employment="EMPLOYED"), otherAnnualIncome="14760"
+    )
     chosen, other = both(
         tmp_path, "demo_city", "eligibility.near_dibao_inclusive", "boolean", True, h
     )

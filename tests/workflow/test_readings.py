@@ -325,6 +325,10 @@ def test_help_again_on_fall_back_only_or_already_on_risk(tmp_path):
 # --------------------------------------------------------------------------- 兜底
 def test_hand_over_to_the_safety_net_opens_in_2020_with_the_union_certificate(registry):
     case = gansu_filed(registry.get("gansu"))
+    # out of hardship (every item of 两有五保障 met): never handed over (issue 18)
+    error = refused(case.take, "hand_over", APPROVER, D("2026-07-01"), "基层工会证明")
+    assert error.details["guard"] == "checklist_not_all_met"
+    case.take("update_facts", CASEWORKER, D("2026-07-01"), household=NO_HOUSING)
     before = case.state
     error = refused(case.take, "hand_over", APPROVER, D("2026-07-01"), None)
     assert error.details["guard"] == "comment_required"  # the certificate is required
