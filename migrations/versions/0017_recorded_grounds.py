@@ -8,7 +8,7 @@ kept the ground only as its summary (``grounds`` = "g", from the reviewer's comm
 is carried over, so that the file keeps its relief.
 
 Revision ID: 0017
-Revises: 0016
+Revises: 0020b
 Create Date: 2026-12-06
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0016"
+down_revision: str | None = "0020b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
