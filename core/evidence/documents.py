@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from core import clock
 from core.auth.principal import Principal
 from core.auth.roles import ADMIN, APPROVER, CASEWORKER, CHAIRMAN, REVIEWER, label
-from core.cases.access import case_number, forbidden, no_such_file
+from core.cases.access import case_number, forbidden, no_such_file, one_call_scope
 from core.cases.privacy import mask_free_text
 from core.cases.service import CaseService
 from core.db import chain
@@ -47,6 +47,14 @@ ADD_EVIDENCE = Action("add_evidence", "上传证明材料", "add evidence", ())
 UPLOADERS = frozenset({CASEWORKER, REVIEWER, APPROVER, ADMIN})
 READERS = UPLOADERS | {CHAIRMAN}
 MAX_TITLE = 100
+
+
+def _detached(session: Session, document: EvidenceDocument) -> EvidenceDocument:
+    """The document as committed, kept for the answer after the call's tenant scope."""
+    session.refresh(document)
+    session.expunge(document)
+    session.rollback()
+    return document
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,7 @@ class Evidence:
             raise no_such_file(case_id)
         return row
 
+    @one_call_scope
     def upload(
         self,
         principal: Principal | None,
@@ -153,11 +162,12 @@ class Evidence:
             self.session.add(document)
             self.session.flush()
             self.session.commit()
-            return document
+            return _detached(self.session, document)
         except BaseException:
             self.session.rollback()
             raise
 
+    @one_call_scope
     def documents(self, principal: Principal | None, case_id: str | int) -> list[EvidenceDocument]:
         """The documents of a file, oldest first (their records, not their bytes)."""
         p = self._staff(principal, "evidence", READERS)
@@ -169,9 +179,12 @@ class Evidence:
                 .order_by(EvidenceDocument.id)
             )
         )
+        for document in found:  # kept for the answer after the call's tenant scope
+            self.session.expunge(document)
         self.session.rollback()
         return found
 
+    @one_call_scope
     def read(self, principal: Principal | None, document_id: str | int) -> Read:
         """A document's bytes; the read is recorded (who, which file, when)."""
         try:
@@ -206,7 +219,7 @@ class Evidence:
             shown = [file_number] if file_number is not None else []
             repo.record_reads(self.session, p.tenant, p.user, p.role, "evidence", shown)
             self.session.commit()
-            return Read(document, content)
+            return Read(_detached(self.session, document), content)
         except BaseException:
             self.session.rollback()
             raise

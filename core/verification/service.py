@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from core import clock
 from core.auth.principal import Principal, require_principal
 from core.auth.roles import ADMIN, APPROVER, CASEWORKER, REVIEWER, label
-from core.cases.access import case_number, forbidden, no_such_file
+from core.cases.access import case_number, forbidden, no_such_file, one_call_scope
 from core.cases.file_records import UNRESOLVED
 from core.cases.four_eyes import fact_deciders
 from core.cases.service import CaseService, suppress
@@ -100,6 +100,20 @@ class VerificationService:
         self.today = today
         self.cases = CaseService(session, registry, today=today)
 
+    # ------------------------------------------------------------------ answers
+    def _detach(self, rows: list[Any]) -> None:
+        """Rows as read, kept for the answer after the call's transaction ends (read
+        again later, they would be outside the tenant's scope)."""
+        for row in rows:
+            self.session.expunge(row)
+        self.session.rollback()
+
+    def _commit_and_detach(self, row: Any) -> None:
+        self.session.commit()
+        self.session.refresh(row)  # within the call's tenant scope
+        self.session.expunge(row)
+        self.session.rollback()
+
     # ------------------------------------------------------------------ who asks
     def _staff(self, principal: Principal | None, action: str, roles: frozenset[str]) -> Principal:
         p = self.cases._staff(principal, action, "verification")
@@ -126,6 +140,7 @@ class VerificationService:
         return row
 
     # ------------------------------------------------------------------ rosters
+    @one_call_scope
     def import_roster(
         self,
         principal: Principal | None,
@@ -152,6 +167,7 @@ class VerificationService:
             compared = self.compare_all(p)
         return RosterArrived(imported, compared)
 
+    @one_call_scope
     def compare_all(self, principal: Principal | None) -> Compared:
         """Compare every open file of the principal's tenant with the rosters in force."""
         p = self._staff(principal, "compare", RESOLVERS)
@@ -164,6 +180,7 @@ class VerificationService:
             raise
         return compared
 
+    @one_call_scope
     def compare_case(self, principal: Principal | None, case_id: str | int) -> Compared:
         """Compare one file again (after new facts, say)."""
         p = self._staff(principal, "compare", RESOLVERS)
@@ -177,6 +194,7 @@ class VerificationService:
             raise
         return compared
 
+    @one_call_scope
     def purge(self, principal: Principal | None) -> int:
         """Delete the rows of the tenant's rosters kept past their retention (each import
         does it too); how many rosters were purged."""
@@ -189,6 +207,7 @@ class VerificationService:
             raise
         return purged
 
+    @one_call_scope
     def rosters(self, principal: Principal | None) -> list[Roster]:
         p = self._staff(principal, "rosters", RESOLVERS)
         return list(
@@ -198,6 +217,7 @@ class VerificationService:
         )
 
     # ------------------------------------------------------------------ differences
+    @one_call_scope
     def differences(
         self, principal: Principal | None, case_id: str | int, everything: bool = False
     ) -> list[Difference]:
@@ -210,9 +230,10 @@ class VerificationService:
         if not everything:
             query = query.where(Difference.state.in_(UNRESOLVED))
         found = list(self.session.scalars(query.order_by(Difference.member_index, Difference.id)))
-        self.session.rollback()
+        self._detach(found)
         return found
 
+    @one_call_scope
     def worklist(self, principal: Principal | None, limit: int = 100) -> list[WorkItem]:
         """Files with differences still waiting, in order of what they do to money: an
         entitlement that would end first, then one that would fall, by the amount."""
@@ -268,6 +289,7 @@ class VerificationService:
             )
         return found
 
+    @one_call_scope
     def accept(
         self,
         principal: Principal | None,
@@ -325,6 +347,7 @@ class VerificationService:
             self.session.rollback()
             raise
 
+    @one_call_scope
     def keep(
         self, principal: Principal | None, difference_id: str | int, reason: str
     ) -> Difference:
@@ -346,12 +369,13 @@ class VerificationService:
             found.reason = reason_text
             found.resolved_by = p.user
             found.resolved_on = self.today()
-            self.session.commit()
+            self._commit_and_detach(found)
             return found
         except BaseException:
             self.session.rollback()
             raise
 
+    @one_call_scope
     def confirm(
         self,
         principal: Principal | None,
@@ -398,7 +422,7 @@ class VerificationService:
                 found.reason = f"{found.reason}\n退回:{text}"
                 found.resolved_by = None
                 found.resolved_on = None
-            self.session.commit()
+            self._commit_and_detach(found)
             return found
         except BaseException:
             self.session.rollback()

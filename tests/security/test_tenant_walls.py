@@ -40,7 +40,8 @@ def tenant_models() -> list[type]:
 @pytest.fixture
 def two_tenants(database_url, registry):
     """Files, history, assignments, identities, review runs and decisions, audit rows,
-    staff sessions and staff accounts, the ledger and a job of hebei and gansu."""
+    staff sessions and staff accounts, the ledger, a job, rosters, differences and
+    evidence documents of hebei and gansu."""
     with session_factory(database_url)() as session:
         service = CaseService(session, registry, today=lambda: D("2026-11-20"))
         for tenant in ("hebei", "gansu"):
@@ -49,6 +50,7 @@ def two_tenants(database_url, registry):
             case = service.open_case(
                 staff(tenant, "caseworker"), tenant, with_id, on=D("2026-09-30")
             )
+            _verification_and_evidence(session, registry, tenant, case)
             service.find_case(staff(tenant, "admin"), "999999")  # an audit row
             service.find_case(staff(tenant, "admin"), case.id)  # a read recorded
             run_review(session, registry, tenant, D("2026-10-30"))
@@ -75,6 +77,31 @@ def two_tenants(database_url, registry):
             _funds(session, registry, tenant, int(case.id))
             _a_job(database_url, registry, tenant)
         yield session
+
+
+def _verification_and_evidence(session, registry, tenant: str, case) -> None:
+    """A roster (its rows), the difference it finds on the file, and a document on it."""
+    import tempfile
+    from pathlib import Path
+
+    from core.evidence.documents import Evidence
+    from core.evidence.storage import DatabaseStore
+    from core.verification.service import VerificationService
+
+    today = lambda: D("2026-11-20")
+    document = b"%PDF-1.4\n% a bill\n%%EOF\n"
+    Evidence(session, registry, today, DatabaseStore()).upload(
+        staff(tenant, "caseworker"), case.id, case.version, "medical_bill", document
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        roster = Path(folder) / "roster.csv"
+        roster.write_text(
+            f"身份证号,养老保险,失业保险,缴费基数\n{ID_NUMBERS[tenant]},是,否,9000\n",
+            encoding="utf-8",
+        )
+        VerificationService(session, registry, today).import_roster(
+            staff(tenant, "admin"), "social_security", str(roster), D("2026-10-31"), "函"
+        )
 
 
 def _a_job(url: str, registry, tenant: str) -> None:
