@@ -273,12 +273,24 @@ def test_the_cli_imports_a_roster(database_url, tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_a_roster_of_100000_rows_is_imported_streamed_and_hashed(verification, session, tmp_path):
+def test_a_roster_of_100000_rows_is_imported_streamed_and_hashed(
+    verification, cases, session, tmp_path
+):
+    from tests.casefile_samples import ILL
+    from tests.verification.test_comparison import with_id
+
+    listed = list(people(2, start=500))  # two people the roster lists
+    as_declared = with_id(ILL, listed[0], monthlyIncome="3500")
+    more_than_declared = with_id(ILL, listed[1])  # declares 2,000 a month
+    for household in (as_declared, more_than_declared):
+        cases.open_case(staff("hebei", "caseworker"), "hebei", household, on=D("2026-11-02"))
     numbers = people(100_000)
     path = write_csv(tmp_path / "big.csv", SOCIAL, ((n, "是", "否", "3500") for n in numbers))
     done = verification.import_roster(ADMIN, "social_security", str(path), D("2026-10-31"), "大")
     assert done.imported.rows == 100_000
     assert session.scalar(select(func.count()).select_from(RosterRow)) == 100_000
+    # every open file compared as the roster arrived: the wage of the second differs
+    assert (done.compared.files, done.compared.with_differences) == (2, 1)
     last = person(99_999 % 1000, date(1960, 1, 1) + timedelta(99))
     assert (
         session.scalar(select(func.count()).where(RosterRow.id_hash == hash_id_number(last))) == 1
