@@ -60,14 +60,31 @@ SELF_EMPLOYED = {
 }
 
 
+def file_city_case(cases, household=SELF_EMPLOYED) -> str:
+    """A city file of the certificate group, filed: the city's own file (困难职工, not Hebei's
+    特困), so the base union admits it on ground (g) with its written reason."""
+    from tests.casefile_samples import D, staff
+
+    tenant = "demo_city"
+    reviewer, approver = staff(tenant, "reviewer"), staff(tenant, "approver")
+    case = cases.open_case(staff(tenant, "caseworker"), tenant, household, on=D("2026-09-24"))
+    case = cases.transition(
+        reviewer, case.id, "review_other_ground", case.version, D("2026-09-25"), "下岗个体户"
+    )
+    case = cases.transition(reviewer, case.id, "publish", case.version, D("2026-09-28"))
+    case = cases.transition(approver, case.id, "approve", case.version, D("2026-10-10"))
+    case = cases.transition(approver, case.id, "file", case.version, D("2026-10-12"))
+    assert case.status == "filed"
+    return case.id
+
+
 def test_a_tax_relief_is_a_certificate_never_fund_money(funds, cases):
     from core.errors import CONFLICT, RULE_VIOLATION
     from tests.casefile_samples import staff
-    from tests.funds.conftest import file_case
     from tests.funds.test_ledger import refused
 
     worker = staff("demo_city", "caseworker")
-    first = file_case(cases, SELF_EMPLOYED, tenant="demo_city")
+    first = file_city_case(cases)
     error = refused(
         RULE_VIOLATION, funds.propose, worker, first, "demo_city.tax_relief", "2026", "government"
     )
@@ -96,12 +113,10 @@ def test_documents_through_graphql_and_the_printable_page(
 ):
     from core.cases.service import CaseService
     from core.db.session import session_factory
-    from tests.funds.conftest import TODAY, file_case
+    from tests.funds.conftest import TODAY
 
     with session_factory(database_url)() as session:
-        first = file_case(
-            CaseService(session, registry, today=lambda: TODAY), SELF_EMPLOYED, tenant="demo_city"
-        )
+        first = file_city_case(CaseService(session, registry, today=lambda: TODAY))
     worker = caller("demo_city", "caseworker")
     error = worker.refused(
         "RULE_VIOLATION", PROPOSE, c=first, p="demo_city.tax_relief", t="2026", s="government"
