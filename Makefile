@@ -38,12 +38,13 @@ lock:
 	$(UV_COMPILE) --constraint requirements/dev.txt -o requirements/server.txt
 
 # The floors of pyproject.toml, tested: every direct dependency at the oldest version it
-# admits (uv's lowest-direct resolution), in a venv of its own, running the suite.
+# admits (uv's lowest-direct resolution), in a venv of its own, running the suite (or
+# FLOORS_TESTS). Resolved afresh each time (--upgrade: no preference for the last run's pins).
 FLOORS_VENV := .venv-floors
 floors: $(STAMP)
 	test -x $(FLOORS_VENV)/bin/python || $(PYTHON) -m venv $(FLOORS_VENV)
 	$(BIN)/uv pip compile pyproject.toml --quiet --all-extras --python-version 3.11 \
-	  --resolution lowest-direct -o $(FLOORS_VENV)/floors.txt
+	  --resolution lowest-direct --upgrade -o $(FLOORS_VENV)/floors.txt
 	$(BIN)/uv pip sync --quiet --python $(FLOORS_VENV)/bin/python $(FLOORS_VENV)/floors.txt
 	$(BIN)/uv pip install --quiet --python $(FLOORS_VENV)/bin/python --no-deps -e .
 	$(FLOORS_VENV)/bin/python -m pytest -q -p no:cacheprovider -x $(FLOORS_TESTS)
