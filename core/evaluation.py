@@ -664,17 +664,25 @@ def evaluate_many(
 
 
 def evaluate_each(
-    tenant: Tenant, households: Sequence[Household], on: date, explain: bool = True
+    tenant: Tenant,
+    households: Sequence[Household],
+    on: date,
+    explain: bool = True,
+    recorded: Sequence[Sequence[str] | str] | None = None,
 ) -> list[Evaluation | BangfuError]:
     """Each household's evaluation, or the error it alone gets: evaluated together, and
     if that fails (a rule failing on one of them), one by one, so that one household's
-    failure is not the others'."""
+    failure is not the others'. ``recorded``: each one's file's recorded grounds."""
+    grounds = list(recorded) if recorded else [()] * len(households)
     if len(households) == 1:
         try:
-            return [evaluate(tenant, households[0], on, explain)]
+            return [evaluate(tenant, households[0], on, explain, recorded=grounds[0])]
         except BangfuError as exc:
             return [exc]
     try:
-        return list(evaluate_many(tenant, households, on, explain))
+        return list(evaluate_many(tenant, households, on, explain, recorded=recorded))
     except BangfuError:
-        return [evaluate_each(tenant, [h], on, explain)[0] for h in households]
+        return [
+            evaluate_each(tenant, [h], on, explain, [g])[0]
+            for h, g in zip(households, grounds, strict=True)
+        ]

@@ -297,7 +297,13 @@ def compare_files(
     blocking = blocking_facts(tenant, on)
     cases = CaseFile.__table__
     query = (
-        select(cases.c.id, cases.c.household, cases.c.entitlements, cases.c.eligible)
+        select(
+            cases.c.id,
+            cases.c.household,
+            cases.c.entitlements,
+            cases.c.eligible,
+            cases.c.recorded_grounds,
+        )
         .where(cases.c.tenant == tenant.code, cases.c.status.in_(statuses))
         .order_by(cases.c.id)
     )
@@ -331,7 +337,7 @@ def compare_files(
         settled = _settled(session, tenant.code, ids)
         found_by_case: dict[int, list[dict[str, Any]]] = {}
         households: dict[int, dict[str, Any]] = {}
-        for case_id, household, _entitlements, _eligible in batch:
+        for case_id, household, _entitlements, _eligible, _grounds in batch:
             if isinstance(household, str):
                 household = json.loads(household)
             own = {
@@ -413,6 +419,8 @@ def _money_at_stake(
 ) -> dict[int, tuple[str, int]]:
     """(effect, fen a year) of accepting every found value, per file."""
     now = {r[0]: (r[2], r[3]) for r in batch if r[0] in found}
+    #: the grounds a person recorded on each file (Hebei's g): kept when its facts change
+    grounds = {r[0]: r[4] for r in batch if r[0] in found}
     ids = list(found)
     parsed: list[Household | None] = []
     for case_id in ids:
@@ -421,7 +429,10 @@ def _money_at_stake(
         except BangfuError:
             parsed.append(None)
     evaluable = [h for h in parsed if h is not None]
-    results = iter(evaluate_each(tenant, evaluable, on, explain=False) if evaluable else [])
+    recorded = [grounds[i] for i, h in zip(ids, parsed, strict=True) if h is not None]
+    results = iter(
+        evaluate_each(tenant, evaluable, on, explain=False, recorded=recorded) if evaluable else []
+    )
     out: dict[int, tuple[str, int]] = {}
     for case_id, household in zip(ids, parsed, strict=True):
         entitlements, eligible = now[case_id]

@@ -186,3 +186,36 @@ def test_the_national_level_sees_counts_only_suppressed(four_files, verification
     assert counts["hebei"]["dibao_status"] is None  # one difference: too small to show
     with pytest.raises(BangfuError):
         verification.counts(CASEWORKER)
+
+
+#: 900 a month alone, employed, nobody ill, no 低保: none of Hebei's criteria a-f, admitted
+#: by the reviewer on ground (g) with a written reason
+LONE_CARER = {
+    "members": [
+        {"name": "冯英", "relation": "APPLICANT", "age": 58, "monthlyIncome": "900",
+         "employment": "EMPLOYED", "ableToWork": True},
+    ]
+}  # fmt: skip
+
+
+def test_a_file_on_ground_g_keeps_its_ground_when_the_money_at_stake_is_worked_out(
+    cases, verification, tmp_path
+):
+    """The comparison evaluates the facts found with the grounds a person recorded on the
+    file (Hebei's g, kept until a person removes it): a wage found a little above the one
+    declared leaves the file on ground g, so its living relief does not "end"."""
+    case = cases.open_case(CASEWORKER, "hebei", with_id(LONE_CARER, A), on=D("2026-09-24"))
+    case = cases.transition(
+        REVIEWER, case.id, "review_other_ground", case.version, D("2026-09-25"),
+        comment="独自赡养瘫痪老人,无力维持生活",
+    )  # fmt: skip
+    case = cases.transition(REVIEWER, case.id, "publish", case.version, D("2026-09-28"))
+    case = cases.transition(APPROVER, case.id, "approve", case.version, D("2026-10-10"))
+    assert case.status == "approved"
+    social = write_csv(tmp_path / "社保.csv", SOCIAL, [(A, "是", "否", "1100")])
+    verification.import_roster(
+        ADMIN, "social_security", str(social), D("2026-10-31"), "冀人社函12号"
+    )
+    (item,) = verification.worklist(CASEWORKER)
+    assert item.case_number == int(case.id)
+    assert item.effect != "ends"
