@@ -170,11 +170,13 @@ class Pending:
     """A planned answer whose root value is still to come: an evaluation waiting for the
     others of its batch (:mod:`core.api.together`)."""
 
-    __slots__ = ("plan", "value")
+    __slots__ = ("lifted", "plan", "value")
 
     def __init__(self, plan: Plan, value: Awaitable[Any]) -> None:
         self.plan = plan
         self.value = value
+        #: the query's literals were lifted into variables (:mod:`core.api.literals`)
+        self.lifted = False
 
     async def result(self) -> ExecutionResult | None:
         """The result, as :func:`execute_plan` would give it; None for graphql-core."""

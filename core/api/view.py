@@ -53,7 +53,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from core.api import introspection, limits, together
+from core.api import introspection, limits, literals, together
 from core.api.context import context_for
 from core.api.errors import INTERNAL_EN, INTERNAL_ZH, contract_error, error_body
 from core.api.graphiql import local_graphiql_html
@@ -197,8 +197,12 @@ def answer_directly(
     evaluation waiting for the others of its batch (see :func:`answer_planned`)."""
     if not _DIRECT or not request_data.query:
         return None
+    query, raw = request_data.query, request_data.variables
+    lifted = None if raw else literals.lift(schema._schema, query)
+    if lifted is not None:
+        query, raw = lifted.shape, lifted.variables
     try:
-        prepared = prepare(schema._schema, request_data.query, SERVED_RULES)
+        prepared = prepare(schema._schema, query, SERVED_RULES)
     except GraphQLError:
         return None  # a syntax error or too many tokens: the normal way reports it
     if prepared.problems:
@@ -206,14 +210,22 @@ def answer_directly(
     plan = plan_of(schema, prepared.notes, request_data.operation_name)
     if plan is None:
         return None
-    variables = fast_variables(plan, request_data.variables)
+    variables = fast_variables(plan, raw)
     if variables is None:
-        refused = refusal(request_data.variables)
+        if lifted is not None:
+            return None  # the text as sent, the usual way: its own errors, word for word
+        refused = refusal(raw)
         if refused is not None:
             return refused
-    result = execute_plan(
-        plan, schema._schema, request_data.variables, context, root_value, variables, waits
-    )
+    result = execute_plan(plan, schema._schema, raw, context, root_value, variables, waits)
+    if lifted is not None:
+        if result is None or isinstance(result, Pending):
+            if result is not None:
+                result.lifted = True
+            return result
+        if result.errors:
+            return None  # located in the text as sent: the usual way answers it
+        return result
     if type(result) is GraphQLExecutionResult and result.errors:
         schema.process_errors(result.errors)
     return result
@@ -227,6 +239,8 @@ async def answer_planned(
     answer = answer_directly(request_data, context, root_value, together.batching())
     if isinstance(answer, Pending):
         waited = await answer.result()
+        if waited is not None and waited.errors and answer.lifted:
+            return None  # a query with literals: its errors are the usual way's
         if waited is not None and waited.errors:
             schema.process_errors(waited.errors)
         return waited
