@@ -331,9 +331,9 @@ def test_explanations_are_built_only_when_selected(query, explained, monkeypatch
     asked: list[bool] = []
 
     class Spy(evaluation._Run):  # every evaluation, single or compared, starts a run
-        def __init__(self, tenant, household, on, explain):
+        def __init__(self, tenant, household, on, explain, *rest):
             asked.append(explain)
-            super().__init__(tenant, household, on, explain)
+            super().__init__(tenant, household, on, explain, *rest)
 
     monkeypatch.setattr(evaluation, "_Run", Spy)
     variables = {"t": "hebei", "h": ill_household()}
