@@ -72,6 +72,8 @@ def fill(url: str, registry, files: int) -> float:
         "tenant": "hebei",
         "status": "filed",
         "version": 5,
+        # the determination in force: the file's one event (the run reads it, 0020b)
+        "determination_seq": 1,
         "opened_on": date(2026, 9, 24),
         "urgent": False,
         "opened_by": "bench",
