@@ -36,7 +36,6 @@ from typing import Any
 from graphql import (
     BooleanValueNode,
     EnumValueNode,
-    FieldNode,
     FloatValueNode,
     GraphQLEnumType,
     GraphQLError,
@@ -49,12 +48,13 @@ from graphql import (
     ListValueNode,
     NullValueNode,
     ObjectValueNode,
-    OperationDefinitionNode,
-    OperationType,
+    Source,
     StringValueNode,
+    TokenKind,
     ValueNode,
-    parse,
 )
+from graphql.language.lexer import Lexer
+from graphql.language.parser import Parser
 from graphql.type import GraphQLBoolean, GraphQLID, GraphQLInt, GraphQLString
 
 from core.api.limits import CACHE_SIZE, MAX_QUERY_CHARS, MAX_TOKENS
@@ -80,58 +80,78 @@ def lift(schema: GraphQLSchema, query: str) -> Lifted | None:
     """The shape of a planned-looking query with literal arguments, and their values as
     variables; None when there is nothing to lift or it cannot be lifted faithfully.
 
-    Remembered by text, as :func:`core.api.limits.prepare` is, so a text sent again is not
-    parsed again (the values are read, never changed, by those who use them)."""
+    Only the text up to the root field's arguments is parsed: the rest (the selection,
+    the same for every household) stays as written, and the shape's validation and plan
+    judge it, once. Its tokens are counted (once per text of it) so that a query over the
+    token limit is refused as always. Remembered by text, as
+    :func:`core.api.limits.prepare` is (the values are read, never changed, by those who
+    use them)."""
     if len(query) > MAX_QUERY_CHARS or "(" not in query:
         return None
     try:
-        document = parse(query, max_tokens=MAX_TOKENS)
-        return _lift(schema, query, document)
+        return _lift(schema, query)
     except (GraphQLError, Unliftable, RecursionError):
         return None
 
 
-def _lift(schema: GraphQLSchema, query: str, document: Any) -> Lifted | None:
-    if len(document.definitions) != 1:
-        return None  # fragments or several operations: as sent
-    operation = document.definitions[0]
-    if (
-        not isinstance(operation, OperationDefinitionNode)
-        or operation.operation is not OperationType.QUERY
-        or operation.variable_definitions
-        or operation.directives
-    ):
-        return None
-    selections = operation.selection_set.selections
-    if len(selections) != 1 or not isinstance(selections[0], FieldNode):
-        return None
-    node = selections[0]
+def _lift(schema: GraphQLSchema, query: str) -> Lifted | None:
+    parser = Parser(Source(query), max_tokens=MAX_TOKENS)
+    parser.expect_token(TokenKind.SOF)
+    token = parser._lexer.token
+    written = token.kind is TokenKind.NAME and token.value == "query"
+    if written:
+        parser.advance_lexer()
+        if parser.peek(TokenKind.NAME):
+            parser.parse_name()  # the operation's name
+    elif token.kind is not TokenKind.BRACE_L:
+        return None  # a mutation, a fragment first, ...: as sent
+    opening = parser._lexer.token
+    if opening.kind is not TokenKind.BRACE_L:
+        return None  # variables declared, directives: as sent
+    parser.advance_lexer()
+    name = parser.parse_name()
+    if parser.expect_optional_token(TokenKind.COLON):
+        name = parser.parse_name()  # the first was an alias
     query_type = schema.query_type
-    if node.name.value not in PLANNED_ROOT_FIELDS or node.directives or query_type is None:
+    if name.value not in PLANNED_ROOT_FIELDS or query_type is None:
         return None
-    field_def = query_type.fields.get(node.name.value)
-    if field_def is None or not node.arguments:
+    field_def = query_type.fields.get(name.value)
+    if field_def is None or not parser.peek(TokenKind.PAREN_L):
+        return None
+    arguments = parser.parse_arguments(False)
+    split = parser._lexer.last_token.end  # the closing parenthesis
+    # every token counted, the rest's at least once: over the limit only if the text is
+    if parser.token_count + _tokens(query[split:]) > MAX_TOKENS:
         return None
     declared, variables, pieces, at = [], {}, [], 0
-    for index, argument in enumerate(node.arguments):
+    for index, argument in enumerate(arguments or ()):
         argument_def = field_def.args.get(argument.name.value)
-        if argument_def is None:
-            return None  # validation tells the client
-        name = f"{PREFIX}{index}"
-        variables[name] = _raw(argument.value, argument_def.type)
-        declared.append(f"${name}: {argument_def.type}")
         loc = argument.value.loc
-        if loc is None:  # pragma: no cover - parse always locates
-            return None
-        pieces += [query[at : loc.start], f"${name}"]
+        if argument_def is None or loc is None:
+            return None  # validation tells the client
+        key = f"{PREFIX}{index}"
+        variables[key] = _raw(argument.value, argument_def.type)
+        declared.append(f"${key}: {argument_def.type}")
+        pieces += [query[at : loc.start], f"${key}"]
         at = loc.end
     pieces.append(query[at:])
-    # the declarations go right before the selection set: after the name, if any
-    start = operation.selection_set.loc.start  # type: ignore[union-attr]
-    written = query[operation.loc.start] != "{"  # type: ignore[union-attr]
+    # the declarations go right before the operation's selection set
     declarations = f"{'' if written else 'query'}({', '.join(declared)})"
-    pieces[0] = pieces[0][:start] + declarations + pieces[0][start:]
+    pieces[0] = pieces[0][: opening.start] + declarations + pieces[0][opening.start :]
     return Lifted("".join(pieces), variables)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _tokens(text: str) -> int:
+    """The tokens of a piece of query text, comments included (as the parser counts)."""
+    lexer = Lexer(Source(text))
+    while lexer.advance().kind is not TokenKind.EOF:
+        pass
+    count, token = 0, lexer.token.prev
+    while token is not None and token.kind is not TokenKind.SOF:
+        count += 1
+        token = token.prev
+    return count
 
 
 def _raw(node: ValueNode, type_: Any) -> Any:

@@ -151,6 +151,22 @@ def test_many_households_written_inline_share_one_cached_shape(http, monkeypatch
 
 
 LEAN = "eligible entitlements { programme amount }"
+FULL_MEMBER = {
+    "name": "张伟",
+    "relation": "CHILD",
+    "age": 9,
+    "monthlyIncome": "0",
+    "employment": "STUDENT",
+    "ableToWork": False,
+    "seriousIllness": False,
+    "disabled": False,
+    "educationStage": "COMPULSORY",
+    "publicSchool": True,
+    "newlyAdmitted": False,
+    "hasMedicalInsurance": True,
+    "hasPensionInsurance": True,
+    "idNumber": None,
+}
 ONE = {"members": [{"name": "张伟", "relation": Enum("APPLICANT"), "age": 40}]}
 
 
@@ -244,6 +260,21 @@ EDGES = {
     "empty object for expenses": f'{{ evaluate(tenant: "hebei", household: {{members: '
     f'[{{name: "x", relation: APPLICANT}}], annualExpenses: {{}}}}) {{ {LEAN} }} }}',
     "syntax error": '{ evaluate(tenant: "hebei" household: { }',
+    "syntax error after the arguments": f'{{ evaluate(tenant: "hebei", household: {one()}) '
+    "{ eligible ",
+    "over the token limit in the literals": f"{{ compare(household: {one()}, tenants: ["
+    + ", ".join(['"a"'] * 2100)
+    + "]) { tenant } }",
+    "over the token limit in comments after": f'{{ evaluate(tenant: "hebei", household: '
+    f"{one()}) {{ eligible }} }}" + " #\n" * 1990,
+    "over the token limit, the shape within it": '{ evaluate(tenant: "hebei", household: '
+    + literal({"members": [{**FULL_MEMBER, "relation": "APPLICANT"}] + [FULL_MEMBER] * 29})
+    + ") { eligible } }"
+    + " #\n" * 700,
+    "just within the token limit": f'{{ evaluate(tenant: "hebei", household: '
+    f"{one()}) {{ eligible }} }}" + " #\n" * 1950,
+    "comment between the arguments and the selection": f'{{ evaluate(tenant: "hebei", '
+    f"household: {one()}) # )\n {{ {LEAN} }} }}",
 }
 
 
