@@ -299,3 +299,33 @@ def test_a_ground_admitted_on_a_comment_and_lost_at_the_review_is_caught(tmp_pat
     problems = BY_NAME["every-ground-keeps-its-relief"].check(tenant(LooseG()))
     assert problems and "review_other_ground" in problems[0] and "ground g" in problems[0]
     assert not BY_NAME["every-ground-keeps-its-relief"].check(honest())
+
+
+def test_a_city_that_replaces_the_procedures_populations_is_caught(tmp_path: Path):
+    """A child adds the populations of its own files to the procedure it inherits; a city
+    listing only the national groups in ``procedure.populations`` drops Hebei's 特困
+    (its 特困 households could no longer pass review). The demonstration city passes."""
+    folder = tmp_path / "parameters" / "procedure"
+    folder.mkdir(parents=True)
+    (folder / "populations.yaml").write_text(
+        "description: only the national groups\n"
+        "type: text\n"
+        "unit: population codes\n"
+        "overrides: true\n"
+        "values:\n"
+        "  2006-01-01:\n"
+        "    value: kunnan\n"
+        '    source: "a faulty override"\n',
+        encoding="utf-8",
+    )
+
+    class Replacing(Sloppy):
+        @hookimpl
+        def bangfu_parameter_folder(self):
+            return tmp_path / "parameters"
+
+    problems = BY_NAME["child-adds-to-procedures-populations"].check(tenant(Replacing()))
+    assert problems and "drops tekun" in problems[0]
+    assert not BY_NAME["child-adds-to-procedures-populations"].check(
+        load_registry().get("demo_city")
+    )
