@@ -607,6 +607,57 @@ def _child_keeps_parents_help(tenant: Tenant) -> list[str]:
     )
 
 
+def _child_adds_to_procedures_populations(tenant: Tenant) -> list[str]:
+    """A child tenant that inherits its parent's procedure serves, on every date, every
+    population the parent's procedure serves (it adds those of its own files, 001 二 on
+    top of 003 二.2, and never drops one): the parameters the procedure's population
+    guards name, read through the child and through the parent."""
+    from core.workflow.engine import Workflow, procedure_of
+    from core.workflow.procedure import served_populations
+
+    if len(tenant.stack) < 2:
+        return []
+    procedure = procedure_of(tenant)
+    parent = build_tenant(tenant.stack[:-1])
+    if procedure is None or procedure_of(parent) is not procedure:
+        return []
+    flow = Workflow.for_tenant(tenant)
+    names = sorted(
+        {
+            name
+            for action in procedure.actions
+            for guard in flow.guards_of(action)
+            if guard.kind in ("household_eligible", "out_of_hardship_or_reason")
+            for name in guard.parameters
+        }
+    )
+    theirs_known = {p.code for p in parent.populations}
+    ours_known = {p.code for p in tenant.populations}
+    problems = []
+    for name in names:
+        starts = {
+            v.effective_from for d in tenant.parameter_table.chains.get(name, []) for v in d.values
+        }
+        for on in sorted(starts):
+            try:
+                theirs = served_populations(parent.parameters(on), name, theirs_known)
+            except (BangfuError, ValueError):
+                continue  # the parent serves nothing yet on that date
+            try:
+                ours = served_populations(tenant.parameters(on), name, ours_known)
+            except (BangfuError, ValueError) as exc:
+                problems.append(f"{name} on {on}: {exc}")
+                continue
+            dropped = [c for c in theirs if c not in ours]
+            if dropped:
+                problems.append(
+                    f"{name} on {on}: {tenant.code} drops {', '.join(dropped)}, which "
+                    f"{parent.code}'s procedure serves (a child adds its own populations, "
+                    "it does not replace its parent's)"
+                )
+    return problems
+
+
 def _dates_to_try(tenant: Tenant) -> list[date]:
     """Each month from 2016-01-01 to today, and each date a value or a rule takes effect
     (and the day before it)."""
@@ -705,6 +756,12 @@ INVARIANTS = [
         "a household the parent's rules help keeps that help in the child, unless the "
         "child declares it replaces the rule",
         _child_keeps_parents_help,
+    ),
+    Invariant(
+        "child-adds-to-procedures-populations",
+        "a child inheriting its parent's procedure serves every population the parent's "
+        "procedure serves, and may add those of its own files",
+        _child_adds_to_procedures_populations,
     ),
     Invariant(
         "every-date-answers",

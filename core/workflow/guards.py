@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from core.errors import FORBIDDEN, BangfuError, rule_violation
 from core.workflow import readings
-from core.workflow.procedure import DayCount, Guard, day_count
+from core.workflow.procedure import DayCount, Guard, day_count, served_populations
 from core.workflow.state import StepContext
 
 
@@ -210,23 +210,34 @@ def checklist_not_all_met(basis: str = "", zh: str | None = None, en: str | None
     )
 
 
-def in_population(evaluation, population: str | None) -> bool:
-    """The household is in ``population`` (a code), or, without one, has a hardship file
-    (any file-opening population of the tenant)."""
-    if population is None:
+def in_population(evaluation, populations: tuple[str, ...] | None) -> bool:
+    """The household is in any of ``populations`` (codes), or, without them, has a hardship
+    file (any file-opening population of the tenant)."""
+    if populations is None:
         return bool(evaluation.eligible)
-    return population in evaluation.populations
+    return any(code in evaluation.populations for code in populations)
+
+
+def _served(ctx: StepContext, parameter: str | None) -> tuple[str, ...] | None:
+    """The populations the procedure serves on the step's date (the codes the ``text``
+    parameter lists), or None when the guard names no parameter."""
+    if parameter is None:
+        return None
+    known = {pop.code for pop in ctx.tenant.populations}
+    return served_populations(ctx.parameters, parameter, known)
 
 
 def household_eligible(
-    other_ground_step: str | None = None, basis: str = "", population: str | None = None
+    other_ground_step: str | None = None, basis: str = "", populations: str | None = None
 ) -> Guard:
     """The household meets the tenant's eligibility test on the step's date, with the
     grounds recorded on the file (and by this step, when it records one).
 
-    ``population`` names the population the procedure serves (Hebei: ``tekun``, 依据特困
-    职工标准审核): the household must be in it, whatever other population (the national
-    target groups a tenant inherits) it is in. Without it, any file-opening population.
+    ``populations`` names the ``text`` parameter listing the populations the procedure
+    serves (Hebei's ``procedure.populations``: ``tekun``, 依据特困职工标准审核; the city adds
+    its own 困难职工 file, 001 二): the household must be in one of them, whatever other
+    population (the national target groups a tenant inherits) it is in. Without it, any
+    file-opening population.
 
     ``other_ground_step`` names the step by which a reviewer admits a household on a ground
     no figure tests (Hebei: ``review_other_ground``, 003 一.1(g), with a written reason):
@@ -236,12 +247,13 @@ def household_eligible(
     def check(ctx: StepContext) -> BangfuError | None:
         evaluation = ctx.evaluation
         chosen = ctx.action.records_ground
-        eligible = in_population(evaluation, population)
+        served = _served(ctx, populations)
+        eligible = in_population(evaluation, served)
         if eligible and chosen:
             others = sorted(
                 r.code
                 for r in evaluation.reasons
-                if r.code != chosen and (population is None or r.population == population)
+                if r.code != chosen and (served is None or r.population in served)
             )
             if not others:
                 return None
@@ -285,6 +297,7 @@ def household_eligible(
         kind="household_eligible",
         description="the household meets the eligibility test / 符合认定标准",
         check=check,
+        parameters=(populations,) if populations else (),
     )
 
 
@@ -389,14 +402,14 @@ def quota_not_exceeded(
     )
 
 
-def out_of_hardship_or_reason(basis: str = "", population: str | None = None) -> Guard:
-    """The household no longer meets the tenant's test on the step's date (the
-    ``population`` the procedure serves, when named), or the step carries a written reason
+def out_of_hardship_or_reason(basis: str = "", populations: str | None = None) -> Guard:
+    """The household no longer meets the tenant's test on the step's date (is in none of
+    the populations the ``text`` parameter ``populations`` lists, when named), or the step carries a written reason
     (Hebei 003 三.5: 对已经解困、生活稳定的要及时办理退出: an exit needs the household out
     of hardship, or an approver's reason in writing)."""
 
     def check(ctx: StepContext) -> BangfuError | None:
-        if not in_population(ctx.evaluation, population):
+        if not in_population(ctx.evaluation, _served(ctx, populations)):
             ctx.notes["exit_ground"] = "out_of_hardship"
             return None
         if (ctx.comment or "").strip():
@@ -419,6 +432,7 @@ def out_of_hardship_or_reason(basis: str = "", population: str | None = None) ->
             "已经解困,或书面说明退出理由"
         ),
         check=check,
+        parameters=(populations,) if populations else (),
     )
 
 

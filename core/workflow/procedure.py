@@ -238,6 +238,28 @@ def resolved_when_not_eligible(batch: BatchEvaluation) -> np.ndarray:
     return ~np.asarray(batch.eligible, dtype=bool)
 
 
+def served_populations(
+    parameters: Parameters, name: str, known: Collection[str]
+) -> tuple[str, ...]:
+    """The population codes the ``text`` parameter ``name`` lists (comma-separated): the
+    populations a procedure serves on the parameters' date (Hebei's ``procedure.populations``:
+    特困; the city adds its own 困难职工 file, 001 二, and keeps Hebei's). A list naming no
+    population, or a code not among the tenant's populations (``known``), is refused."""
+    codes = tuple(dict.fromkeys(c.strip() for c in parameters.text(name).split(",") if c.strip()))
+    unknown = [c for c in codes if c not in known]
+    if codes and not unknown:
+        return codes
+    p = parameters.get(name)
+    raise ValueError(
+        f"参数{name}({p.defined_by})须列明本程序认定的人群,"
+        + (f"未知人群:{'、'.join(unknown)}" if unknown else "当前为空")
+        + f" / parameter {name} ({p.defined_by}) must list the populations the procedure "
+        + "serves"
+        + (f"; unknown: {', '.join(unknown)}" if unknown else "; it lists none")
+        + f" (the tenant's populations: {', '.join(sorted(known))})"
+    )
+
+
 def resolved_when_not_in(population: str) -> ResolvedTest:
     """A file is resolved when the household is no longer in ``population`` (Hebei: 特困,
     whatever national target group it may still be in)."""
@@ -246,6 +268,22 @@ def resolved_when_not_in(population: str) -> ResolvedTest:
         return ~np.asarray(batch.populations[population], dtype=bool)
 
     resolved.__name__ = f"resolved_when_not_in_{population}"
+    return resolved
+
+
+def resolved_when_in_none_of(parameter: str) -> ResolvedTest:
+    """A file is resolved when the household is in none of the populations the ``text``
+    parameter ``parameter`` lists on the review's date (Hebei: 特困; in the city, 特困 or the
+    city's own 困难职工 file): a file is kept while it is in any of them."""
+
+    def resolved(batch: BatchEvaluation) -> np.ndarray:
+        parameters = batch.tenant.parameters(batch.as_of)
+        kept = np.zeros(batch.size, dtype=bool)
+        for code in served_populations(parameters, parameter, batch.populations):
+            kept |= np.asarray(batch.populations[code], dtype=bool)
+        return ~kept
+
+    resolved.__name__ = f"resolved_when_in_none_of_{parameter}"
     return resolved
 
 

@@ -24,7 +24,7 @@ from core.workflow.procedure import (
     Procedure,
     ReviewSchedule,
     Status,
-    resolved_when_not_in,
+    resolved_when_in_none_of,
 )
 from core.workflow.readings import AfterNotice
 
@@ -40,9 +40,10 @@ COUNTY_STARTS = "procedure.county_review_starts"  # when the county's 7 days sta
 NOTICE_AFTER_CHANGE = "procedure.notice_after_change"  # facts changed during the notice
 REPORT_DAYS = "procedure.report_due_working_days"  # 每季度初7个工作日内逐级上报
 OPEN_FILES = ("applied", "reviewed", "in_public_notice", "approved", "filed")
-#: the population this procedure serves: 特困职工 (003 二.2 依据特困职工标准…审核), not the
-#: national 困难职工 groups the tenant inherits
-TEKUN = "tekun"
+#: the populations this procedure serves, a dated, cited parameter: 特困职工 (003 二.2
+#: 依据特困职工标准…审核), not the national 困难职工 groups the tenant inherits; a child tenant
+#: adds the populations of its own files (demo_city: its 困难职工, 001 二) and keeps 特困
+POPULATIONS = "procedure.populations"
 #: the reviewer's deliberate choice of ground (g), with a written reason (003 一.1(g))
 OTHER_GROUND_STEP = "review_other_ground"
 
@@ -76,7 +77,9 @@ PROCEDURE = Procedure(
             "reviewed",
             roles={REVIEWER},
             guards=(
-                guards.household_eligible(OTHER_GROUND_STEP, "003 二.2 依据特困职工标准", TEKUN),
+                guards.household_eligible(
+                    OTHER_GROUND_STEP, "003 二.2 依据特困职工标准", POPULATIONS
+                ),
             ),
             basis=f"{SOURCE} 二.2 审核",
         ),
@@ -87,7 +90,7 @@ PROCEDURE = Procedure(
             ("applied",),
             "reviewed",
             roles={REVIEWER},
-            guards=(guards.household_eligible(OTHER_GROUND_STEP, "003 一.1(g)", TEKUN),),
+            guards=(guards.household_eligible(OTHER_GROUND_STEP, "003 一.1(g)", POPULATIONS),),
             requires_comment=True,
             records_ground="g",
             basis=f"{SOURCE} 一.1(g) 其他原因造成生活特别困难的; 二.2 审核",
@@ -126,7 +129,7 @@ PROCEDURE = Procedure(
                     NOTICE_DAYS, counting=NOTICE_COUNTING, after_change=NOTICE_AFTER_CHANGE
                 ),
                 # approval judges the facts in force on its date, not those on notice
-                guards.household_eligible(OTHER_GROUND_STEP, "003 二.2 审批", TEKUN),
+                guards.household_eligible(OTHER_GROUND_STEP, "003 二.2 审批", POPULATIONS),
                 guards.quota_not_exceeded(
                     "f",
                     "tekun.dibao_quota_share",
@@ -146,7 +149,7 @@ PROCEDURE = Procedure(
             ("approved",),
             "filed",
             roles={APPROVER},
-            guards=(guards.household_eligible(OTHER_GROUND_STEP, "003 二.2 备案", TEKUN),),
+            guards=(guards.household_eligible(OTHER_GROUND_STEP, "003 二.2 备案", POPULATIONS),),
             basis=f"{SOURCE} 二.2 审批(电子档案报省总工会备案)",
         ),
         Action(
@@ -187,7 +190,7 @@ PROCEDURE = Procedure(
             ("approved", "filed"),
             "exited",
             roles={APPROVER},
-            guards=(guards.out_of_hardship_or_reason("003 三.5", TEKUN),),
+            guards=(guards.out_of_hardship_or_reason("003 三.5", POPULATIONS),),
             basis=f"{SOURCE} 三.5 已经解困、生活稳定的要及时办理退出",
         ),
         Action(
@@ -235,7 +238,7 @@ PROCEDURE = Procedure(
     ),
     admitted=("approved", "filed"),
     exited=("exited",),
-    resolved=resolved_when_not_in(TEKUN),
+    resolved=resolved_when_in_none_of(POPULATIONS),
 )
 
 REVIEW_SCHEDULE = ReviewSchedule(

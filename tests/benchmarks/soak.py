@@ -132,7 +132,7 @@ GANSU = (
 NEAR_LINE_ILL = {
     "members": [
         {"name": "蒋平", "relation": "APPLICANT", "age": 50, "monthlyIncome": "1000",
-         "seriousIllness": True}
+         "employment": "EMPLOYED", "seriousIllness": True}
     ]
 }  # fmt: skip
 #: Each tenant's opening date, household and steps (demo_city inherits Hebei's procedure).
