@@ -61,21 +61,12 @@ SELF_EMPLOYED = {
 
 
 def file_city_case(cases, household=SELF_EMPLOYED) -> str:
-    """A city file of the certificate group, filed: the city's own file (困难职工, not Hebei's
-    特困), so the base union admits it on ground (g) with its written reason."""
-    from tests.casefile_samples import D, staff
+    """A city file of the certificate group, filed: the city's own file (困难职工, 001 二,
+    not Hebei's 特困), admitted by the ordinary review, since the city adds its population
+    to the procedure it inherits (``procedure.populations``), never on Hebei's ground (g)."""
+    from tests.funds.conftest import file_case
 
-    tenant = "demo_city"
-    reviewer, approver = staff(tenant, "reviewer"), staff(tenant, "approver")
-    case = cases.open_case(staff(tenant, "caseworker"), tenant, household, on=D("2026-09-24"))
-    case = cases.transition(
-        reviewer, case.id, "review_other_ground", case.version, D("2026-09-25"), "下岗个体户"
-    )
-    case = cases.transition(reviewer, case.id, "publish", case.version, D("2026-09-28"))
-    case = cases.transition(approver, case.id, "approve", case.version, D("2026-10-10"))
-    case = cases.transition(approver, case.id, "file", case.version, D("2026-10-12"))
-    assert case.status == "filed"
-    return case.id
+    return file_case(cases, household, tenant="demo_city")
 
 
 def test_a_tax_relief_is_a_certificate_never_fund_money(funds, cases):
