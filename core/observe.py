@@ -155,6 +155,17 @@ def graphql_operation(query: str | None, operation_name: str | None) -> str:
     return "graphql:unknown"
 
 
+def _shape(query: str | None) -> str | None:
+    """The text to name the operation by: a query with literals lifted
+    (:mod:`core.api.literals`, remembered by text) has its shape's root fields, and the
+    shape is parsed once, not every distinct text."""
+    from core.api.literals import lift
+    from core.api.schema import schema
+
+    lifted = lift(schema._schema, query) if query else None
+    return lifted.shape if lifted is not None else query
+
+
 def graphql_answered(
     scope: Any, query: str | None, operation_name: str | None, result: Any
 ) -> None:
@@ -162,7 +173,7 @@ def graphql_answered(
     note = scope.get(NOTE_KEY)
     if note is None:
         return
-    note.operation = graphql_operation(query, operation_name)
+    note.operation = graphql_operation(_shape(query), operation_name)
     errors = getattr(result, "errors", None)
     if errors:
         extensions = getattr(errors[0], "extensions", None) or {}

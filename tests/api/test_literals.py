@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from core import observe
 from core.api import lane, limits, literals, view
+from core.api.schema import schema
 from tests.api.conftest import AS_OF, EVALUATION_FIELDS
 
 ENUM_FIELDS = frozenset({"relation", "employment", "educationStage"})
@@ -128,6 +130,7 @@ def uncached(client, monkeypatch, query: str) -> bytes:
 def fresh():
     limits.prepare.cache_clear()
     literals.lift.cache_clear()
+    observe.graphql_operation.cache_clear()
     yield
     limits.prepare.cache_clear()
     literals.lift.cache_clear()
@@ -139,6 +142,12 @@ def test_many_households_written_inline_share_one_cached_shape(http, monkeypatch
     # every one was answered by the one shape: no text of its own was parsed and kept
     assert limits.prepare.cache_info().currsize == 1
     assert limits.prepare.cache_info().misses == 1
+    # and the log line names its operation by the shape too: one text parsed for it
+    assert observe.graphql_operation.cache_info().currsize == 1
+    assert (
+        observe.graphql_operation(literals.lift(schema._schema, inline("hebei", ONE)).shape, None)
+        == "evaluate"
+    )
     for n, answer in enumerate(inline_answers):
         assert b'"errors"' not in answer, answer
         by_variables = post(
@@ -285,8 +294,6 @@ def test_edges_answer_as_the_text_taken_the_usual_way(http, monkeypatch, fresh, 
 
 
 def test_the_shape_is_a_valid_query_of_variables():
-    from core.api.schema import schema
-
     lifted = literals.lift(
         schema._schema,
         'query Q { e: evaluate(tenant: "hebei", household: ' + one(age=4) + ") { eligible } }",
