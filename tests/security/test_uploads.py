@@ -72,9 +72,9 @@ def test_sheets_within_the_limits_still_read():
     [row] = excel.read_sheet(excel.template())
     assert row.household["members"][0]["name"] == excel.EXAMPLE[1]
     short = long_sheet(3)
-    assert bank.read_result(short, "回盘.xlsx") == [("1", "", "")] * 3
-    csv = "付款编号,结果\n" + "P1,成功\n" * 3
-    assert bank.read_result(csv.encode(), "回盘.csv") == [("P1", "paid", "")] * 3
+    assert bank.read_result(short, "回盘.xlsx") == [("1", "", "", None)] * 3
+    csv = "付款编号,结果,金额\n" + "P1,成功,790.00\n" * 3
+    assert bank.read_result(csv.encode(), "回盘.csv") == [("P1", "paid", "", "790.00")] * 3
     too_long = "付款编号,结果\n" + "P1,成功\n" * (bank.MAX_LINES + 1)
     with pytest.raises(BangfuError, match="回盘文件行数过多"):
         bank.read_result(too_long.encode(), "回盘.csv")
