@@ -123,7 +123,17 @@ PROCEDURE = Procedure(
             ("discussed",),
             "rated",
             roles={REVIEWER},
-            guards=(guards.household_eligible(basis=f"{SOURCE} 五类重点群体和建档标准"),),
+            guards=(
+                guards.household_eligible(basis=f"{SOURCE} 五类重点群体和建档标准"),
+                # a household whose 两有五保障 are all secured is out of hardship by Gansu's
+                # own test: admitted, the next review would exit it at once (and a county's
+                # programme paid in between would be lost without anyone's decision)
+                guards.checklist_not_all_met(
+                    basis=f"{SOURCE} 两有五保障",
+                    zh="家庭两有五保障已全部达标,不属于需建档的困难职工",
+                    en="all of 两有五保障 are secured: the household is not in hardship",
+                ),
+            ),
             basis=f"{SOURCE} 七步骤:评",
         ),
         Action(
