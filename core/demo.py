@@ -114,12 +114,26 @@ COLLEGE_CHILD = {
     "dibaoRecipient": True,
     "dibaoContinuousMonths": 13,
 }
-RESTRUCTURED = {
+RESTRUCTURED: dict[str, Any] = {  # laid off in restructuring, uninsured since: not yet secured
     "members": [
-        member("孙杰", age=46, monthlyIncome="900", employment="EMPLOYED", ableToWork=True)
+        member(
+            "孙杰",
+            age=46,
+            monthlyIncome="900",
+            employment="EMPLOYED",
+            ableToWork=True,
+            hasPensionInsurance=False,
+        )
     ],
     "laidOffInRestructuring": True,
 }
+#: the facts of the exited Gansu file when it exits: insured again, every item secured
+RESTRUCTURED_SECURED = {
+    **RESTRUCTURED,
+    "members": [{**RESTRUCTURED["members"][0], "hasPensionInsurance": True}],
+}
+#: each tenant's exited file's facts when it exits (its exit test then holds)
+RECOVERED = {"hebei": RECOVERED_WORKER, "gansu": RESTRUCTURED_SECURED}
 DIBAO_UNEMPLOYED = {
     "members": [
         member(
@@ -230,7 +244,7 @@ def load_demo(session: Session, registry: Registry) -> int:
         case = service.open_case(_staff(tenant, "caseworker"), tenant, household, urgent, start)
         for action, days in steps:
             actor = _staff(tenant, ROLE_OF.get(action, "caseworker"))
-            changed = RECOVERED_WORKER if action == "exit" and tenant == "hebei" else None
+            changed = RECOVERED.get(tenant) if action == "exit" else None
             if changed is not None:
                 case = service.transition(
                     _staff(tenant, "caseworker"),
