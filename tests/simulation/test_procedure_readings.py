@@ -118,7 +118,10 @@ def test_the_help_again_trigger_on_a_risk(registry):
         ],
         "laidOffInRestructuring": True,
     }  # fmt: skip
-    case = walked(registry.get("gansu"), secured, steps, opened=date(2026, 6, 1))
+    # rated while uninsured (an item of 两有五保障 unmet), insured again before the exit
+    uninsured = {**secured, "members": [{**secured["members"][0], "hasPensionInsurance": False}]}
+    case = walked(registry.get("gansu"), uninsured, steps, opened=date(2026, 6, 1))
+    case.take("update_facts", Actor("ma", "caseworker"), date(2026, 9, 29), household=secured)
     case.take("exit", Actor("yang", "approver"), date(2026, 9, 30))
     moved = replay(
         registry, "gansu", case, date(2027, 1, 5), {"follow_up.help_again_trigger": "risk"}

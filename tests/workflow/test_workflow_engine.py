@@ -194,7 +194,9 @@ def test_the_national_level_keeps_no_case_files(registry):
 
 
 # --------------------------------------------------------------------------- Gansu
-def gansu_to_approved(gansu, household=RESTRUCTURED) -> SimulatedCase:
+def gansu_to_approved(gansu, household=NO_HOUSING) -> SimulatedCase:
+    """A Gansu file rated and approved: the household in hardship (housing not secured:
+    rating refuses a household whose 两有五保障 are all secured)."""
     case = SimulatedCase.open(gansu, household, CASEWORKER, D("2026-06-01"))
     case.take("visit", CASEWORKER, D("2026-06-02"))
     case.take("inspect", CASEWORKER, D("2026-06-03"))
@@ -244,6 +246,7 @@ def test_follow_up_checks_after_exit_and_reentry_when_fallen_back(gansu):
     case = gansu_to_approved(gansu)
     case.take("sign", CHAIRMAN, D("2026-06-17"))
     case.take("file", APPROVER, D("2026-06-18"))
+    case.take("update_facts", CASEWORKER, D("2026-06-30"), household=RESTRUCTURED)  # housed
     case.take("exit", APPROVER, D("2026-07-01"))
     [follow_up] = case.deadlines()
     assert follow_up.step == "follow_up" and follow_up.counted_from == "exit"
@@ -261,6 +264,7 @@ def test_gansu_file_guard_counts_only_the_current_round(gansu):
     case = gansu_to_approved(gansu)
     case.take("sign", CHAIRMAN, D("2026-06-17"))
     case.take("file", APPROVER, D("2026-06-18"))
+    case.take("update_facts", CASEWORKER, D("2026-06-30"), household=RESTRUCTURED)  # housed
     case.take("exit", APPROVER, D("2026-07-01"))
     case.take("reenter", CASEWORKER, D("2026-09-02"), "失去住房", household=NO_HOUSING)
     for step, actor, day in [
