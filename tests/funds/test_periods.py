@@ -220,13 +220,11 @@ def test_an_amount_altered_in_the_database_never_reaches_the_bank(funds, cases, 
     funds.publish(TREASURER, run.run.id)
     postgres = session.get_bind().dialect.name == "postgresql"
     if postgres:
-        session.execute(text("SET session_replication_role = replica"))
+        # SET LOCAL: ends with the transaction, so no pooled connection keeps triggers off
+        session.execute(text("SET LOCAL session_replication_role = replica"))
         session.execute(text("select set_config('app.tenant', 'hebei', true)"))
     session.execute(text("UPDATE fund_payments SET amount_fen = amount_fen * 100"))
     session.commit()
-    if postgres:
-        session.execute(text("SET session_replication_role = origin"))
-        session.commit()
     error = refused(RULE_VIOLATION, funds.send_to_bank, TREASURER, run.run.id)
     assert error.details["guard"] == "amount_as_approved" and "金额与台账" in error.zh
     assert funds.payments(APPROVER, status="sent") == []

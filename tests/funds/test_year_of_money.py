@@ -30,13 +30,11 @@ def _alter(session, sql: str) -> None:
     aside, which only a superuser can)."""
     postgres = session.get_bind().dialect.name == "postgresql"
     if postgres:
-        session.execute(text("SET session_replication_role = replica"))
+        # SET LOCAL: ends with the transaction, so no pooled connection keeps triggers off
+        session.execute(text("SET LOCAL session_replication_role = replica"))
         session.execute(text(f"select set_config('app.tenant', '{T}', true)"))
     session.execute(text(sql))
     session.commit()
-    if postgres:
-        session.execute(text("SET session_replication_role = origin"))
-        session.commit()
 
 
 def test_a_tenants_year_of_money(funds, cases, session):
