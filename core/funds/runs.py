@@ -139,7 +139,7 @@ def insert_payments(
         progress(0, 0)
 
 
-_TYPES = {
+PAYMENT_TYPES = {
     "tenant": "text",
     "case_id": "int",
     "determination_id": "int",
@@ -160,19 +160,35 @@ _TYPES = {
 }
 
 
-COLUMNS = tuple(_TYPES)
+COLUMNS = tuple(PAYMENT_TYPES)
 
 
 def _insert_postgres(session: Session, rows: list[tuple[Any, ...]]) -> None:
-    columns = COLUMNS
-    arrays = ", ".join(f"CAST(:{c} AS {_TYPES[c]}[])" for c in columns)
+    """One INSERT ... SELECT FROM unnest(...) for the chunk. A column with one value for
+    every row (the tenant, period, fund, run, proposer...) goes as one parameter, not as
+    an array of 10,000 copies: adapting those arrays cost more than the insert itself."""
     session.connection().execute(
-        text(
-            f"INSERT INTO fund_payments ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "
-            "ON CONFLICT DO NOTHING"  # paid once per period key (migration 0016)
-        ),
-        {c: [r[i] for r in rows] for i, c in enumerate(columns)},
+        *unnest_insert("fund_payments", PAYMENT_TYPES, rows, "ON CONFLICT DO NOTHING")
     )
+
+
+def unnest_insert(
+    table: str, types: dict[str, str], rows: list[tuple[Any, ...]], tail: str = ""
+) -> tuple[Any, dict[str, Any]]:
+    """The statement and parameters inserting ``rows`` (tuples in ``types`` order) into
+    ``table`` on PostgreSQL: the varying columns as typed arrays unnested together, the
+    constant ones as single values."""
+    columns = list(types)
+    constant = {c for i, c in enumerate(columns) if len({r[i] for r in rows}) == 1}
+    varying = [c for c in columns if c not in constant]
+    values = ", ".join(f"CAST(:{c} AS {types[c]})" if c in constant else f"u.{c}" for c in columns)
+    arrays = ", ".join(f"CAST(:{c} AS {types[c]}[])" for c in varying)
+    source = f" FROM unnest({arrays}) AS u({', '.join(varying)})" if varying else ""
+    parameters = {
+        c: (rows[0][i] if c in constant else [r[i] for r in rows]) for i, c in enumerate(columns)
+    }
+    statement = text(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values}{source} {tail}")
+    return statement, parameters
 
 
 def payment_row(

@@ -35,6 +35,7 @@ from core.db.migrate import upgrade
 from core.db.models import CaseEvent, CaseFile
 from core.db.session import dispose_engine, session_factory
 from core.evaluation import evaluate
+from core.funds.runs import PAYMENT_TYPES, unnest_insert
 from core.funds.service import FundsService
 from core.model import parse_household
 from core.registry import load_registry
@@ -175,31 +176,14 @@ def baseline(url: str) -> float:
         connection = session.connection()
         if connection.dialect.name == "postgresql":
             connection.execute(text("select set_config('app.tenant', 'hebei', true)"))
+            # the run's own statement shape (core.funds.runs.unnest_insert): the varying
+            # columns as arrays, the constant ones as one value each
             names = [c.strip() for c in columns.split(",")]
-            types = [
-                "text",
-                "int",
-                "int",
-                "date",
-                "text",
-                "text",
-                "text",
-                "text",
-                "int",
-                "text",
-                "bigint",
-                "text",
-                "text",
-                "date",
-                "int",
-                "int",
-            ]
-            arrays = ", ".join(f"CAST(:{n} AS {t}[])" for n, t in zip(names, types, strict=True))
-            started = time.perf_counter()
-            connection.execute(
-                text(f"INSERT INTO fund_payments ({columns}) SELECT * FROM unnest({arrays})"),
-                {n: [r[i] for r in rows] for i, n in enumerate(names)},
+            statement, parameters = unnest_insert(
+                "fund_payments", {n: PAYMENT_TYPES[n] for n in names}, rows
             )
+            started = time.perf_counter()
+            connection.execute(statement, parameters)
             session.commit()
         else:
             raw = connection.connection.driver_connection
