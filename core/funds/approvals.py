@@ -31,6 +31,7 @@ from core.funds.desk import (
 )
 from core.funds.in_kind import given_in_kind
 from core.funds.models import FundPayment
+from core.funds.once import given_in_another_form
 from core.funds.payments import PROPOSED, STATES, apply_move, rows_of
 from core.model import BENEFIT_FORMS, BenefitForm
 from core.workflow.engine import procedure_of
@@ -102,11 +103,7 @@ class Approvals(FundsDesk):
         )
         when = due.period
         if (row_id, programme) in given_in_kind(self.session, p.tenant, due.key):
-            raise conflict(
-                f"case {case.id} was given {programme} for {due.key} in kind already",
-                f"档案 {case.id} 在{due.key}已以实物或购物券发放{known[programme].name},不重复发放",
-                periodKey=due.key,
-            )
+            raise given_in_kind_error(case.id, programme, known[programme].name, due.key)
         record = next(r for i, _s, r, _on in steps if i == grant.in_force)
         payment = FundPayment(
             tenant=p.tenant,
@@ -129,8 +126,12 @@ class Approvals(FundsDesk):
         self.session.add(payment)
         try:
             self.session.flush()
-        except IntegrityError:
+        except IntegrityError as exc:
             self.session.rollback()
+            if given_in_another_form(exc):  # a distribution line raced past the look above
+                raise given_in_kind_error(
+                    case.id, programme, known[programme].name, due.key
+                ) from None
             once = due.key.startswith("once:")
             raise conflict(
                 f"case {case.id} already has a payment of {programme} for "
@@ -229,6 +230,14 @@ class Approvals(FundsDesk):
             bank_note=reason[:200],
         )
         self._commit()
+
+
+def given_in_kind_error(case: object, programme: str, name: str, key: str) -> BangfuError:
+    return conflict(
+        f"case {case} was given {programme} for {key} in kind already",
+        f"档案 {case} 在{key}已以实物或购物券发放{name},不重复发放",
+        periodKey=key,
+    )
 
 
 def not_entitled_error(lapsed: dict[int, tuple[str, str]]) -> BangfuError:

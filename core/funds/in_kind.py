@@ -55,6 +55,7 @@ from core.funds.models import (
     StockItem,
     Voucher,
 )
+from core.funds.once import given_in_another_form
 from core.model import BenefitForm
 from core.money import format_yuan
 from core.workflow.engine import procedure_of
@@ -112,6 +113,24 @@ def given_in_kind(session: Any, tenant: str, period_key: str) -> set[tuple[int, 
         )
     )
     return {(c, p) for c, p in rows}
+
+
+def paid_in_cash(session: Any, tenant: str, case_row: int, programme: str, key: str) -> bool:
+    """Whether the file has a live bank payment of ``programme`` for period ``key``: then
+    no line of it is made (relief is given once, in one form)."""
+    return bool(
+        session.scalar(
+            select(func.count())
+            .select_from(FundPayment)
+            .where(
+                FundPayment.tenant == tenant,
+                FundPayment.case_id == case_row,
+                FundPayment.programme == programme,
+                FundPayment.period_key == key,
+                FundPayment.status.not_in(CANCELLED),
+            )
+        )
+    )
 
 
 class InKind(FundsDesk):
@@ -281,18 +300,7 @@ class InKind(FundsDesk):
                     f"第{n}行:{item.name}库存不足(可用{free.get(item.id, 0)}{item.unit})"
                 )
                 continue
-            paid = self.session.scalar(
-                select(func.count())
-                .select_from(FundPayment)
-                .where(
-                    FundPayment.tenant == p.tenant,
-                    FundPayment.case_id == row_id,
-                    FundPayment.programme == programme,
-                    FundPayment.period_key == due.key,
-                    FundPayment.status.not_in(CANCELLED),
-                )
-            )
-            if paid:
+            if paid_in_cash(self.session, p.tenant, row_id, programme, due.key):
                 problems.append(
                     f"第{n}行:档案 {number} 在{due.key}已有{chosen.name}的现金支付,不重复发放"
                 )
@@ -321,8 +329,13 @@ class InKind(FundsDesk):
             )
         try:
             self.session.flush()
-        except IntegrityError:
+        except IntegrityError as exc:
             self.session.rollback()
+            if given_in_another_form(exc):  # a payment raced past the look above
+                raise conflict(
+                    f"a household on the list was paid {programme} in cash for this period",
+                    f"名册中有家庭在该期间已有{chosen.name}的现金支付,不重复发放",
+                ) from None
             raise conflict(
                 "a household on the list already has this programme for this period",
                 "名册中有家庭在该期间已发放过该项目,不重复发放",

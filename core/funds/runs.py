@@ -14,6 +14,7 @@ effect after the period ended.
 from __future__ import annotations
 
 import functools
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -29,9 +30,17 @@ from core.db.models import CaseEvent, CaseFile
 from core.db.session import scope_to_tenant
 from core.errors import bad_input
 from core.funds import periods
-from core.funds.desk import PROPOSERS, TREASURERS, FundsDesk, checked_source, one_call_scope
+from core.funds.desk import (
+    PROPOSERS,
+    TREASURERS,
+    FundsDesk,
+    checked_source,
+    conflict,
+    one_call_scope,
+)
 from core.funds.ledger import sqlite_executemany
 from core.funds.models import FundPayment, FundRun
+from core.funds.once import given_in_another_form
 from core.funds.payments import PROPOSED
 from core.funds.periods import Period, parse_period
 from core.model import BenefitForm, PayPeriod
@@ -299,7 +308,18 @@ class Runs(FundsDesk):
             and (d[0], d[2]) not in kind
             and (d[5] is None or d[5] <= end)  # not before it took effect
         ]
-        insert_payments(self.session, rows, progress)
+        try:
+            insert_payments(self.session, rows, progress)
+        except (IntegrityError, sqlite3.IntegrityError) as exc:
+            if not given_in_another_form(exc):
+                raise
+            self.session.rollback()  # a distribution line raced past the look above
+            raise conflict(
+                f"a file of the run was given a programme for {when.text} in kind meanwhile; "
+                "nothing was added: run it again",
+                f"清册中有档案在{when.text}已以实物或购物券发放,本次未生成支付,请重新生成清册",
+                period=when.text,
+            ) from None
         total, total_fen = self._count(FundPayment.run_id == run.id, with_sum=True)
         self._commit()
         metrics.PAYMENT_RUNS.labels(p.tenant, "added" if total > before else "unchanged").inc()
