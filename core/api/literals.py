@@ -52,12 +52,14 @@ from graphql import (
     StringValueNode,
     TokenKind,
     ValueNode,
+    VariableNode,
 )
 from graphql.language.lexer import Lexer
 from graphql.language.parser import Parser
 from graphql.type import GraphQLBoolean, GraphQLID, GraphQLInt, GraphQLString
 
 from core.api.limits import CACHE_SIZE, MAX_QUERY_CHARS, MAX_TOKENS
+from core.api.literal_reader import Argument, Head, Unreadable, Value, read_head
 from core.api.planned import PLANNED_ROOT_FIELDS
 
 PREFIX = "__lit"  #: the lifted variables' names (a client's own never start with __)
@@ -95,6 +97,41 @@ def lift(schema: GraphQLSchema, query: str) -> Lifted | None:
 
 
 def _lift(schema: GraphQLSchema, query: str) -> Lifted | None:
+    try:
+        head = read_head(query)
+    except Unreadable:  # an escape, a block string...: graphql-core reads it
+        head = _read_head_slowly(query)
+    if head is None:
+        return None
+    query_type = schema.query_type
+    if head.field not in PLANNED_ROOT_FIELDS or query_type is None:
+        return None
+    field_def = query_type.fields.get(head.field)
+    if field_def is None:
+        return None
+    # every token counted once: over the limit only if the text is
+    if head.tokens + _tokens(query[head.split :]) > MAX_TOKENS:
+        return None
+    declared, variables, pieces, at = [], {}, [], 0
+    for index, argument in enumerate(head.arguments):
+        argument_def = field_def.args.get(argument.name)
+        if argument_def is None:
+            return None  # validation tells the client
+        key = f"{PREFIX}{index}"
+        variables[key] = _raw(argument.value, argument_def.type)
+        declared.append(f"${key}: {argument_def.type}")
+        pieces += [query[at : argument.start], f"${key}"]
+        at = argument.end
+    pieces.append(query[at:])
+    # the declarations go right before the operation's selection set
+    declarations = f"{'' if head.written else 'query'}({', '.join(declared)})"
+    pieces[0] = pieces[0][: head.opening] + declarations + pieces[0][head.opening :]
+    return Lifted("".join(pieces), variables)
+
+
+def _read_head_slowly(query: str) -> Head | None:
+    """:func:`core.api.literal_reader.read_head`, by graphql-core's parser: every text
+    GraphQL allows (the fast reader takes the plain ones only)."""
     parser = Parser(Source(query), max_tokens=MAX_TOKENS)
     parser.expect_token(TokenKind.SOF)
     token = parser._lexer.token
@@ -112,33 +149,44 @@ def _lift(schema: GraphQLSchema, query: str) -> Lifted | None:
     name = parser.parse_name()
     if parser.expect_optional_token(TokenKind.COLON):
         name = parser.parse_name()  # the first was an alias
-    query_type = schema.query_type
-    if name.value not in PLANNED_ROOT_FIELDS or query_type is None:
+    if name.value not in PLANNED_ROOT_FIELDS or not parser.peek(TokenKind.PAREN_L):
         return None
-    field_def = query_type.fields.get(name.value)
-    if field_def is None or not parser.peek(TokenKind.PAREN_L):
-        return None
-    arguments = parser.parse_arguments(False)
-    split = parser._lexer.last_token.end  # the closing parenthesis
-    # every token counted, the rest's at least once: over the limit only if the text is
-    if parser.token_count + _tokens(query[split:]) > MAX_TOKENS:
-        return None
-    declared, variables, pieces, at = [], {}, [], 0
-    for index, argument in enumerate(arguments or ()):
-        argument_def = field_def.args.get(argument.name.value)
-        loc = argument.value.loc
-        if argument_def is None or loc is None:
-            return None  # validation tells the client
-        key = f"{PREFIX}{index}"
-        variables[key] = _raw(argument.value, argument_def.type)
-        declared.append(f"${key}: {argument_def.type}")
-        pieces += [query[at : loc.start], f"${key}"]
-        at = loc.end
-    pieces.append(query[at:])
-    # the declarations go right before the operation's selection set
-    declarations = f"{'' if written else 'query'}({', '.join(declared)})"
-    pieces[0] = pieces[0][: opening.start] + declarations + pieces[0][opening.start :]
-    return Lifted("".join(pieces), variables)
+    arguments = []
+    for node in parser.parse_arguments(False) or ():
+        loc = node.value.loc
+        if loc is None:
+            return None
+        arguments.append(Argument(node.name.value, _value(node.value), loc.start, loc.end))
+    closing = parser._lexer.last_token  # the closing parenthesis
+    # the parser has counted the token after it too, and the comments before that one
+    tokens = parser.token_count - _tokens(query[closing.end : parser._lexer.token.end])
+    return Head(written, opening.start, name.value, tuple(arguments), closing.end, tokens)
+
+
+def _value(node: ValueNode) -> Value:
+    """A graphql-core value node as the reader's ``(kind, payload)``."""
+    if isinstance(node, ListValueNode):
+        return ("list", [_value(item) for item in node.values])
+    if isinstance(node, ObjectValueNode):
+        return ("object", [(f.name.value, _value(f.value)) for f in node.fields])
+    if isinstance(node, NullValueNode):
+        return ("null", None)
+    if isinstance(node, VariableNode):
+        return ("variable", node.name.value)
+    kind = _KINDS.get(type(node))
+    if kind is None:
+        raise Unliftable
+    scalar: Any = node
+    return (kind, scalar.value)
+
+
+_KINDS: dict[type, str] = {
+    StringValueNode: "string",
+    IntValueNode: "int",
+    FloatValueNode: "float",
+    EnumValueNode: "enum",
+    BooleanValueNode: "boolean",
+}
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -154,58 +202,55 @@ def _tokens(text: str) -> int:
     return count
 
 
-def _raw(node: ValueNode, type_: Any) -> Any:
+def _raw(value: Value, type_: Any) -> Any:
     """The JSON value whose variable coercion gives what the literal's does, by the rules
     of GraphQL literals for this type; raises :class:`Unliftable` otherwise."""
+    kind, payload = value
     if isinstance(type_, GraphQLNonNull):
-        if isinstance(node, NullValueNode):
+        if kind == "null":
             raise Unliftable
-        return _raw(node, type_.of_type)
-    if isinstance(node, NullValueNode):
+        return _raw(value, type_.of_type)
+    if kind == "null":
         return None
     if isinstance(type_, GraphQLList):
-        if isinstance(node, ListValueNode):
-            return [_raw(item, type_.of_type) for item in node.values]
-        return [_raw(node, type_.of_type)]  # one value for a list of one, both ways
+        if kind == "list":
+            return [_raw(item, type_.of_type) for item in payload]
+        return [_raw(value, type_.of_type)]  # one value for a list of one, both ways
     if isinstance(type_, GraphQLInputObjectType):
-        if not isinstance(node, ObjectValueNode) or type_.is_one_of:
+        if kind != "object" or type_.is_one_of:
             raise Unliftable
         out: dict[str, Any] = {}
-        for field_node in node.fields:
-            key = field_node.name.value
+        for key, field_value in payload:
             field_ = type_.fields.get(key)
             if field_ is None or key in out:
                 raise Unliftable
-            out[key] = _raw(field_node.value, field_.type)
+            out[key] = _raw(field_value, field_.type)
         return out
+    if kind not in _READ_AS.get(_scalar_name(type_), ()):
+        raise Unliftable  # a type this reading does not know, or a literal it refuses
+    if kind == "int" and type_ is GraphQLInt:
+        return int(payload)
+    return payload
+
+
+def _scalar_name(type_: Any) -> str | None:
     if isinstance(type_, GraphQLEnumType):
-        if isinstance(node, EnumValueNode):
-            return node.value
-        raise Unliftable
-    if type_ is GraphQLString:
-        if isinstance(node, StringValueNode):
-            return node.value
-        raise Unliftable
-    if type_ is GraphQLID:
-        if isinstance(node, (StringValueNode, IntValueNode)):
-            return node.value  # an ID is a string, written either way
-        raise Unliftable
-    if type_ is GraphQLInt:
-        if isinstance(node, IntValueNode):
-            return int(node.value)
-        raise Unliftable
-    if type_ is GraphQLBoolean:
-        if isinstance(node, BooleanValueNode):
-            return node.value
-        raise Unliftable
-    if isinstance(type_, GraphQLScalarType) and type_.name == "Decimal":
-        # the digits as written ("1600.50", not the float 1600.5): parse_amount_literal
-        # reads the literal's text, and parse_amount reads a string the same way
-        if isinstance(node, (StringValueNode, IntValueNode, FloatValueNode)):
-            return node.value
-        raise Unliftable
-    if isinstance(type_, GraphQLScalarType) and type_.name == "Date":
-        if isinstance(node, StringValueNode):
-            return node.value
-        raise Unliftable
-    raise Unliftable  # a type this reading does not know
+        return "enum"
+    if isinstance(type_, GraphQLScalarType):
+        return type_.name
+    return None
+
+
+#: The literals each type reads by the rules GraphQL gives them, passed on as written: an
+#: enum is a name, not a string; an ID a string written either way; an ``Int`` is never
+#: ``1.0``; an amount (Decimal) keeps the digits it was written with, as
+#: parse_amount_literal reads a literal's text and parse_amount a string the same way.
+_READ_AS: dict[str | None, tuple[str, ...]] = {
+    "enum": ("enum",),
+    GraphQLString.name: ("string",),
+    GraphQLID.name: ("string", "int"),
+    GraphQLInt.name: ("int",),
+    GraphQLBoolean.name: ("boolean",),
+    "Decimal": ("string", "int", "float"),
+    "Date": ("string",),
+}

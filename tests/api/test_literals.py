@@ -309,3 +309,55 @@ def test_the_shape_is_a_valid_query_of_variables():
     }
     for unliftable in ("{ tenants { code } }", EDGES["enum as a string"], EDGES["fragment"]):
         assert literals.lift(schema._schema, unliftable) is None
+
+
+READER_CASES = {
+    **EDGES,
+    **{f"household {n}": inline("hebei", household(n)) for n in range(40)},
+    "numbers": '{ evaluate(tenant: "hebei", household: {members: [{name: "x", age: -0, '
+    "monthlyIncome: 1.5e-3, relation: APPLICANT}], annualMedicalOutOfPocket: 0.25}) "
+    "{ eligible } }",
+    "a number touching a name": '{ evaluate(tenant: "hebei", household: {members: [{age: 1x}]}) '
+    "{ eligible } }",
+    "a leading zero": '{ evaluate(tenant: "hebei", household: {members: [{age: 012}]}) '
+    "{ eligible } }",
+    "tabs, a byte-order mark and commas": '\ufeff{\tevaluate(tenant:"hebei",,household:'
+    '{members:[{name:"x",relation:APPLICANT}]}){eligible}}',
+    "comments inside the value": '{ evaluate(tenant: "hebei" # the province\n, household: '
+    '{members: [ # one\n{name: "x", relation: APPLICANT}]} # done\n) { eligible } }',
+    "empty arguments": "{ evaluate() { eligible } }",
+    "every escape": '{ evaluate(tenant: "hebei", household: {members: [{name: '
+    r'"a\n\t\/\b\f\r\"\\\u00e9\u4E2D", relation: APPLICANT}]}) { eligible } }',
+    "empty string": '{ evaluate(tenant: "", household: {members: []}) { eligible } }',
+    "a tab inside a string": '{ evaluate(tenant: "heb\tei", household: {members: []}) '
+    "{ eligible } }",
+}
+
+
+@pytest.mark.parametrize("name", sorted(READER_CASES))
+def test_the_quick_reader_reads_as_graphql_core_or_leaves_it_to_it(name):
+    """What the regular-expression reader takes, it reads as graphql-core's parser does
+    (the same values, places and token count); what it does not, it says so."""
+    query = READER_CASES[name]
+    try:
+        quick = literals.read_head(query)
+    except literals.Unreadable:
+        quick = "unreadable"
+    try:
+        slow = literals._read_head_slowly(query)
+    except (literals.GraphQLError, literals.Unliftable):
+        slow = "error"
+    if quick == "unreadable":
+        return  # graphql-core reads it (or refuses it) on its own
+    if slow == "error":  # only for its length: the lift counts it over the limit
+        assert quick is not None and quick.tokens > limits.MAX_TOKENS, name
+        assert literals.lift(schema._schema, query) is None
+        return
+    assert quick == slow
+
+
+def test_the_quick_reader_takes_the_plain_texts():
+    for n in range(40):
+        assert literals.read_head(inline("hebei", household(n) | {"members": []})) is not None
+    with pytest.raises(literals.Unreadable):
+        literals.read_head(EDGES["block string"])
