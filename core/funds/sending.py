@@ -13,12 +13,12 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from core.auth.principal import Principal
-from core.db.models import MemberIdentity
+from core.db.models import CaseFile, MemberIdentity
 from core.errors import RULE_VIOLATION, BangfuError, bad_input
 from core.funds.accounts import accounts_of
 from core.funds.desk import TREASURERS, conflict, one_call_scope, small_number
 from core.funds.ledger import EXPENSE
-from core.funds.models import FundEntry, FundPayment
+from core.funds.models import FundEntry, FundPayment, PayeeAccount
 from core.funds.payments import APPROVED, RETURNED, SENT, apply_move, rows_of
 from core.funds.runs import Runs, applicant_name
 from core.money import format_yuan
@@ -66,6 +66,37 @@ def altered_error(ids: list[int]) -> BangfuError:
     )
 
 
+def without_account(session: Session, tenant: str, where: Any) -> list[int]:
+    """The numbers of the files of payments matching ``where`` with no bank account
+    (一卡通) recorded: the bank cannot pay a line without one."""
+    has_account = (
+        select(PayeeAccount.id)
+        .where(PayeeAccount.tenant == tenant, PayeeAccount.case_id == FundPayment.case_id)
+        .exists()
+    )
+    rows = session.execute(
+        select(CaseFile.number)
+        .join(FundPayment, FundPayment.case_id == CaseFile.id)
+        .where(FundPayment.tenant == tenant, where, ~has_account)
+        .distinct()
+        .order_by(CaseFile.number)
+    )
+    return [r[0] for r in rows]
+
+
+def without_account_error(numbers: list[int]) -> BangfuError:
+    shown = ", ".join(str(n) for n in numbers[:20]) + (" ..." if len(numbers) > 20 else "")
+    return BangfuError(
+        RULE_VIOLATION,
+        f"{len(numbers)} file(s) have no bank account (一卡通) recorded: {shown}. Nothing "
+        "was sent: record their accounts (setPayeeAccount, or `bangfu funds account set`), "
+        "then send the run again",
+        f"以下{len(numbers)}户档案未登记一卡通账号,本次未报送银行:档案 {shown.replace(', ', '、')}。"
+        "请先登记收款账号,再报送",
+        {"guard": "payee_account", "cases": [str(n) for n in numbers[:100]]},
+    )
+
+
 def _fen_or_none(amount: str | None) -> int | None:
     from decimal import Decimal, InvalidOperation
 
@@ -83,7 +114,11 @@ class Sending(Runs):
         """The bank file of a published run: every approved payment is sent (its money
         leaves the dedicated account), and the file lists every payment of the run now
         waiting for the bank's answer (reissued ones included). Sending again sends
-        nobody twice."""
+        nobody twice.
+
+        Refused as a whole (``RULE_VIOLATION``, nothing changes) when a payment the file
+        would list has no payee account: the treasurer records the accounts of the files
+        named and sends the run, as published, in one bank file."""
         p = self._staff(principal, TREASURERS)
         run = self._run(p, run_id)
         if run.published_on is None:
@@ -101,6 +136,11 @@ class Sending(Runs):
             raise altered_error(changed)
         rows = rows_of(self.session, p.tenant, where, APPROVED)
         lapsed = self._not_entitled(p, and_(where, FundPayment.status == APPROVED))
+        # every line of the bank file needs the payee's account: else nothing is sent
+        listed = and_(where, FundPayment.status.in_(WAITING), FundPayment.id.not_in(list(lapsed)))
+        lacking = without_account(self.session, p.tenant, listed)
+        if lacking:
+            raise without_account_error(lacking)
         if lapsed:  # an exit, a hand-over, new facts: stopped, the approval reversed
             self._stop(p, rows, lapsed, "withdraw")
             rows = [r for r in rows if r.id not in lapsed]
@@ -122,6 +162,9 @@ class Sending(Runs):
         changed = altered(self.session, p.tenant, and_(where, FundPayment.status == SENT))
         if changed:
             raise altered_error(changed)
+        lacking = without_account(self.session, p.tenant, and_(where, FundPayment.status == SENT))
+        if lacking:  # an account removed since: no line without one is written
+            raise without_account_error(lacking)
         masked = self._masked_ids(p)
         lines = self._with_households(p, and_(where, FundPayment.status == SENT))
         # the one place an account is opened: the bank file (masked everywhere else)

@@ -73,3 +73,69 @@ def test_a_bank_result_paying_another_amount_is_refused(funds, cases, amount, pr
         "paid": 1,
         "returned": 0,
     }
+
+
+RUN = """mutation { runPayments(period: "2026", source: "government") { id total } }"""
+SEND = """mutation($r: ID!) { sendToBank(runId: $r) { payment caseId account amount } }"""
+FUNDS = "query { funds(year: 2026) { available bank payable } }"
+STATES = "query { payments { caseId status } }"
+
+
+def test_a_payee_without_an_account_is_not_sent_to_the_bank(
+    caller, database_url, registry, tmp_path
+):
+    """The run's bank file would carry a line with no account: the whole send is refused,
+    naming the file in Chinese first, and nothing changes; once the account is recorded
+    the run goes, every line with its account."""
+    from core.cases.service import CaseService
+    from core.db.session import session_factory
+    from tests.funds.conftest import TODAY, clone_filed
+    from tests.funds.test_cli_and_files import bangfu
+
+    with session_factory(database_url)() as session:
+        first = file_case(CaseService(session, registry, today=lambda: TODAY))
+        [second] = clone_filed(session, first, 1)
+        second_number = session.scalar(
+            text("select number from cases where id = :i"), {"i": second}
+        )
+    worker, admin = caller("hebei", "caseworker"), caller("hebei", "admin")
+    approver = caller("hebei", "approver")
+    worker.ok(
+        "mutation($c: ID!, $a: String!) { setPayeeAccount(caseId: $c, account: $a) }",
+        c=first,
+        a=ACCOUNT,
+    )
+    admin.ok(
+        """mutation { recordReceipt(year: 2026, source: "government", amount: "10000.00",
+        document: "doc") }"""
+    )
+    run = worker.ok(RUN)
+    assert approver.ok("mutation($r: ID!) { approveRun(runId: $r) }", r=run["id"]) == 2
+    admin.ok("mutation($r: ID!) { publishRun(runId: $r) { payment } }", r=run["id"])
+    before = (approver.ok(FUNDS), approver.ok(STATES))
+    error = admin.refused("RULE_VIOLATION", SEND, r=run["id"])
+    assert error["message"].startswith("以下1户档案未登记一卡通账号"), error["message"]
+    assert error["extensions"]["details"]["cases"] == [str(second_number)]
+    assert (approver.ok(FUNDS), approver.ok(STATES)) == before  # nothing changed
+    assert {p["status"] for p in before[1]} == {"approved"}
+    worker.ok(
+        "mutation($c: ID!, $a: String!) { setPayeeAccount(caseId: $c, account: $a) }",
+        c=str(second_number),
+        a="6217 0000 1111 2222 333",
+    )
+    sent = admin.ok(SEND, r=run["id"])
+    assert sorted(line["account"] for line in sent) == [
+        "6217***********2333",
+        "6222***********0123",
+    ]
+    # the bank file (sending again sends nobody twice): every line with its account
+    out = tmp_path / "bank.csv"
+    bangfu(
+        database_url, "payments", "send", "--tenant", "hebei", "--run", run["id"], "--out", str(out)
+    )
+    lines = out.read_bytes().decode("utf-8-sig").splitlines()[1:]
+    assert len(lines) == 2
+    assert sorted(line.split(",")[4].strip("'\"") for line in lines) == [
+        "6217000011112222333",
+        DIGITS,
+    ]

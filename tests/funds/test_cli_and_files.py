@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from core.cli import app
 from core.funds import bank
-from tests.funds.conftest import clone_filed, file_case
+from tests.funds.conftest import clone_filed, file_case, give_accounts
 
 runner = CliRunner()
 
@@ -24,6 +24,7 @@ def bangfu(url: str, *args: str, code: int = 0) -> str:
 def test_a_year_from_the_command_line(database_url, cases, session, tmp_path):
     first = file_case(cases)
     clone_filed(session, first, 2)
+    give_accounts(session)
     session.close()
     url = database_url
     bangfu(

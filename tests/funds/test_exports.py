@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from core import sheets
 from core.funds import bank, reports
-from tests.funds.conftest import clone_filed, file_case
+from tests.funds.conftest import clone_filed, file_case, give_accounts
 from tests.funds.test_cli_and_files import bangfu
 
 NAMES = ('=HYPERLINK("http://x")', "+1", "-1", "@SUM(A1)")
@@ -120,6 +120,7 @@ def test_bank_file_and_published_list_of_a_member_named_as_a_formula(
     }
     first = file_case(cases, household)
     clone_filed(session, first, 1)
+    give_accounts(session)
     session.close()
     url = database_url
     bangfu(

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from core.db.session import session_factory
 from core.funds.service import FundsService
-from tests.funds.conftest import TODAY, clone_filed, file_case
+from tests.funds.conftest import TODAY, clone_filed, file_case, give_accounts
 
 RECEIPT = """mutation($y: Int!, $s: String!, $a: Decimal!, $d: String!) {
   recordReceipt(year: $y, source: $s, amount: $a, document: $d) }"""
@@ -41,7 +41,9 @@ def filed(database_url, registry):
     with session_factory(database_url)() as session:
         cases = CaseService(session, registry, today=lambda: TODAY)
         first = file_case(cases)
-        return [int(first), *clone_filed(session, first, 5)]
+        filed = [int(first), *clone_filed(session, first, 5)]
+        give_accounts(session)
+        return filed
 
 
 def test_a_run_through_the_api(caller, filed):

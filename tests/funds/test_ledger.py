@@ -24,6 +24,7 @@ from tests.funds.conftest import (
     TREASURER,
     clone_filed,
     file_case,
+    give_accounts,
 )
 
 LIVING = 79_000  #: Hebei living relief for the ILL household: 1 month x 790.00 yuan, in fen
@@ -71,6 +72,7 @@ def test_a_tenants_year_of_money_balances_to_the_fen(funds, cases, session):
     run = funds.run(CASEWORKER, "2026", "government")
     assert (run.created, run.total, run.total_fen) == (1000, 1000, 1000 * LIVING)
     assert funds.approve_run(APPROVER, run.run.id) == 1000
+    give_accounts(session)
     public = funds.publish(TREASURER, run.run.id)
     assert len(public) == 1000 and {p["name"] for p in public} == {"张*"}
     sent = funds.send_to_bank(TREASURER, run.run.id)
@@ -136,6 +138,7 @@ def test_running_a_period_twice_pays_nobody_twice(funds, cases, session):
     # a single proposal for a period already in the run is refused too
     refused(CONFLICT, funds.propose, CASEWORKER, first, "living_relief", "2026", "government")
     funds.approve_run(APPROVER, one.run.id)
+    give_accounts(session)
     funds.publish(TREASURER, one.run.id)
     assert len(funds.send_to_bank(TREASURER, one.run.id)) == 6
     assert len(funds.send_to_bank(TREASURER, one.run.id)) == 6  # the same six, not sent again
@@ -218,6 +221,7 @@ def test_bad_input_is_refused_and_changes_nothing(funds, cases, session):
     run = funds.run(CASEWORKER, "2026", "government")
     funds.approve_run(APPROVER, run.run.id)
     refused(RULE_VIOLATION, funds.send_to_bank, TREASURER, run.run.id)  # publish first
+    give_accounts(session)
     funds.publish(TREASURER, run.run.id)
     [sent] = funds.send_to_bank(TREASURER, run.run.id)
     before = snapshot(session)

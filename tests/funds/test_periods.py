@@ -21,6 +21,7 @@ from tests.funds.conftest import (
     TREASURER,
     clone_filed,
     file_case,
+    give_accounts,
 )
 from tests.funds.test_ledger import LIVING, MEDICAL, refused
 
@@ -152,6 +153,7 @@ def test_an_exit_between_proposal_and_approval_stops_the_payment(funds, cases, s
     stopped = funds.payments(APPROVER, status="stopped")
     assert [p.case_number for p in stopped] == [int(first)]
     assert "不在册" in stopped[0].stop_reason
+    give_accounts(session)
     funds.publish(TREASURER, run.run.id)
     sent = funds.send_to_bank(TREASURER, run.run.id)
     assert sorted(r["case"] for r in sent) == sorted(
@@ -170,6 +172,7 @@ def test_new_facts_approved_after_approval_withdraw_before_sending(funds, cases,
     funds.record_receipt(TREASURER, 2026, "government", 10_000_00, "doc")
     run = funds.run(CASEWORKER, "2026", "government")
     funds.approve_run(APPROVER, run.run.id)
+    give_accounts(session)
     funds.publish(TREASURER, run.run.id)
     case = cases.find_case(APPROVER, first)
     cases.transition(APPROVER, first, "exit", case.version, D("2026-12-05"), "已解困")
@@ -217,6 +220,7 @@ def test_an_amount_altered_in_the_database_never_reaches_the_bank(funds, cases, 
     funds.record_receipt(TREASURER, 2026, "government", 10_000_00, "doc")
     run = funds.run(CASEWORKER, "2026", "government")
     funds.approve_run(APPROVER, run.run.id)
+    give_accounts(session)
     funds.publish(TREASURER, run.run.id)
     postgres = session.get_bind().dialect.name == "postgresql"
     if postgres:

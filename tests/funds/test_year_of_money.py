@@ -13,7 +13,7 @@ from core.funds import bank, ledger
 from core.funds.in_kind import stock_matches_ledger
 from core.funds.models import CANCELLED, DistributionLine, FundPayment
 from tests.casefile_samples import ILL, D, staff
-from tests.funds.conftest import clone_filed, file_case
+from tests.funds.conftest import clone_filed, file_case, give_accounts
 from tests.funds.test_forms import file_city_case
 from tests.funds.test_ledger import refused
 
@@ -95,6 +95,7 @@ def test_a_tenants_year_of_money(funds, cases, session):
     refused(RULE_VIOLATION, funds.propose, WORKER, d, "demo_city.tax_relief", "2026", "government")
 
     # ---- an amount altered in the database never reaches the bank file
+    give_accounts(session, T)
     funds.publish(TREASURER, run.run.id)
     altered = session.scalar(
         select(FundPayment.id).where(
