@@ -8,12 +8,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from sqlalchemy import select
+
 from core.auth.principal import Principal
 from core.cases.access import MAX_PAGE, case_number, no_such_file, one_call_scope
 from core.cases.privacy import hash_id_number
 from core.cases.viewing import Views
 from core.cases.views import CaseView, EventView
 from core.db import repositories as repo
+from core.db.models import CaseFile
 from core.errors import bad_input
 from core.workflow.determination import DeterminationChange, compare_determinations
 
@@ -37,6 +40,23 @@ class Reading(Views):
         view = self._view(p, tenant, self.workflow(tenant), row, events, masked, self.today())
         self._read(p, "case", [row.number])
         return view
+
+    def file_row(self, p: Principal, case_id: str | int, action: str) -> CaseFile:
+        """The row of the tenant's file numbered ``case_id``, for a service working on
+        it (documents, roster comparisons); ``NOT_FOUND`` for a missing file or another
+        tenant's, recorded in ``access_audit`` as ``action``."""
+        number = case_number(case_id)
+        row = (
+            self.session.scalar(
+                select(CaseFile).where(CaseFile.tenant == p.tenant, CaseFile.number == number)
+            )
+            if number
+            else None
+        )
+        if row is None:
+            self._refused(p, action, case_id, "not_found")
+            raise no_such_file(case_id)
+        return row
 
     def _read(self, p: Principal, action: str, numbers: Sequence[int]) -> None:
         """Record who read which files, and commit it (a read's only write)."""

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from core import clock
 from core.auth.principal import Principal
 from core.auth.roles import ADMIN, APPROVER, CASEWORKER, CHAIRMAN, REVIEWER, label
-from core.cases.access import case_number, forbidden, no_such_file, one_call_scope
+from core.cases.access import case_number, forbidden, one_call_scope
 from core.cases.privacy import mask_free_text
 from core.cases.service import CaseService
 from core.db import chain
@@ -87,20 +87,6 @@ class Evidence:
                 f"您的角色({label(p.role)[0]})无权办理此项材料业务",
             )
         return p
-
-    def _file(self, p: Principal, case_id: str | int, action: str) -> CaseFile:
-        number = case_number(case_id)
-        row = (
-            self.session.scalar(
-                select(CaseFile).where(CaseFile.tenant == p.tenant, CaseFile.number == number)
-            )
-            if number
-            else None
-        )
-        if row is None:
-            self.cases._refused(p, action, case_id, "not_found")
-            raise no_such_file(case_id)
-        return row
 
     @one_call_scope
     def upload(
@@ -171,7 +157,7 @@ class Evidence:
     def documents(self, principal: Principal | None, case_id: str | int) -> list[EvidenceDocument]:
         """The documents of a file, oldest first (their records, not their bytes)."""
         p = self._staff(principal, "evidence", READERS)
-        row = self._file(p, case_id, "evidence")
+        row = self.cases.file_row(p, case_id, "evidence")
         found = list(
             self.session.scalars(
                 select(EvidenceDocument)

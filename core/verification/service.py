@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from core import clock
 from core.auth.principal import Principal, require_principal
 from core.auth.roles import ADMIN, APPROVER, CASEWORKER, REVIEWER, label
-from core.cases.access import case_number, forbidden, no_such_file, one_call_scope
+from core.cases.access import case_number, forbidden, one_call_scope
 from core.cases.file_records import UNRESOLVED
 from core.cases.four_eyes import fact_deciders
 from core.cases.service import CaseService, suppress
@@ -125,20 +125,6 @@ class VerificationService:
             )
         return p
 
-    def _case_id(self, p: Principal, case_id: str | int, action: str) -> CaseFile:
-        number = case_number(case_id)
-        row = (
-            self.session.scalar(
-                select(CaseFile).where(CaseFile.tenant == p.tenant, CaseFile.number == number)
-            )
-            if number
-            else None
-        )
-        if row is None:
-            self.cases._refused(p, action, case_id, "not_found")
-            raise no_such_file(case_id)
-        return row
-
     # ------------------------------------------------------------------ rosters
     @one_call_scope
     def import_roster(
@@ -184,7 +170,7 @@ class VerificationService:
     def compare_case(self, principal: Principal | None, case_id: str | int) -> Compared:
         """Compare one file again (after new facts, say)."""
         p = self._staff(principal, "compare", RESOLVERS)
-        row = self._case_id(p, case_id, "compare")
+        row = self.cases.file_row(p, case_id, "compare")
         tenant = self.registry.get(p.tenant)
         try:
             compared = compare_files(self.session, tenant, self.today(), [row.id])
@@ -223,7 +209,7 @@ class VerificationService:
     ) -> list[Difference]:
         """The differences of a file: those waiting (or, ``everything``, every one)."""
         p = self._staff(principal, "differences", RESOLVERS | {"chairman"})
-        row = self._case_id(p, case_id, "differences")
+        row = self.cases.file_row(p, case_id, "differences")
         query = select(Difference).where(
             Difference.tenant == p.tenant, Difference.case_id == row.id
         )
