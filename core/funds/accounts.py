@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core.auth.principal import Principal
 from core.cases.service import CaseService
 from core.db.session import scope_to_tenant
-from core.errors import bad_input
+from core.errors import bad_input, not_found
 from core.funds.desk import PROPOSERS, FundsDesk, checked_text, one_call_scope, row_of
 from core.funds.models import PayeeAccount
 from core.sealing import open_sealed, seal
@@ -108,3 +108,29 @@ class Accounts(FundsDesk):
                 PayeeAccount.case_id == row_of(p.tenant, case.id).scalar_subquery(),
             )
         )
+
+    @one_call_scope
+    def remove_payee_account(self, principal: Principal | None, case_id: str | int) -> str:
+        """Remove the file's bank account (closed, or recorded on the wrong file); the
+        masked account removed. ``NOT_FOUND`` when none is recorded. The next bank file
+        refuses to carry the file until another is recorded."""
+        p = self._staff(principal, PROPOSERS)
+        case = CaseService(self.session, self.registry, today=self.today).get_case(p, case_id)
+        scope_to_tenant(self.session, p.tenant)
+        row_id = self.session.scalar(row_of(p.tenant, case.id))
+        masked = self.session.scalar(
+            select(PayeeAccount.masked).where(
+                PayeeAccount.tenant == p.tenant, PayeeAccount.case_id == row_id
+            )
+        )
+        if masked is None:
+            raise not_found(
+                f"file {case.id} has no bank account recorded", f"档案 {case.id} 未登记一卡通账号"
+            )
+        self.session.execute(
+            delete(PayeeAccount).where(
+                PayeeAccount.tenant == p.tenant, PayeeAccount.case_id == row_id
+            )
+        )
+        self._commit()
+        return masked

@@ -16,6 +16,8 @@ started it), 量入为出, publication before the bank. The date is the server's
     bangfu funds balance --tenant hebei --year 2026
     bangfu funds report --tenant hebei --year 2026 --out report.xlsx
     bangfu funds audit --tenant hebei --year 2026 --out audit.xlsx
+    bangfu funds account set --tenant hebei --case 12 [--account 6222...] [--bank 工商银行]
+    bangfu funds account show|remove --tenant hebei --case 12
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ from core.settings import database_url
 
 payments_app = typer.Typer(help="Payments and payment runs (清册).", no_args_is_help=True)
 funds_app = typer.Typer(help="The assistance funds ledger (帮扶资金台账).", no_args_is_help=True)
+account_app = typer.Typer(
+    help="Payees' bank accounts (一卡通): set, show (masked), remove.", no_args_is_help=True
+)
+funds_app.add_typer(account_app, name="account")
 console = Console()
 
 Tenant = Annotated[str, typer.Option(help="tenant code")]
@@ -352,3 +358,60 @@ def service_report_xlsx(service: Any, who: Principal, year: int) -> bytes:
     report = service.annual_report(who, year)
     tenant = service.registry.get(who.tenant)
     return reports.report_xlsx(report, {p.code: p.name for p in tenant.programmes})
+
+
+CaseNumber = Annotated[str, typer.Option("--case", help="the file's number (档案编号)")]
+
+
+@account_app.command("set")
+def account_set(
+    tenant: Tenant,
+    case: CaseNumber,
+    account: Annotated[
+        str,
+        typer.Option(
+            prompt="一卡通账号 bank account",
+            help="10 to 30 digits (spaces and dashes dropped); asked for when not given, "
+            "so that it stays out of the shell's history",
+        ),
+    ],
+    bank: Annotated[str | None, typer.Option(help="the bank's name (开户银行)")] = None,
+    user: User = None,
+    role: Role = "admin",
+    database: Database = None,
+) -> None:
+    """Record (or replace) a file's bank account; it is kept sealed and shown masked."""
+    with _service(database) as service:
+        masked = service.set_payee_account(_who(tenant, user, role), case, account, bank)
+    console.print(f"档案 {case} 一卡通账号已登记 / account recorded: {masked}")
+
+
+@account_app.command("show")
+def account_show(
+    tenant: Tenant,
+    case: CaseNumber,
+    user: User = None,
+    role: Role = "admin",
+    database: Database = None,
+) -> None:
+    """A file's bank account, masked (never in full: only the bank file carries it)."""
+    with _service(database) as service:
+        masked = service.payee_account(_who(tenant, user, role), case)
+    if masked is None:
+        console.print(f"档案 {case} 未登记一卡通账号 / no account recorded")
+        raise typer.Exit(code=1)
+    console.print(masked)
+
+
+@account_app.command("remove")
+def account_remove(
+    tenant: Tenant,
+    case: CaseNumber,
+    user: User = None,
+    role: Role = "admin",
+    database: Database = None,
+) -> None:
+    """Remove a file's bank account (closed, or recorded on the wrong file)."""
+    with _service(database) as service:
+        masked = service.remove_payee_account(_who(tenant, user, role), case)
+    console.print(f"档案 {case} 一卡通账号已删除 / account removed: {masked}")
