@@ -19,18 +19,19 @@ server's today).
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import re
+import queue
+import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import suppress
+import zlib
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
-from sqlalchemy import Engine, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
@@ -45,7 +46,7 @@ from core.registry import Registry
 log = logging.getLogger("bangfu.demo")
 
 D = date.fromisoformat
-BLOCK = 5_000  #: files written a transaction
+BLOCK = 10_000  #: files written a transaction
 
 
 def _member(name: str, relation: str = "APPLICANT", **fields: Any) -> dict[str, Any]:
@@ -159,52 +160,48 @@ SURNAMES = (
     "吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严"
 )
 GIVEN = "建国秀兰志强桂芳明华丽军红英伟敏静磊洋勇艳杰娟涛超霞平刚玉梅海燕波辉宁鹏飞云峰雪琳晨阳"
+#: the regions of a tenant's people (the first six digits of their ID numbers): Hebei's
+#: districts, Gansu's; any other tenant's people are Hebei's regions with serial numbers of
+#: their own, so that no two tenants' files share a person
 REGIONS = ("130102", "130104", "130203", "130304", "130402", "130503", "130602", "130702")
+TENANT_REGIONS = {
+    "gansu": ("620102", "620103", "620402", "620502", "620602", "620702", "620802", "620902")
+}
 BORN_FROM = date(1960, 1, 1)
 BORN_DAYS = 10_957  #: 1960-01-01 to 1989-12-31
 
 
 def person_name(n: int) -> str:
     """The ``n``-th invented name: a common surname and one or two given characters, so
-    that names repeat across a province as real names do."""
+    that names repeat across a province as real names do. One in fifty begins with ``=``,
+    as names typed into a spreadsheet do (a formula to any program that trusts it)."""
     surname = SURNAMES[n % len(SURNAMES)]
     a = GIVEN[(n // len(SURNAMES)) % len(GIVEN)]
     b = GIVEN[(n // (len(SURNAMES) * len(GIVEN))) % len(GIVEN)]
-    return surname + a + ("" if n % 7 == 0 else b)
+    return ("=" if n % 50 == 17 else "") + surname + a + ("" if n % 7 == 0 else b)
 
 
-def person_id(number: int, member: int) -> str:
-    """A synthetic resident ID number, the same for the same file number and member and
-    different for every other (a region, a birth date 1960-1989, a serial)."""
+def person_id(number: int, member: int, tenant: str = "hebei") -> str:
+    """A synthetic resident ID number, the same for the same tenant, file number and member
+    and different for every other (a region, a birth date 1960-1989, a serial)."""
     n = number * 4 + member
-    region = REGIONS[n % len(REGIONS)]
-    born = BORN_FROM + timedelta(days=(n // len(REGIONS)) % BORN_DAYS)
-    serial = (n // (len(REGIONS) * BORN_DAYS)) % 1000
+    regions = TENANT_REGIONS.get(tenant, REGIONS)
+    region = regions[n % len(regions)]
+    born = BORN_FROM + timedelta(days=(n // len(regions)) % BORN_DAYS)
+    # a tenant of Hebei's regions but not Hebei: serials 100-999 (four million files fit
+    # under 100 serials), a block of a hundred by its name
+    offset = (
+        0
+        if tenant in TENANT_REGIONS or tenant == "hebei"
+        else 100 + zlib.crc32(tenant.encode()) % 9 * 100
+    )
+    serial = (n // (len(regions) * BORN_DAYS) + offset) % 1000
     return _id(region, born.strftime("%Y%m%d"), f"{serial:03d}")
 
 
 # --------------------------------------------------------------------------- templates
 CASE_SENTINEL = 987_654_321_987
 PREV_SENTINEL = "PREV-HASH-SENTINEL"
-
-
-class Pattern:
-    """A text with placeholders (exact substrings) filled per copy."""
-
-    def __init__(self, textual: str, keys: Sequence[str]) -> None:
-        wanted = sorted({k for k in keys if k and k in textual}, key=len, reverse=True)
-        if not wanted:
-            self.parts: list[str] = [textual]
-            self.holes: list[bool] = [False]
-            return
-        splitter = re.compile("(" + "|".join(re.escape(k) for k in wanted) + ")")
-        self.parts = splitter.split(textual)
-        self.holes = [i % 2 == 1 for i in range(len(self.parts))]
-
-    def fill(self, values: dict[str, str]) -> str:
-        return "".join(
-            values[p] if hole else p for p, hole in zip(self.parts, self.holes, strict=True)
-        )
 
 
 @dataclass
@@ -240,7 +237,7 @@ def make_models(session: Session, registry: Registry, tenant: str) -> list[Model
         start = today - timedelta(days=shape.opened_days_ago)
         # the number it will be given: its people's ID numbers are the copies' kind
         number = (last or 0) + 1 + k
-        household = _with_ids(shape.household, number)
+        household = _with_ids(shape.household, number, tenant)
         case = service.open_case(_staff(tenant, "caseworker"), tenant, household, False, start)
         for action, days in shape.steps:
             on = min(today, start + timedelta(days=days))
@@ -252,7 +249,7 @@ def make_models(session: Session, registry: Registry, tenant: str) -> list[Model
                     "update_facts",
                     case.version,
                     on,
-                    household=_with_ids(RECOVERED, number),
+                    household=_with_ids(RECOVERED, number, tenant),
                 )
                 if case.pending_facts is not None:
                     case = service.decide_facts(actor, case.id, case.version, True, on=on)
@@ -264,10 +261,10 @@ def make_models(session: Session, registry: Registry, tenant: str) -> list[Model
     return [_read_model(session, tenant, shape, number) for shape, number in made]
 
 
-def _with_ids(household: dict[str, Any], number: int) -> dict[str, Any]:
+def _with_ids(household: dict[str, Any], number: int, tenant: str) -> dict[str, Any]:
     """The household with its members' ID numbers those of file ``number``."""
     members = [
-        {**m, "idNumber": person_id(number, i)} if "idNumber" in m else m
+        {**m, "idNumber": person_id(number, i, tenant)} if "idNumber" in m else m
         for i, m in enumerate(household["members"])
     ]
     return {**household, "members": members}
@@ -296,257 +293,97 @@ def _read_model(session: Session, tenant: str, shape: Shape, number: int) -> Mod
     return Model(shape, case, events, identities, names, assignments, members)
 
 
-# --------------------------------------------------------------------------- writing
-class Writer:
-    """Rows into one database. PostgreSQL: each block is COPied into temporary tables and
-    inserted from there by the serving role as by the owner (row-level security holds:
-    the tenant's setting is made), a copy's steps taken from its model's rows in the
-    database (their records are not parsed again); SQLite: executemany."""
-
-    def __init__(self, session: Session, tenant: str) -> None:
-        self.session = session
-        self.tenant = tenant
-        connection = session.connection()
-        self.postgres = connection.dialect.name == "postgresql"
-
-    def value(self, v: Any) -> Any:
-        if v is None:
-            return None
-        if isinstance(v, bool):
-            return ("t" if v else "f") if self.postgres else int(v)
-        if isinstance(v, datetime):
-            return v.isoformat() if self.postgres else v.strftime("%Y-%m-%d %H:%M:%S.%f")
-        if isinstance(v, date):
-            return v.isoformat()
-        if isinstance(v, dict | list):
-            return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
-        return v
-
-    def begin_block(self, models: Sequence[Model]) -> None:
-        if not self.postgres:
-            return
-        run = self.session.execute
-        run(text("select set_config('app.tenant', :t, true)"), {"t": self.tenant})
-        run(
-            text(
-                "CREATE TEMP TABLE load_models ON COMMIT DROP AS SELECT m.model, e.* "
-                "FROM case_events e JOIN unnest(CAST(:ids AS int[]), CAST(:models AS int[])) "
-                "AS m(case_id, model) ON e.case_id = m.case_id"
-            ),
-            {"ids": [m.case["id"] for m in models], "models": list(range(len(models)))},
-        )
-        run(
-            text(
-                "CREATE TEMP TABLE load_steps (model int, seq int, case_id int, "
-                "prev_hash text, hash text) ON COMMIT DROP"
-            )
-        )
-        for table in ("cases", "member_identities", "member_names", "assignments"):
-            run(
-                text(
-                    f"CREATE TEMP TABLE load_{table} ON COMMIT DROP AS SELECT * FROM {table} WITH NO DATA"
-                )
-            )
-
-    def new_ids(self, n: int) -> list[int]:
-        if self.postgres:
-            return list(
-                self.session.scalars(
-                    text(
-                        "select nextval(pg_get_serial_sequence('cases', 'id')) "
-                        "from generate_series(1, :n)"
-                    ),
-                    {"n": n},
-                )
-            )
-        last = self.session.scalar(text("select coalesce(max(id), 0) from cases")) or 0
-        return list(range(last + 1, last + 1 + n))
-
-    def new_numbers(self, n: int) -> list[int]:
-        last = self.session.execute(
-            text(
-                "INSERT INTO case_counters (tenant, last) VALUES (:t, :n) ON CONFLICT (tenant) "
-                "DO UPDATE SET last = case_counters.last + :n RETURNING last"
-            ),
-            {"t": self.tenant, "n": n},
-        ).scalar_one()
-        return list(range(last - n + 1, last + 1))
-
-    def _copy(self, table: str, columns: Sequence[str], rows: list[list[Any]]) -> None:
-        raw = self.session.connection().connection.dbapi_connection
-        names = ", ".join(f'"{c}"' for c in columns)
-        lines = "".join("\t".join(map(_copy_text, r)) + "\n" for r in rows)
-        copying = f"COPY {table} ({names}) FROM STDIN"
-        with raw.cursor() as cursor, cursor.copy(copying) as copy:  # type: ignore[union-attr]
-            copy.write(lines)
-
-    def write(self, table: str, columns: Sequence[str], rows: list[list[Any]]) -> None:
-        if not rows:
-            return
-        names = ", ".join(f'"{c}"' for c in columns)
-        if self.postgres:
-            self._copy(f"load_{table}", columns, rows)
-            self.session.execute(
-                text(f"INSERT INTO {table} ({names}) SELECT {names} FROM load_{table}")
-            )
-            return
-        raw = self.session.connection().connection.dbapi_connection
-        assert raw is not None
-        statement = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['?'] * len(columns))})"
-        cursor = raw.cursor()
-        try:
-            cursor.executemany(statement, rows)
-        finally:
-            cursor.close()
-
-    def write_steps(self, prepared: Sequence[Prepared], steps: list[Step]) -> None:
-        """The copies' steps: their model's rows with the copy's file and hash chain."""
-        if not steps:
-            return
-        if self.postgres:
-            self._copy("load_steps", ("model", "seq", "case_id", "prev_hash", "hash"), steps)
-            names = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
-            taken = ", ".join(
-                f"s.{c}" if c in ("case_id", "prev_hash", "hash") else f'm."{c}"'
-                for c in EVENT_COLUMNS
-            )
-            self.session.execute(
-                text(
-                    f"INSERT INTO case_events ({names}) SELECT {taken} FROM load_steps s "
-                    "JOIN load_models m ON m.model = s.model AND m.seq = s.seq"
-                )
-            )
-            return
-        rows = []
-        case_at, prev_at, hash_at = (
-            EVENT_COLUMNS.index(c) for c in ("case_id", "prev_hash", "hash")
-        )
-        for which, seq, case_id, prev, digest in steps:
-            row = list(prepared[which].events[seq - 1])
-            row[case_at], row[prev_at], row[hash_at] = case_id, prev, digest
-            rows.append(row)
-        self.write("case_events", EVENT_COLUMNS, rows)
-
-
-#: a copy's step: (model, seq, case id, previous hash, hash)
-Step = list[Any]
-
-
-def _copy_text(v: Any) -> str:
-    if v is None:
-        return "\\N"
-    s = str(v)
-    if "\\" in s or "\t" in s or "\n" in s or "\r" in s:
-        s = s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return s
-
-
 # --------------------------------------------------------------------------- copies
-CASE_COLUMNS = [c.name for c in CaseFile.__table__.columns]
-EVENT_COLUMNS = [c.name for c in CaseEvent.__table__.columns if c.name != "id"]
-IDENTITY_COLUMNS = ["tenant", "case_id", "member_index", "id_hash", "id_masked"]
-NAME_COLUMNS = ["tenant", "case_id", "member_index", "name_key"]
-ASSIGNMENT_COLUMNS = ["tenant", "case_id", "user", "duty", "since", "until"]
-
-
 @dataclass
-class Prepared:
-    """A model file's rows in the writer's form; the household a :class:`Pattern` of its
-    people's names."""
+class Template:
+    """A model file with what every copy of it reuses, computed once: each step's hashed
+    form split around the file's id and the previous step's hash."""
 
     model: Model
-    case: list[Any]
-    events: list[list[Any]]
-    canon: list[tuple[bytes, bytes, bytes]]  #: each step's hashed form around case and prev
+    canon: list[tuple[bytes, bytes, bytes]]
 
 
-def _prepare(model: Model, writer: Writer) -> Prepared:
-    case = [writer.value(model.case[c]) for c in CASE_COLUMNS]
-    at = CASE_COLUMNS.index("household")
-    case[at] = Pattern(case[at], MODEL_NAMES)
-    events = [[writer.value(e[c]) for c in EVENT_COLUMNS] for e in model.events]
+def template(model: Model) -> Template:
     canon = []
     for e in model.events:
         whole = canonical({**e, "case_id": CASE_SENTINEL}, PREV_SENTINEL)
         head, rest = whole.split(str(CASE_SENTINEL).encode(), 1)
         middle, tail = rest.split(PREV_SENTINEL.encode(), 1)
         canon.append((head, middle, tail))
-    return Prepared(model, case, events, canon)
+    return Template(model, canon)
 
 
-def _copy_rows(
-    p: Prepared, writer: Writer, which: int, case_id: int, number: int, person: int, helper: str
-) -> tuple[list[Any], list[Step], list[list[Any]], list[list[Any]], list[list[Any]]]:
-    """One copy of a model file: its row, steps, identities, names and assignment."""
-    model = p.model
-    values: dict[str, str] = {}
-    new_names = []
-    for i, (old, _relation) in enumerate(model.members):
+@dataclass(slots=True)
+class FileCopy:
+    """What one copy of a model file has of its own: its file, its people, its chain."""
+
+    model: int  #: which template
+    case_id: int
+    number: int
+    helper: str  #: the caseworker responsible
+    names: dict[str, str]  #: the model's names -> this file's
+    applicant: str
+    identities: list[tuple[int, str, str]]  #: (member, ID hash, masked ID)
+    name_keys: list[tuple[int, str]]  #: (member, the search's key of the name)
+    steps: list[tuple[int, str, str]]  #: (seq, previous step's hash, hash)
+    head: str  #: the last step's hash
+
+
+def copy_file(
+    templates: Sequence[Template],
+    tenant: str,
+    which: int,
+    case_id: int,
+    number: int,
+    helper: str,
+) -> FileCopy:
+    """Copy ``which`` as file ``number`` (internal id ``case_id``): its people are the
+    ``number * 3``-th invented names on, their ID numbers file ``number``'s."""
+    t = templates[which]
+    person = number * 3
+    names: dict[str, str] = {}
+    keys = []
+    applicant = ""
+    for i, (old, relation) in enumerate(t.model.members):
         new = person_name(person + i)
-        values[old] = new
-        new_names.append(new)
+        names[old] = new
+        if relation == "APPLICANT" and not applicant:
+            applicant = new
+        key = name_key(new)
+        if key:
+            keys.append((i, key))
     identities = []
-    for ident in model.identities:
-        number_text = person_id(number, ident["member_index"])
-        identities.append(
-            [
-                writer.tenant,
-                case_id,
-                ident["member_index"],
-                hash_id_number(number_text),
-                mask_id_number(number_text),
-            ]
-        )
-    steps: list[Step] = []
+    for ident in t.model.identities:
+        member = ident["member_index"]
+        id_number = person_id(number, member, tenant)
+        identities.append((member, hash_id_number(id_number), mask_id_number(id_number)))
+    steps = []
     prev = ""
     cid = str(case_id).encode()
-    for seq, (head, middle, tail) in enumerate(p.canon, start=1):
+    for seq, (head, middle, tail) in enumerate(t.canon, start=1):
         digest = hashlib.sha256(head + cid + middle + prev.encode() + tail).hexdigest()
-        steps.append([which, seq, case_id, prev, digest])
+        steps.append((seq, prev, digest))
         prev = digest
-    case = [v.fill(values) if isinstance(v, Pattern) else v for v in p.case]
-    case[HEAD_AT], case[EVENTS_AT] = prev, len(steps)  # the head of its own history
-    case[CASE_ID_AT] = case_id
-    case[NUMBER_AT] = number
-    case[APPLICANT_AT] = next(
-        (n for n, (_, rel) in zip(new_names, model.members, strict=True) if rel == "APPLICANT"),
-        "",
-    )
-    names = [
-        [writer.tenant, case_id, i, name_key(n)] for i, n in enumerate(new_names) if name_key(n)
-    ]
-    assignments = [
-        [
-            writer.tenant,
-            case_id,
-            helper,
-            a["duty"],
-            writer.value(a["since"]),
-            writer.value(a["until"]),
-        ]
-        for a in model.assignments
-    ]
-    return case, steps, identities, names, assignments
+    return FileCopy(which, case_id, number, helper, names, applicant, identities, keys, steps, prev)
 
 
-CASE_ID_AT = CASE_COLUMNS.index("id")
-NUMBER_AT = CASE_COLUMNS.index("number")
-APPLICANT_AT = CASE_COLUMNS.index("applicant")
-HEAD_AT = CASE_COLUMNS.index("history_head")
-EVENTS_AT = CASE_COLUMNS.index("history_events")
+#: the mix's shares are multiples of 1/200: its spread repeats every 200 files
+CYCLE = 200
 
 
 def _plan(models: Sequence[Model], files: int) -> list[int]:
     """Which model each copy follows: the shares of :data:`MIX` over all ``files``, spread
-    evenly, the model files themselves counted."""
-    order: list[int] = []
+    evenly (a cycle of 200 files, each kind in its share), the model files themselves
+    counted."""
+    cycle: list[int] = []
     owed = [0.0] * len(models)
-    for _ in range(files):
+    for _ in range(CYCLE):
         for i, m in enumerate(models):
             owed[i] += m.shape.share
         best = max(range(len(models)), key=owed.__getitem__)
         owed[best] -= 1
-        order.append(best)
+        cycle.append(best)
+    order = (cycle * (files // CYCLE + 1))[:files]
     for i in range(len(models)):  # the model file is one of its kind
         if i in order:
             order.remove(i)
@@ -568,65 +405,111 @@ def load_caseload(
     files: int,
     progress: Callable[[int, float], None] | None = None,
 ) -> Loaded:
-    """Add ``files`` files of the real shape to ``tenant`` (at least one per model file)."""
+    """Add ``files`` files of the real shape to ``tenant`` (at least one per model file).
+
+    The model files are made first; the copies' numbers and ids are then taken at once,
+    and the copies written in blocks of :data:`BLOCK`, one transaction each, the next
+    block's rows made in a thread while the database writes the last (the database's
+    waits let it run). Should the load stop half way, the files written stay and the
+    numbers taken for the rest are not given again (a gap, as a refused file leaves)."""
+    from core.caseload_writer import writer_for
+
     start = time.perf_counter()
     models = make_models(session, registry, tenant)
-    writer = Writer(session, tenant)
-    prepared = [_prepare(m, writer) for m in models]
-    kinds: dict[str, int] = {}
-    for m in models:
-        kinds[m.shape.kind] = kinds.get(m.shape.kind, 0) + 1
-    events = sum(len(m.events) for m in models)
+    templates = [template(m) for m in models]
     plan = _plan(models, files)
-    helpers = max(1, files // 300)  #: a caseworker is responsible for about 300 files
-    done = len(models)
-    for block in _blocks(plan, BLOCK):
-        writer.begin_block(models)
-        ids = writer.new_ids(len(block))
-        numbers = writer.new_numbers(len(block))
-        rows: tuple[list[Any], ...] = ([], [], [], [], [])
-        for which, case_id, number in zip(block, ids, numbers, strict=True):
-            helper = f"caseworker{number % helpers:04d}@{tenant}"
-            case, evs, idents, names, duties = _copy_rows(
-                prepared[which], writer, which, case_id, number, number * 3, helper
-            )
-            rows[0].append(case)
-            rows[1].extend(evs)
-            rows[2].extend(idents)
-            rows[3].extend(names)
-            rows[4].extend(duties)
-            kind = models[which].shape.kind
-            kinds[kind] = kinds.get(kind, 0) + 1
-        writer.write("cases", CASE_COLUMNS, rows[0])
-        writer.write_steps(prepared, rows[1])
-        writer.write("member_identities", IDENTITY_COLUMNS, rows[2])
-        writer.write("member_names", NAME_COLUMNS, rows[3])
-        writer.write("assignments", ASSIGNMENT_COLUMNS, rows[4])
-        session.commit()
-        done += len(block)
-        events += len(rows[1])
-        if progress is not None:
-            progress(done, time.perf_counter() - start)
-    _after_load(session)
-    return Loaded(done, events, time.perf_counter() - start, kinds)
-
-
-def _blocks(plan: list[int], size: int) -> Iterator[list[int]]:
-    for i in range(0, len(plan), size):
-        yield plan[i : i + size]
-
-
-def _after_load(session: Session) -> None:
-    """The tables as a settled database has them (PostgreSQL; the tables' owner only):
-    vacuumed, so that index-only scans read no table page (autovacuum would see to it
-    within minutes), and analysed, so that the planner knows their sizes."""
-    if session.connection().dialect.name != "postgresql":
-        return
+    writer = writer_for(session, tenant, templates)
+    ids, numbers = writer.reserve(len(plan))
     session.commit()
-    tables = "cases, case_events, member_identities, member_names, assignments, case_tallies"
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
-    with engine.connect() as connection:
-        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        with suppress(DBAPIError):
-            connection.execute(text(f"VACUUM (ANALYZE) {tables}"))
+    kinds = Counter(m.shape.kind for m in models)
+    kinds.update(models[which].shape.kind for which in plan)
+    events = sum(len(m.events) for m in models)
+    helpers = max(1, files // 300)  #: a caseworker is responsible for about 300 files
+
+    def block(at: int) -> Any:
+        copies = [
+            copy_file(
+                templates,
+                tenant,
+                which,
+                ids[k],
+                numbers[k],
+                f"caseworker{numbers[k] % helpers:04d}@{tenant}",
+            )
+            for k, which in enumerate(plan[at : at + BLOCK], start=at)
+        ]
+        return writer.rows(copies)
+
+    loaded = _Progress(len(models), events, start, progress)
+    _write_blocks(
+        session, writer, [partial(block, at) for at in range(0, len(plan), BLOCK)], loaded
+    )
+    writer.settle()
+    return Loaded(loaded.files, loaded.events, time.perf_counter() - start, dict(kinds))
+
+
+@dataclass
+class _Progress:
+    files: int
+    events: int
+    start: float
+    report: Callable[[int, float], None] | None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def written(self, rows: Any) -> None:
+        with self.lock:
+            self.files += rows.files
+            self.events += rows.events
+            if self.report is not None:
+                self.report(self.files, time.perf_counter() - self.start)
+
+
+def _write_blocks(
+    session: Session, writer: Any, blocks: list[Callable[[], Any]], loaded: _Progress
+) -> None:
+    """Each block made in a thread of its own and written by one of the writer's
+    connections (``session``'s, and another on PostgreSQL), each block a transaction; at
+    most one block made ahead of each writer."""
+    made: queue.Queue[Any] = queue.Queue(maxsize=writer.writers)
+    failed: list[BaseException] = []
+
+    def make() -> None:
+        try:
+            for build in blocks:
+                if failed:
+                    break
+                made.put(build())
+        except BaseException as exc:  # handed to the caller
+            failed.append(exc)
+        finally:
+            for _ in range(writer.writers):
+                made.put(None)
+
+    def write(into: Session) -> None:
+        try:
+            while (rows := made.get()) is not None:
+                if failed:
+                    continue  # drain: the maker must not wait on a full queue
+                writer.write(rows, into)
+                into.commit()
+                loaded.written(rows)
+        except BaseException as exc:  # handed to the caller
+            into.rollback()
+            failed.append(exc)
+            while made.get() is not None:
+                pass
+
+    threads = [threading.Thread(target=make, name="caseload-make", daemon=True)]
+    others = [Session(bind=session.get_bind()) for _ in range(writer.writers - 1)]
+    threads += [threading.Thread(target=write, args=(o,), daemon=True) for o in others]
+    for t in threads:
+        t.start()
+    try:
+        write(session)
+    finally:
+        for t in threads:
+            t.join()
+        for o in others:
+            o.close()
+    if failed:
+        raise failed[0]

@@ -7,6 +7,9 @@ import pytest
 from core.cases.service import CaseService
 from core.db.session import session_factory
 
+# GraphQL callers with tokens, as the security tests have them
+from tests.security.conftest import caller, serve  # noqa: F401
+
 
 @pytest.fixture
 def session(database_url):

@@ -71,3 +71,106 @@ def test_a_copy_reads_as_any_file(loaded, session, registry):
     assert case.history[0].determination["outcome"]  # each step with its record
     checked, broken = verify_tenants(session, ["hebei"])
     assert broken is None and checked == loaded.events
+
+
+# ------------------------------------------------------------------ through the public API
+STATISTICS = '{ statistics(tenants: ["hebei"]) { tenant openCases filedCases exitedCases } }'
+PAGE = """query($t: String!, $after: String) {
+  cases(tenant: $t, first: 100, after: $after) { id status version availableActions } }"""
+MOVE = """mutation($id: ID!, $a: String!, $v: Int!) {
+  transition(caseId: $id, action: $a, expectedVersion: $v) { id status version } }"""
+RECEIPT = """mutation($y: Int!, $s: String!, $a: Decimal!, $d: String!) {
+  recordReceipt(year: $y, source: $s, amount: $a, document: $d) }"""
+RUN = """mutation($p: String!, $s: String!) {
+  runPayments(period: $p, source: $s) { id created payments } }"""
+PAYMENTS = "query($c: ID) { payments(caseId: $c) { id caseId programme status } }"
+TALLY_KEY = "tenant, status, coalesce(category, ''), groups, grounds, turn"
+
+
+def _every_case(reviewer, tenant: str) -> list[dict]:
+    seen, after = [], None
+    while True:
+        page = reviewer.ok(PAGE, t=tenant, after=after)
+        seen += page
+        if len(page) < 100:
+            return seen
+        after = page[-1]["id"]
+
+
+def _tallies_and_counts(database_url: str) -> tuple[Counter, Counter]:
+    """The kept tallies and a fresh count of the files (as the owner, every tenant)."""
+    from sqlalchemy import text
+
+    from core.db.session import session_factory
+
+    with session_factory(database_url)() as s:
+        if s.connection().dialect.name == "postgresql":
+            for table in ("cases", "case_tallies"):  # the owner reads past row security
+                s.execute(text(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY"))
+        kept = Counter(
+            {
+                tuple(r[:-1]): r[-1]
+                for r in s.execute(text(f"SELECT {TALLY_KEY}, n FROM case_tallies WHERE n <> 0"))
+            }
+        )
+        counted = Counter(
+            {
+                tuple(r[:-1]): r[-1]
+                for r in s.execute(
+                    text(f"SELECT {TALLY_KEY}, count(*) FROM cases GROUP BY 1, 2, 3, 4, 5, 6")
+                )
+            }
+        )
+        s.rollback()  # FORCE again
+    return kept, counted
+
+
+def test_loaded_files_are_worked_through_the_api(database_url, registry, caller):
+    """Two tenants' caseloads in one database: every file listed and counted through
+    GraphQL, the tallies the files' own, a loaded file's step taken and a filed file
+    paid by the payment run."""
+    from core.db.session import session_factory
+
+    with session_factory(database_url)() as s:
+        hebei = load_caseload(s, registry, "hebei", FILES)
+        city = load_caseload(s, registry, "demo_city", 60)
+    assert (hebei.files, city.files) == (FILES, 60)
+    kept, counted = _tallies_and_counts(database_url)
+    assert kept == counted and sum(counted.values()) == FILES + 60
+
+    reviewer = caller("hebei", "reviewer")
+    every = _every_case(reviewer, "hebei")
+    assert len(every) == len({c["id"] for c in every}) == FILES
+    statuses = Counter(c["status"] for c in every)
+    assert statuses["filed"] == hebei.kinds["filed"]
+    [stats] = caller("national", "national").ok(STATISTICS)
+    assert stats["filedCases"] == statuses["filed"]
+    assert stats["exitedCases"] == statuses["exited"]
+    # open: every file not exited or rejected, the filed ones included
+    assert stats["openCases"] == FILES - statuses["exited"] - statuses["rejected"]
+    assert len(_every_case(caller("demo_city", "reviewer"), "demo_city")) == 60
+
+    # a copy waiting for its review is worked as any file: its actions, its step
+    waiting = next(c for c in every if c["availableActions"] == ["review", "reject"])
+    moved = reviewer.ok(MOVE, id=waiting["id"], a="review", v=waiting["version"])
+    assert moved["version"] == waiting["version"] + 1
+    kept, counted = _tallies_and_counts(database_url)
+    assert kept == counted  # the step moved its file's tally
+
+    # the year's payment run pays the loaded filed files
+    admin, worker = caller("hebei", "admin"), caller("hebei", "caseworker")
+    admin.ok(RECEIPT, y=2026, s="government", a="9000000.00", d="冀财社〔2026〕12号")
+    run = worker.ok(RUN, p="2026", s="government")
+    filed = [c["id"] for c in every if c["status"] == "filed"]
+    assert run["created"] >= len(filed) > 100
+    paid = worker.ok(PAYMENTS, c=filed[-1])
+    assert paid and {p["caseId"] for p in paid} == {filed[-1]}
+    checked, broken = verify_tenants_at(database_url)
+    assert broken is None and checked >= hebei.events + city.events
+
+
+def verify_tenants_at(database_url: str):
+    from core.db.session import session_factory
+
+    with session_factory(database_url)() as s:
+        return verify_tenants(s, ["hebei", "demo_city"])
