@@ -93,6 +93,16 @@ class StockBalance:
         return self.on_hand * self.item.unit_cost_fen
 
 
+@dataclass(frozen=True)
+class ListSummary:
+    """A distribution list as the list of lists shows it."""
+
+    made: DistributionList
+    lines: int
+    waiting: int  #: lines not yet handed over (待发放)
+    value_fen: int
+
+
 def _quantity(value: int) -> int:
     if not isinstance(value, int) or not 0 < value <= MAX_QUANTITY:
         raise bad_input(
@@ -494,6 +504,41 @@ class InKind(FundsDesk):
     def stock(self, principal: Principal | None) -> list[StockBalance]:
         """Every item's stock: received, spoken for, handed over, on hand (units and fen)."""
         return self._balances(self._staff(principal))
+
+    @one_call_scope
+    def distributions(self, principal: Principal | None, limit: int = 100) -> list[ListSummary]:
+        """The tenant's distribution lists, newest first, each with its lines counted:
+        how many, how many still waiting to be handed over, and their value."""
+        p = self._staff(principal)
+        counted: dict[int, tuple[int, int, int]] = {}
+        lists = list(
+            self.session.scalars(
+                select(DistributionList)
+                .where(DistributionList.tenant == p.tenant)
+                .order_by(DistributionList.id.desc())
+                .limit(max(1, min(limit, 500)))
+            )
+        )
+        for list_id, status, n, value in self.session.execute(
+            select(
+                DistributionLine.list_id,
+                DistributionLine.status,
+                func.count(),
+                func.coalesce(func.sum(DistributionLine.amount_fen), 0),
+            )
+            .where(
+                DistributionLine.tenant == p.tenant,
+                DistributionLine.list_id.in_([m.id for m in lists]),
+            )
+            .group_by(DistributionLine.list_id, DistributionLine.status)
+        ):
+            lines, waiting, total = counted.get(list_id, (0, 0, 0))
+            counted[list_id] = (
+                lines + int(n),
+                waiting + (int(n) if status == LISTED else 0),
+                total + int(value),
+            )
+        return [ListSummary(m, *counted.get(m.id, (0, 0, 0))) for m in lists]
 
     @one_call_scope
     def distribution(

@@ -2,7 +2,10 @@
 
 * ``/funds?year=2026``: each fund's balances (derived from its entries) and its entries;
 * ``/payments``: the payments waiting for approval, approved here (four eyes, 量入为出);
-* ``/cases/{id}/payments``: a case's payments.
+* ``/cases/{id}/payments``: a case's payments;
+* ``/cases/{id}/documents``: a case's documents (tax reliefs, waivers), and the form to
+  issue one;
+* relief in kind (stock, distribution lists, 签收): :mod:`core.funds.in_kind_pages`.
 
 Server-rendered like the case pages (:mod:`core.web.routes`), through the same desk and
 on the same service as GraphQL (:class:`core.funds.service.FundsService`), so every rule,
@@ -21,9 +24,12 @@ from litestar.response import Redirect, Template
 
 from core import clock
 from core.errors import BangfuError, bad_input
+from core.funds.desk import PROPOSERS
+from core.funds.in_kind_pages import in_kind_pages
 from core.funds.ledger import ACCOUNTS, KINDS, SOURCES
 from core.funds.payments import PROPOSED, STATES
 from core.funds.service import FundsService
+from core.model import BENEFIT_FORMS
 from core.money import format_yuan
 from core.registry import Registry, Tenant
 from core.web.desk import Desk, open_desk
@@ -190,44 +196,74 @@ def case_payments(request: Request, tenant: FromPath[str], case_id: FromPath[str
         )
 
 
+def _documents_page(
+    request: Request,
+    where: Tenant,
+    desk: Desk,
+    case_id: str,
+    status: int = 200,
+    notice: Notice | None = None,
+    typed: dict[str, str] | None = None,
+) -> Template:
+    case = desk.cases.get_case(desk.principal, case_id)
+    documents = _funds(request, desk).documents_of(desk.principal, case.id)
+    return page(
+        request,
+        "case_documents.html",
+        brand_of(where),
+        status=status,
+        notice=notice,
+        case_id=case.id,
+        status_zh=case.status_zh,
+        documents=[
+            {
+                "id": d.id,
+                "text": d.text,
+                "programme": _names(where).get(d.programme, d.programme),
+                "period": d.period,
+                "issued_by": d.issued_by,
+                "issued_on": d.issued_on,
+            }
+            for d in documents
+        ],
+        programmes=[
+            (p.code, p.name, *BENEFIT_FORMS[p.form][:2])
+            for p in where.programmes
+            if not p.paid_from_fund
+        ],
+        may_issue=desk.principal.role in PROPOSERS,
+        typed={"period": str(clock.today().year), **(typed or {})},
+        signed=signed(desk.principal),
+    )
+
+
 @get("/{tenant:str}/cases/{case_id:str}/documents", sync_to_thread=True)
 def case_documents(request: Request, tenant: FromPath[str], case_id: FromPath[str]) -> Template:
-    """A case's documents (tax reliefs, waivers, referrals), printable, in Chinese."""
+    """A case's documents (tax reliefs, waivers, referrals), printable, in Chinese, and
+    the form to issue one (staff issue them; nothing issues them by itself)."""
     where = _tenant(request, tenant)
     with open_desk(request, where) as desk:
-        case = desk.cases.get_case(desk.principal, case_id)
-        documents = _funds(request, desk).documents_of(desk.principal, case.id)
-        return page(
-            request,
-            "case_documents.html",
-            brand_of(where),
-            case_id=case.id,
-            documents=[{"text": d.text} for d in documents],
-            signed=signed(desk.principal),
-        )
+        return _documents_page(request, where, desk, case_id)
 
 
-@get("/{tenant:str}/distributions/{list_id:str}", sync_to_thread=True)
-def distribution_page(request: Request, tenant: FromPath[str], list_id: FromPath[str]) -> Template:
-    """A distribution list (发放名册), printable: what each household receives, with room
-    for the recipient's signature (签收) or the witness."""
+@post("/{tenant:str}/cases/{case_id:str}/documents", sync_to_thread=True)
+def issue_document(
+    request: Request, tenant: FromPath[str], case_id: FromPath[str], data: Form
+) -> Template | Redirect:
+    """Issue the document of a programme that is not fund money, once per period."""
     where = _tenant(request, tenant)
+    check_form_token(request, data)
+    typed = {k: str(data.get(k) or "").strip()[:40] for k in ("programme", "period")}
     with open_desk(request, where) as desk:
-        made, lines = _funds(request, desk).distribution(desk.principal, list_id)
-        names = _names(where)
-        return page(
-            request,
-            "distribution.html",
-            brand_of(where),
-            title=made.title,
-            programme=names.get(made.programme, made.programme),
-            period=made.period,
-            made_by=made.made_by,
-            made_on=made.made_on,
-            lines=lines,
-            total=format_yuan(sum(x["amountFen"] for x in lines)),
-            signed=signed(desk.principal),
-        )
+        try:
+            made = _funds(request, desk).issue_document(
+                desk.principal, case_id, typed["programme"], typed["period"]
+            )
+        except BangfuError as exc:
+            return _documents_page(
+                request, where, desk, case_id, http_status(exc), refusal(exc), typed
+            )
+    return see_other(f"{brand_of(where).base}/cases/{case_id}/documents#document-{made.id}")
 
 
 def funds_pages() -> list[Any]:
@@ -238,5 +274,6 @@ def funds_pages() -> list[Any]:
         approve_payments,
         case_payments,
         case_documents,
-        distribution_page,
+        issue_document,
+        *in_kind_pages(),
     ]
