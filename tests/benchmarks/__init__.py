@@ -13,8 +13,10 @@ flagged, a time or a rate only through its ratio to a baseline of the same run) 
   way in the same run (the physical limit of the stack).
 * ``compare`` ``compare`` over HTTP, through the server's own path: 3 tenants and 34
   synthetic provinces.
-* ``batch``   1,000,000 synthetic households under Hebei, against OpenFisca-core running
-  the same rules on the same households (OpenFisca lives in ``.venv-bench`` only).
+* ``batch``   1,000,000 synthetic households under Hebei, in interleaved rounds against a
+  plain numpy pass of the same rules and OpenFisca-core running them on the same
+  households, built through its ``SimulationBuilder`` and lean (OpenFisca lives in
+  ``.venv-bench`` only); every ratio is the median of the same-round ratios.
 * ``review``  the periodic review of 100,000 open files, end to end.
 * ``payments`` a 100,000-file payment run (清册) and its approval, SQLite and PostgreSQL,
   against a raw-SQL insert of the same payment rows.
@@ -90,6 +92,35 @@ def row(
         "better": better,
         "note": note,
     }
+
+
+def same_round_ratios(numerators: Sequence[float], denominators: Sequence[float]) -> list[float]:
+    """Each round's ratio of two figures measured in that round (``numerators[i] /
+    denominators[i]``): what other work on the machine changes least, as both sides of a
+    ratio ran minutes apart at most, under the same load."""
+    if len(numerators) != len(denominators) or not numerators:
+        raise ValueError("a same-round ratio needs as many figures on each side, at least one")
+    return [a / b for a, b in zip(numerators, denominators, strict=True)]
+
+
+def ratio_row(
+    name: str,
+    numerators: Sequence[float],
+    denominators: Sequence[float],
+    *,
+    better: str = "higher",
+    target: str | None = None,
+    met: bool | None = None,
+    note: str = "",
+) -> dict[str, Any]:
+    """A row whose figure is the median of the same-round ratios (:func:`same_round_ratios`),
+    with their min and max, unit ``x``: never a ratio of two medians taken from different
+    rounds. The regression check compares it as it is (a ratio of the same run); ``better``
+    says which way it improves ("lower" for a cost over a baseline, "higher" for a speed-up)."""
+    ratios = same_round_ratios(numerators, denominators)
+    out = row(name, None, "x", rounds=ratios, target=target, met=met, note=note, better=better)
+    out["ratio"] = round(out["figure"], 3)
+    return out
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -1,38 +1,44 @@
 """A minimal OpenFisca-core system computing Hebei's eligibility and medical relief as Bangfu
-does after the rule model of issue 7.
+does (the rule model of issue 7, with the readings of issue 18).
 
 It exists only for the batch benchmark: OpenFisca is **not** a dependency of Bangfu (it
 runs in the separate ``.venv-bench`` that ``make bench`` creates), and this file imports
-nothing from Bangfu. The benchmark runs it as a script::
+nothing from Bangfu. The benchmark runs it as a process that stays up while the rounds are
+interleaved::
 
-    .venv-bench/bin/python tests/benchmarks/openfisca_system.py IN.npz OUT.npz RUNS
+    .venv-bench/bin/python tests/benchmarks/openfisca_system.py IN.npz OUT.npz
 
 ``IN.npz`` holds the synthetic columns (money in integer fen, enums as codes), the codes
 the formulas need, and Hebei's parameters as Bangfu resolves them on the benchmark's date
-(``parameters``, JSON: name -> value as the GraphQL ``parameters`` query shows it).
-``OUT.npz`` receives the timings of each run and the result arrays of the last one
-(eligibility, the two populations, and medical relief in OpenFisca's float32 yuan).
+(``parameters``, JSON: name -> value as the GraphQL ``parameters`` query shows it). Once
+loaded it prints ``ready``; then each line ``builder`` or ``lean`` on its input runs that
+build once and answers one JSON line of timings (measured here: no import, no loading), and
+``save`` writes the results to ``OUT.npz`` (eligibility, the two populations, and medical
+relief in OpenFisca's float32 yuan; every run must have computed the same).
 
 What Hebei's stack decides, and this system computes the same way:
 
 - **eligible** (may open a file) = the national population 困难职工 (any of the five target
   groups of 000 二, ``plugins/national``) or Hebei's population 特困职工 (003 一.1,
   ``tenants/hebei/eligibility.py``);
-- the five groups: 二(一) 低保 and not fully employed (job seekers, and flexible workers
-  unless ``employment.flexible_counts_as_full``); 二(二) below the 低保 line and not in
-  低保; 二(三) serious illness with out-of-pocket cost at least
-  ``sudden_expense.medical_share_of_income`` of the income (and above 0), or a disaster;
-  二(四) a migrant worker settled ``migrant_worker.min_years_in_city`` years and in hardship;
-  二(五) laid off in restructuring and in hardship. Hardship is ``hardship.test`` with
-  ``hardship.income_multiple`` on the annual income (no 低保 top-up);
-- 特困: the general condition (``tekun.general_condition``: whole income per head below
-  ``tekun.income_multiple`` times the 低保标准, or the year's spending with the medical
-  out-of-pocket cost in place of the medical expense above the whole income), one of
-  criteria a-f on the *whole* income (the 低保 top-up counted when
-  ``income.includes_dibao_top_up``), and a migrant worker settled long enough;
-  criterion b counts the children against ``tekun.family_planning_max_children`` and needs
-  education spending; criterion c is a job seeker able to work in a household where nobody
-  is employed (flexible work counts as employed);
+- the five groups, each of a worker's household (``subject.workers``): 二(一) 低保, not
+  fully employed (job seekers, and flexible workers unless
+  ``employment.flexible_counts_as_full``) and without ample income; 二(二) below the 低保
+  line and not in 低保; 二(三) serious illness with out-of-pocket cost at least
+  ``sudden_expense.medical_share_of_income`` of the income (and above 0), or a disaster,
+  and in hardship; 二(四) a migrant worker settled ``migrant_worker.min_years_in_city``
+  years and in hardship; 二(五) laid off in restructuring and in hardship. Hardship is
+  ``hardship.test`` with ``hardship.income_multiple`` on the annual income (no 低保 top-up);
+  its spending half never counts with ample income (``hardship.ample_income_multiple``);
+- 特困: the general condition (``tekun.general_condition`` with ``tekun.income_multiple`` on
+  the *whole* income: below the multiple of the 低保 line, or, read
+  ``..._or_named_spending``, below it once the medical cost and school fees are paid, never
+  with ample income), one of criteria a-f on the whole income (the 低保 top-up counted when
+  ``income.includes_dibao_top_up``), and a migrant worker settled long enough and living
+  mainly on wages (``migrant_worker.min_wage_share``); criterion b counts the children
+  against ``tekun.family_planning_max_children`` and needs education spending; criterion c
+  is a job seeker able to work in a household where nobody is employed (flexible work
+  counts as employed); ground g (a reviewer's, recorded on a file) has no file here;
 - **medical relief** (五.10) is for 特困 only: a member seriously ill, the out-of-pocket cost
   above the whole income, within the catalogue (``medical_relief.catalogue``, read
   ``all_or_nothing``), by ``medical_relief.schedule`` (``whole_amount``: the bracket's rate
@@ -44,17 +50,18 @@ other rules than ours.
 
 The system is written the way an OpenFisca country package would write it: a person
 entity and a household group entity, input variables for the member and household facts,
-formulas, and a parameter tree (the schedule as two ``single_amount`` scales). Money is
-OpenFisca's ``float`` (float32) in yuan, rounded to the cent with ``round_``; comparisons
-with a multiple of a line are written as OpenFisca writes them (``income < line * 1.5``).
+formulas, and a parameter tree (the schedule as two ``single_amount`` scales, a reading as
+a code). Money is OpenFisca's ``float`` (float32) in yuan, rounded to the cent with
+``round_``; comparisons with a multiple of a line are written as OpenFisca writes them
+(``income < line * 1.5``).
 
-Each run measures end to end what an OpenFisca microsimulation does with such columns:
+A run measures end to end what an OpenFisca microsimulation does with such columns:
 build the simulation with ``SimulationBuilder`` (entities, ids, group membership and roles,
 ``set_input`` of every input) and ``calculate`` eligibility and medical relief. The inputs
 are put in OpenFisca's units (float32 yuan) once, before the clock, as ours come in fen.
 
-Each run also measures a *lean* build, for context: the populations' ids and membership
-set directly (OpenFisca's internals, no roles: no formula reads one) instead of through
+A *lean* build is the same with the populations' ids and membership set directly
+(OpenFisca's internals, no roles: no formula reads one) instead of through
 ``SimulationBuilder``, which passes the 3 million ids and roles through Python lists (most
 of its build time). Its results must equal the builder's.
 """
@@ -92,7 +99,18 @@ ROLE_APPLICANT, ROLE_MEMBER = 0, 1
 
 # --------------------------------------------------------------------------- parameters
 #: the readings (text parameters) this system implements, and how each is written here
-GENERAL_TESTS = {"income_below_multiple": False, "income_below_multiple_or_gap": True}
+#: (OpenFisca's parameters are numbers: a reading is a code)
+TEST_ONLY_INCOME, TEST_OR_GAP, TEST_OR_NAMED_SPENDING = 0, 1, 2
+GENERAL_TESTS = {
+    "income_below_multiple": TEST_ONLY_INCOME,
+    "income_below_multiple_or_gap": TEST_OR_GAP,
+    "income_below_multiple_or_named_spending": TEST_OR_NAMED_SPENDING,
+}
+WORKERS_ANY_MEMBER, WORKERS_SERVING_OR_UNEMPLOYED = 0, 1
+WORKER_READINGS = {
+    "any_member": WORKERS_ANY_MEMBER,
+    "serving_or_unemployed": WORKERS_SERVING_OR_UNEMPLOYED,
+}
 CATALOGUE_READINGS = {"all_or_nothing"}
 
 
@@ -124,7 +142,9 @@ def parameter_tree(given: dict) -> dict:
     fixed = [(float(b["from"]), float(b.get("amount", 0))) for b in schedule["brackets"]]
     numbers = (
         "hardship.income_multiple",
+        "hardship.ample_income_multiple",
         "sudden_expense.medical_share_of_income",
+        "migrant_worker.min_wage_share",
         "tekun.income_multiple",
         "tekun.dibao_subsidy_multiple",
     )
@@ -140,18 +160,23 @@ def parameter_tree(given: dict) -> dict:
         "employment": {
             "flexible_counts_as_full": _dated(bool(given["employment.flexible_counts_as_full"])),
         },
+        "subject": {
+            "workers": _dated(WORKER_READINGS[reading("subject.workers", WORKER_READINGS)])
+        },
         "hardship": {
-            "or_gap": _dated(GENERAL_TESTS[reading("hardship.test", GENERAL_TESTS)]),
+            "test": _dated(GENERAL_TESTS[reading("hardship.test", GENERAL_TESTS)]),
             "income_multiple": _dated(number["hardship.income_multiple"]),
+            "ample_income_multiple": _dated(number["hardship.ample_income_multiple"]),
         },
         "sudden_expense": {
             "medical_share_of_income": _dated(number["sudden_expense.medical_share_of_income"]),
         },
         "migrant_worker": {
             "min_years_in_city": _dated(int(given["migrant_worker.min_years_in_city"])),
+            "min_wage_share": _dated(number["migrant_worker.min_wage_share"]),
         },
         "tekun": {
-            "or_gap": _dated(GENERAL_TESTS[reading("tekun.general_condition", GENERAL_TESTS)]),
+            "test": _dated(GENERAL_TESTS[reading("tekun.general_condition", GENERAL_TESTS)]),
             "income_multiple": _dated(number["tekun.income_multiple"]),
             "dibao_subsidy_multiple": _dated(number["tekun.dibao_subsidy_multiple"]),
             "family_planning_max_children": _dated(
@@ -205,6 +230,7 @@ class Codes:
     child = 2
     employed: tuple[int, ...] = (0, 1)
     flexible = 1
+    laid_off = 3
     seeking: tuple[int, ...] = (2, 3)
     beyond_compulsory: tuple[int, ...] = (3, 4, 5, 6)
 
@@ -247,6 +273,15 @@ class flexible_worker(Variable):
         return person("able_to_work", period) & (person("employment", period) == Codes.flexible)
 
 
+class laid_off(Variable):
+    definition_period = YEAR
+    value_type = bool
+    entity = Person
+
+    def formula(person, period):
+        return person("employment", period) == Codes.laid_off
+
+
 class child(Variable):
     definition_period = YEAR
     value_type = bool
@@ -269,6 +304,16 @@ class child_beyond_compulsory(Variable):
 
 
 # --- household money
+class annual_wages(Variable):
+    definition_period = YEAR
+    value_type = float
+    entity = Household
+    label = "12 x members' monthly income"
+
+    def formula(household, period):
+        return household.sum(household.members("monthly_income", period)) * 12
+
+
 class annual_income(Variable):
     definition_period = YEAR
     value_type = float
@@ -276,8 +321,7 @@ class annual_income(Variable):
     label = "12 x members' monthly income + other annual income"
 
     def formula(household, period):
-        wages = household.sum(household.members("monthly_income", period))
-        return wages * 12 + household("other_annual_income", period)
+        return household("annual_wages", period) + household("other_annual_income", period)
 
 
 class whole_income(Variable):
@@ -340,19 +384,86 @@ class has_job_seeker(Variable):
 
 
 # --- the five national target groups (000 二)
+class workers_household(Variable):
+    definition_period = YEAR
+    value_type = bool
+    entity = Household
+    label = "A worker's household (subject.workers): any, or one serving or seeking work"
+
+    def formula(household, period, parameters):
+        if parameters(period).subject.workers == WORKERS_ANY_MEMBER:
+            return np.ones(household.count, dtype=bool)
+        return (
+            household.any(household.members("employed", period))
+            | household.any(household.members("laid_off", period))
+            | household("has_job_seeker", period)
+        )
+
+
+class ample_income(Variable):
+    definition_period = YEAR
+    value_type = bool
+    entity = Household
+    label = "Income at least hardship.ample_income_multiple times the 低保 line"
+
+    def formula(household, period, parameters):
+        multiple = parameters(period).hardship.ample_income_multiple
+        return household("annual_income", period) >= household("dibao_line", period) * multiple
+
+
+class year_spending(Variable):
+    definition_period = YEAR
+    value_type = float
+    entity = Household
+    label = "The year's spending, the out-of-pocket medical cost in place of a smaller one"
+
+    def formula(household, period):
+        medical = household("expense_medical", period)
+        return (
+            household("annual_expenses", period)
+            - medical
+            + max_(medical, household("medical_out_of_pocket", period))
+        )
+
+
+class named_spending(Variable):
+    definition_period = YEAR
+    value_type = float
+    entity = Household
+    label = "The spending 003 一.1(a)(b) names: the medical cost and school fees"
+
+    def formula(household, period):
+        medical = max_(
+            household("expense_medical", period), household("medical_out_of_pocket", period)
+        )
+        return medical + household("expense_education", period)
+
+
+def hardship_test(household, period, income, test: int, multiple: float):
+    """One of the readings of :data:`GENERAL_TESTS` on ``income``; the spending halves
+    never count with ample income."""
+    line = household("dibao_line", period) * multiple
+    low = income < line
+    if test == TEST_ONLY_INCOME:
+        return low
+    if test == TEST_OR_GAP:
+        shown = household("year_spending", period) > income
+    else:
+        shown = income - household("named_spending", period) < line
+    return low | (shown & ~household("ample_income", period))
+
+
 class in_hardship(Variable):
     definition_period = YEAR
     value_type = bool
     entity = Household
-    label = "生活困难 (hardship.test)"
+    label = "生活困难 (hardship.test) of a worker's household"
 
     def formula(household, period, parameters):
         p = parameters(period).hardship
         income = household("annual_income", period)
-        low = income < household("dibao_line", period) * p.income_multiple
-        if not p.or_gap:
-            return low
-        return low | (household("annual_expenses", period) > income)
+        found = hardship_test(household, period, income, p.test, p.income_multiple)
+        return found & household("workers_household", period)
 
 
 class group_dibao_underemployed(Variable):
@@ -364,7 +475,12 @@ class group_dibao_underemployed(Variable):
         seeking = household("has_job_seeker", period)
         if not parameters(period).employment.flexible_counts_as_full:
             seeking = seeking | household.any(household.members("flexible_worker", period))
-        return household("dibao_recipient", period) & seeking
+        return (
+            household("dibao_recipient", period)
+            & seeking
+            & ~household("ample_income", period)
+            & household("workers_household", period)
+        )
 
 
 class group_below_dibao_uncovered(Variable):
@@ -374,7 +490,9 @@ class group_below_dibao_uncovered(Variable):
 
     def formula(household, period):
         below = household("annual_income", period) < household("dibao_line", period)
-        return below & ~household("dibao_recipient", period)
+        return (
+            below & ~household("dibao_recipient", period) & household("workers_household", period)
+        )
 
 
 class group_sudden_expense(Variable):
@@ -390,7 +508,7 @@ class group_sudden_expense(Variable):
             & (cost >= household("annual_income", period) * share)
             & (cost > 0)
         )
-        return jump | household("disaster_loss", period)
+        return (jump | household("disaster_loss", period)) & household("in_hardship", period)
 
 
 class settled(Variable):
@@ -448,21 +566,12 @@ class cannot_live_without_help(Variable):
     definition_period = YEAR
     value_type = bool
     entity = Household
-    label = "The general conditions (tekun.general_condition)"
+    label = "The general conditions (tekun.general_condition) on the whole income"
 
     def formula(household, period, parameters):
         p = parameters(period).tekun
         income = household("whole_income", period)
-        low = income < household("dibao_line", period) * p.income_multiple
-        if not p.or_gap:
-            return low
-        medical = household("expense_medical", period)
-        spending = (
-            household("annual_expenses", period)
-            - medical
-            + max_(medical, household("medical_out_of_pocket", period))
-        )
-        return low | (spending > income)
+        return hardship_test(household, period, income, p.test, p.income_multiple)
 
 
 class criterion_a(Variable):
@@ -534,6 +643,17 @@ class criterion_f(Variable):
         )
 
 
+class living_on_wages(Variable):
+    definition_period = YEAR
+    value_type = bool
+    entity = Household
+    label = "以工资收入为主要生活来源: wages at least migrant_worker.min_wage_share of the income"
+
+    def formula(household, period, parameters):
+        share = parameters(period).migrant_worker.min_wage_share
+        return household("annual_wages", period) >= household("annual_income", period) * share
+
+
 class tekun(Variable):
     definition_period = YEAR
     value_type = bool
@@ -549,7 +669,9 @@ class tekun(Variable):
             | household("criterion_e", period)
             | household("criterion_f", period)
         )
-        worker = ~household("migrant_worker", period) | household("settled", period)
+        worker = ~household("migrant_worker", period) | (
+            household("settled", period) & household("living_on_wages", period)
+        )
         return met & household("cannot_live_without_help", period) & worker
 
 
@@ -586,16 +708,22 @@ class medical_relief(Variable):
 
 FORMULAS = (
     employed,
+    laid_off,
     job_seeker,
     flexible_worker,
     child,
     child_beyond_compulsory,
+    annual_wages,
     annual_income,
     whole_income,
     annual_expenses,
     dibao_line,
     seriously_ill,
     has_job_seeker,
+    workers_household,
+    ample_income,
+    year_spending,
+    named_spending,
     in_hardship,
     group_dibao_underemployed,
     group_below_dibao_uncovered,
@@ -611,6 +739,7 @@ FORMULAS = (
     criterion_d,
     criterion_e,
     criterion_f,
+    living_on_wages,
     tekun,
     eligible,
     medical_relief,
@@ -695,43 +824,53 @@ def _timed(make, system, data, inputs) -> tuple[float, float, float, dict[str, n
     return built - start, done - built, used, results
 
 
-def run(data: dict[str, np.ndarray], runs: int) -> dict[str, np.ndarray]:
+BUILDS = {"builder": build, "lean": build_lean}
+
+
+def prepare(data: dict[str, np.ndarray]) -> tuple[TaxBenefitSystem, dict[str, np.ndarray]]:
+    """The system with the benchmark's codes and parameters, and the inputs in its units."""
     Codes.child = int(data["code_child"])
     Codes.employed = tuple(int(c) for c in data["codes_employed"])
     Codes.flexible = int(data["code_flexible"])
+    Codes.laid_off = int(data["code_laid_off"])
     Codes.seeking = tuple(int(c) for c in data["codes_seeking"])
     Codes.beyond_compulsory = tuple(int(c) for c in data["codes_beyond_compulsory"])
     system = HebeiTaxBenefitSystem(json.loads(str(data["parameters"])))
-    inputs = in_own_units(data)
-    build_s, calc_s, cpu_s, lean_s, lean_cpu_s = [], [], [], [], []
-    results: dict[str, np.ndarray] = {}
-    for _ in range(runs):
-        built, calculated, used, results = _timed(build, system, data, inputs)
-        build_s.append(built)
-        calc_s.append(calculated)
-        cpu_s.append(used)
-        built, calculated, used, lean = _timed(build_lean, system, data, inputs)
-        lean_s.append(built + calculated)
-        lean_cpu_s.append(used)
+    return system, in_own_units(data)
+
+
+def serve(data: dict[str, np.ndarray], target: str, commands, answers) -> None:
+    """Answer the benchmark's commands, one a line, until ``save`` or the end of input:
+    ``builder`` or ``lean`` runs that build once and answers its timings as one JSON line
+    (``build_s``, ``calculate_s``, ``cpu_s``); ``save`` writes the results of the first
+    run to ``target`` (every later run must compute the same, or the process stops)."""
+    system, inputs = prepare(data)
+    first: dict[str, np.ndarray] | None = None
+    print("ready", file=answers, flush=True)
+    for line in commands:
+        command = line.strip()
+        if command == "save":
+            np.savez(target, **(first or {}))
+            print("saved", file=answers, flush=True)
+            return
+        if command not in BUILDS:
+            raise SystemExit(f"unknown command {command!r} (builder, lean, save)")
+        built, calculated, used, results = _timed(BUILDS[command], system, data, inputs)
+        if first is None:
+            first = results
         for name in OUTPUTS:
-            if not np.array_equal(lean[name], results[name]):
-                raise SystemExit(f"the lean build computes another {name} than the builder's")
-        del lean
-    return {
-        "build_s": np.array(build_s),
-        "calculate_s": np.array(calc_s),
-        "cpu_s": np.array(cpu_s),
-        "lean_s": np.array(lean_s),
-        "lean_cpu_s": np.array(lean_cpu_s),
-        **results,
-    }
+            if not np.array_equal(results[name], first[name]):
+                raise SystemExit(f"the {command} build computes another {name} than before")
+        del results
+        timings = {"build_s": built, "calculate_s": calculated, "cpu_s": used}
+        print(json.dumps(timings), file=answers, flush=True)
 
 
 def main(argv: list[str]) -> int:
-    source, target, runs = argv[1], argv[2], int(argv[3])
+    source, target = argv[1], argv[2]
     with np.load(source) as f:
         data = {k: f[k] for k in f.files}
-    np.savez(target, **run(data, runs))
+    serve(data, target, sys.stdin, sys.stdout)
     return 0
 
 

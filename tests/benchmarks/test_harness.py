@@ -6,7 +6,16 @@ from __future__ import annotations
 import pytest
 from rich.console import Console
 
-from tests.benchmarks import better_of, median, regressions, row, spread, worse_by
+from tests.benchmarks import (
+    better_of,
+    median,
+    ratio_row,
+    regressions,
+    row,
+    same_round_ratios,
+    spread,
+    worse_by,
+)
 from tests.benchmarks.__main__ import table
 from tests.benchmarks.bench_http import others_share, parse_wrk
 
@@ -87,6 +96,39 @@ def test_regressions_compare_same_run_ratios_never_absolute_times():
     ]
     assert flagged[0]["previous"] == 4.0 and flagged[0]["worse_by"] == pytest.approx(0.25)
     assert regressions(current, previous, tolerance=0.6) == []
+
+
+def test_a_ratio_row_is_the_median_of_same_round_ratios_not_a_ratio_of_medians():
+    """Each round's two figures make one ratio; a disturbed round moves one ratio, not the
+    whole figure (here the ratio of the medians would be 3.0 / 2.0 = 1.5)."""
+    ours, baseline = [1.0, 10.0, 3.0], [1.0, 2.0, 3.0]
+    r = ratio_row("ours / numpy pass", ours, baseline, better="lower")
+    assert r["rounds"] == [1.0, 5.0, 1.0]
+    assert r["figure"] == 1.0 and r["ratio"] == 1.0
+    assert (r["min"], r["max"]) == (1.0, 5.0)
+    assert r["unit"] == "x" and r["better"] == "lower"
+    assert ratio_row("speed-up", [4.0], [1.0])["better"] == "higher"
+    with pytest.raises(ValueError):
+        same_round_ratios([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError):
+        same_round_ratios([], [])
+
+
+def test_the_gate_compares_ratio_rows_as_they_are_each_its_way():
+    """A same-run ratio is compared with the committed one whatever the machine: a cost
+    over a baseline (lower is better) flagged when it grows, a speed-up when it falls."""
+
+    def ratios(cost, speed_up):
+        return [
+            {"bench": "batch", **ratio_row("cost", [cost], [1.0], better="lower")},
+            {"bench": "batch", **ratio_row("speed-up", [speed_up], [1.0])},
+        ]
+
+    flagged = regressions(ratios(1.4, 4.5), ratios(1.1, 4.6))
+    assert [r["name"] for r in flagged] == ["cost"]
+    assert flagged[0]["worse_by"] == pytest.approx(0.273, abs=0.001)
+    flagged = regressions(ratios(1.0, 3.0), ratios(1.1, 4.6))
+    assert [r["name"] for r in flagged] == ["speed-up"]
 
 
 def test_the_table_shows_every_figure_with_its_target_met_and_regression():
