@@ -11,14 +11,13 @@ Bangfu resolves them on the benchmark's date (the JSON values the OpenFisca syst
 exact: money stays int64 fen, a multiple is compared without dividing (``income x den <
 line x num``), a rate is applied in basis points with one half-up rounding, as Bangfu does.
 
-What it does **not** do, and ours does: target groups it does not need for eligibility's
-answer are still all computed here (the five groups are eligibility), but the national
-measures (the four batches and seven plans), Hebei's living relief, the checklist, the
-budget, the criteria a-g each kept with its label and basis, the parameter reads recorded
-for the rule set's identity, a plugin stack to ask, and ground g (a reviewer's recorded
-ground: no file is recorded in a batch, so nobody) are not. It computes less than ours;
-the ratio to it is what the framework and everything else ours answers costs, not a
-like-for-like race.
+It computes less than ours. Ours also computes, on the same clock: the national measures
+(the four batches and seven plans), Hebei's living relief, the checklist and the budget,
+each criterion of a-g kept with its label and basis, the parameter reads recorded for the
+rule set's identity, and it asks a plugin stack for all of it. The numpy pass computes the five target groups (they are 困难职工), criteria a-f, the
+general conditions and medical relief, nothing else (ground g is a reviewer's, recorded on
+a file: a batch has none). The ratio to it is what the framework and everything else ours
+answers cost, not a like-for-like race.
 
 No shortcut ours does not also take: every member count and sum is made from the member
 columns on the clock (as ``HouseholdFacts.from_columns`` does for ours), and every
