@@ -20,6 +20,7 @@ from core.cases.views import CaseView
 from core.db import repositories as repo
 from core.errors import rule_violation
 from core.evaluation import evaluate
+from core.funds.lapsing import stop_what_lapsed
 from core.model import parse_household
 from core.workflow.determination import snapshot
 from core.workflow.engine import Decision
@@ -117,6 +118,15 @@ class NewFacts(Steps, Views):
             repo.replace_identities(self.session, row.tenant, row.id, identities)
             repo.replace_names(self.session, row.tenant, row.id, member_keys(pending["household"]))
             masked = shown_masked
+            if row.status in flow.procedure.admitted:  # the new determination is in force
+                stop_what_lapsed(
+                    self.session,
+                    p,
+                    row.id,
+                    flow.procedure.admitted,
+                    "审批家庭情况变更",
+                    self.today(),
+                )
         self._finish()
         changed = changed_row(row, values, expected_version + 1)
         history = self._history_after(row, len(events) + 1)

@@ -31,6 +31,7 @@ from core.db import repositories as repo
 from core.db.facts_row import facts_row
 from core.errors import bad_input
 from core.evaluation import Evaluation, evaluate
+from core.funds.lapsing import stop_what_lapsed
 from core.model import Household, parse_household
 from core.workflow.determination import snapshot
 from core.workflow.procedure import OPEN
@@ -178,6 +179,17 @@ class Stepping(NewFacts, Duplicates):
             masked = {index: shown for index, _, shown in identities}
         if new_household is not None and not reapproval:
             repo.replace_names(self.session, row.tenant, row.id, member_keys(new_household))
+        if row.status in flow.procedure.admitted and not reapproval:
+            # an exit, a hand-over, a new determination: money not yet sent that it no
+            # longer grants is stopped in this transaction (core.funds.lapsing)
+            stop_what_lapsed(
+                self.session,
+                p,
+                row.id,
+                flow.procedure.admitted,
+                step.zh if step else action,
+                self.today(),
+            )
         self._finish()
         changed = changed_row(row, values, expected_version + 1)
         today = self.today()

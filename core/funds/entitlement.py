@@ -9,8 +9,10 @@ the grant, begin a new one (a one-off is paid once per grant, :mod:`core.funds.p
 
 A payment is still *entitled* when its file is admitted (not exited, not handed over),
 the determination in force grants its programme exactly its amount, and, for a one-off,
-the grant it was proposed under is still the one in force. Approval and sending check it
-(:func:`not_entitled`); what is no longer entitled is stopped with its reason.
+the grant it was proposed under is still the one in force. The step that ends or lowers
+an entitlement stops what is not yet sent (:mod:`core.funds.lapsing`); approval and
+sending check it again (:func:`not_entitled`); what is no longer entitled is stopped with
+its reason.
 """
 
 from __future__ import annotations

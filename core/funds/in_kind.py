@@ -143,6 +143,23 @@ def paid_in_cash(session: Any, tenant: str, case_row: int, programme: str, key: 
     )
 
 
+def line_lapsed(
+    session: Any, tenant: str, line: DistributionLine, admitted: Sequence[str]
+) -> str | None:
+    """Why the file is no longer entitled to what ``line`` gives (中文 / English), or None."""
+    steps = entitlement.history(session, tenant, [line.case_id]).get(line.case_id, [])
+    grant = entitlement.grant_of(steps, line.programme, admitted)
+    if grant is None:
+        return "档案已不在册或现行认定不再给予该项目 / no longer entitled"
+    if grant.amount_fen is not None and line.amount_fen > grant.amount_fen:
+        return f"现行认定金额为{format_yuan(grant.amount_fen)}元 / the entitlement was lowered"
+    if line.period_key.startswith("once:") and line.period_key != periods.once_key(
+        grant.granted_by
+    ):
+        return "所依据的认定已被取代 / the grant was replaced"
+    return None
+
+
 class InKind(FundsDesk):
     @one_call_scope
     def receive_stock(
@@ -380,7 +397,7 @@ class InKind(FundsDesk):
         if line.status != LISTED:
             raise conflict(
                 f"line {line.id} is {line.status}, not waiting to be handed over",
-                f"名册第{line.id}号已{LINE_STATES[line.status][0]},不能重复发放",
+                f"名册第{line.id}号{LINE_STATES[line.status][0]},不能重复发放",
             )
         lapsed = self._lapsed(p, line)
         if lapsed is not None:
@@ -453,19 +470,8 @@ class InKind(FundsDesk):
         return self._answer(line)
 
     def _lapsed(self, p: Principal, line: DistributionLine) -> str | None:
-        tenant = self.registry.get(p.tenant)
-        procedure = procedure_of(tenant)
-        steps = entitlement.history(self.session, p.tenant, [line.case_id]).get(line.case_id, [])
-        grant = entitlement.grant_of(steps, line.programme, procedure.admitted if procedure else ())
-        if grant is None:
-            return "档案已不在册或现行认定不再给予该项目 / no longer entitled"
-        if grant.amount_fen is not None and line.amount_fen > grant.amount_fen:
-            return f"现行认定金额为{format_yuan(grant.amount_fen)}元 / the entitlement was lowered"
-        if line.period_key.startswith("once:") and line.period_key != periods.once_key(
-            grant.granted_by
-        ):
-            return "所依据的认定已被取代 / the grant was replaced"
-        return None
+        procedure = procedure_of(self.registry.get(p.tenant))
+        return line_lapsed(self.session, p.tenant, line, procedure.admitted if procedure else ())
 
     def _line(self, p: Principal, line_id: str | int) -> DistributionLine:
         number = small_number(line_id)

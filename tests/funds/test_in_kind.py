@@ -106,10 +106,10 @@ def test_an_exit_before_the_hand_over_stops_the_line(funds, cases, session):
     case = cases.find_case(APPROVER, first)
     cases.transition(APPROVER, first, "exit", case.version, D("2026-12-01"), "已解困")
     _list, [line] = funds.distribution(APPROVER, made.id)
-    error = refused(RULE_VIOLATION, funds.hand_over, CASEWORKER, line["line"], signed_by="张三")
-    assert error.details["guard"] == "still_entitled"
-    _list, [line] = funds.distribution(APPROVER, made.id)
-    assert line["status"] == "stopped" and "不在册" in line["stopReason"]
+    # the exit stopped the line, with its reason: it is not handed over
+    assert line["status"] == "stopped" and line["stopReason"].startswith("办理退出:档案已不在册")
+    error = refused(CONFLICT, funds.hand_over, CASEWORKER, line["line"], signed_by="张三")
+    assert error.zh == f"名册第{line['line']}号已停发,不能重复发放"
     [balance] = funds.stock(APPROVER)
     assert (balance.on_hand, balance.free) == (5, 5)
     assert stock_matches_ledger([balance], _ledger_stock(session))

@@ -136,8 +136,8 @@ def test_the_database_refuses_a_second_payment_of_a_period(funds, cases, session
 
 
 def test_an_exit_between_proposal_and_approval_stops_the_payment(funds, cases, session):
-    """Proposed before the exit, the approval after it is refused; in a run the payment
-    is stopped with its reason; nothing is sent to the bank."""
+    """Proposed before the exit, the payments are stopped by the exit itself, with its
+    reason; an approval after it is refused; nothing is sent to the bank."""
     first = file_case(cases)
     others = clone_filed(session, first, 2)
     funds.record_receipt(TREASURER, 2026, "government", 10_000_00, "doc")
@@ -146,13 +146,12 @@ def test_an_exit_between_proposal_and_approval_stops_the_payment(funds, cases, s
     assert run.created == 3
     case = cases.find_case(APPROVER, first)
     cases.transition(APPROVER, first, "exit", case.version, D("2026-12-01"), "已解困,生活稳定")
-    error = refused(RULE_VIOLATION, funds.approve, CHAIRMAN, [single.id])
-    assert error.details["guard"] == "still_entitled" and "不在册" in error.zh
-    assert funds.payment(APPROVER, single.id).status == "proposed"  # a refusal changes nothing
-    assert funds.approve_run(APPROVER, run.run.id) == 2
     stopped = funds.payments(APPROVER, status="stopped")
-    assert [p.case_number for p in stopped] == [int(first)]
-    assert "不在册" in stopped[0].stop_reason
+    assert sorted(p.case_number for p in stopped) == [int(first)] * 2
+    assert all(p.stop_reason.startswith("办理退出:档案已不在册") for p in stopped)
+    error = refused(CONFLICT, funds.approve, CHAIRMAN, [single.id])
+    assert "已停发" in error.zh
+    assert funds.approve_run(APPROVER, run.run.id) == 2
     give_accounts(session)
     funds.publish(TREASURER, run.run.id)
     sent = funds.send_to_bank(TREASURER, run.run.id)
@@ -162,7 +161,7 @@ def test_an_exit_between_proposal_and_approval_stops_the_payment(funds, cases, s
     )
     assert len(sent) == len(others) and int(first) not in {r["case"] for r in sent}
     rec = funds.reconcile(APPROVER, 2026)
-    assert rec.balanced and rec.by_state["stopped"] == (1, LIVING)
+    assert rec.balanced and rec.by_state["stopped"] == (2, LIVING + MEDICAL)
 
 
 def test_new_facts_approved_after_approval_withdraw_before_sending(funds, cases, session):
