@@ -53,11 +53,8 @@ def stop_what_lapsed(
         & FundPayment.status.in_(NOT_SENT)
         & FundPayment.status.not_in(CANCELLED)
     )
-    funds = sorted(
-        {(y, s) for y, s in session.execute(select(FundPayment.year, FundPayment.source).where(
-            FundPayment.tenant == tenant, mine
-        ))}
-    )  # fmt: skip
+    holding = select(FundPayment.year, FundPayment.source).where(FundPayment.tenant == tenant, mine)
+    funds = sorted({(year, source) for year, source in session.execute(holding)})
     for year, source in funds:  # as approval and sending do: the fund first
         ledger.lock_fund(session, tenant, year, source)
     stopped = 0
