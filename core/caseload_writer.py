@@ -232,6 +232,8 @@ class PostgresWriter(CaseloadWriter):
             )
 
     def reserve(self, n: int) -> tuple[list[int], list[int]]:
+        # the tenant's counter, under row-level security for any role but a superuser
+        self.session.execute(text("select set_config('app.tenant', :t, true)"), {"t": self.tenant})
         ids = list(
             self.session.scalars(
                 text(

@@ -8,7 +8,7 @@ from core.cases.service import CaseService
 from core.db.session import session_factory
 
 # GraphQL callers with tokens, as the security tests have them
-from tests.security.conftest import caller, serve  # noqa: F401
+from tests.security.conftest import app_url, caller, serve  # noqa: F401
 
 
 @pytest.fixture

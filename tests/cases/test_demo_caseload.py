@@ -174,3 +174,19 @@ def verify_tenants_at(database_url: str):
 
     with session_factory(database_url)() as s:
         return verify_tenants(s, ["hebei", "demo_city"])
+
+
+def test_a_role_under_row_security_loads_through_temporary_tables(database_url, registry, app_url):
+    """PostgreSQL, as the serving role (not a superuser: row-level security and every
+    trigger hold): the same files, the tallies kept by the trigger, every chain whole."""
+    from core.db.session import session_factory
+
+    with session_factory(app_url)() as s:
+        loaded = load_caseload(s, registry, "hebei", FILES)
+    assert loaded.files == FILES
+    kept, counted = _tallies_and_counts(database_url)
+    assert kept == counted and sum(counted.values()) == FILES
+    with session_factory(database_url)() as s:
+        assert s.scalar(select(func.count()).select_from(CaseEvent)) == loaded.events
+    checked, broken = verify_tenants_at(database_url)
+    assert broken is None and checked == loaded.events
