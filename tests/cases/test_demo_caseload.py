@@ -190,3 +190,20 @@ def test_a_role_under_row_security_loads_through_temporary_tables(database_url, 
         assert s.scalar(select(func.count()).select_from(CaseEvent)) == loaded.events
     checked, broken = verify_tenants_at(database_url)
     assert broken is None and checked == loaded.events
+
+
+def test_the_command_loads_and_the_audit_holds(database_url):
+    """``bangfu demo --files N``, then ``bangfu audit verify`` on what it wrote."""
+    from typer.testing import CliRunner
+
+    from core.cli import app
+
+    runner = CliRunner()
+    made = runner.invoke(app, ["demo", "--files", "40", "--database-url", database_url])
+    assert made.exit_code == 0, made.output
+    assert "已建 40 份档案" in made.output
+    checked = runner.invoke(
+        app, ["audit", "verify", "--tenant", "hebei", "--database-url", database_url]
+    )
+    assert checked.exit_code == 0, checked.output
+    assert "every chain holds" in checked.output
