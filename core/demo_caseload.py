@@ -4,12 +4,13 @@ Files of the real shape, fast enough to write a million in minutes. A few *model
 are made first through the case service, exactly as staff would make them (a filed
 file's five steps, an exited one's six, a rejected one, open ones in each step, some of
 them overdue), so that their rows hold everything the application derives: the
-determination record of every step (about 3.5 KB each), the summary columns, whose turn
-it is, the applicant, the name keys, the ID hashes, the hash chain. Every other file is a
-copy of one of them with its own number, its own people (names and synthetic resident ID
-numbers of people born 1960-1989, valid check digits) and its own hash chain, written in
-blocks: COPY on PostgreSQL where the role may (the owner), else multi-row inserts with the
-tenant's setting made (row-level security holds for ``bangfu_app``), executemany on SQLite.
+determination record of every step (about 9 KB of JSON each, 4.5 KB stored), the summary
+columns, whose turn it is, the applicant, the name keys, the ID hashes, the hash chain.
+Every other file is a copy of one of them with its own number, its own people (names, one
+in fifty beginning with ``=``, and synthetic resident ID numbers of people born 1960-1989,
+valid check digits, none shared between tenants) and its own hash chain, written in
+blocks by :mod:`core.caseload_writer` (COPY on PostgreSQL, executemany on SQLite). A
+copy's step records are its model's, byte for byte (they name the model's people).
 
 The mix (:data:`MIX`): 50% filed, 15% exited, 10% rejected, 25% open of which a fifth
 overdue; about four steps a file. A copy's dates are its model's (no step after the
@@ -408,10 +409,11 @@ def load_caseload(
     """Add ``files`` files of the real shape to ``tenant`` (at least one per model file).
 
     The model files are made first; the copies' numbers and ids are then taken at once,
-    and the copies written in blocks of :data:`BLOCK`, one transaction each, the next
-    block's rows made in a thread while the database writes the last (the database's
-    waits let it run). Should the load stop half way, the files written stay and the
-    numbers taken for the rest are not given again (a gap, as a refused file leaves)."""
+    and the copies written in blocks of :data:`BLOCK`, one transaction each: each block's
+    rows made in a thread of their own while the writer's connections (two on
+    PostgreSQL) write the blocks before it. Should the load stop half way, the files
+    written stay and the numbers taken for the rest are not given again (a gap, as a
+    refused file leaves)."""
     from core.caseload_writer import writer_for
 
     start = time.perf_counter()
