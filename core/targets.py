@@ -14,10 +14,12 @@ A file counts as exited when it is in one of the procedure's ``exited`` statuses
 date asked (a file that fell back and re-entered does not; nor does a hand-over to the
 government safety net, which is not an exit from hardship).
 
-:func:`target_progress` computes from the case history only (no table of its own) and
-reads counts only (:func:`core.db.repositories.status_pairs`), so the national level can
-ask for every tenant. Callers that show the counts suppress those below 5
-(:func:`core.cases.service.suppress`).
+:func:`target_progress` reads counts only (:func:`core.db.repositories.target_counts`), so
+the national level can ask for every tenant. The tenant's baseline day is kept in the
+database when a file is opened (:func:`keep_baseline`), and with it each file's status
+on that day (:mod:`core.db.baselines`): the counts are then kept ones, the same as a
+count from the case history, which answers for any other baseline. Callers that show the
+counts suppress those below 5 (:func:`core.cases.service.suppress`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.orm import Session
 
+from core.db import baselines
 from core.db import repositories as repo
 from core.parameters import ParameterDefinition
 from core.registry import Registry, Tenant
@@ -117,6 +120,14 @@ def _full_city_dates(tenant: Tenant) -> list[tuple[date, str]]:
         if tenant.info.name in names:
             found.append((v.effective_from, v.source))
     return found
+
+
+def keep_baseline(session: Session, tenant: Tenant) -> None:
+    """Keep the tenant's baseline day in the database (when it states targets and has a
+    procedure), so that its files' status on that day is kept with them."""
+    found = targets_of(tenant)
+    if found is not None and procedure_of(tenant) is not None:
+        baselines.keep(session, tenant.code, found[0])
 
 
 def target_progress(

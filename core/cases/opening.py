@@ -24,6 +24,7 @@ from core.db import repositories as repo
 from core.db.facts_row import facts_row
 from core.evaluation import Evaluation, evaluate
 from core.model import Household, parse_household
+from core.targets import keep_baseline
 from core.workflow.determination import snapshot
 from core.workflow.state import CaseState
 
@@ -116,6 +117,7 @@ class Opening(Steps, Views, Duplicates):
             "recorded_grounds": "",
             **self._summary(evaluation, decision.notes, flow, state),
         }
+        keep_baseline(self.session, tenant)  # its files' status then is kept (targets)
         case_id, number = repo.add_case(self.session, values)
         event = self._event(tenant, case_id, 1, decision, record, "")
         identities = [(i.member_index, i.id_hash, i.id_masked) for i in protected.identities]

@@ -31,6 +31,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -119,6 +120,10 @@ class CaseFile(TenantScoped, Base):
     #: the step whose determination is in force: the latest whose record is one and does
     #: not wait for a second person (migration 0020b); 0 for none
     determination_seq: Mapped[int] = mapped_column(Integer, server_default="0")
+    #: the file's status on its tenant's target baseline (its latest step on or before that
+    #: day; "" when it had none, or the tenant keeps no baseline): kept by triggers
+    #: (migration 0021), so that the files of the baseline are a tally, not a history scan
+    baseline_status: Mapped[str] = mapped_column(String(CODE), server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -128,6 +133,13 @@ class CaseFile(TenantScoped, Base):
         Index("ix_cases_tenant_turn", "tenant", "turn"),
         Index("ix_cases_tenant_applicant", "tenant", "applicant"),
         Index("ix_cases_tenant_opened_on", "tenant", "opened_on"),
+        Index(
+            "ix_cases_tenant_baseline_status",
+            "tenant",
+            "baseline_status",
+            postgresql_where=text("baseline_status <> ''"),
+            sqlite_where=text("baseline_status <> ''"),
+        ),
         UniqueConstraint("tenant", "number"),
     )
 
@@ -147,7 +159,20 @@ class CaseTally(TenantScoped, Base):
     grounds: Mapped[str] = mapped_column(String(200), primary_key=True, server_default="")
     #: whose step the files wait for (``cases.turn``; migration 0020b)
     turn: Mapped[str] = mapped_column(String(CODE), primary_key=True, server_default="")
+    #: the files' status on the tenant's target baseline (``cases.baseline_status``; 0021)
+    baseline_status: Mapped[str] = mapped_column(String(CODE), primary_key=True, server_default="")
     n: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class TargetBaseline(TenantScoped, Base):
+    """The date a tenant's targets count their files from (the first value of its
+    ``targets.resolved_share``), kept when a file is opened (:mod:`core.targets`): triggers
+    keep each file's status on that day (``cases.baseline_status``, migration 0021)."""
+
+    __tablename__ = "target_baselines"
+
+    tenant: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    baseline: Mapped[date] = mapped_column(Date)
 
 
 class CaseCounter(TenantScoped, Base):
@@ -189,7 +214,11 @@ class CaseEvent(TenantScoped, Base):
     prev_hash: Mapped[str] = mapped_column(String(64), default="")
     hash: Mapped[str] = mapped_column(String(64), default="")
 
-    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq"),
+        #: "has the tenant a step after this day", the steps of a period (migration 0021)
+        Index("ix_case_events_tenant_taken_on", "tenant", "taken_on"),
+    )
 
 
 class Assignment(TenantScoped, Base):

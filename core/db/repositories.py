@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from core import metrics
-from core.db import tallies
+from core.db import baselines, tallies
 from core.db.models import (
     AUDIT_TARGET,
     AccessAudit,
@@ -765,9 +765,11 @@ def target_counts(
 ) -> tuple[int | None, int | None]:
     """Of the tenant's files admitted on ``baseline`` (at their latest step then), how
     many there were and how many of them had exited by ``on``. On PostgreSQL through
-    ``bangfu_target_figures`` (migration 0018e), which gives another tenant's figures
-    below 5 as None, so the national level never holds a small count; the tenant's own
-    come whole (its rows are its own to count)."""
+    ``bangfu_target_figures`` (migrations 0018e, 0021), which gives another tenant's
+    figures below 5 as None, so the national level never holds a small count; the
+    tenant's own come whole (its rows are its own to count). For the baseline the tenant
+    keeps (:mod:`core.db.baselines`) the counts are kept ones; for another, from the
+    history."""
     if session.get_bind().dialect.name == "postgresql":
         files, gone = session.execute(
             text(
@@ -783,6 +785,8 @@ def target_counts(
             },
         ).one()
         return (None if files is None else int(files), None if gone is None else int(gone))
+    if on >= baseline and baselines.kept(session, tenant) == baseline:
+        return baselines.counts(session, tenant, on, admitted, exited)
     files = gone = 0
     for before, after, n in status_pairs(session, tenant, baseline, on):
         if before in admitted:

@@ -1,7 +1,7 @@
 """Counts of a tenant's files kept, not counted (``case_tallies``, migration 0020).
 
 Triggers on ``cases`` keep one row per tenant, status, category, national groups and
-grounds, in the transaction of every change. Statistics, the quota guards and the
+grounds (and turn, and status on the target baseline), in the transaction of every change. Statistics, the quota guards and the
 worklist's totals read these few rows, so that what they cost does not grow with the
 caseload. :func:`recount` counts the files themselves, to check the tallies against.
 """
@@ -26,10 +26,18 @@ class Tally:
     groups: str  #: "a,b", as in ``cases.groups``
     grounds: str  #: "a,f", as in ``cases.grounds``
     turn: str  #: the step the files wait for, as in ``cases.turn``
+    baseline_status: str  #: the status on the target baseline, as in ``cases.baseline_status``
     n: int
 
 
-KEY = (CaseTally.status, CaseTally.category, CaseTally.groups, CaseTally.grounds, CaseTally.turn)
+KEY = (
+    CaseTally.status,
+    CaseTally.category,
+    CaseTally.groups,
+    CaseTally.grounds,
+    CaseTally.turn,
+    CaseTally.baseline_status,
+)
 
 
 def tallies(session: Session, tenant: str) -> list[Tally]:
@@ -37,18 +45,28 @@ def tallies(session: Session, tenant: str) -> list[Tally]:
     rows = session.execute(
         select(*KEY, CaseTally.n).where(CaseTally.tenant == tenant, CaseTally.n != 0).order_by(*KEY)
     )
-    return [Tally(s, c or None, g, r, t, int(n)) for s, c, g, r, t, n in rows]
+    return [Tally(s, c or None, g, r, t, b, int(n)) for s, c, g, r, t, b, n in rows]
 
 
 def recount(session: Session, tenant: str) -> list[Tally]:
     """The same counts from the files themselves (a scan of every file: for checks)."""
     category = func.coalesce(CaseFile.category, "")
-    columns = (CaseFile.status, category, CaseFile.groups, CaseFile.grounds, CaseFile.turn)
+    columns = (
+        CaseFile.status,
+        category,
+        CaseFile.groups,
+        CaseFile.grounds,
+        CaseFile.turn,
+        CaseFile.baseline_status,
+    )
     rows = session.execute(
         select(*columns, func.count()).where(CaseFile.tenant == tenant).group_by(*columns)
     )
-    found = [Tally(s, c or None, g, r, t, int(n)) for s, c, g, r, t, n in rows]
-    return sorted(found, key=lambda t: (t.status, t.category or "", t.groups, t.grounds, t.turn))
+    found = [Tally(s, c or None, g, r, t, b, int(n)) for s, c, g, r, t, b, n in rows]
+    return sorted(
+        found,
+        key=lambda t: (t.status, t.category or "", t.groups, t.grounds, t.turn, t.baseline_status),
+    )
 
 
 def files(

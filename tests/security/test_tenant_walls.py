@@ -21,6 +21,7 @@ from core.db.models import (
     CaseFile,
     ReviewDecision,
     ReviewRun,
+    TargetBaseline,
     TenantReport,
     TenantScoped,
 )
@@ -72,6 +73,8 @@ def two_tenants(database_url, registry):
                         counts={"files.open": 1},
                     )
                 )
+                if tenant == "hebei":  # gansu's baseline is kept by its first file's opening
+                    session.add(TargetBaseline(tenant=tenant, baseline=D("2026-01-01")))
                 session.commit()
             assert case.tenant == tenant
             _funds(session, registry, tenant, int(case.id))
