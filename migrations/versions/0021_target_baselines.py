@@ -22,7 +22,7 @@ on every request.
   before it, from the history as before (0018e). Suppression as before.
 
 Revision ID: 0021
-Revises: 0016e
+Revises: 0016g
 Create Date: 2026-12-08
 """
 
@@ -42,7 +42,7 @@ from migrations.walls import (
 )
 
 revision: str = "0021"
-down_revision: str | None = "0016e"
+down_revision: str | None = "0016g"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
