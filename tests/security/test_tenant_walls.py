@@ -190,15 +190,16 @@ def _in_kind_and_documents(session, tenant: str, case_id: int, event: int) -> No
         quantity=1, unit_cost_fen=1, supplier="s", document="d", journal="j" * 32,
         received_on=on, recorded_by="x",
     )  # fmt: skip
+    # (another period than the payment's: relief is given once a period, in one form)
     listed = DistributionList(
-        tenant=tenant, programme="living_relief", period="2026", title="t", made_by="x",
+        tenant=tenant, programme="living_relief", period="2025", title="t", made_by="x",
         made_on=on,
     )  # fmt: skip
     session.add_all([item, listed])
     session.flush()
     line = DistributionLine(
         tenant=tenant, list_id=listed.id, case_id=case_id, determination_id=event,
-        programme="living_relief", period_key="2026", item_id=item.id, quantity=1,
+        programme="living_relief", period_key="2025", item_id=item.id, quantity=1,
         amount_fen=1, status="listed",
     )  # fmt: skip
     session.add(line)
