@@ -15,6 +15,15 @@ copy's step records are its model's, byte for byte (they name the model's people
 The mix (:data:`MIX`): 50% filed, 15% exited, 10% rejected, 25% open of which a fifth
 overdue; about four steps a file. A copy's dates are its model's (no step after the
 server's today).
+
+Gansu (:data:`GANSU_MIX`) has the same shares, its model files walked through its own
+procedure (visit, inspect, assess, discuss, rate, publish, approve, sign, file; exit once
+两有五保障 are secured) with Gansu's households, steps and roles of :mod:`core.demo`. Its
+targets count the files filed on its baseline day (2018-01-01): half of its filed files
+and all of its exited ones were opened in 2017 (the exited ones left hardship in 2018 and
+2019), so that a Gansu caseload has a baseline to count and progress against it. Gansu
+sets no deadline on an open file: its "overdue" fifth are open files untouched for 60
+days, as Hebei's are (and its exited files are due their follow-up checks).
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
+from core import demo
 from core.auth.principal import Principal
 from core.cases.names import name_key
 from core.cases.privacy import hash_id_number, mask_id_number
@@ -114,20 +124,9 @@ MODEL_NAMES = ("甄建国", "禹秀兰", "卜志强", "聂桂敏", "卜小雨", 
 
 #: approval 20 days after opening: the public notice's 5 working days, holidays included
 STEPS = [("review", 1), ("publish", 2), ("approve", 20), ("file", 21)]
-ROLE_OF = {
-    "review": "reviewer",
-    "publish": "reviewer",
-    "reject": "reviewer",
-    "approve": "approver",
-    "file": "approver",
-    "exit": "approver",
-}
-
-
-COMMENTS = {
-    "reject": "收入高于标准,不符合特困职工条件 / income above the line",
-    "exit": "已就业,生活稳定 / employed again, living is stable",
-}
+#: who takes each step (Hebei's and Gansu's, as the demonstration's files have them)
+ROLE_OF = demo.ROLE_OF
+COMMENTS = demo.COMMENTS
 
 
 @dataclass(frozen=True)
@@ -140,6 +139,8 @@ class Shape:
     opened_days_ago: int
     steps: tuple[tuple[str, int], ...]
     share: float
+    opened_on: date | None = None  #: a fixed day instead (before a target's baseline)
+    recovered: dict[str, Any] | None = None  #: the facts it exits on (else :data:`RECOVERED`)
 
 
 #: 50% filed, 15% exited, 10% rejected, 25% open (a fifth of them overdue)
@@ -155,6 +156,56 @@ MIX = (
     Shape("open", LAID_OFF, 2, (("review", 1), ("publish", 2)), 0.06),
     Shape("overdue", LAID_OFF, 60, (), 0.05),
 )
+
+GANSU_STEPS = tuple(demo.GANSU_STEPS)
+#: exited: out of hardship once insured again, in 2018 (the 30% due by its end) and 2019
+GANSU_EXIT = (*GANSU_STEPS, ("exit", 480))
+GANSU_EXIT_LATER = (*GANSU_STEPS, ("exit", 700))
+#: the demonstration's worker laid off in restructuring, as he was in 2017: earning 600
+#: (in hardship below 1.5 times 2017's 低保 line of 450: 900 was not); insured again, he
+#: earns 900
+RESTRUCTURED_2017 = {
+    **demo.RESTRUCTURED,
+    "members": [{**demo.RESTRUCTURED["members"][0], "monthlyIncome": "600"}],
+}
+#: Gansu's mix: the same shares, half the filed files and the exited ones opened in 2017,
+#: before the targets' baseline (2018-01-01), the rest as Hebei's
+GANSU_MIX = (
+    Shape("filed", demo.DIBAO_UNEMPLOYED, 0, GANSU_STEPS, 0.25, D("2017-10-09")),
+    Shape("filed", demo.DIBAO_UNEMPLOYED, 200, GANSU_STEPS, 0.25),
+    Shape(
+        "exited",
+        RESTRUCTURED_2017,
+        0,
+        GANSU_EXIT,
+        0.075,
+        D("2017-09-04"),
+        demo.RESTRUCTURED_SECURED,
+    ),
+    Shape(
+        "exited",
+        RESTRUCTURED_2017,
+        0,
+        GANSU_EXIT_LATER,
+        0.075,
+        D("2017-11-06"),
+        demo.RESTRUCTURED_SECURED,
+    ),
+    Shape("rejected", demo.NOT_IN_HARDSHIP, 100, (("reject", 1),), 0.05),
+    Shape("rejected", demo.NOT_IN_HARDSHIP, 30, (("reject", 1),), 0.05),
+    Shape("open", demo.DIBAO_UNEMPLOYED, 0, (), 0.07),
+    Shape("open", demo.DIBAO_UNEMPLOYED, 1, GANSU_STEPS[:1], 0.07),
+    Shape("open", demo.DIBAO_UNEMPLOYED, 3, GANSU_STEPS[:3], 0.06),
+    Shape("overdue", demo.DIBAO_UNEMPLOYED, 60, (), 0.05),
+)
+#: each tenant's mix (any other tenant's: :data:`MIX`, Hebei's procedure)
+MIXES = {"gansu": GANSU_MIX}
+
+
+def mix_of(tenant: str) -> tuple[Shape, ...]:
+    """The model files' shapes of ``tenant``'s caseload."""
+    return MIXES.get(tenant, MIX)
+
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏"
@@ -234,8 +285,8 @@ def make_models(session: Session, registry: Registry, tenant: str) -> list[Model
             text("select last from case_counters where tenant = :t"), {"t": tenant}
         )
         session.rollback()
-    for k, shape in enumerate(MIX):
-        start = today - timedelta(days=shape.opened_days_ago)
+    for k, shape in enumerate(mix_of(tenant)):
+        start = shape.opened_on or today - timedelta(days=shape.opened_days_ago)
         # the number it will be given: its people's ID numbers are the copies' kind
         number = (last or 0) + 1 + k
         household = _with_ids(shape.household, number, tenant)
@@ -250,7 +301,7 @@ def make_models(session: Session, registry: Registry, tenant: str) -> list[Model
                     "update_facts",
                     case.version,
                     on,
-                    household=_with_ids(RECOVERED, number, tenant),
+                    household=_with_ids(shape.recovered or RECOVERED, number, tenant),
                 )
                 if case.pending_facts is not None:
                     case = service.decide_facts(actor, case.id, case.version, True, on=on)
@@ -263,9 +314,10 @@ def make_models(session: Session, registry: Registry, tenant: str) -> list[Model
 
 
 def _with_ids(household: dict[str, Any], number: int, tenant: str) -> dict[str, Any]:
-    """The household with its members' ID numbers those of file ``number``."""
+    """The household with its members' ID numbers those of file ``number`` (the applicant
+    always has one)."""
     members = [
-        {**m, "idNumber": person_id(number, i, tenant)} if "idNumber" in m else m
+        {**m, "idNumber": person_id(number, i, tenant)} if "idNumber" in m or i == 0 else m
         for i, m in enumerate(household["members"])
     ]
     return {**household, "members": members}

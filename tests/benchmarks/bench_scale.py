@@ -4,7 +4,11 @@ For each size (``BANGFU_BENCH_SCALE_SIZES``, default ``10000``; ``make bench-mil
 ``10000,1000000``) a fresh PostgreSQL database gets that many files of the real shape
 (``bangfu demo``, :mod:`core.demo_caseload`: 50% filed, 15% exited, 10% rejected, 25%
 open, a fifth of them overdue, about four steps a file with their records), loaded by the
-owner. The application then serves as ``bangfu_app`` (row-level security on), GraphQL in
+owner, and beside them a tenth as many of Gansu's (at least 1,000, walked through Gansu's
+own procedure, half its filed files and its exited ones filed before its targets'
+baseline of 2018-01-01), so that ``targets`` counts a real caseload against Gansu's
+targets with its baseline kept (migration 0021); its answer is checked against a fresh
+count from the steps. The application then serves as ``bangfu_app`` (row-level security on), GraphQL in
 process through Litestar's test client with staff and national tokens, and every request
 is timed in interleaved rounds against a **control** that does the same work at every
 size: GraphQL ``cases(first: 50)`` (and, for the worklist read through the case service,
@@ -50,6 +54,17 @@ STATISTICS = (
     "byCategory { key count } byGroup { key count } } }"
 )
 TARGETS = '{ targets(tenants: ["hebei", "gansu"]) { tenant due baselineFiles exitedFiles } }'
+#: Gansu's files beside Hebei's: a tenth as many, at least this many
+GANSU_SHARE, GANSU_AT_LEAST = 10, 1000
+#: Gansu's files filed on its targets' baseline and, of them, those exited now, counted
+#: afresh from the steps (each file's newest step on the day and now)
+FRESH_TARGET_COUNT = """
+SELECT count(*), count(*) FILTER (WHERE now_.to_status = 'exited') FROM
+  (SELECT DISTINCT ON (case_id) case_id, to_status FROM case_events
+   WHERE tenant = 'gansu' AND taken_on <= DATE '2018-01-01' ORDER BY case_id, seq DESC) then_
+  JOIN (SELECT DISTINCT ON (case_id) case_id, to_status FROM case_events
+   WHERE tenant = 'gansu' ORDER BY case_id, seq DESC) now_ USING (case_id)
+WHERE then_.to_status = 'filed'"""
 OVERDUE = "{ overdueCases { id status } }"
 VIEW = "query($id: ID!) { case(id: $id) { id status availableActions } }"
 MOVE = """mutation($id: ID!, $a: String!, $v: Int!) {
@@ -108,7 +123,7 @@ def _waiting_for_review(session: Any, n: int) -> list[tuple[str, int]]:
 def _one_size(size: int) -> dict[str, Any]:
     """Medians (ms) of every request at ``size`` files, the controls', and checks."""
     from litestar.testing import TestClient
-    from sqlalchemy import func, select
+    from sqlalchemy import func, select, text
 
     from core.api.app import create_app
     from core.auth.tokens import issue_token
@@ -132,6 +147,10 @@ def _one_size(size: int) -> dict[str, Any]:
             loaded = load_caseload(session, registry, "hebei", size)
             out["load_s"] = time.perf_counter() - started
             out["events"] = loaded.events
+            gansu = load_caseload(
+                session, registry, "gansu", max(GANSU_AT_LEAST, size // GANSU_SHARE)
+            )
+            out["gansu_files"], out["gansu_events"] = gansu.files, gansu.events
             to_approve = _ground_f_files(session, registry, ROUNDS + WARM_UP)
             to_review = _waiting_for_review(session, ROUNDS + WARM_UP)
             tokens = {
@@ -203,6 +222,11 @@ def _one_size(size: int) -> dict[str, Any]:
                 admin, "hebei", WorklistQuery(view="all", id_number=person_id(wanted, 0))
             )
             named = service.worklist(admin, "hebei", WorklistQuery(view="all", name=search_name))
+            answered = {
+                (t["baselineFiles"], t["exitedFiles"])
+                for t in graphql(TARGETS, "national")["targets"]
+                if t["tenant"] == "gansu"
+            }
         with session_factory(owner_url)() as session, tenant_scope(session, "hebei"):
             total = session.scalar(select(func.count()).select_from(CaseFile))
             named_files = session.scalar(
@@ -211,6 +235,9 @@ def _one_size(size: int) -> dict[str, Any]:
                 .where(CaseFile.applicant.like(f"{search_name}%"))
             )
             session.rollback()
+            counted = tuple(session.execute(text(FRESH_TARGET_COUNT)).one())
+            session.rollback()
+            out["gansu_targets"] = counted
             started = time.perf_counter()
             summary = run_review(session, registry, "hebei", service.today())
             out["review_s"] = time.perf_counter() - started
@@ -229,6 +256,7 @@ def _one_size(size: int) -> dict[str, Any]:
             "ID number found": [line.id for line in found.lines] == [str(wanted)],
             "name search complete": named.total >= (named_files or 0) > 0,
         }
+        out["targets_checks"] = {"Gansu's targets answer a fresh count": answered == {counted}}
         out["total"] = total
         dispose_engine(app_url)
         dispose_engine(owner_url)
@@ -255,8 +283,13 @@ def run() -> list[dict[str, Any]]:
         found = _one_size(size)
         print(
             f"  {size:,} files ({found['events']:,} steps) loaded in {found['load_s']:.0f} s; "
+            f"Gansu: {found['gansu_files']:,} files ({found['gansu_events']:,} steps), "
+            f"targets' baseline files and exited {found['gansu_targets']}; "
             f"review of {found['review_files']:,} open files {found['review_s']:.1f} s; "
-            + "; ".join(f"{k}: {'ok' if v else 'WRONG'}" for k, v in found["checks"].items())
+            + "; ".join(
+                f"{k}: {'ok' if v else 'WRONG'}"
+                for k, v in {**found["checks"], **found["targets_checks"]}.items()
+            )
         )
         for name, ms in found["medians"].items():
             print(
@@ -320,6 +353,17 @@ def run() -> list[dict[str, Any]]:
                 target="0",
                 met=all(found["checks"].values()),
                 note=", ".join(found["checks"]),
+            )
+        )
+        rows.append(
+            row(
+                f"targets answer a fresh count at {found['size']:,} files",
+                sum(not ok for ok in found["targets_checks"].values()),
+                "wrong answers",
+                target="0",
+                met=all(found["targets_checks"].values()),
+                note=f"Gansu: {found['gansu_files']:,} files; (baseline files, exited) "
+                f"{found['gansu_targets']}",
             )
         )
         rows.append(

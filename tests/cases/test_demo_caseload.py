@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from core.cases.service import CaseService
 from core.cases.worklist import WorklistQuery
@@ -84,7 +84,7 @@ RECEIPT = """mutation($y: Int!, $s: String!, $a: Decimal!, $d: String!) {
 RUN = """mutation($p: String!, $s: String!) {
   runPayments(period: $p, source: $s) { id created payments } }"""
 PAYMENTS = "query($c: ID) { payments(caseId: $c) { id caseId programme status } }"
-TALLY_KEY = "tenant, status, coalesce(category, ''), groups, grounds, turn"
+TALLY_KEY = "tenant, status, coalesce(category, ''), groups, grounds, turn, baseline_status"
 
 
 def _every_case(reviewer, tenant: str) -> list[dict]:
@@ -117,7 +117,7 @@ def _tallies_and_counts(database_url: str) -> tuple[Counter, Counter]:
             {
                 tuple(r[:-1]): r[-1]
                 for r in s.execute(
-                    text(f"SELECT {TALLY_KEY}, count(*) FROM cases GROUP BY 1, 2, 3, 4, 5, 6")
+                    text(f"SELECT {TALLY_KEY}, count(*) FROM cases GROUP BY 1, 2, 3, 4, 5, 6, 7")
                 )
             }
         )
@@ -207,3 +207,67 @@ def test_the_command_loads_and_the_audit_holds(database_url):
     )
     assert checked.exit_code == 0, checked.output
     assert "every chain holds" in checked.output
+
+
+# ------------------------------------------------------------------ Gansu's caseload, its targets
+GANSU_TARGETS = """{ targets(tenants: ["gansu"]) {
+  tenant due baseline baselineFiles exitedFiles met } }"""
+
+
+def _counted_from_the_steps(database_url: str, baseline: str) -> tuple[int, int]:
+    """Gansu's files filed on ``baseline`` (each at its newest step of that day or
+    before) and, of them, the ones exited now: counted afresh from every step."""
+    from datetime import date
+
+    from core.db.session import session_factory, tenant_scope
+
+    day = date.fromisoformat(baseline)
+    then: dict[int, tuple[int, str]] = {}
+    now: dict[int, tuple[int, str]] = {}
+    with session_factory(database_url)() as s, tenant_scope(s, "gansu"):
+        steps = s.execute(
+            select(CaseEvent.case_id, CaseEvent.seq, CaseEvent.taken_on, CaseEvent.to_status).where(
+                CaseEvent.tenant == "gansu"
+            )
+        ).all()
+        s.rollback()
+    for case_id, seq, taken_on, status in steps:
+        if taken_on <= day and seq > then.get(case_id, (0, ""))[0]:
+            then[case_id] = (seq, status)
+        if seq > now.get(case_id, (0, ""))[0]:
+            now[case_id] = (seq, status)
+    files = [c for c, (_, status) in then.items() if status == "filed"]
+    return len(files), sum(1 for c in files if now[c][1] == "exited")
+
+
+def test_gansu_files_are_counted_against_its_targets(database_url, registry, caller):
+    """Gansu's caseload walked through its own procedure, beside Hebei's: its targets,
+    through GraphQL, answer what a fresh count of the steps gives (from the counts kept
+    with the baseline its model files stored)."""
+    from core.db.session import session_factory
+
+    with session_factory(database_url)() as s:
+        gansu = load_caseload(s, registry, "gansu", FILES)
+        load_caseload(s, registry, "hebei", 60)
+        kept = s.execute(text("SELECT tenant, baseline FROM target_baselines")).all()
+        s.rollback()
+    assert gansu.files == FILES
+    assert [(t, str(b)) for t, b in kept] == [("gansu", "2018-01-01")]
+    assert gansu.kinds == pytest.approx(
+        {"filed": 150, "exited": 45, "rejected": 30, "open": 60, "overdue": 15}, abs=2
+    )
+    statuses = Counter(c["status"] for c in _every_case(caller("gansu", "reviewer"), "gansu"))
+    assert statuses["filed"] == gansu.kinds["filed"]
+    assert statuses["exited"] == gansu.kinds["exited"]
+    assert statuses["not_admitted"] == gansu.kinds["rejected"]
+
+    answers = caller("national", "national").ok(GANSU_TARGETS)
+    assert {a["tenant"] for a in answers} == {"gansu"} and len(answers) >= 2
+    files, gone = _counted_from_the_steps(database_url, "2018-01-01")
+    # half the filed files and every exited one were filed before the baseline
+    assert files == pytest.approx(75 + 45, abs=3) and gone == gansu.kinds["exited"]
+    for a in answers:
+        assert a["baseline"] == "2018-01-01"
+        assert (a["baselineFiles"], a["exitedFiles"]) == (files, gone)
+    kept_tallies, counted = _tallies_and_counts(database_url)
+    assert kept_tallies == counted
