@@ -164,6 +164,18 @@ class CaseTally(TenantScoped, Base):
     n: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
+class DeadlineTally(TenantScoped, Base):
+    """How many of a tenant's files have their next deadline on one day: kept by triggers
+    on ``cases`` in the transaction of every change (migration 0022), so that the
+    worklist's "overdue" and "due this week" are sums over days, not counts of files."""
+
+    __tablename__ = "deadline_tallies"
+
+    tenant: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    due_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
 class TargetBaseline(TenantScoped, Base):
     """The date a tenant's targets count their files from (the first value of its
     ``targets.resolved_share``), kept when a file is opened (:mod:`core.targets`): triggers

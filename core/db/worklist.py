@@ -5,7 +5,8 @@ household), so that its cost follows the page and the index ranges it reads, not
 tenant's whole caseload: a name's beginning is one range of ``member_names``' (tenant,
 name) index, an ID number one key of ``member_identities``' hash index, "my files" the
 (tenant, user) index of ``assignments``, and the views the (tenant, turn) and (tenant,
-due_on) indexes of ``cases``.
+due_on) indexes of ``cases``. The tabs' numbers come from counts kept with the files
+(:mod:`core.db.tallies`, :mod:`core.db.deadlines`) wherever they can.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy import Row, and_, case, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from core.db import tallies
+from core.db import deadlines, tallies
 from core.db.models import TURN_UNKNOWN, Assignment, CaseFile, MemberIdentity, MemberName
 
 #: the columns of a worklist line
@@ -178,9 +179,9 @@ def count(session: Session, f: Filter) -> int:
 
 
 def view_counts(session: Session, f: Filter, views: Sequence[str]) -> dict[str, int]:
-    """How many files each view holds, unfiltered (the tabs' numbers): one count each,
-    over an index range of its own (a single pass with a sum per view would read every
-    file of the tenant); every file: from the tallies."""
+    """How many files each view holds, unfiltered (the tabs' numbers): every file, due
+    this week, overdue and my roles' steps from the counts kept (a sum over a few rows
+    each); a helper's own files counted, over an index range of their own."""
     base = select(func.count()).select_from(CaseFile).where(CaseFile.tenant == f.tenant)
     counts = {}
     for v in views:
@@ -193,10 +194,15 @@ def view_counts(session: Session, f: Filter, views: Sequence[str]) -> dict[str, 
 
 def _kept_count(session: Session, f: Filter, view: str) -> int | None:
     """Every file, or my tasks by my roles' steps (an administrator's: every step), from
-    the tallies (:mod:`core.db.tallies`); None when the count needs the files (a helper's
-    own files, a deadline's range)."""
+    the tallies (:mod:`core.db.tallies`); due this week and overdue from the deadlines
+    kept by day (:mod:`core.db.deadlines`); None when the count needs the files (a
+    helper's own files)."""
     if view == "all":
         return tallies.files(session, f.tenant)
+    if view == "week":
+        return deadlines.due_between(session, f.tenant, f.today, f.week_end)
+    if view == "overdue":
+        return deadlines.due_before(session, f.tenant, f.today)
     if view != "mine" or f.my_turn.assigned_steps:
         return None
     if f.my_turn.every_turn:

@@ -19,6 +19,7 @@ from core.db.models import (
     Base,
     CaseEvent,
     CaseFile,
+    DeadlineTally,
     ReviewDecision,
     ReviewRun,
     TargetBaseline,
@@ -75,6 +76,8 @@ def two_tenants(database_url, registry):
                 )
                 if tenant == "hebei":  # gansu's baseline is kept by its first file's opening
                     session.add(TargetBaseline(tenant=tenant, baseline=D("2026-01-01")))
+                # a day whose files have all moved on (gansu's file has no deadline left)
+                session.merge(DeadlineTally(tenant=tenant, due_on=D("2026-01-05"), n=0))
                 session.commit()
             assert case.tenant == tenant
             _funds(session, registry, tenant, int(case.id))
