@@ -14,6 +14,9 @@ files, on every page.
 * "overdue" is then a sum over the days before today, "due this week" a sum over a few
   days: work in proportion to the days with a deadline, not to the files.
 
+A later migration that updates ``cases`` as the owner must lift FORCE on
+``deadline_tallies`` too (as on ``case_tallies``), or the triggers' writes are refused.
+
 Revision ID: 0022
 Revises: 0021
 Create Date: 2026-12-07
