@@ -16,7 +16,6 @@ import pytest
 
 from tests.browser.conftest import PASSWORD, VIEWPORT, assert_accessible, shot
 from tests.casefile_samples import ILL, D, staff
-from tests.funds.test_in_kind_pages import numbers
 
 PEOPLE = (("hebei", "zhou.li", "admin"), ("hebei", "sun.qiang", "caseworker"))
 
@@ -41,7 +40,7 @@ def prepared(chromium, sqlite_template, tmp_path_factory) -> Iterator[tuple[str,
                 create_user(session, tenant, user, role, PASSWORD, set(registry.tenants))
             cases = CaseService(session, registry, today=lambda: TODAY)
             first = file_case(cases)
-            [second] = numbers(session, clone_filed(session, first, 1))
+            [second] = [str(n) for n in clone_filed(session, first, 1)]
             opened = cases.open_case(
                 staff("hebei", "caseworker"), "hebei", ILL, on=D("2026-11-01")
             ).id

@@ -57,10 +57,13 @@ def file_case(cases: CaseService, household=ILL, tenant: str = "hebei") -> str:
 
 
 def clone_filed(session, case_id: str, n: int, tenant: str = "hebei") -> list[int]:
-    """``n`` more filed files like ``case_id`` (its row and its history copied): a test
-    fixture for volume, made in bulk rather than step by step."""
+    """``n`` more filed files like the tenant's file numbered ``case_id`` (its row and its
+    history copied): a test fixture for volume, made in bulk rather than step by step.
+    Their file numbers (what staff type and GraphQL calls a file's id), not row keys."""
     with tenant_scope(session, tenant):
-        row = session.get(CaseFile, int(case_id))
+        row = session.scalars(
+            select(CaseFile).where(CaseFile.tenant == tenant, CaseFile.number == int(case_id))
+        ).one()
         events = list(
             session.scalars(
                 select(CaseEvent).where(CaseEvent.case_id == row.id).order_by(CaseEvent.seq)
@@ -71,13 +74,14 @@ def clone_filed(session, case_id: str, n: int, tenant: str = "hebei") -> list[in
             c.key: getattr(row, c.key) for c in CaseFile.__table__.columns if c.key not in skip
         }
         counter = session.get(CaseCounter, tenant)  # file numbers are per tenant (issue 8)
-        ids = []
+        ids, numbers = [], []
         for _ in range(n):
             counter.last += 1
             new = session.execute(
                 insert(CaseFile).values({**values, "number": counter.last}).returning(CaseFile.id)
             ).scalar_one()
             ids.append(new)
+            numbers.append(counter.last)
         event_rows = []
         for new in ids:
             for e in events:
@@ -91,7 +95,7 @@ def clone_filed(session, case_id: str, n: int, tenant: str = "hebei") -> list[in
                 )
         session.execute(insert(CaseEvent), event_rows)
         session.commit()
-    return ids
+    return numbers
 
 
 def give_accounts(where, tenant: str = "hebei") -> int:

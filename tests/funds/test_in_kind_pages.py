@@ -10,8 +10,7 @@ import re
 import pytest
 
 from core.cases.service import CaseService
-from core.db.models import CaseFile
-from core.db.session import session_factory, tenant_scope
+from core.db.session import session_factory
 from core.funds.in_kind import stock_matches_ledger
 from core.funds.service import FundsService
 from tests.casefile_samples import ILL, D
@@ -33,12 +32,6 @@ RECEIVE = {
 }
 
 
-def numbers(session, rows: list[int], tenant: str = "hebei") -> list[str]:
-    """The file numbers (what staff type) of file rows."""
-    with tenant_scope(session, tenant):
-        return [str(session.get(CaseFile, row).number) for row in rows]
-
-
 @pytest.fixture
 def hebei(database_url, registry):
     """Two filed Hebei files, one only opened (not entitled to anything yet), and
@@ -46,7 +39,7 @@ def hebei(database_url, registry):
     with session_factory(database_url)() as session:
         cases = CaseService(session, registry, today=lambda: TODAY)
         first = file_case(cases)
-        [second] = numbers(session, clone_filed(session, first, 1))
+        [second] = [str(n) for n in clone_filed(session, first, 1)]
         opened = cases.open_case(CASEWORKER, "hebei", ILL, on=D("2026-11-01")).id
         funds = FundsService(session, registry, today=lambda: TODAY)
         funds.record_receipt(TREASURER, 2026, "song_wennuan", 3_000_00, "送温暖〔2026〕1号")
